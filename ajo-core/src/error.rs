@@ -1,0 +1,21 @@
+//! The crate-wide error, for callers who handle every area's errors in one place.
+
+use thiserror::Error;
+
+use crate::ledger::{ChainError, LedgerError};
+use crate::money::MoneyError;
+
+/// Any error of `ajo-core`. Each area keeps its own typed enum; this wraps them.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// From [`money`](crate::money).
+    #[error(transparent)]
+    Money(#[from] MoneyError),
+    /// From [`ledger`](crate::ledger).
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// From [`ledger::verify_chain`](crate::ledger::verify_chain).
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+}

@@ -1,0 +1,298 @@
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Account, LedgerError, Side};
+use crate::money::{Currency, Money};
+
+/// The longest idempotency key accepted, in bytes.
+pub const MAX_KEY_LEN: usize = 256;
+
+/// A journal entry's position in its ledger, from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EntryId(pub u64);
+
+impl fmt::Display for EntryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// One line of an entry: an amount on one side of one account.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Posting {
+    /// The account moved.
+    pub account: Account,
+    /// Debit or credit.
+    pub side: Side,
+    /// How much, above zero, in the account's currency.
+    pub amount: Money,
+}
+
+/// An entry being put together. Call [`EntryDraft::balance`] to check it.
+///
+/// ```
+/// use ajo_core::ledger::{Account, AccountKind, EntryDraft};
+/// use ajo_core::money::{Currency, Money};
+///
+/// let clearing = Account::new("paystack", AccountKind::GatewayClearing, Currency::NGN);
+/// let pot = Account::new("group-1", AccountKind::GroupPot, Currency::NGN);
+/// let amount = Money::parse("5000", Currency::NGN)?;
+/// let entry = EntryDraft::new("contribution:group-1:1:ada", "ada pays round 1")
+///     .debit(clearing, amount)
+///     .credit(pot, amount)
+///     .balance()?;
+/// assert_eq!(entry.postings().len(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct EntryDraft {
+    content: EntryContent,
+}
+
+/// The part of an entry that its idempotency key stands for: everything but where and
+/// when it was posted.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+struct EntryContent {
+    key: String,
+    memo: String,
+    reference: Option<String>,
+    reverses: Option<EntryId>,
+    postings: Vec<Posting>,
+}
+
+impl EntryDraft {
+    /// A draft with its idempotency key and a memo for people.
+    pub fn new(key: impl Into<String>, memo: impl Into<String>) -> EntryDraft {
+        EntryDraft {
+            content: EntryContent {
+                key: key.into(),
+                memo: memo.into(),
+                reference: None,
+                reverses: None,
+                postings: Vec::new(),
+            },
+        }
+    }
+
+    /// The outside reference (a gateway's transaction reference) used to reconcile.
+    pub fn reference(mut self, reference: impl Into<String>) -> EntryDraft {
+        self.content.reference = Some(reference.into());
+        self
+    }
+
+    /// Adds a debit.
+    pub fn debit(self, account: Account, amount: Money) -> EntryDraft {
+        self.posting(account, Side::Debit, amount)
+    }
+
+    /// Adds a credit.
+    pub fn credit(self, account: Account, amount: Money) -> EntryDraft {
+        self.posting(account, Side::Credit, amount)
+    }
+
+    /// Adds a posting on either side.
+    pub fn posting(mut self, account: Account, side: Side, amount: Money) -> EntryDraft {
+        self.content.postings.push(Posting {
+            account,
+            side,
+            amount,
+        });
+        self
+    }
+
+    pub(super) fn reversing(mut self, original: EntryId) -> EntryDraft {
+        self.content.reverses = Some(original);
+        self
+    }
+
+    /// Checks the draft and returns it as an entry that can be posted.
+    ///
+    /// # Errors
+    /// - [`LedgerError::InvalidKey`] for an empty or over-long key.
+    /// - [`LedgerError::TooFewPostings`] below two postings.
+    /// - [`LedgerError::NonPositiveAmount`] for a zero or negative amount.
+    /// - [`LedgerError::CurrencyMismatch`] when an amount is not in its account's currency.
+    /// - [`LedgerError::Unbalanced`] when debits and credits differ in any currency.
+    /// - [`LedgerError::Money`] if the totals overflow.
+    pub fn balance(self) -> Result<BalancedEntry, LedgerError> {
+        let content = self.content;
+        if content.key.is_empty() || content.key.len() > MAX_KEY_LEN {
+            return Err(LedgerError::InvalidKey {
+                len: content.key.len(),
+            });
+        }
+        if content.postings.len() < 2 {
+            return Err(LedgerError::TooFewPostings {
+                count: content.postings.len(),
+            });
+        }
+        let mut totals: BTreeMap<Currency, (Money, Money)> = BTreeMap::new();
+        for (index, posting) in content.postings.iter().enumerate() {
+            if !posting.amount.is_positive() {
+                return Err(LedgerError::NonPositiveAmount { index });
+            }
+            let currency = posting.account.currency();
+            if posting.amount.currency() != currency {
+                return Err(LedgerError::CurrencyMismatch {
+                    index,
+                    account: currency,
+                    amount: posting.amount.currency(),
+                });
+            }
+            let zero = Money::zero(currency);
+            let (debits, credits) = totals.entry(currency).or_insert((zero, zero));
+            match posting.side {
+                Side::Debit => *debits = debits.checked_add(posting.amount)?,
+                Side::Credit => *credits = credits.checked_add(posting.amount)?,
+            }
+        }
+        if let Some((currency, (debits, credits))) = totals.into_iter().find(|(_, (d, c))| d != c) {
+            return Err(LedgerError::Unbalanced {
+                currency,
+                debits,
+                credits,
+            });
+        }
+        Ok(BalancedEntry { content })
+    }
+}
+
+/// An entry whose debits equal its credits in every currency: the only kind a ledger
+/// takes. Obtained from [`EntryDraft::balance`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct BalancedEntry {
+    content: EntryContent,
+}
+
+impl BalancedEntry {
+    /// The idempotency key.
+    pub fn key(&self) -> &str {
+        &self.content.key
+    }
+
+    /// The memo.
+    pub fn memo(&self) -> &str {
+        &self.content.memo
+    }
+
+    /// The outside reference, if any.
+    pub fn reference(&self) -> Option<&str> {
+        self.content.reference.as_deref()
+    }
+
+    /// The entry this one reverses, if it is a reversal.
+    pub fn reverses(&self) -> Option<EntryId> {
+        self.content.reverses
+    }
+
+    /// The postings, in the order given.
+    pub fn postings(&self) -> &[Posting] {
+        &self.content.postings
+    }
+
+    /// Checks again that the entry is balanced (used on entries read back from storage,
+    /// whose content may have been altered).
+    ///
+    /// # Errors
+    /// As [`EntryDraft::balance`].
+    pub fn revalidate(&self) -> Result<(), LedgerError> {
+        EntryDraft {
+            content: self.content.clone(),
+        }
+        .balance()
+        .map(|_| ())
+    }
+
+    /// The same movements on the opposite sides, keyed `key`, naming `original`.
+    pub(super) fn reversal(&self, original: EntryId, key: String, memo: String) -> BalancedEntry {
+        let mut draft = EntryDraft::new(key, memo).reversing(original);
+        draft.content.reference = self.content.reference.clone();
+        draft.content.postings = self
+            .content
+            .postings
+            .iter()
+            .map(|p| Posting {
+                side: p.side.opposite(),
+                ..p.clone()
+            })
+            .collect();
+        BalancedEntry {
+            content: draft.content,
+        }
+    }
+}
+
+/// The SHA-256 that seals an entry to its content and to the entry before it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct EntryHash(pub [u8; 32]);
+
+impl fmt::Debug for EntryHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "EntryHash({self})")
+    }
+}
+
+impl fmt::Display for EntryHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+impl Serialize for EntryHash {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&hex::encode(self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for EntryHash {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(text.as_bytes(), &mut out).map_err(serde::de::Error::custom)?;
+        Ok(EntryHash(out))
+    }
+}
+
+/// An entry as recorded: its content, its place, when it was posted and its seal.
+/// Immutable once posted; a mistake is corrected by a reversing entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    pub(super) id: EntryId,
+    pub(super) posted_at: DateTime<Utc>,
+    pub(super) entry: BalancedEntry,
+    pub(super) prev_hash: EntryHash,
+    pub(super) hash: EntryHash,
+}
+
+impl JournalEntry {
+    /// Its place in the journal.
+    pub fn id(&self) -> EntryId {
+        self.id
+    }
+
+    /// When it was posted (the time the caller gave, from its clock).
+    pub fn posted_at(&self) -> DateTime<Utc> {
+        self.posted_at
+    }
+
+    /// The content.
+    pub fn entry(&self) -> &BalancedEntry {
+        &self.entry
+    }
+
+    /// The hash of the entry before it (all zeros for the first).
+    pub fn prev_hash(&self) -> EntryHash {
+        self.prev_hash
+    }
+
+    /// This entry's hash.
+    pub fn hash(&self) -> EntryHash {
+        self.hash
+    }
+}

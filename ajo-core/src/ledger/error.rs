@@ -1,0 +1,105 @@
+use thiserror::Error;
+
+use super::EntryId;
+use crate::money::{Currency, Money, MoneyError};
+
+/// Why a journal entry was refused or a journal failed a check. A refused entry changes
+/// nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum LedgerError {
+    /// The idempotency key is empty or longer than [`MAX_KEY_LEN`](super::MAX_KEY_LEN).
+    #[error("idempotency key must be 1 to {} bytes, got {len}", super::MAX_KEY_LEN)]
+    InvalidKey {
+        /// Length of the key given.
+        len: usize,
+    },
+    /// An entry needs at least two postings.
+    #[error("an entry needs at least two postings, got {count}")]
+    TooFewPostings {
+        /// Postings given.
+        count: usize,
+    },
+    /// Posting amounts must be above zero; the side says which way money moves.
+    #[error("posting {index} has a zero or negative amount")]
+    NonPositiveAmount {
+        /// Zero-based position of the posting.
+        index: usize,
+    },
+    /// A posting's amount is not in its account's currency.
+    #[error("posting {index} is in {amount} but its account is in {account}")]
+    CurrencyMismatch {
+        /// Zero-based position of the posting.
+        index: usize,
+        /// The account's currency.
+        account: Currency,
+        /// The amount's currency.
+        amount: Currency,
+    },
+    /// Debits and credits differ in one currency.
+    #[error("unbalanced in {currency}: debits {debits}, credits {credits}")]
+    Unbalanced {
+        /// The currency that does not balance.
+        currency: Currency,
+        /// Total debits in it.
+        debits: Money,
+        /// Total credits in it.
+        credits: Money,
+    },
+    /// The key was used before for an entry with other content.
+    #[error("idempotency key {key:?} was already used for a different entry ({existing})")]
+    IdempotencyConflict {
+        /// The key.
+        key: String,
+        /// The entry that holds it.
+        existing: EntryId,
+    },
+    /// No entry has this id.
+    #[error("no entry {0}")]
+    UnknownEntry(EntryId),
+    /// The entry was reversed already.
+    #[error("entry {original} is already reversed by {by}")]
+    AlreadyReversed {
+        /// The entry asked to reverse.
+        original: EntryId,
+        /// The reversal already posted.
+        by: EntryId,
+    },
+    /// Amount arithmetic failed (a balance out of range).
+    #[error(transparent)]
+    Money(#[from] MoneyError),
+}
+
+/// Where a journal's hash chain or sequence is broken: the first entry that fails.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ChainError {
+    /// The entry's content no longer matches its recorded hash.
+    #[error("entry {id} was altered: its content does not match its hash")]
+    Altered {
+        /// The first altered entry.
+        id: EntryId,
+    },
+    /// The entry does not point at the hash of the entry before it.
+    #[error("entry {id} does not link to the entry before it")]
+    BrokenLink {
+        /// The first entry with a wrong link.
+        id: EntryId,
+    },
+    /// Entries are missing, repeated or out of order.
+    #[error("expected entry {expected}, found {found}")]
+    OutOfSequence {
+        /// The id that should come next.
+        expected: EntryId,
+        /// The id found.
+        found: EntryId,
+    },
+    /// An entry read back does not balance (or is otherwise invalid).
+    #[error("entry {id} is invalid: {source}")]
+    Invalid {
+        /// The invalid entry.
+        id: EntryId,
+        /// What is wrong with it.
+        source: Box<LedgerError>,
+    },
+}

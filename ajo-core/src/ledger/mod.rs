@@ -1,0 +1,338 @@
+//! A double-entry ledger: every movement of money is a balanced journal entry.
+//!
+//! # When to use what
+//!
+//! - Describe a movement with an [`EntryDraft`] (debits and credits on [`Account`]s) and
+//!   check it with [`EntryDraft::balance`]. Domain decisions return [`BalancedEntry`]s
+//!   without touching any ledger, so a decision can be tested on its own.
+//! - Record entries with [`Ledger::post`]. Posting is idempotent by key: a retry of the
+//!   same entry returns the original; the same key with other content is refused.
+//! - Correct a mistake with [`Ledger::reverse`]; entries are never edited.
+//! - Ask [`Ledger::balance`] and [`Ledger::trial_balance`] what the books say,
+//!   [`verify_chain`] whether stored entries were altered, and [`reconcile`] whether a
+//!   gateway's statement agrees.
+//!
+//! Balances are signed debit-minus-credit: an account that normally carries a credit
+//! balance (a member's wallet, the pot) shows a negative number. Use
+//! [`AccountKind::normal_side`] to present them.
+//!
+//! ```
+//! use ajo_core::ledger::{Account, AccountKind, EntryDraft, Ledger};
+//! use ajo_core::money::{Currency, Money};
+//! use chrono::{TimeZone, Utc};
+//!
+//! let clearing = Account::new("paystack", AccountKind::GatewayClearing, Currency::NGN);
+//! let pot = Account::new("group-1", AccountKind::GroupPot, Currency::NGN);
+//! let amount = Money::parse("5000", Currency::NGN)?;
+//! let entry = EntryDraft::new("contribution:group-1:1:ada", "ada pays round 1")
+//!     .debit(clearing.clone(), amount)
+//!     .credit(pot.clone(), amount)
+//!     .balance()?;
+//!
+//! let mut ledger = Ledger::new();
+//! let at = Utc.with_ymd_and_hms(2026, 1, 31, 9, 0, 0).unwrap();
+//! let first = ledger.post(entry.clone(), at)?;
+//! let retry = ledger.post(entry, at)?; // a duplicate webhook, say
+//! assert_eq!(first.id, retry.id);
+//! assert!(retry.replayed);
+//! assert_eq!(ledger.balance(&pot), amount.negated());
+//! assert!(ledger.trial_balance().is_zero());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod account;
+mod chain;
+mod entry;
+mod error;
+mod reconcile;
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+
+pub use account::{Account, AccountKind, Side};
+pub use chain::verify_chain;
+pub use entry::{
+    BalancedEntry, EntryDraft, EntryHash, EntryId, JournalEntry, MAX_KEY_LEN, Posting,
+};
+pub use error::{ChainError, LedgerError};
+pub use reconcile::{AmountMismatch, ReconciliationReport, StatementLine, reconcile};
+
+use crate::money::{Currency, MAX_MINOR, Money};
+
+/// What [`Ledger::post`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Posted {
+    /// The entry that holds the key: the new one, or the original on a replay.
+    pub id: EntryId,
+    /// `true` when the key had been posted before with the same content and nothing new
+    /// was recorded.
+    pub replayed: bool,
+}
+
+/// An in-memory journal with running balances.
+///
+/// The store adapters keep the same rules in their databases; this type is the reference
+/// implementation and what pure code and tests use.
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    entries: Vec<JournalEntry>,
+    by_key: HashMap<String, EntryId>,
+    reversed_by: HashMap<EntryId, EntryId>,
+    balances: HashMap<Account, i128>,
+}
+
+impl Ledger {
+    /// An empty ledger.
+    pub fn new() -> Ledger {
+        Ledger::default()
+    }
+
+    /// Rebuilds a ledger from entries read back from storage, checking the chain first.
+    ///
+    /// # Errors
+    /// [`ChainError`] for the first entry that is out of sequence, invalid or altered.
+    pub fn from_entries(entries: Vec<JournalEntry>) -> Result<Ledger, ChainError> {
+        verify_chain(&entries)?;
+        let mut ledger = Ledger::new();
+        for entry in entries {
+            let id = entry.id;
+            ledger
+                .apply_balances(&entry.entry)
+                .map_err(|source| ChainError::Invalid {
+                    id,
+                    source: Box::new(source),
+                })?;
+            ledger.index(&entry);
+            ledger.entries.push(entry);
+        }
+        Ok(ledger)
+    }
+
+    /// Records a balanced entry at time `at`.
+    ///
+    /// If an entry with the same key exists and has the same content (memo, reference,
+    /// postings), nothing is recorded and the original is returned with `replayed` set:
+    /// retries and duplicate webhooks post once. `at` is not part of the content, since
+    /// a retry arrives later.
+    ///
+    /// # Errors
+    /// - [`LedgerError::IdempotencyConflict`] when the key holds a different entry.
+    /// - [`LedgerError::UnknownEntry`] or [`LedgerError::AlreadyReversed`] for a reversal
+    ///   of an entry that is missing or already reversed.
+    /// - [`LedgerError::Money`] if a balance would leave the representable range.
+    ///
+    /// On any error the ledger is unchanged.
+    pub fn post(&mut self, entry: BalancedEntry, at: DateTime<Utc>) -> Result<Posted, LedgerError> {
+        if let Some(existing) = self.replay_of(&entry)? {
+            return Ok(Posted {
+                id: existing,
+                replayed: true,
+            });
+        }
+        if let Some(original) = entry.reverses() {
+            self.check_reversible(original)?;
+        }
+        self.apply_balances(&entry)?;
+        let id = EntryId(self.entries.len() as u64 + 1);
+        let prev_hash = self.entries.last().map(|e| e.hash).unwrap_or_default();
+        let mut recorded = JournalEntry {
+            id,
+            posted_at: at,
+            entry,
+            prev_hash,
+            hash: EntryHash::default(),
+        };
+        recorded.hash = chain::seal(prev_hash, &recorded);
+        self.index(&recorded);
+        self.entries.push(recorded);
+        Ok(Posted {
+            id,
+            replayed: false,
+        })
+    }
+
+    /// Posts the reversal of entry `original`: the same postings on opposite sides, with
+    /// the original's reference, keyed `key`. Idempotent by `key` like [`Ledger::post`].
+    ///
+    /// # Errors
+    /// [`LedgerError::UnknownEntry`], [`LedgerError::AlreadyReversed`],
+    /// [`LedgerError::InvalidKey`], or as [`Ledger::post`].
+    pub fn reverse(
+        &mut self,
+        original: EntryId,
+        key: impl Into<String>,
+        memo: impl Into<String>,
+        at: DateTime<Utc>,
+    ) -> Result<Posted, LedgerError> {
+        let source = self
+            .entry(original)
+            .ok_or(LedgerError::UnknownEntry(original))?;
+        let reversal = source.entry.reversal(original, key.into(), memo.into());
+        reversal.revalidate()?;
+        self.post(reversal, at)
+    }
+
+    /// The entry with this id.
+    pub fn entry(&self, id: EntryId) -> Option<&JournalEntry> {
+        let index = usize::try_from(id.0.checked_sub(1)?).ok()?;
+        self.entries.get(index)
+    }
+
+    /// The entry that holds an idempotency key.
+    pub fn entry_by_key(&self, key: &str) -> Option<&JournalEntry> {
+        self.by_key.get(key).and_then(|id| self.entry(*id))
+    }
+
+    /// Every entry, oldest first.
+    pub fn entries(&self) -> &[JournalEntry] {
+        &self.entries
+    }
+
+    /// The reversal of an entry, if it has one.
+    pub fn reversed_by(&self, id: EntryId) -> Option<EntryId> {
+        self.reversed_by.get(&id).copied()
+    }
+
+    /// An account's balance, debits minus credits (zero for an account never posted to).
+    pub fn balance(&self, account: &Account) -> Money {
+        let minor = self.balances.get(account).copied().unwrap_or(0);
+        // Every stored balance passed `from_minor` when it was applied.
+        Money::from_minor(minor, account.currency()).unwrap_or(Money::zero(account.currency()))
+    }
+
+    /// Every account's balance, and the total per currency, which is zero in a sound
+    /// ledger.
+    pub fn trial_balance(&self) -> TrialBalance {
+        let mut rows = BTreeMap::new();
+        let mut totals: BTreeMap<Currency, i128> = BTreeMap::new();
+        for (account, minor) in &self.balances {
+            rows.insert(account.clone(), self.balance(account));
+            let total = totals.entry(account.currency()).or_insert(0);
+            // Each total is a sum of balanced entries' postings: it never leaves the range
+            // of one balance, so saturation can only show up as a non-zero total.
+            *total = total.saturating_add(*minor);
+        }
+        TrialBalance { rows, totals }
+    }
+
+    /// Checks this ledger's own hash chain; see [`verify_chain`].
+    ///
+    /// # Errors
+    /// The first broken entry.
+    pub fn verify_chain(&self) -> Result<(), ChainError> {
+        verify_chain(&self.entries)
+    }
+
+    /// The net movement on gateway-clearing accounts of every entry that carries a
+    /// reference, by reference and currency: the ledger's side of a reconciliation.
+    /// Money into the gateway is positive, money out negative.
+    pub fn clearing_movements(&self) -> Vec<StatementLine> {
+        let mut net: BTreeMap<(String, Currency), i128> = BTreeMap::new();
+        for journal in &self.entries {
+            let Some(reference) = journal.entry.reference() else {
+                continue;
+            };
+            for posting in journal.entry.postings() {
+                if posting.account.kind() != AccountKind::GatewayClearing {
+                    continue;
+                }
+                let signed = match posting.side {
+                    Side::Debit => posting.amount.minor(),
+                    Side::Credit => -posting.amount.minor(),
+                };
+                let slot = net
+                    .entry((reference.to_owned(), posting.amount.currency()))
+                    .or_insert(0);
+                *slot = slot.saturating_add(signed);
+            }
+        }
+        net.into_iter()
+            .filter_map(|((reference, currency), minor)| {
+                Money::from_minor(minor, currency)
+                    .ok()
+                    .map(|amount| StatementLine { reference, amount })
+            })
+            .collect()
+    }
+
+    fn replay_of(&self, entry: &BalancedEntry) -> Result<Option<EntryId>, LedgerError> {
+        let Some(existing) = self.by_key.get(entry.key()).copied() else {
+            return Ok(None);
+        };
+        match self.entry(existing) {
+            Some(recorded) if recorded.entry == *entry => Ok(Some(existing)),
+            _ => Err(LedgerError::IdempotencyConflict {
+                key: entry.key().to_owned(),
+                existing,
+            }),
+        }
+    }
+
+    fn check_reversible(&self, original: EntryId) -> Result<(), LedgerError> {
+        if self.entry(original).is_none() {
+            return Err(LedgerError::UnknownEntry(original));
+        }
+        match self.reversed_by(original) {
+            Some(by) => Err(LedgerError::AlreadyReversed { original, by }),
+            None => Ok(()),
+        }
+    }
+
+    /// Applies an entry's postings to the running balances, all or nothing.
+    fn apply_balances(&mut self, entry: &BalancedEntry) -> Result<(), LedgerError> {
+        let mut next: HashMap<&Account, i128> = HashMap::with_capacity(entry.postings().len());
+        for posting in entry.postings() {
+            let current = match next.get(&posting.account) {
+                Some(v) => *v,
+                None => self.balances.get(&posting.account).copied().unwrap_or(0),
+            };
+            let delta = match posting.side {
+                Side::Debit => posting.amount.minor(),
+                Side::Credit => -posting.amount.minor(),
+            };
+            let updated = current
+                .checked_add(delta)
+                .filter(|v| v.unsigned_abs() <= MAX_MINOR.unsigned_abs())
+                .ok_or(crate::money::MoneyError::Overflow {
+                    operation: "balance",
+                })?;
+            next.insert(&posting.account, updated);
+        }
+        let updates: Vec<(Account, i128)> = next.into_iter().map(|(a, v)| (a.clone(), v)).collect();
+        self.balances.extend(updates);
+        Ok(())
+    }
+
+    fn index(&mut self, recorded: &JournalEntry) {
+        self.by_key
+            .insert(recorded.entry.key().to_owned(), recorded.id);
+        if let Some(original) = recorded.entry.reverses() {
+            self.reversed_by.insert(original, recorded.id);
+        }
+    }
+}
+
+/// Every account's balance and the total per currency; see [`Ledger::trial_balance`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrialBalance {
+    rows: BTreeMap<Account, Money>,
+    totals: BTreeMap<Currency, i128>,
+}
+
+impl TrialBalance {
+    /// Balances by account, in account order.
+    pub fn rows(&self) -> impl Iterator<Item = (&Account, &Money)> {
+        self.rows.iter()
+    }
+
+    /// The sum of every balance in `currency`, in minor units (zero when sound).
+    pub fn total_minor(&self, currency: Currency) -> i128 {
+        self.totals.get(&currency).copied().unwrap_or(0)
+    }
+
+    /// Whether every currency sums to zero.
+    pub fn is_zero(&self) -> bool {
+        self.totals.values().all(|t| *t == 0)
+    }
+}

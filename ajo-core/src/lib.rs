@@ -1,0 +1,59 @@
+//! The pure domain of **ajo**: rotating savings groups (ajo, esusu, susu, chama,
+//! tontine), the small loans their members take, and the exact money and double-entry
+//! ledger under them. No network, no database, no async runtime: the outside world plugs
+//! in through ports, and the adapters live in `ajo-adapters`.
+//!
+//! ```
+//! use ajo_core::ledger::{Account, AccountKind, EntryDraft, Ledger};
+//! use ajo_core::money::{Currency, Money};
+//! use chrono::{TimeZone, Utc};
+//!
+//! // Five members pay ₦20,000.00 each into the pot; the pot, less a 1.5% fee, is paid out.
+//! let contribution = Money::parse("20000", Currency::NGN)?;
+//! let pot = contribution.checked_mul_int(5)?;
+//! let fee = pot.mul_rounded("0.015".parse()?, ajo_core::money::Rounding::HalfEven)?;
+//! let payout = pot.checked_sub(fee)?;
+//! assert_eq!(payout.human().to_string(), "₦98,500.00");
+//!
+//! let group_pot = Account::new("group-1", AccountKind::GroupPot, Currency::NGN);
+//! let fees = Account::new("platform", AccountKind::PlatformFees, Currency::NGN);
+//! let ada = Account::new("ada", AccountKind::MemberWallet, Currency::NGN);
+//! let mut ledger = Ledger::new();
+//! let at = Utc.with_ymd_and_hms(2026, 1, 31, 12, 0, 0).unwrap();
+//! for member in ["ada", "bola", "chidi", "dayo", "emeka"] {
+//!     let wallet = Account::new(member, AccountKind::MemberWallet, Currency::NGN);
+//!     let entry = EntryDraft::new(format!("g1:r1:{member}:contribution"), "round 1 contribution")
+//!         .debit(wallet, contribution)
+//!         .credit(group_pot.clone(), contribution)
+//!         .balance()?;
+//!     ledger.post(entry, at)?;
+//! }
+//! let paying_out = EntryDraft::new("g1:r1:ada:payout", "round 1 payout to ada")
+//!     .debit(group_pot.clone(), pot)
+//!     .credit(fees.clone(), fee)
+//!     .credit(ada, payout)
+//!     .balance()?;
+//! ledger.post(paying_out, at)?;
+//! assert!(ledger.balance(&group_pot).is_zero());
+//! assert!(ledger.trial_balance().is_zero());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Modules
+//!
+//! - [`money`]: currencies, exact amounts, rounding and conserving splits.
+//! - [`ledger`]: balanced journal entries, idempotent posting, reversals, balances, the
+//!   hash chain and reconciliation.
+//!
+//! # Rules every module keeps
+//!
+//! - Money is never floating point; every rounding is named and every split conserves
+//!   value to the minor unit.
+//! - Bad input is a typed error (`#[non_exhaustive]` enums, one per module, wrapped by
+//!   [`Error`]), never a panic, and a refused operation changes nothing.
+
+pub mod error;
+pub mod ledger;
+pub mod money;
+
+pub use error::Error;

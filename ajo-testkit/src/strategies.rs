@@ -1,0 +1,106 @@
+//! proptest strategies for ajo's types.
+//!
+//! ```
+//! use ajo_core::money::Money;
+//! use ajo_testkit::strategies;
+//! use proptest::prelude::*;
+//!
+//! proptest!(|(m in strategies::currency().prop_flat_map(strategies::money))| {
+//!     let text = m.amount().to_string();
+//!     prop_assert_eq!(Money::parse(&text, m.currency()).unwrap(), m);
+//! });
+//! ```
+
+// Strategies are test code shipped as a library: the unwraps below are on values the
+// strategy itself built valid, and a failure would be a bug in the strategy.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use ajo_core::ledger::{Account, AccountKind, BalancedEntry, EntryDraft, Side};
+use ajo_core::money::{Currency, MAX_MINOR, Money};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+/// Any built-in currency, plus caller-defined ones with 0 to 18 minor units.
+pub fn currency() -> impl Strategy<Value = Currency> {
+    let builtins: Vec<Currency> = Currency::builtins().collect();
+    prop_oneof![
+        4 => proptest::sample::select(builtins),
+        1 => (0u8..=18).prop_map(|units| Currency::new("XTS", units).unwrap()),
+    ]
+}
+
+/// Any amount in `currency`, over the whole range, biased toward everyday sizes.
+pub fn money(currency: Currency) -> impl Strategy<Value = Money> {
+    prop_oneof![
+        3 => (-1_000_000_000i128..=1_000_000_000).prop_map(move |m| Money::from_minor(m, currency).unwrap()),
+        1 => (-MAX_MINOR..=MAX_MINOR).prop_map(move |m| Money::from_minor(m, currency).unwrap()),
+    ]
+}
+
+/// An amount of zero or more in `currency`.
+pub fn non_negative_money(currency: Currency) -> impl Strategy<Value = Money> {
+    money(currency).prop_map(|m| m.abs())
+}
+
+/// An amount above zero in `currency`, at most `max_minor` minor units.
+pub fn positive_money(currency: Currency, max_minor: i128) -> impl Strategy<Value = Money> {
+    (1..=max_minor.clamp(1, MAX_MINOR)).prop_map(move |m| Money::from_minor(m, currency).unwrap())
+}
+
+/// One to `max_len` weights, each zero or more, at least one above zero, with up to six
+/// decimal places.
+pub fn weights(max_len: usize) -> impl Strategy<Value = Vec<Decimal>> {
+    let weight = prop_oneof![
+        1 => Just(Decimal::ZERO),
+        6 => (1i64..1_000_000, 0u32..=6).prop_map(|(m, s)| Decimal::new(m, s)),
+    ];
+    proptest::collection::vec(weight, 1..=max_len.max(1))
+        .prop_filter("some weight above zero", |ws| {
+            ws.iter().any(|w| !w.is_zero())
+        })
+}
+
+/// An account among a few owners and kinds, in `currency`.
+pub fn account(currency: Currency) -> impl Strategy<Value = Account> {
+    let kinds = vec![
+        AccountKind::MemberWallet,
+        AccountKind::GroupPot,
+        AccountKind::DepositEscrow,
+        AccountKind::PlatformFees,
+        AccountKind::GatewayClearing,
+        AccountKind::LoansReceivable,
+    ];
+    (
+        proptest::sample::select(vec!["ada", "bola", "chidi", "group-1", "platform"]),
+        proptest::sample::select(kinds),
+    )
+        .prop_map(move |(owner, kind)| Account::new(owner, kind, currency))
+}
+
+/// A balanced entry keyed `key`: one to four debits in `currency`, balanced by credits
+/// that split the same total over one to four accounts.
+pub fn balanced_entry(key: String, currency: Currency) -> impl Strategy<Value = BalancedEntry> {
+    (
+        proptest::collection::vec((account(currency), 1i128..=10_000_000), 1..=4),
+        proptest::collection::vec(account(currency), 1..=4),
+    )
+        .prop_map(move |(debits, credit_accounts)| {
+            let total: i128 = debits.iter().map(|(_, m)| m).sum();
+            let total = Money::from_minor(total, currency).unwrap();
+            let shares = total.split_evenly(credit_accounts.len()).unwrap();
+            let mut draft = EntryDraft::new(key.clone(), "generated");
+            for (account, minor) in debits {
+                draft = draft.posting(
+                    account,
+                    Side::Debit,
+                    Money::from_minor(minor, currency).unwrap(),
+                );
+            }
+            for (account, share) in credit_accounts.into_iter().zip(shares) {
+                if share.is_positive() {
+                    draft = draft.posting(account, Side::Credit, share);
+                }
+            }
+            draft.balance().unwrap()
+        })
+}

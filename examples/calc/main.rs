@@ -1,0 +1,46 @@
+//! `calc`: ajo's arithmetic from the command line.
+//!
+//! Each subcommand reads one JSON object on stdin (the `inputs` shape of the matching
+//! reference case file) and prints the result as JSON on stdout. Amounts are strings,
+//! always. Bad input prints `error: ...` on stderr and exits with status 2.
+//!
+//! ```text
+//! echo '{"currency":"NGN","minor_units":2,"amount":"100.00","weights":["1","1","1"]}' \
+//!   | cargo run -q -p ajo-examples --example calc -- split
+//! {"parts":["33.34","33.33","33.33"]}
+//! ```
+
+mod input;
+mod split;
+
+use std::io::Read;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: calc <split> < inputs.json";
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let (Some(command), None) = (args.next(), args.next()) else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let mut stdin = String::new();
+    if let Err(e) = std::io::stdin().read_to_string(&mut stdin) {
+        eprintln!("error: cannot read stdin: {e}");
+        return ExitCode::from(2);
+    }
+    let result = match command.as_str() {
+        "split" => split::run(&stdin),
+        other => Err(format!("unknown subcommand {other:?}; {USAGE}")),
+    };
+    match result {
+        Ok(output) => {
+            println!("{output}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
