@@ -2,8 +2,10 @@
 
 use thiserror::Error;
 
+use crate::calendar::CalendarError;
 use crate::ledger::{ChainError, LedgerError};
 use crate::money::MoneyError;
+use crate::penalty::PenaltyError;
 
 /// Any error of `ajo-core`. Each area keeps its own typed enum; this wraps them.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -15,6 +17,12 @@ pub enum Error {
     /// From [`ledger`](crate::ledger).
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    /// From [`penalty`](crate::penalty).
+    #[error(transparent)]
+    Penalty(#[from] PenaltyError),
+    /// From [`calendar`](crate::calendar).
+    #[error(transparent)]
+    Calendar(#[from] CalendarError),
     /// From [`ledger::verify_chain`](crate::ledger::verify_chain).
     #[error(transparent)]
     Chain(#[from] ChainError),

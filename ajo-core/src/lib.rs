@@ -41,9 +41,11 @@
 //!
 //! # Modules
 //!
+//! - [`calendar`]: frequencies and due dates, shared by rotation and loans.
 //! - [`money`]: currencies, exact amounts, rounding and conserving splits.
 //! - [`ledger`]: balanced journal entries, idempotent posting, reversals, balances, the
 //!   hash chain and reconciliation.
+//! - [`penalty`]: late penalties (flat, percentage, daily accrual with caps, grace days).
 //!
 //! # Rules every module keeps
 //!
@@ -52,8 +54,10 @@
 //! - Bad input is a typed error (`#[non_exhaustive]` enums, one per module, wrapped by
 //!   [`Error`]), never a panic, and a refused operation changes nothing.
 
+pub mod calendar;
 pub mod error;
 pub mod ledger;
 pub mod money;
+pub mod penalty;
 
 pub use error::Error;

@@ -11,12 +11,13 @@
 //! ```
 
 mod input;
+mod penalty;
 mod split;
 
 use std::io::Read;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: calc <split> < inputs.json";
+const USAGE: &str = "usage: calc <split|penalty> < inputs.json";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
     }
     let result = match command.as_str() {
         "split" => split::run(&stdin),
+        "penalty" => penalty::run(&stdin),
         other => Err(format!("unknown subcommand {other:?}; {USAGE}")),
     };
     match result {

@@ -35,3 +35,57 @@ fn allocation_cases_match_to_the_minor_unit() {
         assert_eq!(got, want, "{}", case.id);
     }
 }
+
+#[test]
+fn penalty_cases_match_to_the_minor_unit() {
+    use ajo_core::penalty::{PenaltyKind, PenaltyRule};
+    let all = cases("penalties");
+    assert_eq!(all.len(), 10);
+    for case in all {
+        let i = &case.inputs;
+        let units = u8::try_from(i["minor_units"].as_u64().unwrap()).unwrap();
+        let currency = Currency::new(str_field(i, "currency"), units).unwrap();
+        let money = |key: &str| Money::parse(str_field(i, key), currency).unwrap();
+        let rate = |key: &str| -> Option<Decimal> { i[key].as_str().map(|s| s.parse().unwrap()) };
+        let kind = match str_field(i, "kind") {
+            "flat_fee" => PenaltyKind::FlatFee { fee: money("fee") },
+            "percentage" => PenaltyKind::Percentage {
+                rate: rate("rate").unwrap(),
+            },
+            "daily_accrual" => PenaltyKind::DailyAccrual {
+                daily_rate: rate("daily_rate").unwrap(),
+                cap_rate: rate("cap_rate"),
+                cap_amount: i["cap_amount"].as_str().map(|_| money("cap_amount")),
+            },
+            other => panic!("unknown kind {other}"),
+        };
+        let grace = u32::try_from(i["grace_days"].as_u64().unwrap_or(0)).unwrap();
+        let rule = PenaltyRule::new(kind, grace).unwrap();
+        let date = |key: &str| str_field(i, key).parse::<chrono::NaiveDate>().unwrap();
+        let got = rule
+            .assess(money("overdue_amount"), date("due_date"), date("paid_date"))
+            .unwrap();
+        let want = &case.expected;
+        assert_eq!(
+            u64::from(got.days_late),
+            want["days_late"].as_u64().unwrap(),
+            "{}",
+            case.id
+        );
+        assert_eq!(
+            u64::from(got.chargeable_days),
+            want["chargeable_days"].as_u64().unwrap(),
+            "{}",
+            case.id
+        );
+        assert_eq!(
+            got.penalty.amount().to_string(),
+            str_field(want, "penalty"),
+            "{}",
+            case.id
+        );
+        if let Some(capped) = want["capped"].as_bool() {
+            assert_eq!(got.capped, capped, "{}", case.id);
+        }
+    }
+}
