@@ -6,6 +6,7 @@ use crate::calendar::CalendarError;
 use crate::ledger::{ChainError, LedgerError};
 use crate::money::MoneyError;
 use crate::penalty::PenaltyError;
+use crate::rotation::RotationError;
 
 /// Any error of `ajo-core`. Each area keeps its own typed enum; this wraps them.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -20,6 +21,9 @@ pub enum Error {
     /// From [`penalty`](crate::penalty).
     #[error(transparent)]
     Penalty(#[from] PenaltyError),
+    /// From [`rotation`](crate::rotation).
+    #[error(transparent)]
+    Rotation(#[from] RotationError),
     /// From [`calendar`](crate::calendar).
     #[error(transparent)]
     Calendar(#[from] CalendarError),

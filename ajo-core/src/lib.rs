@@ -59,5 +59,6 @@ pub mod error;
 pub mod ledger;
 pub mod money;
 pub mod penalty;
+pub mod rotation;
 
 pub use error::Error;

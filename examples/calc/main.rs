@@ -12,12 +12,13 @@
 
 mod input;
 mod penalty;
+mod rotation;
 mod split;
 
 use std::io::Read;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: calc <split|penalty> < inputs.json";
+const USAGE: &str = "usage: calc <split|penalty|rotation> < inputs.json";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
     let result = match command.as_str() {
         "split" => split::run(&stdin),
         "penalty" => penalty::run(&stdin),
+        "rotation" => rotation::run(&stdin),
         other => Err(format!("unknown subcommand {other:?}; {USAGE}")),
     };
     match result {

@@ -89,3 +89,102 @@ fn penalty_cases_match_to_the_minor_unit() {
         }
     }
 }
+
+fn frequency(name: &str) -> ajo_core::calendar::Frequency {
+    use ajo_core::calendar::Frequency;
+    match name {
+        "daily" => Frequency::Daily,
+        "weekly" => Frequency::Weekly,
+        "biweekly" => Frequency::Biweekly,
+        "monthly" => Frequency::Monthly,
+        other => panic!("unknown frequency {other}"),
+    }
+}
+
+#[test]
+fn rotation_cases_match_to_the_minor_unit() {
+    use ajo_core::rotation::RotationSchedule;
+    let all = cases("rotation");
+    assert_eq!(all.len(), 9);
+    for case in all {
+        let i = &case.inputs;
+        let units = u8::try_from(i["minor_units"].as_u64().unwrap()).unwrap();
+        let currency = Currency::new(str_field(i, "currency"), units).unwrap();
+        let members: Vec<&str> = i["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_str().unwrap())
+            .collect();
+        let fee_rate: Decimal = i["fee_rate"].as_str().unwrap_or("0").parse().unwrap();
+        let schedule = RotationSchedule::build(
+            &members,
+            Money::parse(str_field(i, "contribution"), currency).unwrap(),
+            frequency(str_field(i, "frequency")),
+            str_field(i, "start_date").parse().unwrap(),
+            fee_rate,
+        )
+        .unwrap();
+        let want = &case.expected;
+        let rounds = want["rounds"].as_array().unwrap();
+        assert_eq!(schedule.rounds.len(), rounds.len(), "{}", case.id);
+        for (got, want) in schedule.rounds.iter().zip(rounds) {
+            assert_eq!(
+                u64::from(got.round),
+                want["round"].as_u64().unwrap(),
+                "{}",
+                case.id
+            );
+            assert_eq!(
+                got.due_date.to_string(),
+                str_field(want, "due_date"),
+                "{} round {}",
+                case.id,
+                got.round
+            );
+            assert_eq!(got.recipient, str_field(want, "recipient"), "{}", case.id);
+            assert_eq!(
+                got.pot.amount().to_string(),
+                str_field(want, "pot"),
+                "{}",
+                case.id
+            );
+            assert_eq!(
+                got.fee.amount().to_string(),
+                str_field(want, "fee"),
+                "{}",
+                case.id
+            );
+            assert_eq!(
+                got.payout.amount().to_string(),
+                str_field(want, "payout"),
+                "{}",
+                case.id
+            );
+        }
+        assert_eq!(
+            schedule.cycle_end_date.to_string(),
+            str_field(want, "cycle_end_date"),
+            "{}",
+            case.id
+        );
+        assert_eq!(
+            schedule.total_contributed.amount().to_string(),
+            str_field(want, "total_contributed"),
+            "{}",
+            case.id
+        );
+        assert_eq!(
+            schedule.total_fees.amount().to_string(),
+            str_field(want, "total_fees"),
+            "{}",
+            case.id
+        );
+        assert_eq!(
+            schedule.total_paid_out.amount().to_string(),
+            str_field(want, "total_paid_out"),
+            "{}",
+            case.id
+        );
+    }
+}
