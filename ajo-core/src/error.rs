@@ -3,6 +3,7 @@
 use thiserror::Error;
 
 use crate::calendar::CalendarError;
+use crate::group::GroupError;
 use crate::ledger::{ChainError, LedgerError};
 use crate::money::MoneyError;
 use crate::penalty::PenaltyError;
@@ -24,6 +25,9 @@ pub enum Error {
     /// From [`rotation`](crate::rotation).
     #[error(transparent)]
     Rotation(#[from] RotationError),
+    /// From [`group`](crate::group).
+    #[error(transparent)]
+    Group(#[from] GroupError),
     /// From [`calendar`](crate::calendar).
     #[error(transparent)]
     Calendar(#[from] CalendarError),

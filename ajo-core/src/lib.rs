@@ -42,6 +42,8 @@
 //! # Modules
 //!
 //! - [`calendar`]: frequencies and due dates, shared by rotation and loans.
+//! - [`group`]: the savings group as commands and events, with [`rotation`],
+//!   [`contribution`], [`penalty`], [`deposit`] and [`payout`] rules.
 //! - [`money`]: currencies, exact amounts, rounding and conserving splits.
 //! - [`ledger`]: balanced journal entries, idempotent posting, reversals, balances, the
 //!   hash chain and reconciliation.
@@ -55,9 +57,13 @@
 //!   [`Error`]), never a panic, and a refused operation changes nothing.
 
 pub mod calendar;
+pub mod contribution;
+pub mod deposit;
 pub mod error;
+pub mod group;
 pub mod ledger;
 pub mod money;
+pub mod payout;
 pub mod penalty;
 pub mod rotation;
 

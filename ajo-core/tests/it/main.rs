@@ -9,6 +9,8 @@
     clippy::indexing_slicing
 )]
 
+mod group_life;
+mod group_sim;
 mod ledger;
 mod ledger_props;
 mod money_props;

@@ -1,0 +1,243 @@
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::GroupError;
+use crate::calendar::Frequency;
+use crate::deposit::DepositRule;
+use crate::money::{Currency, Money};
+use crate::payout::PayoutPolicy;
+use crate::penalty::{PenaltyKind, PenaltyRule};
+use crate::rotation::{PayoutOrder, check_fee_rate};
+
+/// The most hands a group may have: a cycle of more rounds is rarely a savings group,
+/// and a bound keeps every per-round computation small.
+pub const MAX_HANDS: u32 = 1_000;
+
+/// A group's rules, fixed when it is created. Built with [`GroupConfig::builder`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupConfig {
+    name: String,
+    contribution: Money,
+    frequency: Frequency,
+    start_date: NaiveDate,
+    time_zone: Tz,
+    grace_days: u32,
+    fee_rate: Decimal,
+    fee_account: String,
+    penalty: PenaltyRule,
+    deposit: DepositRule,
+    payout_order: PayoutOrder,
+    payout_policy: PayoutPolicy,
+    reminder_days: u32,
+    max_hands: u32,
+}
+
+impl GroupConfig {
+    /// Starts a configuration with what every group needs: a name, the contribution per
+    /// hand (its currency is the group's), how often rounds fall due and the first due
+    /// date. Everything else has a default: UTC, no grace, no fee, no penalty, no
+    /// deposit, join order, payout when every due is in, reminders two days ahead.
+    pub fn builder(
+        name: impl Into<String>,
+        contribution: Money,
+        frequency: Frequency,
+        start_date: NaiveDate,
+    ) -> GroupConfigBuilder {
+        GroupConfigBuilder {
+            config: GroupConfig {
+                name: name.into(),
+                contribution,
+                frequency,
+                start_date,
+                time_zone: Tz::UTC,
+                grace_days: 0,
+                fee_rate: Decimal::ZERO,
+                fee_account: "platform".into(),
+                penalty: PenaltyRule::none(),
+                deposit: DepositRule::None,
+                payout_order: PayoutOrder::JoinOrder,
+                payout_policy: PayoutPolicy::WhenAllPaid,
+                reminder_days: 2,
+                max_hands: 60,
+            },
+        }
+    }
+
+    /// The group's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The group's currency.
+    pub fn currency(&self) -> Currency {
+        self.contribution.currency()
+    }
+    /// What each hand pays each round.
+    pub fn contribution(&self) -> Money {
+        self.contribution
+    }
+    /// How often rounds fall due.
+    pub fn frequency(&self) -> Frequency {
+        self.frequency
+    }
+    /// Round 1's due date.
+    pub fn start_date(&self) -> NaiveDate {
+        self.start_date
+    }
+    /// The IANA time zone in which due dates are calendar dates and lateness is judged.
+    pub fn time_zone(&self) -> Tz {
+        self.time_zone
+    }
+    /// Days after a due date before an unpaid due is late (and a deposit may cover it).
+    pub fn grace_days(&self) -> u32 {
+        self.grace_days
+    }
+    /// The organiser's or platform's share of each pot.
+    pub fn fee_rate(&self) -> Decimal {
+        self.fee_rate
+    }
+    /// The owner of the ledger account fees are credited to.
+    pub fn fee_account(&self) -> &str {
+        &self.fee_account
+    }
+    /// The late-penalty rule (with its own grace days).
+    pub fn penalty(&self) -> &PenaltyRule {
+        &self.penalty
+    }
+    /// The security-deposit rule.
+    pub fn deposit(&self) -> &DepositRule {
+        &self.deposit
+    }
+    /// How recipients are ordered.
+    pub fn payout_order(&self) -> &PayoutOrder {
+        &self.payout_order
+    }
+    /// When a round is paid out.
+    pub fn payout_policy(&self) -> PayoutPolicy {
+        self.payout_policy
+    }
+    /// Days before a due date that reminders start.
+    pub fn reminder_days(&self) -> u32 {
+        self.reminder_days
+    }
+    /// The most hands the group takes.
+    pub fn max_hands(&self) -> u32 {
+        self.max_hands
+    }
+}
+
+/// Builds a [`GroupConfig`], checking every setting once in [`build`](Self::build).
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct GroupConfigBuilder {
+    config: GroupConfig,
+}
+
+impl GroupConfigBuilder {
+    /// The IANA time zone (default UTC).
+    pub fn time_zone(mut self, tz: Tz) -> Self {
+        self.config.time_zone = tz;
+        self
+    }
+    /// Days of grace after each due date (default 0).
+    pub fn grace_days(mut self, days: u32) -> Self {
+        self.config.grace_days = days;
+        self
+    }
+    /// The organiser's fee as a fraction of the pot, in `[0, 1)` (default 0).
+    pub fn fee_rate(mut self, rate: Decimal) -> Self {
+        self.config.fee_rate = rate;
+        self
+    }
+    /// The owner of the fee account (default `"platform"`).
+    pub fn fee_account(mut self, owner: impl Into<String>) -> Self {
+        self.config.fee_account = owner.into();
+        self
+    }
+    /// The late-penalty rule (default none).
+    pub fn penalty(mut self, rule: PenaltyRule) -> Self {
+        self.config.penalty = rule;
+        self
+    }
+    /// The security-deposit rule (default none).
+    pub fn deposit(mut self, rule: DepositRule) -> Self {
+        self.config.deposit = rule;
+        self
+    }
+    /// The payout-order method (default join order).
+    pub fn payout_order(mut self, order: PayoutOrder) -> Self {
+        self.config.payout_order = order;
+        self
+    }
+    /// The payout policy (default when every due is in).
+    pub fn payout_policy(mut self, policy: PayoutPolicy) -> Self {
+        self.config.payout_policy = policy;
+        self
+    }
+    /// Days before a due date that reminders start (default 2).
+    pub fn reminder_days(mut self, days: u32) -> Self {
+        self.config.reminder_days = days;
+        self
+    }
+    /// The most hands (default 60, at most [`MAX_HANDS`]).
+    pub fn max_hands(mut self, hands: u32) -> Self {
+        self.config.max_hands = hands;
+        self
+    }
+
+    /// Checks the settings.
+    ///
+    /// # Errors
+    /// [`GroupError::InvalidConfig`] naming the first bad setting: an empty or over-long
+    /// name, a contribution not above zero, a fee rate outside `[0, 1)`, an every-0-days
+    /// frequency, a maximum below 2 or above [`MAX_HANDS`], a penalty fee or deposit in
+    /// another currency, an empty fee account owner.
+    pub fn build(self) -> Result<GroupConfig, GroupError> {
+        let c = self.config;
+        let invalid = |field, reason| Err(GroupError::InvalidConfig { field, reason });
+        if c.name.trim().is_empty() || c.name.len() > 200 {
+            return invalid("name", "must be 1 to 200 bytes and not blank");
+        }
+        if !c.contribution.is_positive() {
+            return invalid("contribution", "must be above zero");
+        }
+        if check_fee_rate(c.fee_rate).is_err() {
+            return invalid("fee_rate", "must be at least 0 and below 1");
+        }
+        if c.frequency == Frequency::EveryNDays(0) {
+            return invalid("frequency", "every 0 days never advances");
+        }
+        if !(2..=MAX_HANDS).contains(&c.max_hands) {
+            return invalid("max_hands", "must be from 2 to 1000");
+        }
+        if c.fee_account.is_empty() || c.fee_account.len() > 64 {
+            return invalid("fee_account", "must be 1 to 64 bytes");
+        }
+        let currency = c.contribution.currency();
+        let foreign = |m: &Money| m.currency() != currency;
+        match c.penalty.kind() {
+            PenaltyKind::FlatFee { fee } if foreign(fee) => {
+                return invalid("penalty", "fee is in another currency");
+            }
+            PenaltyKind::DailyAccrual {
+                cap_amount: Some(cap),
+                ..
+            } if foreign(cap) => {
+                return invalid("penalty", "cap is in another currency");
+            }
+            _ => {}
+        }
+        if let DepositRule::Fixed { amount } = c.deposit
+            && (foreign(&amount) || amount.is_negative())
+        {
+            return invalid("deposit", "must be zero or more in the group's currency");
+        }
+        if let PayoutOrder::Fixed { members } = &c.payout_order
+            && members.is_empty()
+        {
+            return invalid("payout_order", "a fixed order needs members");
+        }
+        Ok(c)
+    }
+}

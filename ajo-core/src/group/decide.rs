@@ -1,0 +1,761 @@
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use super::{
+    GroupAccounts, GroupCommand, GroupConfig, GroupError, GroupEvent, GroupState, GroupStatus,
+    HandId, MemberId,
+};
+use crate::calendar::due_date;
+use crate::contribution::{Application, Owed, apply_payment};
+use crate::ledger::EntryDraft;
+use crate::money::Money;
+use crate::rotation::{PayoutOrder, fee_and_payout, lottery_order};
+
+/// Decides what a command does to a group: the events it causes, or why it is refused.
+///
+/// Pure and deterministic: the same state, command and `now` always give the same
+/// answer, and nothing changes until the caller applies the events (and stores them).
+/// Commands that move money are idempotent: a payment reference already recorded, a
+/// round already paid out or penalties already charged for the day give no events.
+///
+/// # Errors
+/// A [`GroupError`] naming the rule the command breaks; see each command's docs.
+pub fn decide(
+    state: &GroupState,
+    command: &GroupCommand,
+    now: DateTime<Utc>,
+) -> Result<Vec<GroupEvent>, GroupError> {
+    if let GroupCommand::Create { id, config } = command {
+        if state.status != GroupStatus::New {
+            return Err(GroupError::AlreadyCreated);
+        }
+        return Ok(vec![GroupEvent::Created {
+            id: id.clone(),
+            config: config.clone(),
+            at: now,
+        }]);
+    }
+    let (Some(id), Some(config)) = (state.id.as_ref(), state.config.as_ref()) else {
+        return Err(GroupError::NotAllowed {
+            action: "act on a group",
+            status: state.status,
+        });
+    };
+    let ctx = Ctx {
+        state,
+        id,
+        config,
+        books: GroupAccounts::new(id, config),
+        now,
+    };
+    match command {
+        GroupCommand::Create { .. } => Err(GroupError::AlreadyCreated),
+        GroupCommand::Join { member, hands } => ctx.join(member, *hands),
+        GroupCommand::Leave { member } => ctx.leave(member),
+        GroupCommand::RecordPayment {
+            member,
+            amount,
+            reference,
+        } => ctx.record_payment(member, *amount, reference),
+        GroupCommand::Start => ctx.start(),
+        GroupCommand::PlaceBid { member, discount } => ctx.place_bid(member, *discount),
+        GroupCommand::ChooseRecipient { hand } => ctx.choose_recipient(*hand),
+        GroupCommand::WaiveDue { round, hand } => ctx.waive(*round, *hand),
+        GroupCommand::ApplyPenalties => ctx.apply_penalties(),
+        GroupCommand::CoverArrears => ctx.cover_arrears(),
+        GroupCommand::MakePayout { round } => ctx.make_payout(*round),
+        GroupCommand::Cancel => ctx.cancel(),
+    }
+}
+
+struct Ctx<'a> {
+    state: &'a GroupState,
+    id: &'a super::GroupId,
+    config: &'a GroupConfig,
+    books: GroupAccounts<'a>,
+    now: DateTime<Utc>,
+}
+
+type Decision = Result<Vec<GroupEvent>, GroupError>;
+
+impl Ctx<'_> {
+    fn require(&self, action: &'static str, allowed: &[GroupStatus]) -> Result<(), GroupError> {
+        if allowed.contains(&self.state.status) {
+            Ok(())
+        } else {
+            Err(GroupError::NotAllowed {
+                action,
+                status: self.state.status,
+            })
+        }
+    }
+
+    fn member(&self, member: &MemberId) -> Result<&super::MemberState, GroupError> {
+        self.state
+            .members
+            .get(member)
+            .filter(|m| !m.left)
+            .ok_or_else(|| GroupError::UnknownMember(member.clone()))
+    }
+
+    fn in_currency(&self, amount: Money) -> Result<Money, GroupError> {
+        if amount.currency() != self.config.currency() {
+            return Err(GroupError::WrongCurrency {
+                expected: self.config.currency().code().to_owned(),
+                got: amount.currency().code().to_owned(),
+            });
+        }
+        Ok(amount)
+    }
+
+    fn key(&self, parts: std::fmt::Arguments<'_>) -> String {
+        format!("{}:{}", self.id, parts)
+    }
+
+    /// What the member's escrow holds (a credit balance, shown positive).
+    fn escrow_held(&self, member: &MemberId) -> Money {
+        self.state.balance(&self.books.escrow(member)).negated()
+    }
+
+    fn penalties_owed(&self, member: &MemberId) -> Money {
+        self.state.balance(&self.books.receivable(member))
+    }
+
+    fn deposit_owed(&self, member: &MemberId, required: Money) -> Result<Money, GroupError> {
+        let owed = required.checked_sub(self.escrow_held(member))?;
+        Ok(if owed.is_positive() {
+            owed
+        } else {
+            Money::zero(owed.currency())
+        })
+    }
+
+    fn member_dues<'s>(
+        &'s self,
+        member: &'s MemberId,
+    ) -> impl Iterator<Item = &'s crate::contribution::Due> + 's {
+        self.state
+            .dues
+            .values()
+            .filter(move |d| self.state.hand(d.hand).is_some_and(|h| &h.member == member))
+    }
+
+    fn join(&self, member: &MemberId, hands: u32) -> Decision {
+        self.require("join", &[GroupStatus::Forming])?;
+        if self.state.members.contains_key(member) {
+            return Err(GroupError::AlreadyMember(member.clone()));
+        }
+        if hands == 0 {
+            return Err(GroupError::NoHands);
+        }
+        let max = self.config.max_hands();
+        if self.state.hand_count().saturating_add(hands) > max {
+            return Err(GroupError::GroupFull { max });
+        }
+        let deposit_required = self
+            .config
+            .deposit()
+            .required(self.config.contribution(), hands)?;
+        Ok(vec![GroupEvent::MemberJoined {
+            member: member.clone(),
+            hands,
+            deposit_required,
+        }])
+    }
+
+    fn leave(&self, member: &MemberId) -> Decision {
+        self.require("leave", &[GroupStatus::Forming, GroupStatus::Active])?;
+        self.member(member)?;
+        if self.state.status == GroupStatus::Active {
+            let unpaid_hand = self
+                .state
+                .hands
+                .iter()
+                .any(|h| &h.member == member && h.paid_in_round.is_none());
+            if unpaid_hand {
+                return Err(GroupError::NotYetPaidOut(member.clone()));
+            }
+            let dues = self
+                .member_dues(member)
+                .map(|d| d.outstanding())
+                .collect::<Vec<_>>();
+            let owed = Money::checked_sum(self.config.currency(), &dues)?
+                .checked_add(self.penalties_owed(member))?;
+            if owed.is_positive() {
+                return Err(GroupError::MustSettleBeforeLeaving {
+                    member: member.clone(),
+                    owed,
+                });
+            }
+        }
+        let mut events = Vec::new();
+        if let Some(refund) = self.refund_deposit(member)? {
+            events.push(refund);
+        }
+        events.push(GroupEvent::MemberLeft {
+            member: member.clone(),
+        });
+        Ok(events)
+    }
+
+    /// Returns the member's escrow, less unpaid penalties, to their wallet.
+    fn refund_deposit(&self, member: &MemberId) -> Result<Option<GroupEvent>, GroupError> {
+        let held = self.escrow_held(member);
+        if !held.is_positive() {
+            return Ok(None);
+        }
+        let penalties_settled = held.checked_min(self.penalties_owed(member))?;
+        let refunded = held.checked_sub(penalties_settled)?;
+        let mut draft = EntryDraft::new(
+            self.key(format_args!("{member}:deposit-refund")),
+            format!("deposit returned to {member}"),
+        )
+        .debit(self.books.escrow(member), held);
+        if penalties_settled.is_positive() {
+            draft = draft.credit(self.books.receivable(member), penalties_settled);
+        }
+        if refunded.is_positive() {
+            draft = draft.credit(self.books.wallet(member), refunded);
+        }
+        Ok(Some(GroupEvent::DepositRefunded {
+            member: member.clone(),
+            penalties_settled,
+            refunded,
+            entry: draft.balance()?,
+        }))
+    }
+
+    fn record_payment(&self, member: &MemberId, amount: Money, reference: &str) -> Decision {
+        self.require(
+            "record a payment",
+            &[GroupStatus::Forming, GroupStatus::Active],
+        )?;
+        let amount = self.in_currency(amount)?;
+        if !amount.is_positive() {
+            return Err(GroupError::NonPositiveAmount);
+        }
+        if let Some((seen_member, seen_amount)) = self.state.payments.get(reference) {
+            return if seen_member == member && *seen_amount == amount {
+                Ok(Vec::new())
+            } else {
+                Err(GroupError::ReferenceReused {
+                    reference: reference.to_owned(),
+                })
+            };
+        }
+        let standing = self.member(member)?;
+        let mut dues: Vec<_> = self
+            .member_dues(member)
+            .filter(|d| !d.is_settled())
+            .collect();
+        dues.sort_by_key(|d| (d.round, d.hand));
+        let owed = Owed {
+            dues,
+            penalties: self.penalties_owed(member),
+            deposit: self.deposit_owed(member, standing.deposit_required)?,
+        };
+        let applied = apply_payment(amount, &owed, self.state.today(self.now))?;
+        let mut to_pot = Money::zero(amount.currency());
+        let mut draft = EntryDraft::new(
+            self.key(format_args!("payment:{reference}")),
+            format!("payment from {member}"),
+        )
+        .reference(reference)
+        .debit(self.books.clearing(), amount);
+        for application in &applied {
+            match application {
+                Application::Due { amount, .. } => to_pot = to_pot.checked_add(*amount)?,
+                Application::Penalties { amount } => {
+                    draft = draft.credit(self.books.receivable(member), *amount)
+                }
+                Application::Deposit { amount } => {
+                    draft = draft.credit(self.books.escrow(member), *amount)
+                }
+                Application::Credit { amount } => {
+                    draft = draft.credit(self.books.wallet(member), *amount)
+                }
+            }
+        }
+        if to_pot.is_positive() {
+            draft = draft.credit(self.books.pot(), to_pot);
+        }
+        Ok(vec![GroupEvent::PaymentRecorded {
+            member: member.clone(),
+            reference: reference.to_owned(),
+            amount,
+            applied,
+            entry: draft.balance()?,
+        }])
+    }
+
+    fn start(&self) -> Decision {
+        self.require("start", &[GroupStatus::Forming])?;
+        let hands_total = self.state.hand_count();
+        if hands_total < 2 {
+            return Err(GroupError::TooFewHands { hands: hands_total });
+        }
+        let mut unpaid = Vec::new();
+        for member in &self.state.join_order {
+            let standing = self.member(member)?;
+            if self
+                .deposit_owed(member, standing.deposit_required)?
+                .is_positive()
+            {
+                unpaid.push(member.clone());
+            }
+        }
+        if !unpaid.is_empty() {
+            return Err(GroupError::DepositsOutstanding(unpaid));
+        }
+        let mut hands = Vec::new();
+        for member in &self.state.join_order {
+            let count = self.member(member)?.hands;
+            hands.extend(std::iter::repeat_n(
+                member.clone(),
+                usize::try_from(count).unwrap_or(0),
+            ));
+        }
+        let ids: Vec<HandId> = (1u32..).take(hands.len()).map(HandId).collect();
+        let order = match self.config.payout_order() {
+            PayoutOrder::JoinOrder => ids,
+            PayoutOrder::SeededLottery { seed } => lottery_order(ids, *seed),
+            PayoutOrder::Fixed { members } => fixed_order(&hands, members)?,
+            PayoutOrder::Bidding | PayoutOrder::OrganiserChoice => Vec::new(),
+        };
+        let due_dates = (0..hands_total)
+            .map(|k| due_date(self.config.start_date(), self.config.frequency(), k))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(vec![GroupEvent::Started {
+            hands,
+            order,
+            due_dates,
+        }])
+    }
+
+    fn current_round(&self, action: &'static str) -> Result<&super::RoundState, GroupError> {
+        self.require(action, &[GroupStatus::Active])?;
+        self.state
+            .current_round()
+            .and_then(|r| self.state.round(r))
+            .ok_or(GroupError::NotAllowed {
+                action,
+                status: self.state.status,
+            })
+    }
+
+    fn place_bid(&self, member: &MemberId, discount: Money) -> Decision {
+        let round = self.current_round("place a bid")?;
+        if self.config.payout_order() != &PayoutOrder::Bidding {
+            return Err(GroupError::WrongPayoutMethod("bidding"));
+        }
+        let discount = self.in_currency(discount)?;
+        if discount.is_negative() {
+            return Err(GroupError::NonPositiveAmount);
+        }
+        self.member(member)?;
+        let hand = self
+            .first_unpaid_hand(member)
+            .ok_or_else(|| GroupError::NoUnpaidHand(member.clone()))?;
+        let pot = self
+            .config
+            .contribution()
+            .checked_mul_int(i64::try_from(self.state.hands.len()).unwrap_or(i64::MAX))?;
+        let (_, payout) = fee_and_payout(pot, self.config.fee_rate())?;
+        if discount > payout {
+            return Err(GroupError::DiscountTooLarge { discount, payout });
+        }
+        Ok(vec![GroupEvent::BidPlaced {
+            round: round.number,
+            member: member.clone(),
+            hand,
+            discount,
+        }])
+    }
+
+    fn first_unpaid_hand(&self, member: &MemberId) -> Option<HandId> {
+        (1u32..)
+            .zip(&self.state.hands)
+            .find(|(_, h)| &h.member == member && h.paid_in_round.is_none())
+            .map(|(i, _)| HandId(i))
+    }
+
+    fn choose_recipient(&self, hand: HandId) -> Decision {
+        let round = self.current_round("choose a recipient")?;
+        if self.config.payout_order() != &PayoutOrder::OrganiserChoice {
+            return Err(GroupError::WrongPayoutMethod("the organiser's choice"));
+        }
+        let chosen = self.state.hand(hand).ok_or(GroupError::UnknownHand(hand))?;
+        if chosen.paid_in_round.is_some() {
+            return Err(GroupError::HandAlreadyPaid(hand));
+        }
+        Ok(vec![GroupEvent::RecipientChosen {
+            round: round.number,
+            hand,
+        }])
+    }
+
+    fn waive(&self, round: u32, hand: HandId) -> Decision {
+        self.require("waive a due", &[GroupStatus::Active])?;
+        self.state
+            .round(round)
+            .ok_or(GroupError::UnknownRound(round))?;
+        let due = self
+            .state
+            .due(round, hand)
+            .ok_or(GroupError::UnknownHand(hand))?;
+        if due.is_settled() {
+            return Err(GroupError::NothingToWaive { round, hand });
+        }
+        Ok(vec![GroupEvent::DueWaived { round, hand }])
+    }
+
+    fn apply_penalties(&self) -> Decision {
+        self.require("apply penalties", &[GroupStatus::Active])?;
+        let today = self.state.today(self.now);
+        let mut events = Vec::new();
+        for due in self.state.dues.values().filter(|d| d.due_date < today) {
+            let outstanding = due.outstanding();
+            if outstanding.is_zero() {
+                continue;
+            }
+            let assessed = self
+                .config
+                .penalty()
+                .assess(outstanding, due.due_date, today)?;
+            let increase = assessed.penalty.checked_sub(due.penalty_charged)?;
+            if !increase.is_positive() {
+                continue;
+            }
+            let Some(member) = self.state.hand(due.hand).map(|h| &h.member) else {
+                continue;
+            };
+            let entry = EntryDraft::new(
+                self.key(format_args!(
+                    "r{}:{}:{member}:penalty:{today}",
+                    due.round, due.hand
+                )),
+                format!("late penalty, round {} {}", due.round, due.hand),
+            )
+            .debit(self.books.receivable(member), increase)
+            .credit(self.books.penalty_income(), increase)
+            .balance()?;
+            events.push(GroupEvent::PenaltyCharged {
+                member: member.clone(),
+                round: due.round,
+                hand: due.hand,
+                as_of: today,
+                amount: increase,
+                entry,
+            });
+        }
+        Ok(events)
+    }
+
+    fn cover_arrears(&self) -> Decision {
+        self.require("cover arrears", &[GroupStatus::Active])?;
+        let today = self.state.today(self.now);
+        let mut left: BTreeMap<&MemberId, Money> = BTreeMap::new();
+        let mut events = Vec::new();
+        for due in self
+            .state
+            .dues
+            .values()
+            .filter(|d| d.is_late(today, self.config.grace_days()))
+        {
+            let Some(member) = self.state.hand(due.hand).map(|h| &h.member) else {
+                continue;
+            };
+            let escrow = left
+                .entry(member)
+                .or_insert_with(|| self.escrow_held(member));
+            let cover = escrow.checked_min(due.outstanding())?;
+            if !cover.is_positive() {
+                continue;
+            }
+            *escrow = escrow.checked_sub(cover)?;
+            let entry = EntryDraft::new(
+                self.key(format_args!(
+                    "r{}:{}:{member}:deposit-cover",
+                    due.round, due.hand
+                )),
+                format!("deposit covers round {} {}", due.round, due.hand),
+            )
+            .debit(self.books.escrow(member), cover)
+            .credit(self.books.pot(), cover)
+            .balance()?;
+            events.push(GroupEvent::DepositApplied {
+                member: member.clone(),
+                round: due.round,
+                hand: due.hand,
+                amount: cover,
+                entry,
+            });
+        }
+        Ok(events)
+    }
+
+    fn make_payout(&self, round: u32) -> Decision {
+        if self.state.round(round).is_some_and(|r| r.paid_out) {
+            return Ok(Vec::new());
+        }
+        let current = self.current_round("make a payout")?;
+        if current.number != round {
+            return Err(GroupError::NotCurrentRound {
+                round,
+                current: current.number,
+            });
+        }
+        if self.state.today(self.now) < current.due_date {
+            return Err(GroupError::PayoutNotDue {
+                round,
+                due_date: current.due_date,
+            });
+        }
+        let round_dues: Vec<_> = self
+            .state
+            .dues
+            .range((round, HandId(0))..(round + 1, HandId(0)))
+            .map(|(_, d)| d)
+            .collect();
+        let shortfall = Money::checked_sum(
+            self.config.currency(),
+            &round_dues
+                .iter()
+                .map(|d| d.outstanding())
+                .collect::<Vec<_>>(),
+        )?;
+        if shortfall.is_positive() {
+            return Err(GroupError::RoundNotFunded { round, shortfall });
+        }
+        let (hand, discount) = self.recipient(current)?;
+        let member = self
+            .state
+            .hand(hand)
+            .map(|h| h.member.clone())
+            .ok_or(GroupError::UnknownHand(hand))?;
+        let pot = Money::checked_sum(
+            self.config.currency(),
+            &round_dues.iter().map(|d| d.collected()).collect::<Vec<_>>(),
+        )?;
+        let (fee, after_fee) = fee_and_payout(pot, self.config.fee_rate())?;
+        let discount = discount.checked_min(after_fee)?;
+        let shares = self.share_discount(&member, discount)?;
+        let discount = Money::checked_sum(
+            self.config.currency(),
+            &shares.iter().map(|(_, m)| *m).collect::<Vec<_>>(),
+        )?;
+        let payout = after_fee.checked_sub(discount)?;
+        let entry = if pot.is_positive() {
+            let mut draft = EntryDraft::new(
+                self.key(format_args!("r{round}:{hand}:{member}:payout")),
+                format!("round {round} payout to {member}"),
+            )
+            .debit(self.books.pot(), pot);
+            for (account, amount) in [
+                (self.books.fees(), fee),
+                (self.books.wallet(&member), payout),
+            ] {
+                if amount.is_positive() {
+                    draft = draft.credit(account, amount);
+                }
+            }
+            for (other, share) in shares.iter().filter(|(_, s)| s.is_positive()) {
+                draft = draft.credit(self.books.wallet(other), *share);
+            }
+            Some(draft.balance()?)
+        } else {
+            None
+        };
+        let mut events = vec![GroupEvent::PayoutMade {
+            round,
+            hand,
+            member,
+            pot,
+            fee,
+            discount,
+            payout,
+            shares,
+            entry,
+        }];
+        if usize::try_from(round).ok() == Some(self.state.rounds.len()) {
+            for member in &self.state.join_order {
+                if let Some(refund) = self.refund_deposit(member)? {
+                    events.push(refund);
+                }
+            }
+            events.push(GroupEvent::Completed);
+        }
+        Ok(events)
+    }
+
+    /// The round's recipient and the discount they give up.
+    fn recipient(&self, round: &super::RoundState) -> Result<(HandId, Money), GroupError> {
+        let zero = Money::zero(self.config.currency());
+        match self.config.payout_order() {
+            PayoutOrder::Bidding => {
+                // Highest discount wins; `max_by` keeps the last of equals, so scan in
+                // reverse to let the earliest bid win a tie.
+                let best = round
+                    .bids
+                    .iter()
+                    .rev()
+                    .filter(|b| {
+                        self.state
+                            .hand(b.hand)
+                            .is_some_and(|h| h.paid_in_round.is_none())
+                    })
+                    .max_by(|a, b| a.discount.minor().cmp(&b.discount.minor()));
+                match best {
+                    Some(bid) => Ok((bid.hand, bid.discount)),
+                    None => {
+                        let hand = (1u32..)
+                            .zip(&self.state.hands)
+                            .find(|(_, h)| h.paid_in_round.is_none())
+                            .map(|(i, _)| HandId(i))
+                            .ok_or(GroupError::UnknownRound(round.number))?;
+                        Ok((hand, zero))
+                    }
+                }
+            }
+            PayoutOrder::OrganiserChoice => round
+                .recipient
+                .map(|h| (h, zero))
+                .ok_or(GroupError::RecipientNotChosen(round.number)),
+            _ => round
+                .recipient
+                .map(|h| (h, zero))
+                .ok_or(GroupError::UnknownRound(round.number)),
+        }
+    }
+
+    /// A bidding discount shared among the other members by their hands.
+    fn share_discount(
+        &self,
+        winner: &MemberId,
+        discount: Money,
+    ) -> Result<Vec<(MemberId, Money)>, GroupError> {
+        let others: Vec<(&MemberId, u32)> = self
+            .state
+            .join_order
+            .iter()
+            .filter(|m| *m != winner)
+            .filter_map(|m| self.state.members.get(m).map(|s| (m, s.hands)))
+            .collect();
+        if discount.is_zero() || others.is_empty() {
+            return Ok(Vec::new());
+        }
+        let weights: Vec<Decimal> = others.iter().map(|(_, h)| Decimal::from(*h)).collect();
+        let parts = discount.allocate(&weights)?;
+        Ok(others
+            .into_iter()
+            .map(|(m, _)| m.clone())
+            .zip(parts)
+            .collect())
+    }
+
+    fn cancel(&self) -> Decision {
+        self.require("cancel", &[GroupStatus::Forming, GroupStatus::Active])?;
+        let currency = self.config.currency();
+        let zero = Money::zero(currency);
+        // What the group holds in cash: the pot, every escrow and the penalties actually
+        // paid (penalty income less what members still owe, which is written off).
+        let pot = self.state.balance(&self.books.pot()).negated();
+        let penalty_income = self.state.balance(&self.books.penalty_income()).negated();
+        let mut held = pot.checked_add(penalty_income)?;
+        let mut entitlements = Vec::new();
+        let mut draft =
+            EntryDraft::new(self.key(format_args!("cancel")), "group cancelled: refunds");
+        if pot.is_positive() {
+            draft = draft.debit(self.books.pot(), pot);
+        }
+        if penalty_income.is_positive() {
+            draft = draft.debit(self.books.penalty_income(), penalty_income);
+        }
+        for member in &self.state.join_order {
+            let escrow = self.escrow_held(member);
+            if escrow.is_positive() {
+                draft = draft.debit(self.books.escrow(member), escrow);
+                held = held.checked_add(escrow)?;
+            }
+            let unpaid_penalties = self.penalties_owed(member);
+            if unpaid_penalties.is_positive() {
+                draft = draft.credit(self.books.receivable(member), unpaid_penalties);
+                held = held.checked_sub(unpaid_penalties)?;
+            }
+            // Put in through the gateway, less everything already credited back.
+            let paid_in = self.paid_in(member)?;
+            let credited = self.state.balance(&self.books.wallet(member)).negated();
+            let net = paid_in.checked_sub(credited)?;
+            entitlements.push((member.clone(), if net.is_positive() { net } else { zero }));
+        }
+        let owed = Money::checked_sum(
+            currency,
+            &entitlements.iter().map(|(_, m)| *m).collect::<Vec<_>>(),
+        )?;
+        // Everyone gets exactly their net when the group holds it all; when fees were
+        // taken or a paid member owes, what is held is shared in proportion.
+        let refunds: Vec<(MemberId, Money)> =
+            if held >= owed || owed.is_zero() || !held.is_positive() {
+                let mut exact = entitlements.clone();
+                if held < owed {
+                    exact.iter_mut().for_each(|(_, m)| *m = zero);
+                }
+                exact
+            } else {
+                let weights: Vec<Decimal> = entitlements.iter().map(|(_, m)| m.amount()).collect();
+                let parts = held.allocate(&weights)?;
+                entitlements
+                    .iter()
+                    .map(|(m, _)| m.clone())
+                    .zip(parts)
+                    .collect()
+            };
+        for (member, refund) in refunds.iter().filter(|(_, r)| r.is_positive()) {
+            draft = draft.credit(self.books.wallet(member), *refund);
+        }
+        let entry = match draft.balance() {
+            Ok(entry) => Some(entry),
+            Err(crate::ledger::LedgerError::TooFewPostings { count: 0 }) => None,
+            Err(other) => return Err(other.into()),
+        };
+        Ok(vec![GroupEvent::Cancelled { refunds, entry }])
+    }
+
+    /// Everything `member` paid through the gateway.
+    fn paid_in(&self, member: &MemberId) -> Result<Money, GroupError> {
+        let amounts: Vec<Money> = self
+            .state
+            .payments
+            .values()
+            .filter(|(m, _)| m == member)
+            .map(|(_, a)| *a)
+            .collect();
+        Ok(Money::checked_sum(self.config.currency(), &amounts)?)
+    }
+}
+
+/// Maps a fixed order of member ids onto hands: each member's hands in join order.
+fn fixed_order(hands: &[MemberId], order: &[String]) -> Result<Vec<HandId>, GroupError> {
+    if order.len() != hands.len() {
+        return Err(GroupError::OrderMismatch);
+    }
+    let mut taken = vec![false; hands.len()];
+    order
+        .iter()
+        .map(|name| {
+            let index = hands
+                .iter()
+                .zip(taken.iter())
+                .position(|(m, used)| !used && m.as_str() == name)
+                .ok_or(GroupError::OrderMismatch)?;
+            if let Some(slot) = taken.get_mut(index) {
+                *slot = true;
+            }
+            Ok(HandId(
+                u32::try_from(index + 1).map_err(|_| GroupError::OrderMismatch)?,
+            ))
+        })
+        .collect()
+}

@@ -1,0 +1,487 @@
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{GroupAccounts, GroupConfig, GroupEvent, GroupId, HandId, MemberId};
+use crate::contribution::{Application, Due};
+use crate::ledger::{Account, BalancedEntry, Side};
+use crate::money::Money;
+use crate::payout::{DueAction, PayoutPolicy};
+use crate::rotation::PayoutOrder;
+
+/// Where a group is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum GroupStatus {
+    /// No `Created` event yet.
+    #[default]
+    New,
+    /// Taking members and deposits.
+    Forming,
+    /// Running its cycle.
+    Active,
+    /// Every hand paid.
+    Completed,
+    /// Stopped, with what was held returned.
+    Cancelled,
+}
+
+impl fmt::Display for GroupStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            GroupStatus::New => "new",
+            GroupStatus::Forming => "forming",
+            GroupStatus::Active => "active",
+            GroupStatus::Completed => "completed",
+            GroupStatus::Cancelled => "cancelled",
+        })
+    }
+}
+
+/// A member's standing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberState {
+    /// Hands held.
+    pub hands: u32,
+    /// The security deposit required.
+    pub deposit_required: Money,
+    /// Whether the member has left (an active group keeps their record).
+    pub left: bool,
+}
+
+/// One hand of a started group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandState {
+    /// Its member.
+    pub member: MemberId,
+    /// The round it was paid in, once paid.
+    pub paid_in_round: Option<u32>,
+}
+
+/// A bid for a round.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bid {
+    /// The bidder.
+    pub member: MemberId,
+    /// Their hand.
+    pub hand: HandId,
+    /// The discount offered.
+    pub discount: Money,
+}
+
+/// One round of a started group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoundState {
+    /// 1-based number.
+    pub number: u32,
+    /// When its contributions are due.
+    pub due_date: NaiveDate,
+    /// The recipient, once known (fixed in advance for fixed and lottery orders).
+    pub recipient: Option<HandId>,
+    /// Bids, in the order placed.
+    pub bids: Vec<Bid>,
+    /// Whether it has been paid out.
+    pub paid_out: bool,
+}
+
+/// A group's state: a fold of its events, never edited directly.
+///
+/// Two states built from the same events are equal, so a group can be rebuilt exactly
+/// from its event log with [`GroupState::replay`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupState {
+    pub(super) id: Option<GroupId>,
+    pub(super) config: Option<GroupConfig>,
+    pub(super) status: GroupStatus,
+    pub(super) members: BTreeMap<MemberId, MemberState>,
+    pub(super) join_order: Vec<MemberId>,
+    pub(super) hands: Vec<HandState>,
+    pub(super) rounds: Vec<RoundState>,
+    pub(super) dues: BTreeMap<(u32, HandId), Due>,
+    pub(super) payments: BTreeMap<String, (MemberId, Money)>,
+    pub(super) balances: BTreeMap<Account, i128>,
+    pub(super) version: u64,
+}
+
+impl GroupState {
+    /// The state after `events`, from nothing.
+    pub fn replay<'a>(events: impl IntoIterator<Item = &'a GroupEvent>) -> GroupState {
+        let mut state = GroupState::default();
+        for event in events {
+            state.apply(event);
+        }
+        state
+    }
+
+    /// Folds one event into the state. Events come from [`decide`](super::decide) on this
+    /// state (or from the log it wrote), so they always fit; anything that does not is
+    /// ignored rather than trusted.
+    pub fn apply(&mut self, event: &GroupEvent) {
+        self.version += 1;
+        if let Some(entry) = event.entry() {
+            self.post(entry);
+        }
+        match event {
+            GroupEvent::Created { id, config, .. } => {
+                self.id = Some(id.clone());
+                self.config = Some(config.clone());
+                self.status = GroupStatus::Forming;
+            }
+            GroupEvent::MemberJoined {
+                member,
+                hands,
+                deposit_required,
+            } => {
+                self.members.insert(
+                    member.clone(),
+                    MemberState {
+                        hands: *hands,
+                        deposit_required: *deposit_required,
+                        left: false,
+                    },
+                );
+                self.join_order.push(member.clone());
+            }
+            GroupEvent::MemberLeft { member } => {
+                if self.status == GroupStatus::Forming {
+                    self.members.remove(member);
+                    self.join_order.retain(|m| m != member);
+                } else if let Some(m) = self.members.get_mut(member) {
+                    m.left = true;
+                }
+            }
+            GroupEvent::PaymentRecorded {
+                member,
+                reference,
+                amount,
+                applied,
+                ..
+            } => {
+                self.payments
+                    .insert(reference.clone(), (member.clone(), *amount));
+                for application in applied {
+                    if let Application::Due {
+                        round,
+                        hand,
+                        amount,
+                    } = application
+                        && let Some(due) = self.dues.get_mut(&(*round, *hand))
+                    {
+                        due.paid = due.paid.checked_add(*amount).unwrap_or(due.paid);
+                    }
+                }
+            }
+            GroupEvent::Started {
+                hands,
+                order,
+                due_dates,
+            } => self.start(hands, order, due_dates),
+            GroupEvent::PenaltyCharged {
+                round,
+                hand,
+                amount,
+                ..
+            } => {
+                if let Some(due) = self.dues.get_mut(&(*round, *hand)) {
+                    due.penalty_charged = due
+                        .penalty_charged
+                        .checked_add(*amount)
+                        .unwrap_or(due.penalty_charged);
+                }
+            }
+            GroupEvent::DepositApplied {
+                round,
+                hand,
+                amount,
+                ..
+            } => {
+                if let Some(due) = self.dues.get_mut(&(*round, *hand)) {
+                    due.covered = due.covered.checked_add(*amount).unwrap_or(due.covered);
+                }
+            }
+            GroupEvent::DueWaived { round, hand } => {
+                if let Some(due) = self.dues.get_mut(&(*round, *hand)) {
+                    due.waived = true;
+                }
+            }
+            GroupEvent::BidPlaced {
+                round,
+                member,
+                hand,
+                discount,
+            } => {
+                if let Some(r) = self.round_mut(*round) {
+                    r.bids.push(Bid {
+                        member: member.clone(),
+                        hand: *hand,
+                        discount: *discount,
+                    });
+                }
+            }
+            GroupEvent::RecipientChosen { round, hand } => {
+                if let Some(r) = self.round_mut(*round) {
+                    r.recipient = Some(*hand);
+                }
+            }
+            GroupEvent::PayoutMade { round, hand, .. } => {
+                if let Some(r) = self.round_mut(*round) {
+                    r.paid_out = true;
+                    r.recipient = Some(*hand);
+                }
+                if let Some(h) = self.hand_mut(*hand) {
+                    h.paid_in_round = Some(*round);
+                }
+            }
+            GroupEvent::Completed => self.status = GroupStatus::Completed,
+            GroupEvent::Cancelled { .. } => self.status = GroupStatus::Cancelled,
+            GroupEvent::DepositRefunded { .. } => {}
+        }
+    }
+
+    fn start(&mut self, hands: &[MemberId], order: &[HandId], due_dates: &[NaiveDate]) {
+        let Some(contribution) = self.config.as_ref().map(GroupConfig::contribution) else {
+            return;
+        };
+        self.hands = hands
+            .iter()
+            .map(|m| HandState {
+                member: m.clone(),
+                paid_in_round: None,
+            })
+            .collect();
+        self.rounds = (1u32..)
+            .zip(due_dates)
+            .map(|(number, due_date)| RoundState {
+                number,
+                due_date: *due_date,
+                recipient: order.get(number as usize - 1).copied(),
+                bids: Vec::new(),
+                paid_out: false,
+            })
+            .collect();
+        let zero = Money::zero(contribution.currency());
+        for round in &self.rounds {
+            for hand in (1u32..).take(hands.len()).map(HandId) {
+                self.dues.insert(
+                    (round.number, hand),
+                    Due {
+                        round: round.number,
+                        hand,
+                        due_date: round.due_date,
+                        amount: contribution,
+                        paid: zero,
+                        covered: zero,
+                        waived: false,
+                        penalty_charged: zero,
+                    },
+                );
+            }
+        }
+        self.status = GroupStatus::Active;
+    }
+
+    fn post(&mut self, entry: &BalancedEntry) {
+        for posting in entry.postings() {
+            let delta = match posting.side {
+                Side::Debit => posting.amount.minor(),
+                Side::Credit => -posting.amount.minor(),
+            };
+            let balance = self.balances.entry(posting.account.clone()).or_insert(0);
+            *balance = balance.saturating_add(delta);
+        }
+    }
+
+    fn round_mut(&mut self, round: u32) -> Option<&mut RoundState> {
+        self.rounds
+            .get_mut(usize::try_from(round.checked_sub(1)?).ok()?)
+    }
+
+    fn hand_mut(&mut self, hand: HandId) -> Option<&mut HandState> {
+        self.hands
+            .get_mut(usize::try_from(hand.0.checked_sub(1)?).ok()?)
+    }
+
+    /// The group's id (none before `Created`).
+    pub fn id(&self) -> Option<&GroupId> {
+        self.id.as_ref()
+    }
+    /// The group's rules (none before `Created`).
+    pub fn config(&self) -> Option<&GroupConfig> {
+        self.config.as_ref()
+    }
+    /// Where the group is in its life.
+    pub fn status(&self) -> GroupStatus {
+        self.status
+    }
+    /// How many events made this state: the version a store appends after.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+    /// Members by id.
+    pub fn members(&self) -> &BTreeMap<MemberId, MemberState> {
+        &self.members
+    }
+    /// Members in the order they joined.
+    pub fn join_order(&self) -> &[MemberId] {
+        &self.join_order
+    }
+    /// Hands, once started: `hands()[i]` is hand `i + 1`.
+    pub fn hands(&self) -> &[HandState] {
+        &self.hands
+    }
+    /// Hands held by members so far (before start, the sum of what they joined with).
+    pub fn hand_count(&self) -> u32 {
+        self.members
+            .values()
+            .filter(|m| !m.left)
+            .map(|m| m.hands)
+            .sum()
+    }
+    /// Rounds, once started.
+    pub fn rounds(&self) -> &[RoundState] {
+        &self.rounds
+    }
+    /// One round.
+    pub fn round(&self, round: u32) -> Option<&RoundState> {
+        self.rounds
+            .get(usize::try_from(round.checked_sub(1)?).ok()?)
+    }
+    /// One hand.
+    pub fn hand(&self, hand: HandId) -> Option<&HandState> {
+        self.hands
+            .get(usize::try_from(hand.0.checked_sub(1)?).ok()?)
+    }
+    /// Every due, by round then hand.
+    pub fn dues(&self) -> impl Iterator<Item = &Due> {
+        self.dues.values()
+    }
+    /// One due.
+    pub fn due(&self, round: u32, hand: HandId) -> Option<&Due> {
+        self.dues.get(&(round, hand))
+    }
+    /// The first round not yet paid out (none before start or after the last).
+    pub fn current_round(&self) -> Option<u32> {
+        self.rounds.iter().find(|r| !r.paid_out).map(|r| r.number)
+    }
+    /// The balance of one of the group's ledger accounts, debit minus credit.
+    pub fn balance(&self, account: &Account) -> Money {
+        let minor = self.balances.get(account).copied().unwrap_or(0);
+        Money::from_minor(minor, account.currency()).unwrap_or(Money::zero(account.currency()))
+    }
+    /// Every account the group has posted to, with its balance.
+    pub fn balances(&self) -> impl Iterator<Item = (&Account, Money)> {
+        self.balances.iter().map(|(a, m)| {
+            (
+                a,
+                Money::from_minor(*m, a.currency()).unwrap_or(Money::zero(a.currency())),
+            )
+        })
+    }
+    /// The group's accounts, once created.
+    pub fn accounts(&self) -> Option<GroupAccounts<'_>> {
+        Some(GroupAccounts::new(self.id.as_ref()?, self.config.as_ref()?))
+    }
+
+    /// The calendar date of `now` in the group's time zone.
+    pub fn today(&self, now: DateTime<Utc>) -> NaiveDate {
+        match &self.config {
+            Some(config) => now.with_timezone(&config.time_zone()).date_naive(),
+            None => now.date_naive(),
+        }
+    }
+
+    /// What a scheduler should do now, in a stable order: reminders (by round, then
+    /// hand), penalties to charge, deposits to apply, then the payout or the choice it
+    /// waits for. Pure: it changes nothing, and the same state and time always give the
+    /// same list.
+    pub fn due_actions(&self, now: DateTime<Utc>) -> Vec<DueAction> {
+        let (Some(config), Some(accounts), Some(current)) =
+            (self.config.as_ref(), self.accounts(), self.current_round())
+        else {
+            return Vec::new();
+        };
+        if self.status != GroupStatus::Active {
+            return Vec::new();
+        }
+        let today = self.today(now);
+        let mut actions = Vec::new();
+        let mut penalties_due = false;
+        let mut escrow_left: BTreeMap<&MemberId, Money> = BTreeMap::new();
+        let mut covers = Vec::new();
+        let horizon = today
+            .checked_add_days(Days::new(u64::from(config.reminder_days())))
+            .unwrap_or(NaiveDate::MAX);
+        // Dues of rounds before the current one are all settled: a round is paid out
+        // only once funded. So only the current round onwards can need anything.
+        for ((round, hand), due) in self.dues.range((current, HandId(0))..) {
+            if due.due_date > horizon {
+                break;
+            }
+            let outstanding = due.outstanding();
+            if outstanding.is_zero() {
+                continue;
+            }
+            let Some(member) = self.hand(*hand).map(|h| &h.member) else {
+                continue;
+            };
+            if today <= due.due_date {
+                actions.push(DueAction::SendReminder {
+                    round: *round,
+                    hand: *hand,
+                    member: member.clone(),
+                    due_date: due.due_date,
+                    amount: outstanding,
+                });
+                continue;
+            }
+            if !penalties_due {
+                penalties_due = config
+                    .penalty()
+                    .assess(outstanding, due.due_date, today)
+                    .is_ok_and(|a| a.penalty > due.penalty_charged);
+            }
+            if config.payout_policy() == PayoutPolicy::AtGraceEnd
+                && due.is_late(today, config.grace_days())
+            {
+                let left = escrow_left
+                    .entry(member)
+                    .or_insert_with(|| self.balance(&accounts.escrow(member)).negated());
+                let cover = left
+                    .checked_min(outstanding)
+                    .unwrap_or(Money::zero(outstanding.currency()));
+                if cover.is_positive() {
+                    *left = left.checked_sub(cover).unwrap_or(*left);
+                    covers.push(DueAction::CoverArrears {
+                        round: *round,
+                        hand: *hand,
+                        member: member.clone(),
+                        amount: cover,
+                    });
+                }
+            }
+        }
+        if penalties_due {
+            actions.push(DueAction::ApplyPenalties { as_of: today });
+        }
+        actions.extend(covers);
+        if let Some(round) = self.round(current) {
+            let funded = self
+                .dues
+                .range((current, HandId(0))..(current + 1, HandId(0)))
+                .all(|(_, d)| d.is_settled());
+            if today >= round.due_date && funded {
+                let needs_choice = matches!(config.payout_order(), PayoutOrder::OrganiserChoice)
+                    && round.recipient.is_none();
+                actions.push(if needs_choice {
+                    DueAction::ChooseRecipient { round: current }
+                } else {
+                    DueAction::MakePayout { round: current }
+                });
+            }
+        }
+        actions
+    }
+}
