@@ -91,8 +91,11 @@ impl DueAction {
                 round,
                 hand,
                 member,
-                ..
-            } => format!("{group}:r{round}:{hand}:{member}:deposit-cover"),
+                amount,
+            } => format!(
+                "{group}:r{round}:{hand}:{member}:deposit-cover:{}",
+                amount.minor()
+            ),
             DueAction::MakePayout { round } => format!("{group}:r{round}:payout"),
             DueAction::ChooseRecipient { round } => format!("{group}:r{round}:choose-recipient"),
         }

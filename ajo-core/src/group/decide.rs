@@ -136,10 +136,16 @@ impl Ctx<'_> {
         &'s self,
         member: &'s MemberId,
     ) -> impl Iterator<Item = &'s crate::contribution::Due> + 's {
+        let hands: Vec<HandId> = (1u32..)
+            .zip(&self.state.hands)
+            .filter(|(_, h)| &h.member == member)
+            .map(|(i, _)| HandId(i))
+            .collect();
         self.state
-            .dues
-            .values()
-            .filter(move |d| self.state.hand(d.hand).is_some_and(|h| &h.member == member))
+            .rounds
+            .iter()
+            .flat_map(move |r| hands.clone().into_iter().map(move |h| (r.number, h)))
+            .filter_map(|key| self.state.dues.get(&key))
     }
 
     fn join(&self, member: &MemberId, hands: u32) -> Decision {
@@ -476,9 +482,13 @@ impl Ctx<'_> {
             }
             *escrow = escrow.checked_sub(cover)?;
             let entry = EntryDraft::new(
+                // A due can be covered in steps (a deposit topped up between two late
+                // sweeps), so the key names how much was covered before this step.
                 self.key(format_args!(
-                    "r{}:{}:{member}:deposit-cover",
-                    due.round, due.hand
+                    "r{}:{}:{member}:deposit-cover:{}",
+                    due.round,
+                    due.hand,
+                    due.covered.minor()
                 )),
                 format!("deposit covers round {} {}", due.round, due.hand),
             )

@@ -2,7 +2,7 @@
 
 use ajo_core::group::{GroupCommand, GroupError, GroupEvent, GroupState, decide};
 use ajo_core::ledger::Ledger;
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 pub struct Sim {
     pub state: GroupState,
@@ -51,10 +51,6 @@ impl Sim {
 
     pub fn at_date(&mut self, date: NaiveDate) {
         self.now = Utc.from_utc_datetime(&date.and_hms_opt(12, 0, 0).unwrap());
-    }
-
-    pub fn advance_days(&mut self, days: i64) {
-        self.now += Duration::days(days);
     }
 
     pub fn assert_replays(&self) {

@@ -10,7 +10,9 @@
 )]
 
 mod group_life;
+mod group_props;
 mod group_sim;
+mod group_snapshots;
 mod ledger;
 mod ledger_props;
 mod money_props;
