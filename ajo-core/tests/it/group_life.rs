@@ -653,3 +653,36 @@ fn waiving_a_due_lets_the_round_pay_what_was_collected() {
     assert_eq!(*pot, ngn("34000"));
     let _ = AccountKind::GroupPot;
 }
+
+#[test]
+fn lateness_is_judged_in_the_groups_time_zone() {
+    use chrono::TimeZone;
+    let mut sim = formed(PayoutOrder::JoinOrder);
+    sim.ok(C::Start);
+    // 23:30 UTC on 2 February is already 3 February in Lagos (UTC+1): past the grace.
+    sim.now = chrono::Utc.with_ymd_and_hms(2026, 2, 2, 23, 30, 0).unwrap();
+    assert_eq!(sim.state.today(sim.now), date(2026, 2, 3));
+    assert_eq!(
+        sim.state
+            .due(1, HandId(1))
+            .unwrap()
+            .status(sim.state.today(sim.now), 2),
+        DueStatus::Late
+    );
+    assert!(
+        sim.state
+            .due_actions(sim.now)
+            .iter()
+            .any(|a| matches!(a, DueAction::ApplyPenalties { .. }))
+    );
+    // An hour earlier it is still 2 February in Lagos: within grace.
+    sim.now = chrono::Utc.with_ymd_and_hms(2026, 2, 2, 22, 30, 0).unwrap();
+    assert_eq!(
+        sim.state
+            .due(1, HandId(1))
+            .unwrap()
+            .status(sim.state.today(sim.now), 2),
+        DueStatus::Pending
+    );
+    assert!(sim.ok(C::ApplyPenalties).is_empty());
+}
