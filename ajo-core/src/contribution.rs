@@ -174,23 +174,9 @@ pub fn apply_payment(
 ) -> Result<Vec<Application>, MoneyError> {
     let mut left = amount;
     let mut out = Vec::new();
-    let take = |wanted: Money, left: &mut Money| -> Result<Money, MoneyError> {
-        let part = left.checked_min(wanted)?;
-        *left = left.checked_sub(part)?;
-        Ok(part)
-    };
     let (overdue, ahead): (Vec<&Due>, Vec<&Due>) =
         owed.dues.iter().partition(|d| d.due_date <= today);
-    for due in &overdue {
-        let part = take(due.outstanding(), &mut left)?;
-        if part.is_positive() {
-            out.push(Application::Due {
-                round: due.round,
-                hand: due.hand,
-                amount: part,
-            });
-        }
-    }
+    pay_dues(&overdue, &mut left, &mut out)?;
     let penalties = take(owed.penalties, &mut left)?;
     if penalties.is_positive() {
         out.push(Application::Penalties { amount: penalties });
@@ -199,8 +185,24 @@ pub fn apply_payment(
     if deposit.is_positive() {
         out.push(Application::Deposit { amount: deposit });
     }
-    for due in &ahead {
-        let part = take(due.outstanding(), &mut left)?;
+    pay_dues(&ahead, &mut left, &mut out)?;
+    if left.is_positive() {
+        out.push(Application::Credit { amount: left });
+    }
+    Ok(out)
+}
+
+/// Takes up to `wanted` from what is `left` of a payment.
+fn take(wanted: Money, left: &mut Money) -> Result<Money, MoneyError> {
+    let part = left.checked_min(wanted)?;
+    *left = left.checked_sub(part)?;
+    Ok(part)
+}
+
+/// Applies what is left to `dues` in order, recording each part.
+fn pay_dues(dues: &[&Due], left: &mut Money, out: &mut Vec<Application>) -> Result<(), MoneyError> {
+    for due in dues {
+        let part = take(due.outstanding(), left)?;
         if part.is_positive() {
             out.push(Application::Due {
                 round: due.round,
@@ -209,10 +211,7 @@ pub fn apply_payment(
             });
         }
     }
-    if left.is_positive() {
-        out.push(Application::Credit { amount: left });
-    }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]
