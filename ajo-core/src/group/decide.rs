@@ -421,7 +421,7 @@ impl Ctx<'_> {
         self.require("apply penalties", &[GroupStatus::Active])?;
         let today = self.state.today(self.now);
         let mut events = Vec::new();
-        for due in self.state.dues.values().filter(|d| d.due_date < today) {
+        for due in self.state.open_dues().filter(|d| d.due_date < today) {
             let outstanding = due.outstanding();
             if outstanding.is_zero() {
                 continue;
@@ -466,8 +466,7 @@ impl Ctx<'_> {
         let mut events = Vec::new();
         for due in self
             .state
-            .dues
-            .values()
+            .open_dues()
             .filter(|d| d.is_late(today, self.config.grace_days()))
         {
             let Some(member) = self.state.hand(due.hand).map(|h| &h.member) else {

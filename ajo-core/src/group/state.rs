@@ -362,6 +362,13 @@ impl GroupState {
     pub fn due(&self, round: u32, hand: HandId) -> Option<&Due> {
         self.dues.get(&(round, hand))
     }
+    /// Dues of the current round onwards: the only ones that can be unsettled, since a
+    /// round is paid out only once all its dues are in.
+    pub fn open_dues(&self) -> impl Iterator<Item = &Due> {
+        let from = self.current_round().unwrap_or(u32::MAX);
+        self.dues.range((from, HandId(0))..).map(|(_, due)| due)
+    }
+
     /// The first round not yet paid out (none before start or after the last).
     pub fn current_round(&self) -> Option<u32> {
         self.rounds.iter().find(|r| !r.paid_out).map(|r| r.number)
