@@ -44,6 +44,8 @@
 //! - [`calendar`]: frequencies and due dates, shared by rotation and loans.
 //! - [`group`]: the savings group as commands and events, with [`rotation`],
 //!   [`contribution`], [`penalty`], [`deposit`] and [`payout`] rules.
+//! - [`notify`]: message templates (email and SMS) with GSM-7 segment counting.
+//! - [`ports`]: the clock, payment-gateway and messaging traits adapters implement.
 //! - [`money`]: currencies, exact amounts, rounding and conserving splits.
 //! - [`ledger`]: balanced journal entries, idempotent posting, reversals, balances, the
 //!   hash chain and reconciliation.
@@ -63,8 +65,10 @@ pub mod error;
 pub mod group;
 pub mod ledger;
 pub mod money;
+pub mod notify;
 pub mod payout;
 pub mod penalty;
+pub mod ports;
 pub mod rotation;
 
 pub use error::Error;

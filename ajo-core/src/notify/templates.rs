@@ -1,0 +1,301 @@
+use std::fmt::Write;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::gsm::{SmsLength, gsm7_cost, sms_length};
+use crate::money::Money;
+
+/// Something a member is told.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "notice", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Notice {
+    /// A contribution (or other payment) was received.
+    PaymentConfirmation {
+        /// The member's name.
+        member: String,
+        /// The group's name.
+        group: String,
+        /// How much.
+        amount: Money,
+        /// The payment reference.
+        reference: String,
+    },
+    /// A contribution falls due soon.
+    PaymentDueReminder {
+        /// The member's name.
+        member: String,
+        /// The group's name.
+        group: String,
+        /// What is owed.
+        amount: Money,
+        /// When.
+        due_date: NaiveDate,
+        /// The round.
+        round: u32,
+    },
+    /// The member's payout was made.
+    PayoutNotification {
+        /// The member's name.
+        member: String,
+        /// The group's name.
+        group: String,
+        /// How much.
+        amount: Money,
+        /// The round.
+        round: u32,
+    },
+    /// A late penalty was charged.
+    PenaltyNotice {
+        /// The member's name.
+        member: String,
+        /// The group's name.
+        group: String,
+        /// The penalty.
+        amount: Money,
+        /// The round whose due was late.
+        round: u32,
+        /// Its due date.
+        due_date: NaiveDate,
+    },
+    /// The group finished its cycle.
+    GroupCompletion {
+        /// The member's name.
+        member: String,
+        /// The group's name.
+        group: String,
+        /// The deposit returned.
+        deposit_refund: Money,
+    },
+    /// A loan was approved.
+    LoanApproved {
+        /// The member's name.
+        member: String,
+        /// The principal.
+        principal: Money,
+        /// How many installments.
+        installments: u32,
+        /// The regular installment.
+        installment: Money,
+        /// The first due date.
+        first_due_date: NaiveDate,
+    },
+    /// A loan installment falls due soon.
+    InstallmentDue {
+        /// The member's name.
+        member: String,
+        /// What is owed.
+        amount: Money,
+        /// When.
+        due_date: NaiveDate,
+        /// The installment number.
+        number: u32,
+    },
+}
+
+/// An email, ready for an [`EmailSender`](crate::ports::EmailSender).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenderedEmail {
+    /// The subject line.
+    pub subject: String,
+    /// Plain text.
+    pub text: String,
+    /// Simple HTML, with every caller-given value escaped.
+    pub html: String,
+}
+
+/// An SMS, ready for an [`SmsSender`](crate::ports::SmsSender).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenderedSms {
+    /// The text.
+    pub body: String,
+    /// Its encoding and segment count.
+    pub length: SmsLength,
+}
+
+fn day(date: NaiveDate) -> String {
+    date.format("%-d %b %Y").to_string()
+}
+
+/// An amount for an SMS: the people's form when every character is GSM-7 (`$1,234.56`,
+/// `€10.00`), else the code in front (`NGN 25,000.00`), so one symbol does not turn the
+/// whole message into 70-character UCS-2 segments.
+pub fn sms_amount(amount: Money) -> String {
+    let human = amount.human().to_string();
+    if human.chars().all(|c| gsm7_cost(c).is_some()) {
+        return human;
+    }
+    let digits: String = human
+        .chars()
+        .filter(|c| c.is_ascii_digit() || matches!(c, ',' | '.'))
+        .collect();
+    let sign = if amount.is_negative() { "-" } else { "" };
+    format!("{sign}{} {digits}", amount.currency().code())
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// A subject, a greeting, paragraphs: the text and HTML bodies from one source.
+fn email(subject: String, member: &str, paragraphs: &[String]) -> RenderedEmail {
+    let mut text = format!("Hello {member},\n\n");
+    let mut html = format!("<p>Hello {},</p>\n", escape(member));
+    for paragraph in paragraphs {
+        let _ = write!(text, "{paragraph}\n\n");
+        let _ = writeln!(html, "<p>{}</p>", escape(paragraph));
+    }
+    text.push_str("Thank you,\najo");
+    html.push_str("<p>Thank you,<br>ajo</p>");
+    RenderedEmail {
+        subject,
+        text,
+        html,
+    }
+}
+
+impl Notice {
+    /// The email for this notice.
+    pub fn email(&self) -> RenderedEmail {
+        match self {
+            Notice::PaymentConfirmation { member, group, amount, reference } => email(
+                format!("Payment received: {} to {group}", amount.human()),
+                member,
+                &[
+                    format!("We received your payment of {} to {group}.", amount.human()),
+                    format!("Reference: {reference}. Keep it for your records."),
+                ],
+            ),
+            Notice::PaymentDueReminder { member, group, amount, due_date, round } => email(
+                format!("Reminder: {} due {} for {group}", amount.human(), day(*due_date)),
+                member,
+                &[
+                    format!("Your round {round} contribution of {} to {group} is due on {}.", amount.human(), day(*due_date)),
+                    "Paying on time keeps the pot whole for this round's recipient and avoids late penalties.".into(),
+                ],
+            ),
+            Notice::PayoutNotification { member, group, amount, round } => email(
+                format!("Your payout of {} from {group}", amount.human()),
+                member,
+                &[format!("It is your turn: the round {round} payout of {} from {group} is on its way to you.", amount.human())],
+            ),
+            Notice::PenaltyNotice { member, group, amount, round, due_date } => email(
+                format!("Late penalty of {} in {group}", amount.human()),
+                member,
+                &[
+                    format!("Your round {round} contribution to {group}, due {}, is late.", day(*due_date)),
+                    format!("A penalty of {} has been charged. Pay what is due to stop further charges.", amount.human()),
+                ],
+            ),
+            Notice::GroupCompletion { member, group, deposit_refund } => email(
+                format!("{group} has completed its cycle"),
+                member,
+                &[
+                    format!("Every hand in {group} has been paid. Thank you for saving together."),
+                    format!("Your security deposit refund: {}.", deposit_refund.human()),
+                ],
+            ),
+            Notice::LoanApproved { member, principal, installments, installment, first_due_date } => email(
+                format!("Your loan of {} is approved", principal.human()),
+                member,
+                &[
+                    format!("Your loan of {} has been approved.", principal.human()),
+                    format!(
+                        "You will repay it in {installments} installments of about {}, the first due on {}.",
+                        installment.human(),
+                        day(*first_due_date)
+                    ),
+                ],
+            ),
+            Notice::InstallmentDue { member, amount, due_date, number } => email(
+                format!("Loan installment {number} of {} due {}", amount.human(), day(*due_date)),
+                member,
+                &[format!("Installment {number} of your loan, {}, is due on {}.", amount.human(), day(*due_date))],
+            ),
+        }
+    }
+
+    /// The SMS for this notice, for the three that members get by text: payment
+    /// reminder, payment confirmation and payout alert.
+    pub fn sms(&self) -> Option<RenderedSms> {
+        let body = match self {
+            Notice::PaymentDueReminder {
+                group,
+                amount,
+                due_date,
+                round,
+                ..
+            } => format!(
+                "ajo: {group} round {round}: {} due {}. Pay on time to avoid penalties.",
+                sms_amount(*amount),
+                day(*due_date)
+            ),
+            Notice::PaymentConfirmation {
+                group,
+                amount,
+                reference,
+                ..
+            } => {
+                format!(
+                    "ajo: payment of {} to {group} received. Ref {reference}.",
+                    sms_amount(*amount)
+                )
+            }
+            Notice::PayoutNotification {
+                group,
+                amount,
+                round,
+                ..
+            } => {
+                format!(
+                    "ajo: your {group} round {round} payout of {} is on its way.",
+                    sms_amount(*amount)
+                )
+            }
+            _ => return None,
+        };
+        let length = sms_length(&body);
+        Some(RenderedSms { body, length })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Currency;
+
+    #[test]
+    fn sms_amounts_stay_in_gsm7() {
+        let amount = |s: &str, c: Currency| sms_amount(Money::parse(s, c).unwrap());
+        assert_eq!(amount("25000", Currency::NGN), "NGN 25,000.00");
+        assert_eq!(amount("1234.5", Currency::KES), "KSh 1,234.50");
+        assert_eq!(amount("1234.5", Currency::USD), "$1,234.50");
+        assert_eq!(amount("-5", Currency::GHS), "-GHS 5.00");
+        assert_eq!(amount("10", Currency::EUR), "€10.00");
+    }
+
+    #[test]
+    fn html_escapes_what_callers_give() {
+        let notice = Notice::PayoutNotification {
+            member: "<script>alert(1)</script>".into(),
+            group: "A & B \"co-op\"".into(),
+            amount: Money::parse("1", Currency::NGN).unwrap(),
+            round: 1,
+        };
+        let html = notice.email().html;
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("&lt;script&gt;") && html.contains("A &amp; B &quot;co-op&quot;"));
+    }
+}

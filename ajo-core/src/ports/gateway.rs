@@ -1,0 +1,280 @@
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::ledger::StatementLine;
+use crate::money::Money;
+
+/// A payment provider (Paystack, Flutterwave, Stripe...): collecting contributions and
+/// repayments, paying out, refunding and listing what moved.
+///
+/// # Contract for implementers
+///
+/// - References are ours and deterministic: starting a collection twice with the same
+///   reference must not charge twice (reuse the provider's idempotency features, or
+///   return the existing checkout).
+/// - [`verify_payment`](Self::verify_payment) asks the provider; it never trusts a
+///   webhook. An unknown reference is [`GatewayError::NotFound`].
+/// - Errors say whether a retry is safe ([`GatewayError::is_retryable`]); a status the
+///   adapter does not recognise is [`GatewayError::Unexpected`], never success.
+/// - Amounts the provider cannot take (too many decimals, an unsupported currency) are
+///   [`GatewayError::InvalidRequest`] before any request is sent.
+/// - No secret, full account number or card detail appears in an error or a log line.
+#[async_trait]
+pub trait PaymentGateway: Send + Sync + fmt::Debug + 'static {
+    /// The provider's name, for references and logs (`"paystack"`).
+    fn provider(&self) -> &'static str;
+
+    /// Starts collecting `amount` from a payer: returns where to send them.
+    async fn start_collection(
+        &self,
+        request: &CollectionRequest,
+    ) -> Result<Collection, GatewayError>;
+
+    /// What the provider says about a collection.
+    async fn verify_payment(&self, reference: &str) -> Result<PaymentStatus, GatewayError>;
+
+    /// Registers a payout recipient (a bank account or mobile wallet).
+    async fn create_recipient(
+        &self,
+        recipient: &RecipientDetails,
+    ) -> Result<RecipientId, GatewayError>;
+
+    /// Sends a payout to a recipient.
+    async fn send_payout(&self, request: &PayoutRequest) -> Result<PayoutReceipt, GatewayError>;
+
+    /// Refunds a collection, in full or in part.
+    async fn refund(&self, request: &RefundRequest) -> Result<RefundReceipt, GatewayError>;
+
+    /// What moved between `from` and `to`, for reconciliation (collections positive,
+    /// payouts and refunds negative).
+    async fn list_transactions(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<StatementLine>, GatewayError>;
+}
+
+/// A request to collect money.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionRequest {
+    /// Our deterministic reference.
+    pub reference: String,
+    /// How much.
+    pub amount: Money,
+    /// The payer's email (most African gateways require one).
+    pub email: String,
+    /// What it is for, shown to the payer.
+    pub description: String,
+    /// Where the provider sends the payer afterwards.
+    pub callback_url: Option<String>,
+}
+
+/// Where to send the payer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Collection {
+    /// Our reference.
+    pub reference: String,
+    /// A hosted checkout page, if the provider has one.
+    pub checkout_url: Option<String>,
+    /// The provider's own id for the collection.
+    pub provider_reference: Option<String>,
+}
+
+/// How a collection stands at the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PaymentState {
+    /// Not finished.
+    Pending,
+    /// Money received.
+    Succeeded,
+    /// Declined or abandoned.
+    Failed,
+    /// Refunded or charged back after succeeding.
+    Reversed,
+}
+
+/// The provider's answer to [`PaymentGateway::verify_payment`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentStatus {
+    /// Our reference.
+    pub reference: String,
+    /// Where it stands.
+    pub state: PaymentState,
+    /// What was paid, when known.
+    pub amount: Option<Money>,
+    /// When it was paid, when known.
+    pub paid_at: Option<DateTime<Utc>>,
+}
+
+/// A payout recipient's details. The account number is hidden in `Debug`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecipientDetails {
+    /// The account holder's name.
+    pub name: String,
+    /// The bank (or mobile-money operator) code.
+    pub bank_code: String,
+    /// The account (or wallet) number.
+    pub account_number: String,
+    /// The account's currency code.
+    pub currency: String,
+}
+
+impl fmt::Debug for RecipientDetails {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let last4: String = self
+            .account_number
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        f.debug_struct("RecipientDetails")
+            .field("name", &self.name)
+            .field("bank_code", &self.bank_code)
+            .field("account_number", &format_args!("****{last4}"))
+            .field("currency", &self.currency)
+            .finish()
+    }
+}
+
+/// The provider's id for a payout recipient.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RecipientId(pub String);
+
+/// A request to pay someone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayoutRequest {
+    /// Our deterministic reference (the same payout retried keeps it).
+    pub reference: String,
+    /// Who.
+    pub recipient: RecipientId,
+    /// How much.
+    pub amount: Money,
+    /// What for.
+    pub reason: String,
+}
+
+/// How a payout stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PayoutState {
+    /// Accepted, not final.
+    Pending,
+    /// Delivered.
+    Succeeded,
+    /// Not delivered.
+    Failed,
+    /// Delivered, then returned.
+    Reversed,
+}
+
+/// The provider's answer to [`PaymentGateway::send_payout`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayoutReceipt {
+    /// Our reference.
+    pub reference: String,
+    /// The provider's id.
+    pub provider_reference: Option<String>,
+    /// Where it stands.
+    pub state: PayoutState,
+}
+
+/// A request to refund a collection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundRequest {
+    /// The collection's reference.
+    pub payment_reference: String,
+    /// How much; `None` refunds it all.
+    pub amount: Option<Money>,
+    /// Why.
+    pub reason: String,
+}
+
+/// The provider's answer to [`PaymentGateway::refund`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundReceipt {
+    /// The collection's reference.
+    pub payment_reference: String,
+    /// The provider's refund id.
+    pub provider_reference: Option<String>,
+    /// Whether it is final.
+    pub state: PayoutState,
+}
+
+/// Why a gateway call failed. Never carries a secret, a full account number or a body.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum GatewayError {
+    /// The provider declined (the provider's code kept for support).
+    #[error("declined by the provider ({code})")]
+    Declined {
+        /// The provider's reason code.
+        code: String,
+    },
+    /// Not enough money in the paying (or payout) account.
+    #[error("insufficient funds")]
+    InsufficientFunds,
+    /// The request is wrong and will stay wrong.
+    #[error("invalid request: {message}")]
+    InvalidRequest {
+        /// What is wrong (no secrets, no bodies).
+        message: String,
+    },
+    /// The credentials were refused.
+    #[error("unauthorised: check the secret key")]
+    Unauthorized,
+    /// Nothing is known under that reference.
+    #[error("not found: {reference}")]
+    NotFound {
+        /// The reference asked about.
+        reference: String,
+    },
+    /// Too many requests; wait before retrying.
+    #[error("rate limited")]
+    RateLimited {
+        /// How long the provider asked us to wait, if it said.
+        retry_after: Option<Duration>,
+    },
+    /// The provider is down or overloaded.
+    #[error("provider unavailable")]
+    Unavailable,
+    /// No answer in time; the request may or may not have been carried out.
+    #[error("timed out")]
+    Timeout,
+    /// An answer the adapter does not understand.
+    #[error("unexpected answer from {provider} (status {status})")]
+    Unexpected {
+        /// The provider.
+        provider: &'static str,
+        /// The HTTP status.
+        status: u16,
+    },
+}
+
+impl GatewayError {
+    /// Whether retrying the same request (with the same reference) is safe and may work.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            GatewayError::RateLimited { .. } | GatewayError::Unavailable | GatewayError::Timeout
+        )
+    }
+
+    /// How long to wait before a retry, when the provider said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            GatewayError::RateLimited { retry_after } => *retry_after,
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! Ports: the traits the outside world plugs into.
+//!
+//! ajo-core defines them and never implements the I/O: `ajo-adapters` implements them
+//! over PostgreSQL, payment gateways and messaging providers, and `ajo-testkit` has
+//! in-memory and fake versions. All async traits are object-safe (`Arc<dyn ...>`), with
+//! `Send` futures, so they cross tasks in any runtime.
+//!
+//! - [`Clock`]: the time. Nothing in the service reads the system clock directly.
+//! - [`PaymentGateway`]: collections, payouts, refunds, statements.
+//! - [`EmailSender`], [`SmsSender`]: one rendered message at a time.
+
+mod clock;
+mod gateway;
+mod notify;
+
+pub use clock::{Clock, SystemClock};
+pub use gateway::{
+    Collection, CollectionRequest, GatewayError, PaymentGateway, PaymentState, PaymentStatus,
+    PayoutReceipt, PayoutRequest, PayoutState, RecipientDetails, RecipientId, RefundReceipt,
+    RefundRequest,
+};
+pub use notify::{
+    EmailMessage, EmailSender, NotifyError, ProviderMessageId, SmsMessage, SmsSender,
+};

@@ -1,0 +1,104 @@
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// An email ready to send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailMessage {
+    /// Our id for the message (travels with it so delivery webhooks can find it).
+    pub message_id: String,
+    /// The recipient's address.
+    pub to: String,
+    /// The subject line.
+    pub subject: String,
+    /// The plain-text body.
+    pub text: String,
+    /// A simple HTML body.
+    pub html: Option<String>,
+}
+
+/// An SMS ready to send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmsMessage {
+    /// Our id for the message.
+    pub message_id: String,
+    /// The recipient's number, E.164 (`+2348012345678`).
+    pub to: String,
+    /// The text.
+    pub body: String,
+}
+
+/// The provider's id for a message it accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ProviderMessageId(pub String);
+
+/// Sends email (SendGrid and the like).
+///
+/// # Contract for implementers
+/// Send exactly one message per call and return the provider's id for it. An address the
+/// provider refuses is [`NotifyError::InvalidRecipient`]; errors say whether a retry is
+/// safe; no API key appears in an error or a log line.
+#[async_trait]
+pub trait EmailSender: Send + Sync + fmt::Debug + 'static {
+    /// Sends one email.
+    async fn send_email(&self, message: &EmailMessage) -> Result<ProviderMessageId, NotifyError>;
+}
+
+/// Sends SMS (Twilio and the like). The same contract as [`EmailSender`]; a number that is
+/// not E.164 is [`NotifyError::InvalidRecipient`] before any request.
+#[async_trait]
+pub trait SmsSender: Send + Sync + fmt::Debug + 'static {
+    /// Sends one SMS.
+    async fn send_sms(&self, message: &SmsMessage) -> Result<ProviderMessageId, NotifyError>;
+}
+
+/// Why a message was not sent.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum NotifyError {
+    /// The address or number is not valid.
+    #[error("invalid recipient")]
+    InvalidRecipient,
+    /// The provider refused the message (its code kept).
+    #[error("rejected by the provider ({code})")]
+    Rejected {
+        /// The provider's code.
+        code: String,
+    },
+    /// The credentials were refused.
+    #[error("unauthorised: check the API key")]
+    Unauthorized,
+    /// Too many requests.
+    #[error("rate limited")]
+    RateLimited {
+        /// How long to wait, if said.
+        retry_after: Option<Duration>,
+    },
+    /// The provider is down.
+    #[error("provider unavailable")]
+    Unavailable,
+    /// No answer in time.
+    #[error("timed out")]
+    Timeout,
+    /// An answer the adapter does not understand.
+    #[error("unexpected answer from {provider} (status {status})")]
+    Unexpected {
+        /// The provider.
+        provider: &'static str,
+        /// The HTTP status.
+        status: u16,
+    },
+}
+
+impl NotifyError {
+    /// Whether sending again later may work.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            NotifyError::RateLimited { .. } | NotifyError::Unavailable | NotifyError::Timeout
+        )
+    }
+}
