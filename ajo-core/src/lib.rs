@@ -46,6 +46,8 @@
 //! - [`ledger`]: balanced journal entries, idempotent posting, reversals, balances, the
 //!   hash chain and reconciliation.
 //! - [`penalty`]: late penalties (flat, percentage, daily accrual with caps, grace days).
+//! - [`webhook`]: verifying Paystack, Flutterwave, Stripe, Twilio and SendGrid webhooks
+//!   over the raw bytes, and reading them as provider-neutral events.
 //!
 //! # Rules every module keeps
 //!
@@ -59,5 +61,6 @@ pub mod error;
 pub mod ledger;
 pub mod money;
 pub mod penalty;
+pub mod webhook;
 
 pub use error::Error;
