@@ -14,3 +14,6 @@ mod ledger_props;
 mod money_props;
 mod reference;
 mod support;
+mod webhook_events;
+mod webhook_support;
+mod webhook_vectors;
