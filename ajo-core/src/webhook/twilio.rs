@@ -392,6 +392,7 @@ fn parse(url: &str, fields: &[(Vec<u8>, Vec<u8>)]) -> Result<WebhookOutcome, Web
     let message_id = UrlParts::parse(url)
         .ok()
         .and_then(|parts| query_value(parts.query(), MESSAGE_ID_PARAM))
+        .filter(|raw| !raw.is_empty())
         .map(|raw| String::from_utf8_lossy(&percent_decode(raw.as_bytes())).into_owned())
         .map(|id| payload::text_id(P, &id, MESSAGE_ID_PARAM))
         .transpose()?;

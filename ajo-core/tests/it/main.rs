@@ -15,5 +15,7 @@ mod money_props;
 mod reference;
 mod support;
 mod webhook_events;
+mod webhook_props;
 mod webhook_support;
 mod webhook_vectors;
+mod webhook_verify;
