@@ -47,7 +47,7 @@ pub(super) fn any_mac_matches<M: Mac + hmac::digest::KeyInit>(
     provider: Provider,
     secrets: &[SecretString],
     parts: &[&[u8]],
-    expected: &[&[u8]],
+    expected: &[impl AsRef<[u8]>],
 ) -> Result<bool, WebhookError> {
     let mut found = Choice::from(0);
     for secret in secrets {
@@ -57,7 +57,7 @@ pub(super) fn any_mac_matches<M: Mac + hmac::digest::KeyInit>(
         }
         let tag = mac.finalize().into_bytes();
         for candidate in expected {
-            found |= tag.as_slice().ct_eq(candidate);
+            found |= tag.as_slice().ct_eq(candidate.as_ref());
         }
     }
     Ok(bool::from(found))
