@@ -490,3 +490,14 @@ fn no_secret_or_expected_signature_ever_shows() {
         }
     }
 }
+
+#[test]
+fn verifiers_are_shareable_between_threads() {
+    fn shareable<T: Send + Sync + Clone + std::fmt::Debug + 'static>() {}
+    shareable::<PaystackVerifier>();
+    shareable::<FlutterwaveVerifier>();
+    shareable::<StripeVerifier>();
+    shareable::<TwilioVerifier>();
+    shareable::<SendGridVerifier>();
+    shareable::<WebhookError>();
+}
