@@ -8,6 +8,7 @@ use crate::ledger::{ChainError, LedgerError};
 use crate::money::MoneyError;
 use crate::penalty::PenaltyError;
 use crate::rotation::RotationError;
+use crate::webhook::WebhookError;
 
 /// Any error of `ajo-core`. Each area keeps its own typed enum; this wraps them.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -34,4 +35,7 @@ pub enum Error {
     /// From [`ledger::verify_chain`](crate::ledger::verify_chain).
     #[error(transparent)]
     Chain(#[from] ChainError),
+    /// From [`webhook`](crate::webhook).
+    #[error(transparent)]
+    Webhook(#[from] WebhookError),
 }

@@ -50,6 +50,8 @@
 //! - [`ledger`]: balanced journal entries, idempotent posting, reversals, balances, the
 //!   hash chain and reconciliation.
 //! - [`penalty`]: late penalties (flat, percentage, daily accrual with caps, grace days).
+//! - [`webhook`]: verifying Paystack, Flutterwave, Stripe, Twilio and SendGrid webhooks
+//!   over the raw bytes, and reading them as provider-neutral events.
 //!
 //! # Rules every module keeps
 //!
@@ -70,5 +72,6 @@ pub mod payout;
 pub mod penalty;
 pub mod ports;
 pub mod rotation;
+pub mod webhook;
 
 pub use error::Error;

@@ -18,3 +18,8 @@ mod ledger_props;
 mod money_props;
 mod reference;
 mod support;
+mod webhook_events;
+mod webhook_props;
+mod webhook_support;
+mod webhook_vectors;
+mod webhook_verify;

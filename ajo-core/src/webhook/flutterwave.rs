@@ -1,0 +1,302 @@
+//! Flutterwave (v3): two schemes, both keyed with the dashboard's *secret hash*.
+//!
+//! - `flutterwave-signature`: base64 HMAC-SHA256 of the raw body. Verified whenever present.
+//! - `verif-hash` (legacy, what most accounts send): the secret hash itself, sent verbatim
+//!   on every delivery. It proves only that the sender knows the shared string and does not
+//!   cover the body, so [`FlutterwaveVerifier::without_verif_hash`] turns it off once an
+//!   account sends signatures.
+//!
+//! Neither scheme signs a timestamp: replays are stopped by de-duplication.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use hmac::Hmac;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use sha2::Sha256;
+
+use super::event::{
+    GatewayEvent, IdempotencyKey, Ignored, MAX_REASON_LEN, PaymentEventKind, bounded,
+};
+use super::{
+    DEFAULT_MAX_BODY_LEN, Headers, Provider, WebhookError, WebhookOutcome, check_body_len,
+    checked_max_body_len, headers, payload, secret,
+};
+
+const P: Provider = Provider::Flutterwave;
+
+const SIGNATURE: &str = "flutterwave-signature";
+const VERIF_HASH: &str = "verif-hash";
+
+/// Verifies Flutterwave webhooks and reads `charge.completed` and `transfer.completed`.
+#[derive(Clone)]
+pub struct FlutterwaveVerifier {
+    secrets: Vec<SecretString>,
+    accept_verif_hash: bool,
+    max_body_len: usize,
+}
+
+impl FlutterwaveVerifier {
+    /// A verifier for the given secret hashes (several during a rotation). Both the
+    /// `flutterwave-signature` and the legacy `verif-hash` schemes are accepted.
+    ///
+    /// # Errors
+    /// [`WebhookError::SecretMissing`] for no secret hash or an empty one;
+    /// [`WebhookError::TooManySecrets`] past [`MAX_SECRETS`](super::MAX_SECRETS).
+    pub fn new(secret_hashes: Vec<SecretString>) -> Result<FlutterwaveVerifier, WebhookError> {
+        Ok(FlutterwaveVerifier {
+            secrets: secret::checked(P, secret_hashes)?,
+            accept_verif_hash: true,
+            max_body_len: DEFAULT_MAX_BODY_LEN,
+        })
+    }
+
+    /// Refuses requests that carry only `verif-hash`: require `flutterwave-signature`,
+    /// which covers the body.
+    #[must_use]
+    pub fn without_verif_hash(mut self) -> FlutterwaveVerifier {
+        self.accept_verif_hash = false;
+        self
+    }
+
+    /// The largest body accepted (default [`DEFAULT_MAX_BODY_LEN`]).
+    ///
+    /// # Errors
+    /// [`WebhookError::InvalidConfig`] for zero.
+    pub fn with_max_body_len(mut self, max: usize) -> Result<FlutterwaveVerifier, WebhookError> {
+        self.max_body_len = checked_max_body_len(P, max)?;
+        Ok(self)
+    }
+
+    /// Checks the request: `flutterwave-signature` when present, else `verif-hash` (unless
+    /// turned off).
+    ///
+    /// # Errors
+    /// [`WebhookError::BodyTooLarge`]; [`WebhookError::MissingHeader`] when neither header
+    /// is present (or only `verif-hash` when it is turned off);
+    /// [`WebhookError::DuplicateHeader`]; [`WebhookError::MalformedHeader`] if the signature
+    /// is not base64 of 32 bytes; [`WebhookError::BadSignature`] if no secret hash matches.
+    pub fn verify<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+    ) -> Result<(), WebhookError> {
+        check_body_len(P, body, self.max_body_len)?;
+        if let Some(value) = headers::optional(headers, P, SIGNATURE, 128)? {
+            let signature: [u8; 32] =
+                secret::decode_base64(value.as_bytes()).ok_or(WebhookError::MalformedHeader {
+                    provider: P,
+                    header: SIGNATURE,
+                    reason: "not base64 of a 32-byte HMAC-SHA256",
+                })?;
+            return if secret::any_mac_matches::<Hmac<Sha256>>(
+                P,
+                &self.secrets,
+                &[body],
+                &[&signature],
+            )? {
+                Ok(())
+            } else {
+                Err(WebhookError::BadSignature { provider: P })
+            };
+        }
+        if !self.accept_verif_hash {
+            return Err(WebhookError::MissingHeader {
+                provider: P,
+                header: SIGNATURE,
+            });
+        }
+        let Some(value) = headers::optional(headers, P, VERIF_HASH, 1024)? else {
+            return Err(WebhookError::MissingHeader {
+                provider: P,
+                header: "flutterwave-signature or verif-hash",
+            });
+        };
+        let mut matched = false;
+        for secret in &self.secrets {
+            // Every secret is compared, in constant time, whatever matched before.
+            matched |= secret::ct_eq_any_len(value.as_bytes(), secret.expose_secret().as_bytes());
+        }
+        if matched {
+            Ok(())
+        } else {
+            Err(WebhookError::BadSignature { provider: P })
+        }
+    }
+
+    /// [`verify`](Self::verify), then reads the event.
+    ///
+    /// | Flutterwave event | `data.status` | outcome |
+    /// | --- | --- | --- |
+    /// | `charge.completed` | `successful` | [`PaymentEventKind::ChargeSucceeded`] |
+    /// | `charge.completed` | `failed` | [`PaymentEventKind::ChargeFailed`] |
+    /// | `transfer.completed` | `SUCCESSFUL` | [`PaymentEventKind::PayoutSucceeded`] |
+    /// | `transfer.completed` | `FAILED` | [`PaymentEventKind::PayoutFailed`] |
+    /// | other statuses or events | | [`WebhookOutcome::Ignored`] |
+    ///
+    /// Amounts are in **major** units (`100` is ₦100.00) and are converted exactly; an amount
+    /// with more decimals than the currency has is [`WebhookError::InvalidAmount`]. The
+    /// reference is `tx_ref` for charges and `reference` for transfers; the idempotency key
+    /// is `flutterwave:{reference}:{kind}`.
+    ///
+    /// # Errors
+    /// As [`verify`](Self::verify); then [`WebhookError::MalformedPayload`] and
+    /// [`WebhookError::InvalidAmount`].
+    pub fn verify_and_parse<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+    ) -> Result<WebhookOutcome, WebhookError> {
+        self.verify(headers, body)?;
+        parse(body)
+    }
+}
+
+impl fmt::Debug for FlutterwaveVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FlutterwaveVerifier")
+            .field(
+                "secrets",
+                &format_args!("[{} redacted]", self.secrets.len()),
+            )
+            .field("accept_verif_hash", &self.accept_verif_hash)
+            .field("max_body_len", &self.max_body_len)
+            .finish()
+    }
+}
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    event: Cow<'a, str>,
+    #[serde(borrow)]
+    data: &'a RawValue,
+}
+
+#[derive(Deserialize)]
+struct Charge<'a> {
+    #[serde(borrow)]
+    tx_ref: Cow<'a, str>,
+    #[serde(borrow, default)]
+    flw_ref: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    amount: &'a RawValue,
+    #[serde(borrow)]
+    currency: Cow<'a, str>,
+    #[serde(borrow)]
+    status: Cow<'a, str>,
+    #[serde(borrow, default)]
+    created_at: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    processor_response: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct Transfer<'a> {
+    #[serde(borrow, default)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    reference: Cow<'a, str>,
+    #[serde(borrow)]
+    amount: &'a RawValue,
+    #[serde(borrow)]
+    currency: Cow<'a, str>,
+    #[serde(borrow)]
+    status: Cow<'a, str>,
+    #[serde(borrow, default)]
+    created_at: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    complete_message: Option<Cow<'a, str>>,
+}
+
+fn parse(body: &[u8]) -> Result<WebhookOutcome, WebhookError> {
+    let text = payload::utf8(P, body)?;
+    let envelope: Envelope<'_> = payload::json(P, text)?;
+    let data = envelope.data.get();
+    let event = match envelope.event.as_ref() {
+        "charge.completed" => {
+            let charge: Charge<'_> = payload::json(P, data)?;
+            let kind = match charge.status.as_ref() {
+                "successful" => PaymentEventKind::ChargeSucceeded,
+                "failed" => PaymentEventKind::ChargeFailed,
+                other => return Ok(ignored(&envelope.event, other)),
+            };
+            let reason = charge.processor_response;
+            event(
+                kind,
+                &charge.tx_ref,
+                charge.flw_ref.as_deref(),
+                charge.amount,
+                &charge.currency,
+                charge.created_at.as_deref(),
+                reason.as_deref(),
+            )?
+        }
+        "transfer.completed" => {
+            let transfer: Transfer<'_> = payload::json(P, data)?;
+            let kind = match transfer.status.as_ref() {
+                "SUCCESSFUL" => PaymentEventKind::PayoutSucceeded,
+                "FAILED" => PaymentEventKind::PayoutFailed,
+                other => return Ok(ignored(&envelope.event, other)),
+            };
+            let id = transfer
+                .id
+                .map(|id| payload::id(P, id, "data.id"))
+                .transpose()?;
+            event(
+                kind,
+                &transfer.reference,
+                id.as_deref(),
+                transfer.amount,
+                &transfer.currency,
+                transfer.created_at.as_deref(),
+                transfer.complete_message.as_deref(),
+            )?
+        }
+        other => return Ok(WebhookOutcome::Ignored(Ignored::new(P, other))),
+    };
+    Ok(WebhookOutcome::Payment(event))
+}
+
+fn ignored(event: &str, status: &str) -> WebhookOutcome {
+    WebhookOutcome::Ignored(Ignored::new(
+        P,
+        &format!("{event} ({})", bounded(status, 32)),
+    ))
+}
+
+fn event(
+    kind: PaymentEventKind,
+    reference: &str,
+    provider_reference: Option<&str>,
+    amount: &RawValue,
+    currency: &str,
+    created_at: Option<&str>,
+    reason: Option<&str>,
+) -> Result<GatewayEvent, WebhookError> {
+    let reference = payload::text_id(P, reference, "data reference")?;
+    let currency = payload::currency(P, currency)?;
+    let failed = matches!(
+        kind,
+        PaymentEventKind::ChargeFailed | PaymentEventKind::PayoutFailed
+    );
+    Ok(GatewayEvent {
+        provider: P,
+        kind,
+        event_id: None,
+        idempotency_key: IdempotencyKey::from_reference(P, &reference, kind.as_str()),
+        provider_reference: provider_reference
+            .map(|r| payload::text_id(P, r, "data provider reference"))
+            .transpose()?,
+        amount: payload::major_units(P, amount, "data.amount", currency)?,
+        occurred_at: created_at
+            .map(|t| payload::rfc3339(P, t, "data.created_at"))
+            .transpose()?,
+        failure_reason: reason
+            .filter(|_| failed)
+            .map(|r| bounded(r, MAX_REASON_LEN)),
+        reference,
+    })
+}

@@ -1,0 +1,153 @@
+//! Webhook security: prove a request came from the provider, over the exact bytes received,
+//! then read it as a provider-neutral event.
+//!
+//! A forged, altered or replayed webhook must never move money. Every verifier here takes
+//! the raw body (`&[u8]`, never re-serialised JSON) and the request's headers, checks the
+//! provider's signature in constant time against each configured secret, and only then
+//! parses the payload.
+//!
+//! # When to use what
+//!
+//! | provider | verifier | scheme | replay defence |
+//! | --- | --- | --- | --- |
+//! | Paystack | [`PaystackVerifier`] | HMAC-SHA512 of the body, hex, `x-paystack-signature` | none in the scheme: de-duplicate on the idempotency key |
+//! | Flutterwave | [`FlutterwaveVerifier`] | HMAC-SHA256 of the body, base64, `flutterwave-signature`; else the shared `verif-hash` | none: de-duplicate; turn `verif-hash` off once the signature is sent |
+//! | Stripe | [`StripeVerifier`] | HMAC-SHA256 of `"{t}.{body}"`, `Stripe-Signature: t=…,v1=…` | signed timestamp within ±300 s of `now` |
+//! | Twilio (SMS) | [`TwilioVerifier`] | HMAC-SHA1 of URL + sorted form fields, base64, `X-Twilio-Signature`; `bodySHA256` for JSON | none: de-duplicate |
+//! | SendGrid (email) | [`SendGridVerifier`] | ECDSA P-256 over timestamp + body | optional window on the signed timestamp |
+//!
+//! - Build each verifier once, at start-up, from configuration ([`secrecy::SecretString`]s,
+//!   several during a key rotation); it is cheap to call and can be shared between threads.
+//!   An empty list or an empty secret is [`WebhookError::SecretMissing`]: there is no default.
+//! - On each request call `verify_and_parse` with the headers ([`Headers`]) and the raw body.
+//!   [`WebhookOutcome::Payment`] and [`WebhookOutcome::Delivery`] carry a
+//!   [`GatewayEvent`]/[`DeliveryEvent`]; [`WebhookOutcome::Ignored`] is an authentic event
+//!   ajo does not act on (answer `200`).
+//! - De-duplicate on [`WebhookOutcome::idempotency_key`] before giving value: providers
+//!   retry, and Paystack, Flutterwave and Twilio sign no timestamp, so a captured request
+//!   can be replayed. For payments, also check the amount and currency against what you
+//!   expected (and re-query the gateway where its notes advise it).
+//! - [`WebhookError::is_rejected_request`] errors mean "not proven authentic": answer
+//!   `401` and do nothing. Errors never contain secrets, expected signatures, header values
+//!   or bodies, so they can be logged.
+//!
+//! ```
+//! use ajo_core::webhook::{PaymentEventKind, PaystackVerifier, WebhookOutcome};
+//! use hmac::{Hmac, Mac};
+//! use secrecy::SecretString;
+//! use sha2::Sha512;
+//!
+//! let verifier = PaystackVerifier::new(vec![SecretString::from("sk_test_xyz")])?;
+//!
+//! // What Paystack would send (here signed by hand, as Paystack does).
+//! let body = br#"{"event":"charge.success","data":{"id":302961,"reference":"g1-r1-ada","amount":2000000,"currency":"NGN","paid_at":"2026-11-01T10:00:00.000Z"}}"#;
+//! let mut mac = Hmac::<Sha512>::new_from_slice(b"sk_test_xyz")?;
+//! mac.update(body);
+//! let signature = hex::encode(mac.finalize().into_bytes());
+//! let headers = [("X-Paystack-Signature", signature.as_str())];
+//!
+//! let WebhookOutcome::Payment(event) = verifier.verify_and_parse(&headers, body)? else {
+//!     panic!("a charge.success is a payment");
+//! };
+//! assert_eq!(event.kind(), PaymentEventKind::ChargeSucceeded);
+//! assert_eq!(event.reference(), "g1-r1-ada");
+//! assert_eq!(event.amount().human().to_string(), "₦20,000.00");
+//! assert_eq!(event.idempotency_key().as_str(), "paystack:g1-r1-ada:charge_succeeded");
+//!
+//! // One altered byte and it is refused.
+//! let mut forged = body.to_vec();
+//! forged[80] ^= 1;
+//! assert!(verifier.verify_and_parse(&headers, &forged).unwrap_err().is_rejected_request());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod error;
+mod event;
+mod flutterwave;
+mod headers;
+mod payload;
+mod paystack;
+mod secret;
+mod sendgrid;
+mod stripe;
+mod twilio;
+
+use std::fmt;
+
+use serde::Serialize;
+
+pub use error::WebhookError;
+pub use event::{
+    Channel, DeliveryEvent, DeliveryStatus, GatewayEvent, IdempotencyKey, Ignored, MAX_ID_LEN,
+    MAX_REASON_LEN, PaymentEventKind, WebhookOutcome,
+};
+pub use flutterwave::FlutterwaveVerifier;
+pub use headers::Headers;
+pub use paystack::PaystackVerifier;
+pub use secret::MAX_SECRETS;
+pub use sendgrid::SendGridVerifier;
+pub use stripe::StripeVerifier;
+pub use twilio::TwilioVerifier;
+
+/// The largest body a verifier accepts unless told otherwise: 1 MiB. Larger bodies are
+/// refused before any hashing ([`WebhookError::BodyTooLarge`]).
+pub const DEFAULT_MAX_BODY_LEN: usize = 1 << 20;
+
+/// A provider that sends webhooks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Provider {
+    /// Paystack (payments).
+    Paystack,
+    /// Flutterwave (payments).
+    Flutterwave,
+    /// Stripe (payments).
+    Stripe,
+    /// Twilio Programmable Messaging (SMS).
+    Twilio,
+    /// Twilio SendGrid (email).
+    SendGrid,
+}
+
+impl Provider {
+    /// The lowercase name, as used in idempotency keys and logs (`paystack`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Provider::Paystack => "paystack",
+            Provider::Flutterwave => "flutterwave",
+            Provider::Stripe => "stripe",
+            Provider::Twilio => "twilio",
+            Provider::SendGrid => "sendgrid",
+        }
+    }
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Refuses a body over `max` bytes before any work is done on it.
+fn check_body_len(provider: Provider, body: &[u8], max: usize) -> Result<(), WebhookError> {
+    if body.len() > max {
+        return Err(WebhookError::BodyTooLarge {
+            provider,
+            len: body.len(),
+            max,
+        });
+    }
+    Ok(())
+}
+
+/// Checks a body limit given at configuration.
+fn checked_max_body_len(provider: Provider, max: usize) -> Result<usize, WebhookError> {
+    if max == 0 {
+        return Err(WebhookError::InvalidConfig {
+            provider,
+            reason: "the body limit must be above zero",
+        });
+    }
+    Ok(max)
+}

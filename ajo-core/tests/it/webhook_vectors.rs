@@ -1,0 +1,130 @@
+//! Every case of the providers' vectors (`tests/data/webhooks/vectors.json`, copied from
+//! `shared/providers`), valid and invalid; each invalid one must fail for its own reason.
+
+use crate::webhook_support::{variant, vectors};
+
+/// Why each invalid case must fail: the error variant our verifier gives. The vectors carry
+/// no reason of their own, so this table is ours; a new invalid case without an entry fails.
+fn expected_reason(provider: &str, scheme: &str, case: &str) -> &'static str {
+    match (provider, scheme, case) {
+        ("paystack", _, "tampered body (one digit of amount)")
+        | ("paystack", _, "signed with a different secret")
+        | (
+            "paystack",
+            _,
+            "re-serialized JSON (pretty-printed) body with signature of original bytes",
+        ) => "BadSignature",
+        ("paystack", _, "uppercase hex of the correct digest")
+        | ("paystack", _, "empty header value")
+        | ("paystack", _, "truncated signature (first 64 hex chars)") => "MalformedHeader",
+        ("paystack", _, "missing header") => "MissingHeader",
+
+        ("flutterwave", "verif-hash", "wrong hash" | "case differs") => "BadSignature",
+        ("flutterwave", "verif-hash", "missing header") => "MissingHeader",
+        (
+            "flutterwave",
+            "verif-hash",
+            "empty header value with empty configured hash must still fail",
+        ) => "SecretMissing",
+        ("flutterwave", "flutterwave-signature", "tampered body" | "wrong secret hash") => {
+            "BadSignature"
+        }
+        ("flutterwave", "flutterwave-signature", "hex encoding instead of base64") => {
+            "MalformedHeader"
+        }
+        ("flutterwave", "flutterwave-signature", "missing header") => "MissingHeader",
+
+        ("stripe", _, "expired: now - t == 301" | "expired: one hour old") => "OutsideReplayWindow",
+        (
+            "stripe",
+            _,
+            "tampered body"
+            | "wrong secret"
+            | "timestamp in header changed (signature was for the original t)"
+            | "uppercase hex v1"
+            | "re-serialized JSON body",
+        ) => "BadSignature",
+        (
+            "stripe",
+            _,
+            "only v0 scheme, no v1" | "malformed header" | "header without timestamp",
+        ) => "MalformedHeader",
+        ("stripe", _, "missing header") => "MissingHeader",
+
+        (
+            "twilio",
+            _,
+            "tampered param value"
+            | "wrong auth token"
+            | "extra param added"
+            | "URL query differs"
+            | "status flipped delivered->failed after signing"
+            | "http scheme URL vs signature over https URL",
+        ) => "BadSignature",
+        ("twilio", _, "missing header") => "MissingHeader",
+        ("twilio", _, "body tampered, URL bodySHA256 and signature unchanged") => {
+            "BodyHashMismatch"
+        }
+
+        (
+            "sendgrid",
+            _,
+            "official: other public key"
+            | "official: bad payload"
+            | "official: bad signature (one base64 character changed)"
+            | "official fixture with trailing CRLF stripped"
+            | "official: bad key (python fixture)"
+            | "official: bad signature (python fixture)"
+            | "tampered body (event delivered->dropped)"
+            | "body without trailing CRLF while signature covered it"
+            | "different timestamp header"
+            | "signature over payload alone (timestamp not prefixed)"
+            | "valid signature checked against SendGrid's official fixture key",
+        ) => "BadSignature",
+        (
+            "sendgrid",
+            _,
+            "official: bad timestamp"
+            | "official: bad timestamp (python fixture)"
+            | "signature not base64",
+        ) => "MalformedHeader",
+        ("sendgrid", _, "missing signature header" | "missing timestamp header") => "MissingHeader",
+
+        _ => panic!("no expected reason for invalid case {provider}/{scheme}/{case}"),
+    }
+}
+
+#[test]
+fn every_vector_verifies_as_expected_and_fails_for_its_reason() {
+    let mut checked = 0;
+    for v in vectors() {
+        let request = v.request();
+        let result = v.verify(&request);
+        let label = format!("{}/{}/{}", v.provider, v.scheme, v.case);
+        if v.expected_valid {
+            assert_eq!(result, Ok(()), "{label}");
+        } else {
+            let err = result.expect_err(&label);
+            assert_eq!(
+                variant(&err),
+                expected_reason(&v.provider, &v.scheme, &v.case),
+                "{label}: {err}"
+            );
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 76);
+}
+
+#[test]
+fn both_outcomes_are_covered_for_every_provider() {
+    let all = vectors();
+    for provider in ["paystack", "flutterwave", "stripe", "twilio", "sendgrid"] {
+        let of = |valid| {
+            all.iter()
+                .filter(|v| v.provider == provider && v.expected_valid == valid)
+                .count()
+        };
+        assert!(of(true) >= 2 && of(false) >= 4, "{provider}");
+    }
+}
