@@ -46,6 +46,7 @@
 //!   [`contribution`], [`penalty`], [`deposit`] and [`payout`] rules.
 //! - [`notify`]: message templates (email and SMS) with GSM-7 segment counting.
 //! - [`ports`]: the clock, payment-gateway and messaging traits adapters implement.
+//! - [`service`]: the application service a host calls, over the ports.
 //! - [`money`]: currencies, exact amounts, rounding and conserving splits.
 //! - [`ledger`]: balanced journal entries, idempotent posting, reversals, balances, the
 //!   hash chain and reconciliation.
@@ -72,6 +73,7 @@ pub mod payout;
 pub mod penalty;
 pub mod ports;
 pub mod rotation;
+pub mod service;
 pub mod webhook;
 
 pub use error::Error;

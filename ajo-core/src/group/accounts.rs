@@ -36,11 +36,12 @@ impl<'a> GroupAccounts<'a> {
 
     /// Where gateway collections land.
     pub fn clearing(&self) -> Account {
-        Account::new(
-            CLEARING_OWNER,
-            AccountKind::GatewayClearing,
-            self.config.currency(),
-        )
+        GroupAccounts::clearing_for(self.config.currency())
+    }
+
+    /// The gateway clearing account in `currency`, shared by every group.
+    pub fn clearing_for(currency: crate::money::Currency) -> Account {
+        Account::new(CLEARING_OWNER, AccountKind::GatewayClearing, currency)
     }
     /// The group's pot.
     pub fn pot(&self) -> Account {

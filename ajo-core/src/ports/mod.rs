@@ -8,10 +8,12 @@
 //! - [`Clock`]: the time. Nothing in the service reads the system clock directly.
 //! - [`PaymentGateway`]: collections, payouts, refunds, statements.
 //! - [`EmailSender`], [`SmsSender`]: one rendered message at a time.
+//! - [`Store`]: events, the ledger, the outbox and idempotency, written atomically.
 
 mod clock;
 mod gateway;
 mod notify;
+mod store;
 
 pub use clock::{Clock, SystemClock};
 pub use gateway::{
@@ -21,4 +23,9 @@ pub use gateway::{
 };
 pub use notify::{
     EmailMessage, EmailSender, NotifyError, ProviderMessageId, SmsMessage, SmsSender,
+};
+pub use store::{
+    AppendOutcome, AppendRequest, DomainEvent, EntryQuery, OutboxChannel, OutboxMessage,
+    OutboxOutcome, OutboxRecord, OutboxStatus, RecordedEvent, Store, StoreError, StreamAppend,
+    StreamId, StreamKind,
 };

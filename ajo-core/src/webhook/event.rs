@@ -158,6 +158,47 @@ pub struct GatewayEvent {
 }
 
 impl GatewayEvent {
+    /// An event built by hand, for a gateway without a verifier here or for tests (the
+    /// testkit's fake gateway uses it). Its idempotency key is `provider:reference:kind`,
+    /// as for the providers without event ids.
+    pub fn new(
+        provider: Provider,
+        kind: PaymentEventKind,
+        reference: impl Into<String>,
+        amount: Money,
+    ) -> GatewayEvent {
+        let reference = reference.into();
+        let idempotency_key = IdempotencyKey::from_reference(provider, &reference, kind.as_str());
+        GatewayEvent {
+            provider,
+            kind,
+            event_id: None,
+            reference,
+            provider_reference: None,
+            amount,
+            occurred_at: None,
+            failure_reason: None,
+            idempotency_key,
+        }
+    }
+
+    /// The same event with the provider's event id, which then becomes its idempotency
+    /// key (`provider:event-id`).
+    #[must_use]
+    pub fn with_event_id(mut self, event_id: impl Into<String>) -> GatewayEvent {
+        let event_id = event_id.into();
+        self.idempotency_key = IdempotencyKey::from_event_id(self.provider, &event_id);
+        self.event_id = Some(event_id);
+        self
+    }
+
+    /// The same event with the time it happened.
+    #[must_use]
+    pub fn with_occurred_at(mut self, at: DateTime<Utc>) -> GatewayEvent {
+        self.occurred_at = Some(at);
+        self
+    }
+
     /// The gateway.
     pub fn provider(&self) -> Provider {
         self.provider

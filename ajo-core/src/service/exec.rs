@@ -1,0 +1,296 @@
+//! Loading streams, appending decisions, and what each append carries along: wake times
+//! and the messages its events cause.
+
+use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
+
+use super::{AjoService, MemberEvent, MemberProfile, PaymentEvent, PayoutEvent, ServiceError};
+use crate::group::{GroupEvent, GroupId, GroupState, GroupStatus, MemberId};
+use crate::notify::Notice;
+use crate::payout::DueAction;
+use crate::ports::{
+    AppendOutcome, AppendRequest, DomainEvent, EmailMessage, OutboxChannel, OutboxMessage,
+    SmsMessage, StreamAppend, StreamId, StreamKind,
+};
+
+/// A stream's events and version.
+pub(super) struct Loaded<E> {
+    pub(super) version: u64,
+    pub(super) events: Vec<E>,
+}
+
+impl AjoService {
+    /// Loads a stream and checks every event is of `unwrap`'s kind.
+    pub(super) async fn load_as<E>(
+        &self,
+        stream: &StreamId,
+        unwrap: fn(DomainEvent) -> Option<E>,
+    ) -> Result<Loaded<E>, ServiceError> {
+        let recorded = self.store.load(stream).await?;
+        let version = recorded.last().map_or(0, |r| r.version);
+        let events = recorded
+            .into_iter()
+            .map(|r| unwrap(r.event).ok_or_else(|| ServiceError::WrongStreamKind(stream.clone())))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Loaded { version, events })
+    }
+
+    pub(super) async fn load_group(&self, id: &GroupId) -> Result<(GroupState, u64), ServiceError> {
+        let stream = group_stream(id);
+        let loaded = self
+            .load_as(&stream, |e| match e {
+                DomainEvent::Group(g) => Some(g),
+                _ => None,
+            })
+            .await?;
+        Ok((GroupState::replay(&loaded.events), loaded.version))
+    }
+
+    pub(super) async fn load_payment(
+        &self,
+        reference: &str,
+    ) -> Result<Loaded<PaymentEvent>, ServiceError> {
+        self.load_as(
+            &StreamId::new(StreamKind::Payment, reference),
+            |e| match e {
+                DomainEvent::Payment(p) => Some(p),
+                _ => None,
+            },
+        )
+        .await
+    }
+
+    pub(super) async fn load_payout(
+        &self,
+        reference: &str,
+    ) -> Result<Loaded<PayoutEvent>, ServiceError> {
+        self.load_as(&StreamId::new(StreamKind::Payout, reference), |e| match e {
+            DomainEvent::Payout(p) => Some(p),
+            _ => None,
+        })
+        .await
+    }
+
+    /// A member's current profile, if one was set.
+    pub async fn profile(&self, member: &MemberId) -> Result<Option<MemberProfile>, ServiceError> {
+        let loaded = self
+            .load_as(&member_stream(member), |e| match e {
+                DomainEvent::Member(m) => Some(m),
+                _ => None,
+            })
+            .await?;
+        Ok(loaded
+            .events
+            .into_iter()
+            .last()
+            .map(|MemberEvent::ProfileSet(p)| p))
+    }
+
+    /// Appends; `Ok(true)` when written, `Ok(false)` for a duplicate, and a conflict as
+    /// `Err` for the caller's retry loop.
+    pub(super) async fn append(&self, request: AppendRequest) -> Result<bool, ServiceError> {
+        Ok(self.store.append(request).await? == AppendOutcome::Appended)
+    }
+
+    /// The messages group events cause, for members with a profile.
+    pub(super) async fn group_messages(
+        &self,
+        state: &GroupState,
+        events: &[GroupEvent],
+    ) -> Result<Vec<OutboxMessage>, ServiceError> {
+        let (Some(id), Some(config)) = (state.id(), state.config()) else {
+            return Ok(Vec::new());
+        };
+        let group = config.name().to_owned();
+        let mut out = Vec::new();
+        for event in events {
+            let notices: Vec<(MemberId, String, Notice)> = match event {
+                GroupEvent::PaymentRecorded {
+                    member,
+                    reference,
+                    amount,
+                    ..
+                } => vec![(
+                    member.clone(),
+                    format!("{id}:payment:{reference}"),
+                    Notice::PaymentConfirmation {
+                        member: String::new(),
+                        group: group.clone(),
+                        amount: *amount,
+                        reference: reference.clone(),
+                    },
+                )],
+                GroupEvent::PayoutMade {
+                    round,
+                    member,
+                    payout,
+                    ..
+                } => vec![(
+                    member.clone(),
+                    format!("{id}:r{round}:payout"),
+                    Notice::PayoutNotification {
+                        member: String::new(),
+                        group: group.clone(),
+                        amount: *payout,
+                        round: *round,
+                    },
+                )],
+                GroupEvent::PenaltyCharged {
+                    member,
+                    round,
+                    hand,
+                    as_of,
+                    amount,
+                    ..
+                } => {
+                    let due_date = state.round(*round).map_or(*as_of, |r| r.due_date);
+                    vec![(
+                        member.clone(),
+                        format!("{id}:r{round}:{hand}:penalty:{as_of}"),
+                        Notice::PenaltyNotice {
+                            member: String::new(),
+                            group: group.clone(),
+                            amount: *amount,
+                            round: *round,
+                            due_date,
+                        },
+                    )]
+                }
+                GroupEvent::DepositRefunded {
+                    member, refunded, ..
+                } => vec![(
+                    member.clone(),
+                    format!("{id}:{member}:completion"),
+                    Notice::GroupCompletion {
+                        member: String::new(),
+                        group: group.clone(),
+                        deposit_refund: *refunded,
+                    },
+                )],
+                _ => Vec::new(),
+            };
+            for (member, cause, notice) in notices {
+                out.extend(self.messages_for(&member, &cause, notice).await?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The messages for one notice to one member: email and, where the notice has one,
+    /// SMS, each with an id derived from the cause.
+    pub(super) async fn messages_for(
+        &self,
+        member: &MemberId,
+        cause: &str,
+        notice: Notice,
+    ) -> Result<Vec<OutboxMessage>, ServiceError> {
+        let Some(profile) = self.profile(member).await? else {
+            return Ok(Vec::new());
+        };
+        let notice = with_name(notice, &profile.name);
+        let mut out = Vec::new();
+        if let Some(to) = &profile.email {
+            let email = notice.email();
+            let message_id = format!("{cause}:email");
+            out.push(OutboxMessage {
+                id: message_id.clone(),
+                channel: OutboxChannel::Email(EmailMessage {
+                    message_id,
+                    to: to.clone(),
+                    subject: email.subject,
+                    text: email.text,
+                    html: Some(email.html),
+                }),
+            });
+        }
+        if let (Some(to), Some(sms)) = (&profile.phone, notice.sms()) {
+            let message_id = format!("{cause}:sms");
+            out.push(OutboxMessage {
+                id: message_id.clone(),
+                channel: OutboxChannel::Sms(SmsMessage {
+                    message_id,
+                    to: to.clone(),
+                    body: sms.body,
+                }),
+            });
+        }
+        Ok(out)
+    }
+}
+
+fn with_name(notice: Notice, name: &str) -> Notice {
+    let mut notice = notice;
+    match &mut notice {
+        Notice::PaymentConfirmation { member, .. }
+        | Notice::PaymentDueReminder { member, .. }
+        | Notice::PayoutNotification { member, .. }
+        | Notice::PenaltyNotice { member, .. }
+        | Notice::GroupCompletion { member, .. }
+        | Notice::LoanApproved { member, .. }
+        | Notice::InstallmentDue { member, .. } => *member = name.to_owned(),
+    }
+    notice
+}
+
+pub(super) fn group_stream(id: &GroupId) -> StreamId {
+    StreamId::new(StreamKind::Group, id.as_str())
+}
+
+pub(super) fn member_stream(id: &MemberId) -> StreamId {
+    StreamId::new(StreamKind::Member, id.as_str())
+}
+
+/// A group stream's events with its wake time.
+pub(super) fn group_append(
+    id: &GroupId,
+    version: u64,
+    state_after: &GroupState,
+    events: &[GroupEvent],
+    now: DateTime<Utc>,
+) -> StreamAppend {
+    StreamAppend {
+        stream: group_stream(id),
+        expected_version: version,
+        events: events.iter().cloned().map(DomainEvent::Group).collect(),
+        wake_at: next_wake(state_after, now),
+    }
+}
+
+/// When the scheduler should look at a group next: now if something can be done now,
+/// else the start of the day its next round's reminders begin, or of tomorrow once they
+/// have (reminders and penalties change by the day).
+pub(super) fn next_wake(state: &GroupState, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let config = state.config()?;
+    if state.status() != GroupStatus::Active {
+        return None;
+    }
+    let actionable = state.due_actions(now).iter().any(|a| {
+        matches!(
+            a,
+            DueAction::ApplyPenalties { .. }
+                | DueAction::CoverArrears { .. }
+                | DueAction::MakePayout { .. }
+        )
+    });
+    if actionable {
+        return Some(now);
+    }
+    let today = state.today(now);
+    let round = state.round(state.current_round()?)?;
+    let window = round
+        .due_date
+        .checked_sub_days(Days::new(u64::from(config.reminder_days())))
+        .unwrap_or(round.due_date);
+    let day = if window > today {
+        window
+    } else {
+        today.checked_add_days(Days::new(1))?
+    };
+    local_midnight(config.time_zone(), day)
+}
+
+fn local_midnight(tz: chrono_tz::Tz, day: NaiveDate) -> Option<DateTime<Utc>> {
+    let midnight = day.and_hms_opt(0, 0, 0)?;
+    tz.from_local_datetime(&midnight)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}

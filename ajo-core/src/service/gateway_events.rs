@@ -1,0 +1,352 @@
+//! Verified gateway events: money in, money out, and the surprises.
+
+use tracing::instrument;
+
+use super::exec::group_append;
+use super::{AjoService, PaymentEvent, PaymentPurpose, PayoutEvent, ServiceError};
+use crate::group::{GroupAccounts, GroupCommand, GroupId, decide};
+use crate::ledger::{Account, AccountKind, EntryDraft};
+use crate::money::Money;
+use crate::ports::{AppendRequest, DomainEvent, StoreError, StreamAppend, StreamId, StreamKind};
+use crate::webhook::{GatewayEvent, PaymentEventKind};
+
+/// The owner of the suspense account where money waiting for review is held.
+pub const REVIEW_OWNER: &str = "review";
+
+/// What [`AjoService::handle_gateway_event`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Handled {
+    /// Recorded: the group, payout or payment moved on.
+    Recorded,
+    /// Seen before (a duplicate or an older event arriving late): nothing changed.
+    Duplicate,
+    /// Money arrived that does not match what was expected, or for a group that can no
+    /// longer take it: held in suspense for review, never credited.
+    Flagged {
+        /// What was expected (zero when nothing could be expected).
+        expected: Money,
+        /// What came.
+        received: Money,
+    },
+    /// No collection or payout has this reference.
+    UnknownReference,
+    /// An event ajo does not act on (a refund report: refunds are started by ajo and
+    /// posted when it asks for them).
+    Ignored,
+}
+
+impl AjoService {
+    /// Acts on a verified gateway event, once: the same event again (or the same fact by
+    /// another route, such as `tick`'s re-verification) changes nothing; a payout failure
+    /// after its success is recorded as a reversal; money that does not match is held for
+    /// review.
+    ///
+    /// # Errors
+    /// A store error, or [`ServiceError::TooMuchContention`].
+    #[instrument(skip_all, fields(provider = %event.provider(), reference = %event.reference(), kind = event.kind().as_str()), err)]
+    pub async fn handle_gateway_event(
+        &self,
+        event: &GatewayEvent,
+    ) -> Result<Handled, ServiceError> {
+        let key = event.idempotency_key().as_str();
+        if self.store.has_idempotency_key(key).await? {
+            return Ok(Handled::Duplicate);
+        }
+        match event.kind() {
+            PaymentEventKind::ChargeSucceeded => {
+                self.settle_payment(event.reference(), event.amount(), key)
+                    .await
+            }
+            PaymentEventKind::ChargeFailed => self.fail_payment(event.reference(), key).await,
+            PaymentEventKind::PayoutSucceeded => {
+                self.payout_outcome(event.reference(), true, key).await
+            }
+            PaymentEventKind::PayoutFailed | PaymentEventKind::PayoutReversed => {
+                self.payout_outcome(event.reference(), false, key).await
+            }
+            _ => Ok(Handled::Ignored),
+        }
+    }
+
+    /// Money confirmed for a collection: into the group if it matches, else suspense.
+    pub(super) async fn settle_payment(
+        &self,
+        reference: &str,
+        received: Money,
+        key: &str,
+    ) -> Result<Handled, ServiceError> {
+        let payment_stream = StreamId::new(StreamKind::Payment, reference);
+        for _ in 0..=self.config.conflict_retries {
+            let payment = self.load_payment(reference).await?;
+            let Some((member, purpose, expected)) = payment.events.iter().find_map(|e| match e {
+                PaymentEvent::Requested {
+                    member,
+                    purpose,
+                    amount,
+                    ..
+                } => Some((member.clone(), purpose.clone(), *amount)),
+                _ => None,
+            }) else {
+                return Ok(Handled::UnknownReference);
+            };
+            if payment.events.iter().any(|e| {
+                matches!(
+                    e,
+                    PaymentEvent::Settled { .. } | PaymentEvent::Flagged { .. }
+                )
+            }) {
+                return Ok(Handled::Duplicate);
+            }
+            let now = self.clock.now();
+            let group = purpose.group().clone();
+            let (mut state, version) = self.load_group(&group).await?;
+            let command = GroupCommand::RecordPayment {
+                member: member.clone(),
+                amount: received,
+                reference: reference.to_owned(),
+            };
+            let decided = if received == expected {
+                decide(&state, &command, now).ok()
+            } else {
+                None
+            };
+            let request = match decided {
+                Some(events) => {
+                    let before = state.clone();
+                    for e in &events {
+                        state.apply(e);
+                    }
+                    let settled = StreamAppend {
+                        stream: payment_stream.clone(),
+                        expected_version: payment.version,
+                        events: vec![DomainEvent::Payment(PaymentEvent::Settled {
+                            amount: received,
+                        })],
+                        wake_at: None,
+                    };
+                    AppendRequest {
+                        entries: events.iter().filter_map(|e| e.entry().cloned()).collect(),
+                        outbox: self.group_messages(&before, &events).await?,
+                        streams: vec![group_append(&group, version, &state, &events, now), settled],
+                        idempotency_key: Some(key.to_owned()),
+                        at: now,
+                    }
+                }
+                None => {
+                    let clearing = GroupAccounts::clearing_for(received.currency());
+                    let review =
+                        Account::new(REVIEW_OWNER, AccountKind::Suspense, received.currency());
+                    let entry = EntryDraft::new(
+                        format!("{reference}:flagged"),
+                        format!("held for review: {reference}"),
+                    )
+                    .reference(reference)
+                    .debit(clearing, received)
+                    .credit(review, received)
+                    .balance()
+                    .map_err(|_| {
+                        ServiceError::Money(crate::money::MoneyError::Overflow {
+                            operation: "flag",
+                        })
+                    });
+                    let Ok(entry) = entry else {
+                        // Nothing positive arrived: there is nothing to hold.
+                        return Ok(Handled::Ignored);
+                    };
+                    AppendRequest {
+                        entries: vec![entry.clone()],
+                        outbox: Vec::new(),
+                        streams: vec![StreamAppend {
+                            stream: payment_stream.clone(),
+                            expected_version: payment.version,
+                            events: vec![DomainEvent::Payment(PaymentEvent::Flagged {
+                                expected,
+                                received,
+                                entry,
+                            })],
+                            wake_at: None,
+                        }],
+                        idempotency_key: Some(key.to_owned()),
+                        at: now,
+                    }
+                }
+            };
+            let flagged = request.streams.len() == 1;
+            match self.append(request).await {
+                Ok(true) if flagged => {
+                    tracing::warn!(expected = %expected, received = %received, "payment held for review");
+                    return Ok(Handled::Flagged { expected, received });
+                }
+                Ok(true) => return Ok(Handled::Recorded),
+                Ok(false) => return Ok(Handled::Duplicate),
+                Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
+                Err(other) => return Err(other),
+            }
+        }
+        Err(ServiceError::TooMuchContention {
+            stream: payment_stream,
+            attempts: self.config.conflict_retries + 1,
+        })
+    }
+
+    pub(super) async fn fail_payment(
+        &self,
+        reference: &str,
+        key: &str,
+    ) -> Result<Handled, ServiceError> {
+        let payment = self.load_payment(reference).await?;
+        if payment.version == 0 {
+            return Ok(Handled::UnknownReference);
+        }
+        if payment
+            .events
+            .iter()
+            .any(|e| !matches!(e, PaymentEvent::Requested { .. }))
+        {
+            // Settled, flagged or failed already: a late failure changes nothing.
+            return Ok(Handled::Duplicate);
+        }
+        let request = AppendRequest {
+            streams: vec![StreamAppend {
+                stream: StreamId::new(StreamKind::Payment, reference),
+                expected_version: payment.version,
+                events: vec![DomainEvent::Payment(PaymentEvent::Failed)],
+                wake_at: None,
+            }],
+            entries: Vec::new(),
+            outbox: Vec::new(),
+            idempotency_key: Some(key.to_owned()),
+            at: self.clock.now(),
+        };
+        match self.append(request).await {
+            Ok(true) => Ok(Handled::Recorded),
+            Ok(false) | Err(ServiceError::Store(StoreError::Conflict { .. })) => {
+                Ok(Handled::Duplicate)
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// A payout delivered (`delivered`) or failed/reversed. A failure after a success
+    /// reverses it; a success after a failure records the success.
+    pub(super) async fn payout_outcome(
+        &self,
+        reference: &str,
+        delivered: bool,
+        key: &str,
+    ) -> Result<Handled, ServiceError> {
+        let stream = StreamId::new(StreamKind::Payout, reference);
+        for _ in 0..=self.config.conflict_retries {
+            let payout = self.load_payout(reference).await?;
+            let Some((group, member, amount)) = payout.events.iter().find_map(|e| match e {
+                PayoutEvent::Requested {
+                    group,
+                    member,
+                    amount,
+                    ..
+                } => Some((group.clone(), member.clone(), *amount)),
+                _ => None,
+            }) else {
+                return Ok(Handled::UnknownReference);
+            };
+            let successes = payout
+                .events
+                .iter()
+                .filter(|e| matches!(e, PayoutEvent::Succeeded { .. }))
+                .count();
+            let reversals = payout
+                .events
+                .iter()
+                .filter(|e| matches!(e, PayoutEvent::Reversed { .. }))
+                .count();
+            let paid = successes > reversals;
+            let now = self.clock.now();
+            let wallet = self.wallet(&group, &member).await?;
+            let clearing = GroupAccounts::clearing_for(amount.currency());
+            let (event, wake_at) = match (delivered, paid) {
+                (true, true) => return Ok(Handled::Duplicate),
+                (true, false) => {
+                    let entry = EntryDraft::new(
+                        format!("{reference}:paid:{successes}"),
+                        format!("payout {reference} delivered"),
+                    )
+                    .reference(reference)
+                    .debit(wallet, amount)
+                    .credit(clearing, amount)
+                    .balance()
+                    .map_err(|_| {
+                        ServiceError::Money(crate::money::MoneyError::Overflow {
+                            operation: "payout",
+                        })
+                    })?;
+                    (PayoutEvent::Succeeded { entry }, None)
+                }
+                (false, true) => {
+                    let entry = EntryDraft::new(
+                        format!("{reference}:reversed:{reversals}"),
+                        format!("payout {reference} returned"),
+                    )
+                    .reference(reference)
+                    .debit(clearing, amount)
+                    .credit(wallet, amount)
+                    .balance()
+                    .map_err(|_| {
+                        ServiceError::Money(crate::money::MoneyError::Overflow {
+                            operation: "payout",
+                        })
+                    })?;
+                    (
+                        PayoutEvent::Reversed { entry },
+                        Some(now + self.config.reverify_after),
+                    )
+                }
+                (false, false) => (PayoutEvent::Failed, Some(now + self.config.reverify_after)),
+            };
+            let request = AppendRequest {
+                entries: event.entry().cloned().into_iter().collect(),
+                streams: vec![StreamAppend {
+                    stream: stream.clone(),
+                    expected_version: payout.version,
+                    events: vec![DomainEvent::Payout(event)],
+                    wake_at,
+                }],
+                outbox: Vec::new(),
+                idempotency_key: Some(key.to_owned()),
+                at: now,
+            };
+            match self.append(request).await {
+                Ok(true) => return Ok(Handled::Recorded),
+                Ok(false) => return Ok(Handled::Duplicate),
+                Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
+                Err(other) => return Err(other),
+            }
+        }
+        Err(ServiceError::TooMuchContention {
+            stream,
+            attempts: self.config.conflict_retries + 1,
+        })
+    }
+
+    async fn wallet(
+        &self,
+        group: &GroupId,
+        member: &crate::group::MemberId,
+    ) -> Result<Account, ServiceError> {
+        let state = self.group(group).await?;
+        state
+            .accounts()
+            .map(|a| a.wallet(member))
+            .ok_or_else(|| ServiceError::NotFound(super::exec::group_stream(group)))
+    }
+}
+
+impl PaymentPurpose {
+    /// A short label for logs.
+    pub fn label(&self) -> &'static str {
+        match self {
+            PaymentPurpose::Deposit { .. } => "deposit",
+            PaymentPurpose::Contribution { .. } => "contribution",
+        }
+    }
+}

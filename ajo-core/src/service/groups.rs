@@ -1,0 +1,395 @@
+//! What a host asks of groups: create, join, start, collect.
+
+use tracing::instrument;
+
+use super::exec::{group_append, member_stream};
+use super::{
+    AjoService, MemberEvent, MemberProfile, PaymentEvent, PaymentPurpose, PayoutEvent, ServiceError,
+};
+use crate::group::{
+    GroupCommand, GroupConfig, GroupEvent, GroupId, GroupState, HandId, MemberId, decide,
+};
+use crate::ports::{
+    AppendRequest, Collection, CollectionRequest, DomainEvent, RecipientDetails, StoreError,
+    StreamAppend, StreamId, StreamKind,
+};
+
+/// How to reach a member, and where to pay them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Contact {
+    /// The name used in messages.
+    pub name: String,
+    /// Email for notices and for the gateway's checkout.
+    pub email: Option<String>,
+    /// Phone (E.164) for SMS.
+    pub phone: Option<String>,
+    /// Bank or wallet details for payouts.
+    pub payout_account: Option<RecipientDetails>,
+}
+
+impl std::fmt::Debug for Contact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Contact")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What joining returns: where the member pays their deposit, if one is due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinReceipt {
+    /// The deposit collection, when the group takes one.
+    pub deposit: Option<Collection>,
+}
+
+impl AjoService {
+    /// Runs a group command: load, decide, append with the messages and follow-on streams
+    /// the events cause, and on a version conflict decide again from fresh state.
+    pub(super) async fn run_group(
+        &self,
+        id: &GroupId,
+        command: GroupCommand,
+        idempotency_key: Option<String>,
+        extra: Vec<StreamAppend>,
+    ) -> Result<Vec<GroupEvent>, ServiceError> {
+        let stream = super::exec::group_stream(id);
+        for _ in 0..=self.config.conflict_retries {
+            if let Some(key) = &idempotency_key
+                && self.store.has_idempotency_key(key).await?
+            {
+                return Ok(Vec::new());
+            }
+            let now = self.clock.now();
+            let (mut state, version) = self.load_group(id).await?;
+            if version == 0 && !matches!(command, GroupCommand::Create { .. }) {
+                return Err(ServiceError::NotFound(stream));
+            }
+            let events = decide(&state, &command, now)?;
+            if events.is_empty() && extra.is_empty() {
+                return Ok(events);
+            }
+            let before = state.clone();
+            for event in &events {
+                state.apply(event);
+            }
+            let mut streams = vec![group_append(id, version, &state, &events, now)];
+            streams.extend(self.payouts_for(id, &events));
+            streams.extend(extra.iter().cloned());
+            let request = AppendRequest {
+                entries: events.iter().filter_map(|e| e.entry().cloned()).collect(),
+                outbox: self.group_messages(&before, &events).await?,
+                streams,
+                idempotency_key: idempotency_key.clone(),
+                at: now,
+            };
+            match self.append(request).await {
+                Ok(true) => return Ok(events),
+                Ok(false) => return Ok(Vec::new()),
+                Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
+                Err(other) => return Err(other),
+            }
+        }
+        Err(ServiceError::TooMuchContention {
+            stream,
+            attempts: self.config.conflict_retries + 1,
+        })
+    }
+
+    /// A payout stream for each payout made, to be sent by `tick`.
+    fn payouts_for(&self, id: &GroupId, events: &[GroupEvent]) -> Vec<StreamAppend> {
+        events
+            .iter()
+            .filter_map(|event| match event {
+                GroupEvent::PayoutMade {
+                    round,
+                    member,
+                    payout,
+                    ..
+                } if payout.is_positive() => Some(StreamAppend {
+                    stream: StreamId::new(StreamKind::Payout, payout_reference(id, *round)),
+                    expected_version: 0,
+                    events: vec![DomainEvent::Payout(PayoutEvent::Requested {
+                        group: id.clone(),
+                        round: *round,
+                        member: member.clone(),
+                        amount: *payout,
+                    })],
+                    wake_at: Some(self.clock.now()),
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Creates a group.
+    ///
+    /// # Errors
+    /// [`ServiceError::Group`] if the id is taken, or a store error.
+    #[instrument(skip_all, fields(group_id = %id), err)]
+    pub async fn create_group(
+        &self,
+        id: &GroupId,
+        config: GroupConfig,
+    ) -> Result<(), ServiceError> {
+        self.run_group(
+            id,
+            GroupCommand::Create {
+                id: id.clone(),
+                config,
+            },
+            None,
+            Vec::new(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Records how to reach and pay a member, registering their payout account with the
+    /// gateway when one is given.
+    ///
+    /// # Errors
+    /// A gateway error registering the account, or a store error.
+    #[instrument(skip_all, fields(member_id = %member), err)]
+    pub async fn set_contact(
+        &self,
+        member: &MemberId,
+        contact: &Contact,
+    ) -> Result<(), ServiceError> {
+        let payout_recipient = match &contact.payout_account {
+            Some(details) => Some(self.gateway.create_recipient(details).await?),
+            None => None,
+        };
+        let profile = MemberProfile {
+            name: contact.name.clone(),
+            email: contact.email.clone(),
+            phone: contact.phone.clone(),
+            payout_recipient,
+        };
+        let stream = member_stream(member);
+        for _ in 0..=self.config.conflict_retries {
+            let version = self
+                .store
+                .load(&stream)
+                .await?
+                .last()
+                .map_or(0, |r| r.version);
+            let request = AppendRequest {
+                streams: vec![StreamAppend {
+                    stream: stream.clone(),
+                    expected_version: version,
+                    events: vec![DomainEvent::Member(MemberEvent::ProfileSet(
+                        profile.clone(),
+                    ))],
+                    wake_at: None,
+                }],
+                entries: Vec::new(),
+                outbox: Vec::new(),
+                idempotency_key: None,
+                at: self.clock.now(),
+            };
+            match self.append(request).await {
+                Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
+                other => return other.map(|_| ()),
+            }
+        }
+        Err(ServiceError::TooMuchContention {
+            stream,
+            attempts: self.config.conflict_retries + 1,
+        })
+    }
+
+    /// A member joins a forming group with `hands` hands. If the group takes a security
+    /// deposit, the gateway is asked to collect it and the checkout is returned.
+    ///
+    /// # Errors
+    /// [`ServiceError::Group`] for a refused join, a gateway or store error.
+    #[instrument(skip_all, fields(group_id = %group, member_id = %member), err)]
+    pub async fn join(
+        &self,
+        group: &GroupId,
+        member: &MemberId,
+        hands: u32,
+        contact: &Contact,
+    ) -> Result<JoinReceipt, ServiceError> {
+        self.set_contact(member, contact).await?;
+        let events = self
+            .run_group(
+                group,
+                GroupCommand::Join {
+                    member: member.clone(),
+                    hands,
+                },
+                None,
+                Vec::new(),
+            )
+            .await?;
+        let deposit = events.iter().find_map(|e| match e {
+            GroupEvent::MemberJoined {
+                deposit_required, ..
+            } if deposit_required.is_positive() => Some(*deposit_required),
+            _ => None,
+        });
+        let Some(amount) = deposit else {
+            return Ok(JoinReceipt { deposit: None });
+        };
+        let reference = format!("ajo-{group}-dep-{member}");
+        let purpose = PaymentPurpose::Deposit {
+            group: group.clone(),
+        };
+        let collection = self
+            .collect(
+                &reference,
+                member,
+                purpose,
+                amount,
+                contact.email.clone(),
+                "security deposit",
+            )
+            .await?;
+        Ok(JoinReceipt {
+            deposit: Some(collection),
+        })
+    }
+
+    /// Starts a group's cycle.
+    ///
+    /// # Errors
+    /// [`ServiceError::Group`] if it cannot start (too few hands, deposits outstanding).
+    #[instrument(skip_all, fields(group_id = %group), err)]
+    pub async fn start(&self, group: &GroupId) -> Result<(), ServiceError> {
+        self.run_group(group, GroupCommand::Start, None, Vec::new())
+            .await?;
+        Ok(())
+    }
+
+    /// Asks the gateway to collect what a hand owes for a round. The reference is derived
+    /// from group, round and hand, so asking twice reuses it (a new suffix only after a
+    /// failed attempt).
+    ///
+    /// # Errors
+    /// [`ServiceError::NotFound`] for an unknown group, round or hand;
+    /// [`ServiceError::Group`] if nothing is owed; a gateway or store error.
+    #[instrument(skip_all, fields(group_id = %group, cycle = round, hand = %hand), err)]
+    pub async fn request_contribution(
+        &self,
+        group: &GroupId,
+        round: u32,
+        hand: HandId,
+    ) -> Result<Collection, ServiceError> {
+        let (state, _) = self.load_group(group).await?;
+        let due = state
+            .due(round, hand)
+            .ok_or_else(|| ServiceError::NotFound(super::exec::group_stream(group)))?;
+        let member = state
+            .hand(hand)
+            .map(|h| h.member.clone())
+            .ok_or_else(|| ServiceError::NotFound(super::exec::group_stream(group)))?;
+        let amount = due.outstanding();
+        if !amount.is_positive() {
+            return Err(crate::group::GroupError::NothingToWaive { round, hand }.into());
+        }
+        let email = self.profile(&member).await?.and_then(|p| p.email);
+        let base = format!("ajo-{group}-r{round}-{hand}");
+        let reference = self.fresh_reference(&base).await?;
+        let purpose = PaymentPurpose::Contribution {
+            group: group.clone(),
+            round,
+            hand,
+        };
+        self.collect(
+            &reference,
+            &member,
+            purpose,
+            amount,
+            email,
+            &format!("round {round} contribution"),
+        )
+        .await
+    }
+
+    /// `base`, or `base-aN` after N failed attempts under the earlier references.
+    async fn fresh_reference(&self, base: &str) -> Result<String, ServiceError> {
+        let mut reference = base.to_owned();
+        for attempt in 2u32.. {
+            let loaded = self.load_payment(&reference).await?;
+            if !loaded
+                .events
+                .iter()
+                .any(|e| matches!(e, PaymentEvent::Failed))
+            {
+                return Ok(reference);
+            }
+            reference = format!("{base}-a{attempt}");
+            if attempt > 100 {
+                break;
+            }
+        }
+        Ok(reference)
+    }
+
+    /// Records a collection (once per reference) and asks the gateway for it.
+    async fn collect(
+        &self,
+        reference: &str,
+        member: &MemberId,
+        purpose: PaymentPurpose,
+        amount: crate::money::Money,
+        email: Option<String>,
+        description: &str,
+    ) -> Result<Collection, ServiceError> {
+        let request = CollectionRequest {
+            reference: reference.to_owned(),
+            amount,
+            email: email.unwrap_or_default(),
+            description: description.to_owned(),
+            callback_url: None,
+        };
+        let collection = self.gateway.start_collection(&request).await?;
+        let now = self.clock.now();
+        let stream = StreamId::new(StreamKind::Payment, reference);
+        let loaded = self.load_payment(reference).await?;
+        if loaded.version == 0 {
+            let append = AppendRequest {
+                streams: vec![StreamAppend {
+                    stream,
+                    expected_version: 0,
+                    events: vec![DomainEvent::Payment(PaymentEvent::Requested {
+                        member: member.clone(),
+                        purpose,
+                        amount,
+                        at: now,
+                        checkout_url: collection.checkout_url.clone(),
+                    })],
+                    wake_at: Some(now + self.config.reverify_after),
+                }],
+                entries: Vec::new(),
+                outbox: Vec::new(),
+                idempotency_key: None,
+                at: now,
+            };
+            match self.append(append).await {
+                // Someone recorded the same request first: theirs stands.
+                Ok(_) | Err(ServiceError::Store(StoreError::Conflict { .. })) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(collection)
+    }
+
+    /// A group's current state.
+    ///
+    /// # Errors
+    /// [`ServiceError::NotFound`] for an unknown group, or a store error.
+    pub async fn group(&self, id: &GroupId) -> Result<GroupState, ServiceError> {
+        let (state, version) = self.load_group(id).await?;
+        if version == 0 {
+            return Err(ServiceError::NotFound(super::exec::group_stream(id)));
+        }
+        Ok(state)
+    }
+}
+
+/// The gateway reference of a round's payout.
+pub(super) fn payout_reference(group: &GroupId, round: u32) -> String {
+    format!("ajo-{group}-r{round}-payout")
+}

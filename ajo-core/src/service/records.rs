@@ -1,0 +1,166 @@
+//! The service's own streams: member profiles, collections and payouts through a gateway.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::group::{GroupId, HandId, MemberId};
+use crate::ledger::BalancedEntry;
+use crate::money::Money;
+use crate::ports::RecipientId;
+
+/// How to reach a member and pay them. Held by the service, never in a group's events.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberProfile {
+    /// The name used in messages.
+    pub name: String,
+    /// Email address for notices, if any.
+    pub email: Option<String>,
+    /// Phone number (E.164) for SMS, if any.
+    pub phone: Option<String>,
+    /// The gateway's payout recipient, once registered.
+    pub payout_recipient: Option<RecipientId>,
+}
+
+impl std::fmt::Debug for MemberProfile {
+    /// Contact details are personal data: only whether they are present is shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemberProfile")
+            .field("name", &self.name)
+            .field("email", &self.email.as_ref().map(|_| "<set>"))
+            .field("phone", &self.phone.as_ref().map(|_| "<set>"))
+            .field("payout_recipient", &self.payout_recipient.is_some())
+            .finish()
+    }
+}
+
+/// Events of a member profile stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum MemberEvent {
+    /// The profile was set or replaced.
+    ProfileSet(MemberProfile),
+}
+
+/// What a collection is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "purpose", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PaymentPurpose {
+    /// A group's security deposit.
+    Deposit {
+        /// The group.
+        group: GroupId,
+    },
+    /// One hand's contribution for one round.
+    Contribution {
+        /// The group.
+        group: GroupId,
+        /// The round.
+        round: u32,
+        /// The hand.
+        hand: HandId,
+    },
+}
+
+impl PaymentPurpose {
+    /// The group the money goes to.
+    pub fn group(&self) -> &GroupId {
+        match self {
+            PaymentPurpose::Deposit { group } | PaymentPurpose::Contribution { group, .. } => group,
+        }
+    }
+}
+
+/// Events of a collection stream (one per reference).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PaymentEvent {
+    /// We asked the gateway to collect.
+    Requested {
+        /// Who pays.
+        member: MemberId,
+        /// What for.
+        purpose: PaymentPurpose,
+        /// How much we expect.
+        amount: Money,
+        /// When.
+        at: DateTime<Utc>,
+        /// Where the payer was sent, if the gateway gave a page.
+        checkout_url: Option<String>,
+    },
+    /// The gateway confirmed the money, matching what we expected; the group recorded it.
+    Settled {
+        /// How much.
+        amount: Money,
+    },
+    /// Money arrived that does not match what we expected: held in suspense for a person
+    /// to review, never credited to the member or the pot.
+    Flagged {
+        /// What we expected.
+        expected: Money,
+        /// What came.
+        received: Money,
+        /// Clearing → suspense.
+        entry: BalancedEntry,
+    },
+    /// The gateway says the payment failed.
+    Failed,
+}
+
+impl PaymentEvent {
+    /// The ledger entry the event posts, if any.
+    pub fn entry(&self) -> Option<&BalancedEntry> {
+        match self {
+            PaymentEvent::Flagged { entry, .. } => Some(entry),
+            _ => None,
+        }
+    }
+}
+
+/// Events of a payout stream (one per payout reference).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PayoutEvent {
+    /// A payout is owed and will be sent.
+    Requested {
+        /// The group.
+        group: GroupId,
+        /// The round.
+        round: u32,
+        /// Who is paid.
+        member: MemberId,
+        /// How much.
+        amount: Money,
+    },
+    /// The gateway accepted it.
+    Sent {
+        /// The gateway's id.
+        provider_reference: Option<String>,
+    },
+    /// The gateway delivered it: the member's wallet is paid out of clearing.
+    Succeeded {
+        /// Wallet → clearing.
+        entry: BalancedEntry,
+    },
+    /// The gateway could not deliver it (nothing had been posted); it will be retried.
+    Failed,
+    /// It was delivered, then returned: the success is reversed and the money is owed
+    /// to the member again.
+    Reversed {
+        /// Clearing → wallet.
+        entry: BalancedEntry,
+    },
+}
+
+impl PayoutEvent {
+    /// The ledger entry the event posts, if any.
+    pub fn entry(&self) -> Option<&BalancedEntry> {
+        match self {
+            PayoutEvent::Succeeded { entry } | PayoutEvent::Reversed { entry } => Some(entry),
+            _ => None,
+        }
+    }
+}

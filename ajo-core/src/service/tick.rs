@@ -1,0 +1,324 @@
+//! The scheduler's work: everything that becomes due with time.
+
+use chrono::{DateTime, Utc};
+use tracing::instrument;
+
+use super::exec::{group_stream, next_wake};
+use super::{AjoService, PaymentEvent, PayoutEvent, ServiceError};
+use crate::group::{GroupCommand, GroupId};
+use crate::notify::Notice;
+use crate::payout::DueAction;
+use crate::ports::{
+    AppendRequest, PaymentState, PayoutRequest, PayoutState, StoreError, StreamAppend, StreamId,
+    StreamKind,
+};
+
+/// What one [`AjoService::tick`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TickReport {
+    /// Streams looked at.
+    pub streams: usize,
+    /// Reminder messages queued.
+    pub reminders: usize,
+    /// Group commands carried out (penalties, deposit cover, payouts).
+    pub commands: usize,
+    /// Pending collections re-verified with the gateway.
+    pub reverified: usize,
+    /// Payouts sent to the gateway.
+    pub payouts_sent: usize,
+    /// Streams that failed, with the error, to retry on a later tick.
+    pub errors: Vec<(StreamId, String)>,
+}
+
+impl AjoService {
+    /// Does everything that is due now: reminders (a few days ahead), penalties on late
+    /// dues, deposit cover, payouts, re-verifying collections still pending after
+    /// [`reverify_after`](super::ServiceConfig::reverify_after), and sending payouts.
+    ///
+    /// Idempotent: each action carries a key, so running `tick` twice, or on two hosts at
+    /// once, does each thing once. A stream that fails is reported and retried on a later
+    /// tick; the others go on.
+    ///
+    /// # Errors
+    /// Only a store error listing what is due; per-stream failures are in the report.
+    #[instrument(skip_all, err)]
+    pub async fn tick(&self) -> Result<TickReport, ServiceError> {
+        let now = self.clock.now();
+        let due = self.store.due_streams(now, self.config.tick_batch).await?;
+        let mut report = TickReport {
+            streams: due.len(),
+            ..TickReport::default()
+        };
+        for stream in due {
+            let outcome = match stream.kind {
+                StreamKind::Group => match GroupId::new(stream.id.clone()) {
+                    Ok(id) => self.tick_group(&id, now, &mut report).await,
+                    Err(e) => Err(e.into()),
+                },
+                StreamKind::Payment => self.reverify(&stream.id, now, &mut report).await,
+                StreamKind::Payout => self.send_payout(&stream.id, now, &mut report).await,
+                _ => Ok(()),
+            };
+            if let Err(error) = outcome {
+                tracing::warn!(stream = %stream, error = %error, "tick failed for stream");
+                report.errors.push((stream, error.to_string()));
+            }
+        }
+        Ok(report)
+    }
+
+    async fn tick_group(
+        &self,
+        id: &GroupId,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> Result<(), ServiceError> {
+        let (state, _) = self.load_group(id).await?;
+        let Some(group_name) = state.config().map(|c| c.name().to_owned()) else {
+            return Ok(());
+        };
+        let mut reminders = Vec::new();
+        let mut covered = false;
+        for action in state.due_actions(now) {
+            let key = Some(action.idempotency_key(id.as_str()));
+            match action {
+                DueAction::SendReminder {
+                    round,
+                    member,
+                    due_date,
+                    amount,
+                    ..
+                } => {
+                    let notice = Notice::PaymentDueReminder {
+                        member: String::new(),
+                        group: group_name.clone(),
+                        amount,
+                        due_date,
+                        round,
+                    };
+                    let cause = action_cause(id, &key);
+                    reminders.extend(self.messages_for(&member, &cause, notice).await?);
+                }
+                DueAction::ApplyPenalties { .. } => {
+                    self.run_group(id, GroupCommand::ApplyPenalties, key, Vec::new())
+                        .await?;
+                    report.commands += 1;
+                }
+                DueAction::CoverArrears { .. } if !covered => {
+                    // One command covers every late due.
+                    self.run_group(id, GroupCommand::CoverArrears, None, Vec::new())
+                        .await?;
+                    covered = true;
+                    report.commands += 1;
+                }
+                DueAction::MakePayout { round } => {
+                    self.run_group(id, GroupCommand::MakePayout { round }, key, Vec::new())
+                        .await?;
+                    report.commands += 1;
+                }
+                _ => {}
+            }
+        }
+        // Queue the reminders and set the next wake time, at the version now stored.
+        let (state, version) = self.load_group(id).await?;
+        report.reminders += reminders.len();
+        let request = AppendRequest {
+            streams: vec![StreamAppend {
+                stream: group_stream(id),
+                expected_version: version,
+                events: Vec::new(),
+                wake_at: next_wake(&state, now),
+            }],
+            entries: Vec::new(),
+            outbox: reminders,
+            idempotency_key: None,
+            at: now,
+        };
+        match self.append(request).await {
+            // Someone else moved the group on: the next tick looks again.
+            Ok(_) | Err(ServiceError::Store(StoreError::Conflict { .. })) => Ok(()),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Asks the gateway about a collection still pending.
+    async fn reverify(
+        &self,
+        reference: &str,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> Result<(), ServiceError> {
+        let payment = self.load_payment(reference).await?;
+        let open = payment
+            .events
+            .iter()
+            .all(|e| matches!(e, PaymentEvent::Requested { .. }));
+        if open {
+            report.reverified += 1;
+            let status = self.gateway.verify_payment(reference).await?;
+            match (status.state, status.amount) {
+                (PaymentState::Succeeded, Some(amount)) => {
+                    self.settle_payment(
+                        reference,
+                        amount,
+                        &format!("reverify:{reference}:succeeded"),
+                    )
+                    .await?;
+                    return Ok(());
+                }
+                (PaymentState::Failed, _) => {
+                    self.fail_payment(reference, &format!("reverify:{reference}:failed"))
+                        .await?;
+                    return Ok(());
+                }
+                _ => {}
+            }
+        }
+        let wake_at = open.then(|| now + self.config.reverify_after);
+        self.set_wake(
+            StreamId::new(StreamKind::Payment, reference),
+            payment.version,
+            wake_at,
+            now,
+        )
+        .await
+    }
+
+    /// Sends a payout that is owed and not yet delivered.
+    async fn send_payout(
+        &self,
+        reference: &str,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> Result<(), ServiceError> {
+        let payout = self.load_payout(reference).await?;
+        let Some((member, amount, round)) = payout.events.iter().find_map(|e| match e {
+            PayoutEvent::Requested {
+                member,
+                amount,
+                round,
+                ..
+            } => Some((member.clone(), *amount, *round)),
+            _ => None,
+        }) else {
+            return Ok(());
+        };
+        let successes = payout
+            .events
+            .iter()
+            .filter(|e| matches!(e, PayoutEvent::Succeeded { .. }))
+            .count();
+        let reversals = payout
+            .events
+            .iter()
+            .filter(|e| matches!(e, PayoutEvent::Reversed { .. }))
+            .count();
+        let stream = StreamId::new(StreamKind::Payout, reference);
+        if successes > reversals {
+            return self.set_wake(stream, payout.version, None, now).await;
+        }
+        let recipient = self
+            .profile(&member)
+            .await?
+            .and_then(|p| p.payout_recipient);
+        let Some(recipient) = recipient else {
+            tracing::warn!(member_id = %member, "payout waits: no payout account on file");
+            return self
+                .set_wake(
+                    stream,
+                    payout.version,
+                    Some(now + chrono::Duration::days(1)),
+                    now,
+                )
+                .await;
+        };
+        report.payouts_sent += 1;
+        let request = PayoutRequest {
+            reference: reference.to_owned(),
+            recipient,
+            amount,
+            reason: format!("ajo round {round} payout"),
+        };
+        let receipt = match self.gateway.send_payout(&request).await {
+            Ok(receipt) => receipt,
+            Err(error) => {
+                let wait = error
+                    .retry_after()
+                    .and_then(|d| chrono::Duration::from_std(d).ok())
+                    .unwrap_or(self.config.reverify_after);
+                self.set_wake(stream, payout.version, Some(now + wait), now)
+                    .await?;
+                return Err(error.into());
+            }
+        };
+        match receipt.state {
+            PayoutState::Succeeded => {
+                self.payout_outcome(
+                    reference,
+                    true,
+                    &format!("send:{reference}:succeeded:{successes}"),
+                )
+                .await?;
+            }
+            PayoutState::Failed | PayoutState::Reversed => {
+                self.payout_outcome(
+                    reference,
+                    false,
+                    &format!("send:{reference}:failed:{}", payout.version),
+                )
+                .await?;
+            }
+            _ => {
+                let request = AppendRequest {
+                    streams: vec![StreamAppend {
+                        stream,
+                        expected_version: payout.version,
+                        events: vec![crate::ports::DomainEvent::Payout(PayoutEvent::Sent {
+                            provider_reference: receipt.provider_reference,
+                        })],
+                        // No webhook by then: send again (the gateway de-duplicates our reference).
+                        wake_at: Some(now + self.config.reverify_after),
+                    }],
+                    entries: Vec::new(),
+                    outbox: Vec::new(),
+                    idempotency_key: None,
+                    at: now,
+                };
+                match self.append(request).await {
+                    Ok(_) | Err(ServiceError::Store(StoreError::Conflict { .. })) => {}
+                    Err(other) => return Err(other),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn set_wake(
+        &self,
+        stream: StreamId,
+        version: u64,
+        wake_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        let request = AppendRequest {
+            streams: vec![StreamAppend {
+                stream,
+                expected_version: version,
+                events: Vec::new(),
+                wake_at,
+            }],
+            entries: Vec::new(),
+            outbox: Vec::new(),
+            idempotency_key: None,
+            at: now,
+        };
+        match self.append(request).await {
+            Ok(_) | Err(ServiceError::Store(StoreError::Conflict { .. })) => Ok(()),
+            Err(other) => Err(other),
+        }
+    }
+}
+
+fn action_cause(id: &GroupId, key: &Option<String>) -> String {
+    key.clone().unwrap_or_else(|| id.to_string())
+}
