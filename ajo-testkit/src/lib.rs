@@ -1,9 +1,21 @@
-//! What users of ajo test with.
+//! What users of ajo test with, and the embedded default.
 //!
-//! - [`strategies`]: proptest strategies for currencies, amounts, weights and balanced
-//!   ledger entries, so a host service can property-test its own code on ajo's types.
-//!
-//! Later: the in-memory store (also the embedded default), fakes for every port,
-//! builders, and conformance suites that every port implementation must pass.
+//! - [`InMemoryStore`]: a complete [`Store`](ajo_core::ports::Store) in memory, safe across
+//!   tasks, with the atomicity of a database. The examples run on it.
+//! - [`fakes`]: [`FakeClock`](fakes::FakeClock), a scriptable
+//!   [`FakeGateway`](fakes::FakeGateway), and [`FakeEmail`](fakes::FakeEmail) and
+//!   [`FakeSms`](fakes::FakeSms) that record what they send.
+//! - [`Embedded`]: a service wired to all of the above in one call.
+//! - [`builders`]: group configurations and contacts with sensible defaults.
+//! - [`strategies`]: proptest strategies for ajo's types.
+//! - [`conformance`]: the suites every store and gateway implementation must pass.
 
+pub mod builders;
+pub mod conformance;
+mod embedded;
+pub mod fakes;
+mod memory_store;
 pub mod strategies;
+
+pub use embedded::Embedded;
+pub use memory_store::InMemoryStore;

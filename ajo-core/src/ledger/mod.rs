@@ -152,6 +152,71 @@ impl Ledger {
         })
     }
 
+    /// Posts several entries as one unit: either every entry is recorded (or recognised
+    /// as a replay of an earlier one with the same key and content), or none is and the
+    /// ledger is unchanged. Stores use this to keep an append atomic.
+    ///
+    /// # Errors
+    /// As [`Ledger::post`], for the first entry that cannot be posted; also
+    /// [`LedgerError::IdempotencyConflict`] when two entries of the batch share a key with
+    /// different content.
+    pub fn post_all(
+        &mut self,
+        entries: Vec<BalancedEntry>,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Posted>, LedgerError> {
+        // Check everything against a scratch copy of what the batch touches, then commit.
+        let mut staged: HashMap<&str, &BalancedEntry> = HashMap::new();
+        let mut touched: HashMap<Account, i128> = HashMap::new();
+        let mut reversed_now: HashMap<EntryId, ()> = HashMap::new();
+        for entry in &entries {
+            if self.replay_of(entry)?.is_some() {
+                continue;
+            }
+            if let Some(earlier) = staged.get(entry.key()) {
+                if *earlier != entry {
+                    return Err(LedgerError::IdempotencyConflict {
+                        key: entry.key().to_owned(),
+                        existing: EntryId(0),
+                    });
+                }
+                continue;
+            }
+            if let Some(original) = entry.reverses() {
+                self.check_reversible(original)?;
+                if reversed_now.insert(original, ()).is_some() {
+                    return Err(LedgerError::AlreadyReversed {
+                        original,
+                        by: EntryId(0),
+                    });
+                }
+            }
+            for posting in entry.postings() {
+                let current = match touched.get(&posting.account) {
+                    Some(v) => *v,
+                    None => self.balances.get(&posting.account).copied().unwrap_or(0),
+                };
+                let delta = match posting.side {
+                    Side::Debit => posting.amount.minor(),
+                    Side::Credit => -posting.amount.minor(),
+                };
+                let updated = current
+                    .checked_add(delta)
+                    .filter(|v| v.unsigned_abs() <= MAX_MINOR.unsigned_abs())
+                    .ok_or(crate::money::MoneyError::Overflow {
+                        operation: "balance",
+                    })?;
+                touched.insert(posting.account.clone(), updated);
+            }
+            staged.insert(entry.key(), entry);
+        }
+        let mut posted = Vec::with_capacity(entries.len());
+        for entry in entries {
+            posted.push(self.post(entry, at)?);
+        }
+        Ok(posted)
+    }
+
     /// Posts the reversal of entry `original`: the same postings on opposite sides, with
     /// the original's reference, keyed `key`. Idempotent by `key` like [`Ledger::post`].
     ///

@@ -1,0 +1,56 @@
+//! Builders for what tests need most: group configurations and member contacts.
+
+use ajo_core::calendar::Frequency;
+use ajo_core::deposit::DepositRule;
+use ajo_core::group::{GroupConfig, GroupConfigBuilder};
+use ajo_core::money::{Currency, Money};
+use ajo_core::penalty::{PenaltyKind, PenaltyRule};
+use ajo_core::ports::RecipientDetails;
+use ajo_core::service::Contact;
+use chrono::NaiveDate;
+
+/// A monthly naira group of `contribution` naira starting on `start`, with a one-day
+/// grace, a ₦500 flat penalty, one contribution of deposit per hand, payout at the end
+/// of grace, Lagos time. Adjust with the returned builder.
+///
+/// ```
+/// use ajo_testkit::builders::naira_group;
+/// use chrono::NaiveDate;
+///
+/// let config = naira_group(10_000, NaiveDate::from_ymd_opt(2026, 1, 31).unwrap()).build()?;
+/// assert_eq!(config.contribution().human().to_string(), "₦10,000.00");
+/// # Ok::<(), ajo_core::group::GroupError>(())
+/// ```
+pub fn naira_group(contribution: i64, start: NaiveDate) -> GroupConfigBuilder {
+    let naira = |n: i64| {
+        Money::from_minor(i128::from(n) * 100, Currency::NGN).unwrap_or(Money::zero(Currency::NGN))
+    };
+    let penalty = PenaltyRule::new(PenaltyKind::FlatFee { fee: naira(500) }, 1)
+        .unwrap_or(PenaltyRule::none());
+    GroupConfig::builder("Test ajo", naira(contribution), Frequency::Monthly, start)
+        .time_zone(chrono_tz::Africa::Lagos)
+        .grace_days(1)
+        .penalty(penalty)
+        .deposit(DepositRule::Contributions { count: 1 })
+        .payout_policy(ajo_core::payout::PayoutPolicy::AtGraceEnd)
+}
+
+/// A contact with an email, an SMS number and a bank account, all made up from `name`.
+pub fn contact(name: &str) -> Contact {
+    let slug: String = name
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_lowercase();
+    Contact {
+        name: name.to_owned(),
+        email: Some(format!("{slug}@example.com")),
+        phone: Some("+2348012345678".into()),
+        payout_account: Some(RecipientDetails {
+            name: name.to_owned(),
+            bank_code: "058".into(),
+            account_number: "0123456789".into(),
+            currency: "NGN".into(),
+        }),
+    }
+}

@@ -1,0 +1,18 @@
+//! Conformance suites: public async functions that any implementation of a port runs
+//! against itself, so the in-memory store and PostgreSQL (and every gateway adapter
+//! against its mock server) are held to the same contract.
+//!
+//! Each suite panics with a message naming the broken rule, which makes it usable from
+//! any test harness.
+
+// Conformance suites are test code shipped as a library: a failed check must stop the
+// test, and the messages say which rule broke.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+pub mod gateway;
+pub mod store;

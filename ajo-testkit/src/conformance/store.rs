@@ -1,0 +1,497 @@
+//! The [`Store`] contract.
+//!
+//! ```
+//! # tokio_test_block(async {
+//! use std::sync::Arc;
+//! use ajo_testkit::{conformance, InMemoryStore};
+//!
+//! conformance::store::run_all(|| async { Arc::new(InMemoryStore::new()) as Arc<dyn ajo_core::ports::Store> }).await;
+//! # });
+//! # fn tokio_test_block<F: std::future::Future>(f: F) { tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f); }
+//! ```
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ajo_core::group::{GroupEvent, GroupId, MemberId};
+use ajo_core::ledger::{Account, AccountKind, BalancedEntry, EntryDraft, verify_chain};
+use ajo_core::money::{Currency, Money};
+use ajo_core::ports::{
+    AppendOutcome, AppendRequest, DomainEvent, EmailMessage, EntryQuery, OutboxChannel,
+    OutboxMessage, OutboxOutcome, OutboxStatus, ProviderMessageId, Store, StoreError, StreamAppend,
+    StreamId, StreamKind,
+};
+use chrono::{DateTime, TimeZone, Utc};
+
+fn at() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap()
+}
+
+fn stream(id: &str) -> StreamId {
+    StreamId::new(StreamKind::Group, id)
+}
+
+fn event(n: u32) -> DomainEvent {
+    DomainEvent::Group(GroupEvent::MemberJoined {
+        member: MemberId::new(format!("m{n}")).unwrap(),
+        hands: 1,
+        deposit_required: Money::zero(Currency::NGN),
+    })
+}
+
+fn entry(key: &str, naira: i128) -> BalancedEntry {
+    let amount = Money::from_minor(naira * 100, Currency::NGN).unwrap();
+    EntryDraft::new(key, "conformance")
+        .reference(format!("ref-{key}"))
+        .debit(
+            Account::new("gateway", AccountKind::GatewayClearing, Currency::NGN),
+            amount,
+        )
+        .credit(
+            Account::new("g1", AccountKind::GroupPot, Currency::NGN),
+            amount,
+        )
+        .balance()
+        .unwrap()
+}
+
+fn email(id: &str) -> OutboxMessage {
+    OutboxMessage {
+        id: id.into(),
+        channel: OutboxChannel::Email(EmailMessage {
+            message_id: id.into(),
+            to: "ada@example.com".into(),
+            subject: "s".into(),
+            text: "t".into(),
+            html: None,
+        }),
+    }
+}
+
+fn request(
+    appends: Vec<StreamAppend>,
+    entries: Vec<BalancedEntry>,
+    outbox: Vec<OutboxMessage>,
+    key: Option<&str>,
+) -> AppendRequest {
+    AppendRequest {
+        streams: appends,
+        entries,
+        outbox,
+        idempotency_key: key.map(str::to_owned),
+        at: at(),
+    }
+}
+
+fn append(id: &str, expected: u64, events: Vec<DomainEvent>) -> StreamAppend {
+    StreamAppend {
+        stream: stream(id),
+        expected_version: expected,
+        events,
+        wake_at: None,
+    }
+}
+
+/// Runs every check, each on a fresh store from `factory`.
+pub async fn run_all<F, Fut>(factory: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Arc<dyn Store>>,
+{
+    appends_and_loads_in_order(factory().await).await;
+    stale_versions_conflict_and_write_nothing(factory().await).await;
+    idempotency_keys_write_once(factory().await).await;
+    a_bad_entry_fails_the_whole_append(factory().await).await;
+    replayed_entries_are_skipped(factory().await).await;
+    ledger_stays_balanced_and_chained(factory().await).await;
+    wake_times_list_due_streams(factory().await).await;
+    outbox_is_unique_leased_and_reported(factory().await).await;
+    concurrent_duplicate_deliveries_post_once(factory().await).await;
+}
+
+/// Events come back in order with versions from 1; an unknown stream is empty.
+pub async fn appends_and_loads_in_order(store: Arc<dyn Store>) {
+    assert!(
+        store.load(&stream("nothing")).await.unwrap().is_empty(),
+        "an unknown stream loads empty"
+    );
+    let outcome = store
+        .append(request(
+            vec![append("g1", 0, vec![event(1), event(2)])],
+            vec![],
+            vec![],
+            None,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(outcome, AppendOutcome::Appended);
+    store
+        .append(request(
+            vec![append("g1", 2, vec![event(3)])],
+            vec![],
+            vec![],
+            None,
+        ))
+        .await
+        .unwrap();
+    let loaded = store.load(&stream("g1")).await.unwrap();
+    let versions: Vec<u64> = loaded.iter().map(|r| r.version).collect();
+    assert_eq!(versions, [1, 2, 3], "versions run from 1 in order");
+    assert_eq!(loaded[2].event, event(3), "events come back as written");
+    assert_eq!(loaded[0].recorded_at, at(), "the append time is kept");
+}
+
+/// A stale expected version is a `Conflict`, and nothing of that append is written.
+pub async fn stale_versions_conflict_and_write_nothing(store: Arc<dyn Store>) {
+    store
+        .append(request(
+            vec![append("g1", 0, vec![event(1)])],
+            vec![],
+            vec![],
+            None,
+        ))
+        .await
+        .unwrap();
+    let stale = request(
+        vec![
+            append("g2", 0, vec![event(9)]),
+            append("g1", 0, vec![event(2)]),
+        ],
+        vec![entry("stale", 5)],
+        vec![email("stale-mail")],
+        Some("stale-key"),
+    );
+    match store.append(stale).await {
+        Err(StoreError::Conflict {
+            stream: s,
+            expected: 0,
+            actual: 1,
+        }) => assert_eq!(s, stream("g1")),
+        other => panic!("a stale version must be a Conflict, got {other:?}"),
+    }
+    assert!(
+        store.load(&stream("g2")).await.unwrap().is_empty(),
+        "another stream of a failed append was written"
+    );
+    assert_eq!(store.load(&stream("g1")).await.unwrap().len(), 1);
+    assert!(
+        store
+            .entries(&EntryQuery::default())
+            .await
+            .unwrap()
+            .is_empty(),
+        "an entry of a failed append was written"
+    );
+    assert!(
+        store.outbox_message("stale-mail").await.unwrap().is_none(),
+        "a message of a failed append was written"
+    );
+    assert!(
+        !store.has_idempotency_key("stale-key").await.unwrap(),
+        "the key of a failed append was recorded"
+    );
+}
+
+/// The same idempotency key twice writes once.
+pub async fn idempotency_keys_write_once(store: Arc<dyn Store>) {
+    let first = request(
+        vec![append("g1", 0, vec![event(1)])],
+        vec![entry("pay-1", 10)],
+        vec![email("m1")],
+        Some("evt-1"),
+    );
+    assert_eq!(store.append(first).await.unwrap(), AppendOutcome::Appended);
+    assert!(store.has_idempotency_key("evt-1").await.unwrap());
+    // A retry of the same request, even with a stale version, is a duplicate.
+    let again = request(
+        vec![append("g1", 0, vec![event(1)])],
+        vec![entry("pay-1", 10)],
+        vec![email("m1")],
+        Some("evt-1"),
+    );
+    assert_eq!(store.append(again).await.unwrap(), AppendOutcome::Duplicate);
+    assert_eq!(store.load(&stream("g1")).await.unwrap().len(), 1);
+    assert_eq!(
+        store.entries(&EntryQuery::default()).await.unwrap().len(),
+        1
+    );
+}
+
+/// An entry key that holds other content fails the whole append.
+pub async fn a_bad_entry_fails_the_whole_append(store: Arc<dyn Store>) {
+    store
+        .append(request(vec![], vec![entry("k", 10)], vec![], None))
+        .await
+        .unwrap();
+    let clash = request(
+        vec![append("g1", 0, vec![event(1)])],
+        vec![entry("fresh", 1), entry("k", 11)],
+        vec![email("x")],
+        Some("clash"),
+    );
+    match store.append(clash).await {
+        Err(StoreError::EntryConflict { key }) => assert_eq!(key, "k"),
+        other => {
+            panic!("a reused entry key with other content must be EntryConflict, got {other:?}")
+        }
+    }
+    assert!(
+        store.load(&stream("g1")).await.unwrap().is_empty(),
+        "events of a failed append were written"
+    );
+    let entries = store.entries(&EntryQuery::default()).await.unwrap();
+    assert_eq!(entries.len(), 1, "an entry of a failed append was written");
+    assert!(store.outbox_message("x").await.unwrap().is_none());
+    assert!(!store.has_idempotency_key("clash").await.unwrap());
+}
+
+/// An entry posted again with the same key and content is skipped, not an error.
+pub async fn replayed_entries_are_skipped(store: Arc<dyn Store>) {
+    store
+        .append(request(vec![], vec![entry("k", 10)], vec![], None))
+        .await
+        .unwrap();
+    store
+        .append(request(
+            vec![append("g1", 0, vec![event(1)])],
+            vec![entry("k", 10), entry("k2", 3)],
+            vec![],
+            None,
+        ))
+        .await
+        .unwrap();
+    let keys: Vec<String> = store
+        .entries(&EntryQuery::default())
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.entry().key().to_owned())
+        .collect();
+    assert_eq!(keys, ["k", "k2"]);
+}
+
+/// Balances sum to zero per currency, entries carry a valid hash chain, and queries by
+/// reference find them.
+pub async fn ledger_stays_balanced_and_chained(store: Arc<dyn Store>) {
+    for i in 1..=5 {
+        store
+            .append(request(
+                vec![],
+                vec![entry(&format!("e{i}"), i)],
+                vec![],
+                None,
+            ))
+            .await
+            .unwrap();
+    }
+    let balances = store.balances().await.unwrap();
+    let total: i128 = balances.iter().map(|(_, m)| m.minor()).sum();
+    assert_eq!(total, 0, "the trial balance must sum to zero");
+    let clearing = Account::new("gateway", AccountKind::GatewayClearing, Currency::NGN);
+    assert_eq!(
+        store.balance(&clearing).await.unwrap(),
+        Money::from_minor(1500, Currency::NGN).unwrap()
+    );
+    let entries = store.entries(&EntryQuery::default()).await.unwrap();
+    verify_chain(&entries).expect("the journal's hash chain must verify");
+    let by_ref = store
+        .entries(&EntryQuery {
+            reference: Some("ref-e3".into()),
+            ..EntryQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(by_ref.len(), 1);
+    let page = store
+        .entries(&EntryQuery {
+            after: Some(2),
+            limit: Some(2),
+            ..EntryQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.iter().map(|e| e.id().0).collect::<Vec<_>>(), [3, 4]);
+}
+
+/// Streams come back from `due_streams` once their wake time has come; a later append
+/// without one takes them off.
+pub async fn wake_times_list_due_streams(store: Arc<dyn Store>) {
+    let soon = at() + chrono::Duration::hours(1);
+    let later = at() + chrono::Duration::days(1);
+    for (id, wake) in [("a", Some(later)), ("b", Some(soon)), ("c", None)] {
+        let mut a = append(id, 0, vec![event(1)]);
+        a.wake_at = wake;
+        store
+            .append(request(vec![a], vec![], vec![], None))
+            .await
+            .unwrap();
+    }
+    assert!(store.due_streams(at(), 10).await.unwrap().is_empty());
+    assert_eq!(store.due_streams(soon, 10).await.unwrap(), [stream("b")]);
+    assert_eq!(
+        store.due_streams(later, 10).await.unwrap(),
+        [stream("b"), stream("a")]
+    );
+    assert_eq!(store.due_streams(later, 1).await.unwrap(), [stream("b")]);
+    store
+        .append(request(vec![append("b", 1, vec![])], vec![], vec![], None))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.due_streams(later, 10).await.unwrap(),
+        [stream("a")],
+        "an append without a wake time clears it"
+    );
+}
+
+/// Messages are unique by id, claimed by one worker at a time, retried, and take
+/// delivery reports once.
+pub async fn outbox_is_unique_leased_and_reported(store: Arc<dyn Store>) {
+    store
+        .append(request(
+            vec![],
+            vec![],
+            vec![email("m1"), email("m2")],
+            None,
+        ))
+        .await
+        .unwrap();
+    store
+        .append(request(vec![], vec![], vec![email("m1")], None))
+        .await
+        .unwrap();
+    let lease = Duration::from_secs(60);
+    let first = store.claim_outbox("w1", at(), lease, 10).await.unwrap();
+    assert_eq!(first.len(), 2, "a message id is stored once");
+    assert!(
+        store
+            .claim_outbox("w2", at(), lease, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a leased message went to a second worker"
+    );
+    store
+        .finish_outbox(
+            "m1",
+            OutboxOutcome::Sent(ProviderMessageId("p-1".into())),
+            at(),
+        )
+        .await
+        .unwrap();
+    let retry_at = at() + chrono::Duration::minutes(5);
+    store
+        .finish_outbox(
+            "m2",
+            OutboxOutcome::Retry {
+                at: retry_at,
+                reason: "busy".into(),
+            },
+            at(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .claim_outbox("w2", at(), lease, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a retry came before its time"
+    );
+    let again = store.claim_outbox("w2", retry_at, lease, 10).await.unwrap();
+    assert_eq!((again.len(), again[0].attempts), (1, 1));
+    // An expired lease frees the message for another worker.
+    let expired = retry_at + chrono::Duration::minutes(2);
+    assert_eq!(
+        store
+            .claim_outbox("w3", expired, lease, 10)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "an expired lease was not released"
+    );
+    store
+        .report_delivery("p-1", OutboxStatus::Delivered)
+        .await
+        .unwrap();
+    store
+        .report_delivery("m1", OutboxStatus::Delivered)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.outbox_message("m1").await.unwrap().unwrap().status,
+        OutboxStatus::Delivered
+    );
+    assert!(matches!(
+        store.report_delivery("nope", OutboxStatus::Delivered).await,
+        Err(StoreError::UnknownMessage(_))
+    ));
+}
+
+/// Fifty deliveries of one webhook event at once: exactly one ledger entry and one
+/// message.
+pub async fn concurrent_duplicate_deliveries_post_once(store: Arc<dyn Store>) {
+    let id = GroupId::new("g-dup").unwrap();
+    store
+        .append(request(
+            vec![append(id.as_str(), 0, vec![event(1)])],
+            vec![],
+            vec![],
+            None,
+        ))
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            // Each delivery loads, decides and appends, retrying on conflict, as the
+            // service does.
+            for _ in 0..100 {
+                let version = store
+                    .load(&stream("g-dup"))
+                    .await
+                    .unwrap()
+                    .last()
+                    .map_or(0, |r| r.version);
+                let req = request(
+                    vec![append("g-dup", version, vec![event(2)])],
+                    vec![entry("charge:evt-1", 20)],
+                    vec![email("receipt-evt-1")],
+                    Some("paystack:evt-1"),
+                );
+                match store.append(req).await {
+                    Ok(outcome) => return outcome,
+                    Err(StoreError::Conflict { .. }) => tokio::task::yield_now().await,
+                    Err(other) => panic!("unexpected {other:?}"),
+                }
+            }
+            panic!("no progress after 100 conflicts");
+        }));
+    }
+    let mut appended = 0;
+    for task in tasks {
+        if task.await.unwrap() == AppendOutcome::Appended {
+            appended += 1;
+        }
+    }
+    assert_eq!(appended, 1, "exactly one delivery may write");
+    assert_eq!(
+        store.entries(&EntryQuery::default()).await.unwrap().len(),
+        1,
+        "exactly one ledger entry"
+    );
+    assert_eq!(store.load(&stream("g-dup")).await.unwrap().len(), 2);
+    assert_eq!(
+        store
+            .claim_outbox("w", at(), Duration::from_secs(1), 100)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "exactly one message"
+    );
+}

@@ -1,0 +1,401 @@
+//! Fakes for every port but the store: a clock you set, a gateway you script, and
+//! senders that record what they were given.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Mutex, MutexGuard};
+
+use ajo_core::ledger::StatementLine;
+use ajo_core::money::{Currency, Money};
+use ajo_core::ports::{
+    Clock, Collection, CollectionRequest, EmailMessage, EmailSender, GatewayError, NotifyError,
+    PaymentGateway, PaymentState, PaymentStatus, PayoutReceipt, PayoutRequest, PayoutState,
+    ProviderMessageId, RecipientDetails, RecipientId, RefundReceipt, RefundRequest, SmsMessage,
+    SmsSender,
+};
+use ajo_core::webhook::{GatewayEvent, PaymentEventKind, Provider};
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A clock that stands still until told otherwise.
+#[derive(Debug)]
+pub struct FakeClock {
+    now: Mutex<DateTime<Utc>>,
+}
+
+impl FakeClock {
+    /// A clock showing `now`.
+    pub fn new(now: DateTime<Utc>) -> FakeClock {
+        FakeClock {
+            now: Mutex::new(now),
+        }
+    }
+
+    /// Sets the time.
+    pub fn set(&self, now: DateTime<Utc>) {
+        *lock(&self.now) = now;
+    }
+
+    /// Moves the time on.
+    pub fn advance(&self, by: Duration) {
+        let mut now = lock(&self.now);
+        *now += by;
+    }
+}
+
+impl Clock for FakeClock {
+    fn now(&self) -> DateTime<Utc> {
+        *lock(&self.now)
+    }
+}
+
+/// What the fake gateway does with a payout it is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayoutMode {
+    /// Delivered at once.
+    Succeed,
+    /// Accepted; the outcome comes later by webhook ([`FakeGateway::payout_event`]).
+    Pending,
+    /// Refused.
+    Fail,
+}
+
+#[derive(Debug, Default)]
+struct GatewayState {
+    collections: BTreeMap<String, (Money, PaymentState, Option<Money>)>,
+    payouts: BTreeMap<String, (Money, PayoutState)>,
+    recipients: u32,
+    failures: VecDeque<GatewayError>,
+    payout_mode: Option<PayoutMode>,
+    calls: Vec<String>,
+}
+
+/// A scriptable payment gateway. Collections and payouts are remembered by reference;
+/// the test decides when a payer pays ([`pay`](Self::pay)), declines, or when a call
+/// fails ([`fail_next`](Self::fail_next)), and gets back the webhook event the gateway
+/// would send, to deliver once, twice or out of order.
+#[derive(Debug, Default)]
+pub struct FakeGateway {
+    state: Mutex<GatewayState>,
+}
+
+impl FakeGateway {
+    /// A gateway where payouts succeed at once.
+    pub fn new() -> FakeGateway {
+        FakeGateway::default()
+    }
+
+    /// Makes the next calls fail with these errors, in order (a timeout after the
+    /// provider accepted a charge, say).
+    pub fn fail_next(&self, error: GatewayError) {
+        lock(&self.state).failures.push_back(error);
+    }
+
+    /// How payouts are answered from now on.
+    pub fn set_payout_mode(&self, mode: PayoutMode) {
+        lock(&self.state).payout_mode = Some(mode);
+    }
+
+    /// The payer pays what was asked: returns the `charge succeeded` webhook.
+    pub fn pay(&self, reference: &str) -> Option<GatewayEvent> {
+        let mut state = lock(&self.state);
+        let slot = state.collections.get_mut(reference)?;
+        slot.1 = PaymentState::Succeeded;
+        slot.2 = Some(slot.0);
+        Some(GatewayEvent::new(
+            Provider::Paystack,
+            PaymentEventKind::ChargeSucceeded,
+            reference,
+            slot.0,
+        ))
+    }
+
+    /// The payer pays another amount than asked: returns the webhook.
+    pub fn pay_amount(&self, reference: &str, amount: Money) -> Option<GatewayEvent> {
+        let mut state = lock(&self.state);
+        let slot = state.collections.get_mut(reference)?;
+        slot.1 = PaymentState::Succeeded;
+        slot.2 = Some(amount);
+        Some(GatewayEvent::new(
+            Provider::Paystack,
+            PaymentEventKind::ChargeSucceeded,
+            reference,
+            amount,
+        ))
+    }
+
+    /// The payer pays, but the webhook is lost: only `verify_payment` will tell.
+    pub fn pay_silently(&self, reference: &str) -> bool {
+        self.pay(reference).is_some()
+    }
+
+    /// The charge is declined: returns the webhook.
+    pub fn decline(&self, reference: &str) -> Option<GatewayEvent> {
+        let mut state = lock(&self.state);
+        let slot = state.collections.get_mut(reference)?;
+        slot.1 = PaymentState::Failed;
+        Some(GatewayEvent::new(
+            Provider::Paystack,
+            PaymentEventKind::ChargeFailed,
+            reference,
+            slot.0,
+        ))
+    }
+
+    /// The webhook for a payout's outcome (`PayoutSucceeded`, `PayoutFailed`,
+    /// `PayoutReversed`), recording it.
+    pub fn payout_event(&self, reference: &str, kind: PaymentEventKind) -> Option<GatewayEvent> {
+        let mut state = lock(&self.state);
+        let slot = state.payouts.get_mut(reference)?;
+        slot.1 = match kind {
+            PaymentEventKind::PayoutSucceeded => PayoutState::Succeeded,
+            PaymentEventKind::PayoutReversed => PayoutState::Reversed,
+            _ => PayoutState::Failed,
+        };
+        Some(GatewayEvent::new(
+            Provider::Paystack,
+            kind,
+            reference,
+            slot.0,
+        ))
+    }
+
+    /// References of collections started, in order.
+    pub fn collections(&self) -> Vec<String> {
+        lock(&self.state).collections.keys().cloned().collect()
+    }
+
+    /// Payouts sent, by reference, with their amount and state.
+    pub fn payouts(&self) -> BTreeMap<String, (Money, PayoutState)> {
+        lock(&self.state).payouts.clone()
+    }
+
+    /// Every call made, as `method:reference`.
+    pub fn calls(&self) -> Vec<String> {
+        lock(&self.state).calls.clone()
+    }
+
+    fn begin(&self, call: String) -> Result<MutexGuard<'_, GatewayState>, GatewayError> {
+        let mut state = lock(&self.state);
+        state.calls.push(call);
+        match state.failures.pop_front() {
+            Some(error) => Err(error),
+            None => Ok(state),
+        }
+    }
+}
+
+/// The fake refuses currencies a typical African gateway does not take.
+fn supported(currency: Currency) -> bool {
+    [
+        Currency::NGN,
+        Currency::GHS,
+        Currency::KES,
+        Currency::ZAR,
+        Currency::USD,
+        Currency::XOF,
+        Currency::UGX,
+    ]
+    .contains(&currency)
+}
+
+#[async_trait]
+impl PaymentGateway for FakeGateway {
+    fn provider(&self) -> &'static str {
+        "fake"
+    }
+
+    async fn start_collection(
+        &self,
+        request: &CollectionRequest,
+    ) -> Result<Collection, GatewayError> {
+        if !supported(request.amount.currency()) || !request.amount.is_positive() {
+            return Err(GatewayError::InvalidRequest {
+                message: "unsupported currency or amount".into(),
+            });
+        }
+        let mut state = lock(&self.state);
+        // Like a real gateway, it accepts the charge before an error on the way back can
+        // hide that from the caller.
+        state
+            .collections
+            .entry(request.reference.clone())
+            .or_insert((request.amount, PaymentState::Pending, None));
+        state
+            .calls
+            .push(format!("start_collection:{}", request.reference));
+        if let Some(error) = state.failures.pop_front() {
+            return Err(error);
+        }
+        Ok(Collection {
+            reference: request.reference.clone(),
+            checkout_url: Some(format!("https://checkout.fake/{}", request.reference)),
+            provider_reference: Some(format!("fake_{}", request.reference)),
+        })
+    }
+
+    async fn verify_payment(&self, reference: &str) -> Result<PaymentStatus, GatewayError> {
+        let state = self.begin(format!("verify_payment:{reference}"))?;
+        let (_, status, paid) =
+            state
+                .collections
+                .get(reference)
+                .copied()
+                .ok_or_else(|| GatewayError::NotFound {
+                    reference: reference.to_owned(),
+                })?;
+        Ok(PaymentStatus {
+            reference: reference.to_owned(),
+            state: status,
+            amount: paid,
+            paid_at: None,
+        })
+    }
+
+    async fn create_recipient(
+        &self,
+        recipient: &RecipientDetails,
+    ) -> Result<RecipientId, GatewayError> {
+        let mut state = self.begin(format!("create_recipient:{}", recipient.name))?;
+        state.recipients += 1;
+        Ok(RecipientId(format!("RCP_{}", state.recipients)))
+    }
+
+    async fn send_payout(&self, request: &PayoutRequest) -> Result<PayoutReceipt, GatewayError> {
+        let mut state = self.begin(format!("send_payout:{}", request.reference))?;
+        let mode = state.payout_mode.unwrap_or(PayoutMode::Succeed);
+        let outcome = match mode {
+            PayoutMode::Succeed => PayoutState::Succeeded,
+            PayoutMode::Pending => PayoutState::Pending,
+            PayoutMode::Fail => PayoutState::Failed,
+        };
+        // The same reference again is the same payout: never sent twice.
+        let slot = state
+            .payouts
+            .entry(request.reference.clone())
+            .or_insert((request.amount, outcome));
+        if slot.1 == PayoutState::Failed {
+            slot.1 = outcome;
+        }
+        Ok(PayoutReceipt {
+            reference: request.reference.clone(),
+            provider_reference: Some(format!("TRF_{}", request.reference)),
+            state: slot.1,
+        })
+    }
+
+    async fn refund(&self, request: &RefundRequest) -> Result<RefundReceipt, GatewayError> {
+        let mut state = self.begin(format!("refund:{}", request.payment_reference))?;
+        let slot = state
+            .collections
+            .get_mut(&request.payment_reference)
+            .ok_or_else(|| GatewayError::NotFound {
+                reference: request.payment_reference.clone(),
+            })?;
+        slot.1 = PaymentState::Reversed;
+        Ok(RefundReceipt {
+            payment_reference: request.payment_reference.clone(),
+            provider_reference: None,
+            state: PayoutState::Succeeded,
+        })
+    }
+
+    async fn list_transactions(
+        &self,
+        _from: DateTime<Utc>,
+        _to: DateTime<Utc>,
+    ) -> Result<Vec<StatementLine>, GatewayError> {
+        let state = self.begin("list_transactions".into())?;
+        let mut lines = Vec::new();
+        for (reference, (_, status, paid)) in &state.collections {
+            if let (PaymentState::Succeeded, Some(amount)) = (status, paid) {
+                lines.push(StatementLine {
+                    reference: reference.clone(),
+                    amount: *amount,
+                });
+            }
+        }
+        for (reference, (amount, status)) in &state.payouts {
+            if *status == PayoutState::Succeeded {
+                lines.push(StatementLine {
+                    reference: reference.clone(),
+                    amount: amount.negated(),
+                });
+            }
+        }
+        Ok(lines)
+    }
+}
+
+/// Records every email it is asked to send; can be told to fail.
+#[derive(Debug, Default)]
+pub struct FakeEmail {
+    sent: Mutex<Vec<EmailMessage>>,
+    failures: Mutex<VecDeque<NotifyError>>,
+}
+
+impl FakeEmail {
+    /// A sender that accepts everything.
+    pub fn new() -> FakeEmail {
+        FakeEmail::default()
+    }
+    /// Everything sent, in order.
+    pub fn sent(&self) -> Vec<EmailMessage> {
+        lock(&self.sent).clone()
+    }
+    /// Makes the next sends fail with these errors.
+    pub fn fail_next(&self, error: NotifyError) {
+        lock(&self.failures).push_back(error);
+    }
+}
+
+#[async_trait]
+impl EmailSender for FakeEmail {
+    async fn send_email(&self, message: &EmailMessage) -> Result<ProviderMessageId, NotifyError> {
+        if let Some(error) = lock(&self.failures).pop_front() {
+            return Err(error);
+        }
+        let mut sent = lock(&self.sent);
+        sent.push(message.clone());
+        Ok(ProviderMessageId(format!("email-{}", sent.len())))
+    }
+}
+
+/// Records every SMS it is asked to send; can be told to fail.
+#[derive(Debug, Default)]
+pub struct FakeSms {
+    sent: Mutex<Vec<SmsMessage>>,
+    failures: Mutex<VecDeque<NotifyError>>,
+}
+
+impl FakeSms {
+    /// A sender that accepts everything.
+    pub fn new() -> FakeSms {
+        FakeSms::default()
+    }
+    /// Everything sent, in order.
+    pub fn sent(&self) -> Vec<SmsMessage> {
+        lock(&self.sent).clone()
+    }
+    /// Makes the next sends fail with these errors.
+    pub fn fail_next(&self, error: NotifyError) {
+        lock(&self.failures).push_back(error);
+    }
+}
+
+#[async_trait]
+impl SmsSender for FakeSms {
+    async fn send_sms(&self, message: &SmsMessage) -> Result<ProviderMessageId, NotifyError> {
+        if let Some(error) = lock(&self.failures).pop_front() {
+            return Err(error);
+        }
+        let mut sent = lock(&self.sent);
+        sent.push(message.clone());
+        Ok(ProviderMessageId(format!("SM{}", sent.len())))
+    }
+}
