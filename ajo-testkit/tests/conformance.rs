@@ -12,7 +12,8 @@ use ajo_testkit::{InMemoryStore, builders};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn in_memory_store_passes_the_store_suite() {
-    conformance::store::run_all(|| async { Arc::new(InMemoryStore::new()) as Arc<dyn Store> }).await;
+    conformance::store::run_all(|| async { Arc::new(InMemoryStore::new()) as Arc<dyn Store> })
+        .await;
 }
 
 #[tokio::test]
@@ -29,12 +30,20 @@ async fn fake_gateway_passes_the_gateway_contract() {
     gateway.start_collection(&paid).await.unwrap();
     gateway.pay("paid-1").unwrap();
     let fixtures = GatewayFixtures {
-        collection: CollectionRequest { reference: "new-1".into(), ..paid },
+        collection: CollectionRequest {
+            reference: "new-1".into(),
+            ..paid
+        },
         paid: ("paid-1".into(), naira("5000")),
         unknown_reference: "nope".into(),
         unsupported: Money::parse("5", Currency::JPY).unwrap(),
         recipient: builders::contact("Ada").payout_account.unwrap(),
-        payout: PayoutRequest { reference: "po-1".into(), recipient: RecipientId(String::new()), amount: naira("100"), reason: "test".into() },
+        payout: PayoutRequest {
+            reference: "po-1".into(),
+            recipient: RecipientId(String::new()),
+            amount: naira("100"),
+            reason: "test".into(),
+        },
     };
     conformance::gateway::run_all(&gateway as &dyn PaymentGateway, &fixtures).await;
 }

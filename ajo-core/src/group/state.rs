@@ -392,6 +392,52 @@ impl GroupState {
         Some(GroupAccounts::new(self.id.as_ref()?, self.config.as_ref()?))
     }
 
+    /// Penalties a member has been charged and not paid.
+    pub fn penalties_owed(&self, member: &MemberId) -> Money {
+        match self.accounts() {
+            Some(accounts) => self.balance(&accounts.receivable(member)),
+            None => Money::zero(self.currency_or_ngn()),
+        }
+    }
+
+    /// The part of a member's security deposit not in escrow (unpaid, or used to cover
+    /// arrears).
+    pub fn deposit_owed(&self, member: &MemberId) -> Money {
+        let zero = Money::zero(self.currency_or_ngn());
+        let (Some(accounts), Some(standing)) = (self.accounts(), self.members.get(member)) else {
+            return zero;
+        };
+        let held = self.balance(&accounts.escrow(member)).negated();
+        standing
+            .deposit_required
+            .checked_sub(held)
+            .ok()
+            .filter(Money::is_positive)
+            .unwrap_or(zero)
+    }
+
+    /// What `member` must pay for their due in `round` to be settled: payments go to
+    /// arrears, penalties and the deposit first, so this is all of those plus every due
+    /// of theirs up to that round.
+    pub fn amount_to_settle(&self, member: &MemberId, round: u32) -> Money {
+        let mut total = self
+            .penalties_owed(member)
+            .checked_add(self.deposit_owed(member))
+            .unwrap_or(self.penalties_owed(member));
+        for due in self.open_dues().filter(|d| d.round <= round) {
+            if self.hand(due.hand).is_some_and(|h| &h.member == member) {
+                total = total.checked_add(due.outstanding()).unwrap_or(total);
+            }
+        }
+        total
+    }
+
+    fn currency_or_ngn(&self) -> crate::money::Currency {
+        self.config
+            .as_ref()
+            .map_or(crate::money::Currency::NGN, GroupConfig::currency)
+    }
+
     /// The calendar date of `now` in the group's time zone.
     pub fn today(&self, now: DateTime<Utc>) -> NaiveDate {
         match &self.config {

@@ -69,7 +69,8 @@ impl AjoService {
         }
     }
 
-    /// Money confirmed for a collection: into the group if it matches, else suspense.
+    /// Money confirmed for a collection: into the group if it matches and the group can
+    /// take it, else suspense.
     pub(super) async fn settle_payment(
         &self,
         reference: &str,
@@ -79,7 +80,7 @@ impl AjoService {
         let payment_stream = StreamId::new(StreamKind::Payment, reference);
         for _ in 0..=self.config.conflict_retries {
             let payment = self.load_payment(reference).await?;
-            let Some((member, purpose, expected)) = payment.events.iter().find_map(|e| match e {
+            let requested = payment.events.iter().find_map(|e| match e {
                 PaymentEvent::Requested {
                     member,
                     purpose,
@@ -87,15 +88,29 @@ impl AjoService {
                     ..
                 } => Some((member.clone(), purpose.clone(), *amount)),
                 _ => None,
-            }) else {
-                return Ok(Handled::UnknownReference);
+            });
+            let Some((member, purpose, expected)) = requested else {
+                // Money for a reference ajo never issued: hold it for review all the same.
+                if payment.events.is_empty() {
+                    return self
+                        .hold_for_review(
+                            reference,
+                            Money::zero(received.currency()),
+                            received,
+                            key,
+                            0,
+                        )
+                        .await;
+                }
+                return Ok(Handled::Duplicate);
             };
-            if payment.events.iter().any(|e| {
+            let finished = payment.events.iter().any(|e| {
                 matches!(
                     e,
                     PaymentEvent::Settled { .. } | PaymentEvent::Flagged { .. }
                 )
-            }) {
+            });
+            if finished {
                 return Ok(Handled::Duplicate);
             }
             let now = self.clock.now();
@@ -111,73 +126,31 @@ impl AjoService {
             } else {
                 None
             };
-            let request = match decided {
-                Some(events) => {
-                    let before = state.clone();
-                    for e in &events {
-                        state.apply(e);
-                    }
-                    let settled = StreamAppend {
-                        stream: payment_stream.clone(),
-                        expected_version: payment.version,
-                        events: vec![DomainEvent::Payment(PaymentEvent::Settled {
-                            amount: received,
-                        })],
-                        wake_at: None,
-                    };
-                    AppendRequest {
-                        entries: events.iter().filter_map(|e| e.entry().cloned()).collect(),
-                        outbox: self.group_messages(&before, &events).await?,
-                        streams: vec![group_append(&group, version, &state, &events, now), settled],
-                        idempotency_key: Some(key.to_owned()),
-                        at: now,
-                    }
-                }
-                None => {
-                    let clearing = GroupAccounts::clearing_for(received.currency());
-                    let review =
-                        Account::new(REVIEW_OWNER, AccountKind::Suspense, received.currency());
-                    let entry = EntryDraft::new(
-                        format!("{reference}:flagged"),
-                        format!("held for review: {reference}"),
-                    )
-                    .reference(reference)
-                    .debit(clearing, received)
-                    .credit(review, received)
-                    .balance()
-                    .map_err(|_| {
-                        ServiceError::Money(crate::money::MoneyError::Overflow {
-                            operation: "flag",
-                        })
-                    });
-                    let Ok(entry) = entry else {
-                        // Nothing positive arrived: there is nothing to hold.
-                        return Ok(Handled::Ignored);
-                    };
-                    AppendRequest {
-                        entries: vec![entry.clone()],
-                        outbox: Vec::new(),
-                        streams: vec![StreamAppend {
-                            stream: payment_stream.clone(),
-                            expected_version: payment.version,
-                            events: vec![DomainEvent::Payment(PaymentEvent::Flagged {
-                                expected,
-                                received,
-                                entry,
-                            })],
-                            wake_at: None,
-                        }],
-                        idempotency_key: Some(key.to_owned()),
-                        at: now,
-                    }
-                }
+            let Some(events) = decided else {
+                return self
+                    .hold_for_review(reference, expected, received, key, payment.version)
+                    .await;
             };
-            let flagged = request.streams.len() == 1;
+            let before = state.clone();
+            for e in &events {
+                state.apply(e);
+            }
+            let settled = StreamAppend {
+                stream: payment_stream.clone(),
+                expected_version: payment.version,
+                events: vec![DomainEvent::Payment(PaymentEvent::Settled {
+                    amount: received,
+                })],
+                wake_at: None,
+            };
+            let request = AppendRequest {
+                entries: events.iter().filter_map(|e| e.entry().cloned()).collect(),
+                outbox: self.group_messages(&before, &events).await?,
+                streams: vec![group_append(&group, version, &state, &events, now), settled],
+                idempotency_key: Some(key.to_owned()),
+                at: now,
+            };
             match self.append(request).await {
-                Ok(true) if flagged => {
-                    tracing::warn!(expected = %expected, received = %received, "payment held for review");
-                    return Ok(Handled::Flagged { expected, received });
-                }
                 Ok(true) => return Ok(Handled::Recorded),
                 Ok(false) => return Ok(Handled::Duplicate),
                 Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
@@ -188,6 +161,57 @@ impl AjoService {
             stream: payment_stream,
             attempts: self.config.conflict_retries + 1,
         })
+    }
+
+    /// Books money that cannot be credited into suspense (clearing → review), on the
+    /// payment's stream, once.
+    async fn hold_for_review(
+        &self,
+        reference: &str,
+        expected: Money,
+        received: Money,
+        key: &str,
+        version: u64,
+    ) -> Result<Handled, ServiceError> {
+        let clearing = GroupAccounts::clearing_for(received.currency());
+        let review = Account::new(REVIEW_OWNER, AccountKind::Suspense, received.currency());
+        let Ok(entry) = EntryDraft::new(
+            format!("{reference}:held"),
+            format!("held for review: {reference}"),
+        )
+        .reference(reference)
+        .debit(clearing, received)
+        .credit(review, received)
+        .balance() else {
+            // Nothing positive arrived: there is nothing to hold.
+            return Ok(Handled::Ignored);
+        };
+        let request = AppendRequest {
+            entries: vec![entry.clone()],
+            outbox: Vec::new(),
+            streams: vec![StreamAppend {
+                stream: StreamId::new(StreamKind::Payment, reference),
+                expected_version: version,
+                events: vec![DomainEvent::Payment(PaymentEvent::Flagged {
+                    expected,
+                    received,
+                    entry,
+                })],
+                wake_at: None,
+            }],
+            idempotency_key: Some(key.to_owned()),
+            at: self.clock.now(),
+        };
+        match self.append(request).await {
+            Ok(true) => {
+                tracing::warn!(expected = %expected, received = %received, "payment held for review");
+                Ok(Handled::Flagged { expected, received })
+            }
+            Ok(false) | Err(ServiceError::Store(StoreError::Conflict { .. })) => {
+                Ok(Handled::Duplicate)
+            }
+            Err(other) => Err(other),
+        }
     }
 
     pub(super) async fn fail_payment(

@@ -262,9 +262,10 @@ impl AjoService {
         Ok(())
     }
 
-    /// Asks the gateway to collect what a hand owes for a round. The reference is derived
-    /// from group, round and hand, so asking twice reuses it (a new suffix only after a
-    /// failed attempt).
+    /// Asks the gateway to collect what a hand owes for a round: the due, with any
+    /// arrears, penalties and deposit top-up the member owes (payments settle those
+    /// first). The reference is derived from group, round and hand, so asking twice
+    /// reuses it (a new suffix only after a failed attempt).
     ///
     /// # Errors
     /// [`ServiceError::NotFound`] for an unknown group, round or hand;
@@ -284,10 +285,12 @@ impl AjoService {
             .hand(hand)
             .map(|h| h.member.clone())
             .ok_or_else(|| ServiceError::NotFound(super::exec::group_stream(group)))?;
-        let amount = due.outstanding();
-        if !amount.is_positive() {
+        if due.outstanding().is_zero() {
             return Err(crate::group::GroupError::NothingToWaive { round, hand }.into());
         }
+        // Payments settle arrears, penalties and the deposit first: ask for all of it, so
+        // this due is settled by the payment.
+        let amount = state.amount_to_settle(&member, round);
         let email = self.profile(&member).await?.and_then(|p| p.email);
         let base = format!("ajo-{group}-r{round}-{hand}");
         let reference = self.fresh_reference(&base).await?;
@@ -327,7 +330,10 @@ impl AjoService {
         Ok(reference)
     }
 
-    /// Records a collection (once per reference) and asks the gateway for it.
+    /// Records the collection (once per reference), then asks the gateway for it. The
+    /// record comes first so that money the gateway takes is never unexpected: even if
+    /// the gateway's answer is lost (a timeout after it accepted the charge), the webhook
+    /// or `tick`'s re-verification finds the reference.
     async fn collect(
         &self,
         reference: &str,
@@ -337,28 +343,18 @@ impl AjoService {
         email: Option<String>,
         description: &str,
     ) -> Result<Collection, ServiceError> {
-        let request = CollectionRequest {
-            reference: reference.to_owned(),
-            amount,
-            email: email.unwrap_or_default(),
-            description: description.to_owned(),
-            callback_url: None,
-        };
-        let collection = self.gateway.start_collection(&request).await?;
         let now = self.clock.now();
-        let stream = StreamId::new(StreamKind::Payment, reference);
         let loaded = self.load_payment(reference).await?;
         if loaded.version == 0 {
             let append = AppendRequest {
                 streams: vec![StreamAppend {
-                    stream,
+                    stream: StreamId::new(StreamKind::Payment, reference),
                     expected_version: 0,
                     events: vec![DomainEvent::Payment(PaymentEvent::Requested {
                         member: member.clone(),
                         purpose,
                         amount,
                         at: now,
-                        checkout_url: collection.checkout_url.clone(),
                     })],
                     wake_at: Some(now + self.config.reverify_after),
                 }],
@@ -373,7 +369,14 @@ impl AjoService {
                 Err(other) => return Err(other),
             }
         }
-        Ok(collection)
+        let request = CollectionRequest {
+            reference: reference.to_owned(),
+            amount,
+            email: email.unwrap_or_default(),
+            description: description.to_owned(),
+            callback_url: None,
+        };
+        Ok(self.gateway.start_collection(&request).await?)
     }
 
     /// A group's current state.

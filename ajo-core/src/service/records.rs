@@ -87,8 +87,6 @@ pub enum PaymentEvent {
         amount: Money,
         /// When.
         at: DateTime<Utc>,
-        /// Where the payer was sent, if the gateway gave a page.
-        checkout_url: Option<String>,
     },
     /// The gateway confirmed the money, matching what we expected; the group recorded it.
     Settled {

@@ -155,7 +155,17 @@ impl AjoService {
             .all(|e| matches!(e, PaymentEvent::Requested { .. }));
         if open {
             report.reverified += 1;
-            let status = self.gateway.verify_payment(reference).await?;
+            let status = match self.gateway.verify_payment(reference).await {
+                Ok(status) => status,
+                // The gateway never saw it (the request to start it was lost): a new
+                // request will use a fresh reference.
+                Err(crate::ports::GatewayError::NotFound { .. }) => {
+                    self.fail_payment(reference, &format!("reverify:{reference}:not-found"))
+                        .await?;
+                    return Ok(());
+                }
+                Err(other) => return Err(other.into()),
+            };
             match (status.state, status.amount) {
                 (PaymentState::Succeeded, Some(amount)) => {
                     self.settle_payment(

@@ -1,0 +1,391 @@
+//! A whole group's life through the service on the in-memory store.
+
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use ajo_core::group::{GroupId, GroupStatus, HandId, MemberId};
+use ajo_core::ledger::{Account, AccountKind, verify_chain};
+use ajo_core::money::{Currency, Money};
+use ajo_core::ports::{EntryQuery, GatewayError, OutboxChannel, PayoutState, Store};
+use ajo_core::service::{Handled, REVIEW_OWNER};
+use ajo_core::webhook::PaymentEventKind;
+use ajo_testkit::{Embedded, builders};
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+
+const MEMBERS: [&str; 5] = ["ada", "bola", "chidi", "dayo", "emeka"];
+
+fn ngn(s: &str) -> Money {
+    Money::parse(s, Currency::NGN).unwrap()
+}
+
+fn m(name: &str) -> MemberId {
+    MemberId::new(name).unwrap()
+}
+
+fn start_date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 1, 31).unwrap()
+}
+
+/// Lagos noon on a date.
+fn noon(date: NaiveDate) -> chrono::DateTime<Utc> {
+    Utc.from_utc_datetime(&date.and_hms_opt(11, 0, 0).unwrap())
+}
+
+/// A formed and started 5-member group, deposits paid by webhook.
+async fn started() -> (Embedded, GroupId) {
+    let ajo = Embedded::new(noon(start_date() - Duration::days(20)));
+    let id = GroupId::new("balogun").unwrap();
+    ajo.service
+        .create_group(
+            &id,
+            builders::naira_group(10_000, start_date()).build().unwrap(),
+        )
+        .await
+        .unwrap();
+    for name in MEMBERS {
+        let receipt = ajo
+            .service
+            .join(&id, &m(name), 1, &builders::contact(name))
+            .await
+            .unwrap();
+        let deposit = receipt.deposit.expect("the group takes a deposit");
+        assert_eq!(deposit.reference, format!("ajo-balogun-dep-{name}"));
+        let event = ajo.gateway.pay(&deposit.reference).unwrap();
+        assert_eq!(
+            ajo.service.handle_gateway_event(&event).await.unwrap(),
+            Handled::Recorded
+        );
+        assert_eq!(
+            ajo.service.handle_gateway_event(&event).await.unwrap(),
+            Handled::Duplicate
+        );
+    }
+    ajo.service.start(&id).await.unwrap();
+    (ajo, id)
+}
+
+async fn trial_balance_is_zero(store: &dyn Store) {
+    let total: i128 = store
+        .balances()
+        .await
+        .unwrap()
+        .iter()
+        .map(|(_, m)| m.minor())
+        .sum();
+    assert_eq!(total, 0);
+    verify_chain(&store.entries(&EntryQuery::default()).await.unwrap()).unwrap();
+}
+
+#[tokio::test]
+async fn a_whole_group_life() {
+    let (ajo, id) = started().await;
+    for round in 1..=5u32 {
+        let due = ajo
+            .service
+            .group(&id)
+            .await
+            .unwrap()
+            .round(round)
+            .unwrap()
+            .due_date;
+        // Two days ahead: reminders go to everyone who owes.
+        ajo.clock.set(noon(due - Duration::days(2)));
+        let report = ajo.service.tick().await.unwrap();
+        assert_eq!(
+            report.reminders, 10,
+            "round {round}: email and SMS reminders for five members"
+        );
+        assert_eq!(
+            ajo.service.tick().await.unwrap().reminders,
+            0,
+            "a second tick sends nothing again"
+        );
+        for (i, _) in MEMBERS.iter().enumerate() {
+            let hand = HandId(u32::try_from(i).unwrap() + 1);
+            // chidi is late in round 2.
+            if round == 2 && hand == HandId(3) {
+                continue;
+            }
+            let collection = ajo
+                .service
+                .request_contribution(&id, round, hand)
+                .await
+                .unwrap();
+            if round == 3 && hand == HandId(3) {
+                let asked = ajo.gateway.pay(&collection.reference).unwrap().amount();
+                assert_eq!(
+                    asked,
+                    ngn("20500"),
+                    "chidi is asked for the due, the penalty and the deposit top-up"
+                );
+            }
+            let event = ajo.gateway.pay(&collection.reference).unwrap();
+            assert_eq!(
+                ajo.service.handle_gateway_event(&event).await.unwrap(),
+                Handled::Recorded
+            );
+        }
+        // After the grace day: penalty, deposit cover, payout, and the payout sent.
+        ajo.clock.set(noon(due + Duration::days(2)));
+        let report = ajo.service.tick().await.unwrap();
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        ajo.service.tick().await.unwrap();
+        let state = ajo.service.group(&id).await.unwrap();
+        assert!(
+            state.round(round).unwrap().paid_out,
+            "round {round} paid out"
+        );
+    }
+    let state = ajo.service.group(&id).await.unwrap();
+    assert_eq!(state.status(), GroupStatus::Completed);
+    let payouts = ajo.gateway.payouts();
+    assert_eq!(payouts.len(), 5, "every hand paid once");
+    assert!(
+        payouts
+            .values()
+            .all(|(amount, status)| *amount == ngn("50000") && *status == PayoutState::Succeeded)
+    );
+    // The penalty stays with the group; chidi's deposit was used, so only four come back.
+    let accounts = state.accounts().unwrap();
+    assert_eq!(
+        ajo.store.balance(&accounts.penalty_income()).await.unwrap(),
+        ngn("-500")
+    );
+    assert!(ajo.store.balance(&accounts.pot()).await.unwrap().is_zero());
+    trial_balance_is_zero(ajo.store.as_ref()).await;
+
+    let delivered = ajo.service.deliver_outbox(1_000).await.unwrap();
+    assert!(delivered.sent > 50, "{delivered:?}");
+    assert_eq!(
+        ajo.service.deliver_outbox(1_000).await.unwrap().sent,
+        0,
+        "each message is sent once"
+    );
+    let subjects: Vec<String> = ajo
+        .email
+        .sent()
+        .iter()
+        .filter(|e| e.to == "chidi@example.com")
+        .map(|e| e.subject.clone())
+        .collect();
+    assert!(
+        subjects
+            .iter()
+            .any(|s| s.starts_with("Late penalty of ₦500.00")),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects
+            .iter()
+            .any(|s| s.starts_with("Your payout of ₦50,000.00")),
+        "{subjects:?}"
+    );
+}
+
+#[tokio::test]
+async fn mismatched_and_unknown_money_is_held_for_review() {
+    let (ajo, id) = started().await;
+    let collection = ajo
+        .service
+        .request_contribution(&id, 1, HandId(1))
+        .await
+        .unwrap();
+    let event = ajo
+        .gateway
+        .pay_amount(&collection.reference, ngn("9000"))
+        .unwrap();
+    assert_eq!(
+        ajo.service.handle_gateway_event(&event).await.unwrap(),
+        Handled::Flagged {
+            expected: ngn("10000"),
+            received: ngn("9000")
+        }
+    );
+    assert_eq!(
+        ajo.service.handle_gateway_event(&event).await.unwrap(),
+        Handled::Duplicate
+    );
+    let review = Account::new(REVIEW_OWNER, AccountKind::Suspense, Currency::NGN);
+    assert_eq!(ajo.store.balance(&review).await.unwrap(), ngn("-9000"));
+    let state = ajo.service.group(&id).await.unwrap();
+    assert!(
+        state.due(1, HandId(1)).unwrap().paid.is_zero(),
+        "never credited to the member"
+    );
+
+    let stray = ajo_core::webhook::GatewayEvent::new(
+        ajo_core::webhook::Provider::Paystack,
+        PaymentEventKind::ChargeSucceeded,
+        "never-issued",
+        ngn("700"),
+    );
+    assert!(matches!(
+        ajo.service.handle_gateway_event(&stray).await.unwrap(),
+        Handled::Flagged { .. }
+    ));
+    assert_eq!(ajo.store.balance(&review).await.unwrap(), ngn("-9700"));
+    trial_balance_is_zero(ajo.store.as_ref()).await;
+}
+
+#[tokio::test]
+async fn a_lost_webhook_and_a_timeout_are_resolved_by_tick() {
+    let (ajo, id) = started().await;
+    // The gateway takes the charge but the answer times out.
+    ajo.gateway.fail_next(GatewayError::Timeout);
+    assert!(matches!(
+        ajo.service.request_contribution(&id, 1, HandId(1)).await,
+        Err(ajo_core::service::ServiceError::Gateway(
+            GatewayError::Timeout
+        ))
+    ));
+    let reference = "ajo-balogun-r1-h1";
+    assert!(
+        ajo.gateway.pay_silently(reference),
+        "the charge exists at the gateway"
+    );
+    // No webhook comes. After the re-verification delay, tick asks the gateway.
+    ajo.clock.advance(Duration::minutes(31));
+    let report = ajo.service.tick().await.unwrap();
+    assert_eq!(report.reverified, 1);
+    let state = ajo.service.group(&id).await.unwrap();
+    assert_eq!(state.due(1, HandId(1)).unwrap().paid, ngn("10000"));
+    // The webhook turns up late: nothing more happens.
+    let late = ajo.gateway.pay(reference).unwrap();
+    assert_eq!(
+        ajo.service.handle_gateway_event(&late).await.unwrap(),
+        Handled::Duplicate
+    );
+    assert_eq!(
+        ajo.store
+            .entries(&EntryQuery {
+                reference: Some(reference.into()),
+                ..EntryQuery::default()
+            })
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    trial_balance_is_zero(ajo.store.as_ref()).await;
+}
+
+#[tokio::test]
+async fn payout_reports_out_of_order_and_a_reversal_after_success() {
+    let (ajo, id) = started().await;
+    ajo.gateway
+        .set_payout_mode(ajo_testkit::fakes::PayoutMode::Pending);
+    ajo.clock.set(noon(start_date()));
+    for hand in 1..=5 {
+        let c = ajo
+            .service
+            .request_contribution(&id, 1, HandId(hand))
+            .await
+            .unwrap();
+        ajo.service
+            .handle_gateway_event(&ajo.gateway.pay(&c.reference).unwrap())
+            .await
+            .unwrap();
+    }
+    ajo.service.tick().await.unwrap();
+    ajo.service.tick().await.unwrap();
+    let reference = "ajo-balogun-r1-payout";
+    assert!(ajo.gateway.payouts().contains_key(reference));
+    let accounts = ajo.service.group(&id).await.unwrap();
+    let wallet = accounts.accounts().unwrap().wallet(&m("ada"));
+    assert_eq!(
+        ajo.store.balance(&wallet).await.unwrap(),
+        ngn("-50000"),
+        "owed to ada until delivered"
+    );
+
+    // Out of order: the failure report arrives first, then the success.
+    let failed = ajo
+        .gateway
+        .payout_event(reference, PaymentEventKind::PayoutFailed)
+        .unwrap();
+    let succeeded = ajo
+        .gateway
+        .payout_event(reference, PaymentEventKind::PayoutSucceeded)
+        .unwrap();
+    assert_eq!(
+        ajo.service.handle_gateway_event(&failed).await.unwrap(),
+        Handled::Recorded
+    );
+    assert_eq!(
+        ajo.service.handle_gateway_event(&succeeded).await.unwrap(),
+        Handled::Recorded
+    );
+    assert_eq!(
+        ajo.service.handle_gateway_event(&succeeded).await.unwrap(),
+        Handled::Duplicate
+    );
+    assert!(
+        ajo.store.balance(&wallet).await.unwrap().is_zero(),
+        "delivered once"
+    );
+    // Then the bank returns it: a reversal, owed to ada again, not lost.
+    let reversed = ajo
+        .gateway
+        .payout_event(reference, PaymentEventKind::PayoutReversed)
+        .unwrap();
+    assert_eq!(
+        ajo.service.handle_gateway_event(&reversed).await.unwrap(),
+        Handled::Recorded
+    );
+    assert_eq!(ajo.store.balance(&wallet).await.unwrap(), ngn("-50000"));
+    assert_eq!(
+        ajo.service.handle_gateway_event(&reversed).await.unwrap(),
+        Handled::Duplicate
+    );
+    trial_balance_is_zero(ajo.store.as_ref()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_deliveries_of_one_webhook_post_once() {
+    let (ajo, id) = started().await;
+    let c = ajo
+        .service
+        .request_contribution(&id, 1, HandId(2))
+        .await
+        .unwrap();
+    let event = ajo.gateway.pay(&c.reference).unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let service = ajo.service.clone();
+        let event = event.clone();
+        tasks.push(tokio::spawn(async move {
+            service.handle_gateway_event(&event).await.unwrap()
+        }));
+    }
+    let mut recorded = 0;
+    for task in tasks {
+        if task.await.unwrap() == Handled::Recorded {
+            recorded += 1;
+        }
+    }
+    assert_eq!(recorded, 1);
+    let entries = ajo
+        .store
+        .entries(&EntryQuery {
+            reference: Some(c.reference.clone()),
+            ..EntryQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 1, "exactly one ledger entry");
+    let receipts = ajo
+        .store
+        .outbox()
+        .into_iter()
+        .filter(|r| {
+            r.message.id.contains(&c.reference)
+                && matches!(r.message.channel, OutboxChannel::Email(_))
+        })
+        .count();
+    assert_eq!(receipts, 1, "exactly one confirmation email");
+}
