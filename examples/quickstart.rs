@@ -1,119 +1,220 @@
-//! Quickstart: one round of a five-member ajo in naira, on ajo's exact money and ledger.
+//! Quickstart: the whole life of a five-member monthly ajo in naira, run by the ajo
+//! service on the embedded in-memory store, with a fake clock, gateway and messengers.
 //!
-//! Every member pays their contribution into the pot, the platform takes its fee, the
-//! round's recipient is paid, and a ₦1,000.00 bonus is shared among the members by
-//! weight without losing a kobo. A duplicate of one payment (a retried webhook, say) is
-//! posted again and recorded once. The trial balance at the end sums to zero.
+//! Deposits, five rounds of contributions (one member late, penalised and covered by
+//! the deposit), a duplicate webhook ignored, every payout, completion with deposits
+//! refunded, the messages sent, and a trial balance that sums to zero.
 //!
 //! Run it with `cargo run -p ajo-examples --example quickstart`.
 
-use ajo_core::ledger::{Account, AccountKind, EntryDraft, Ledger};
-use ajo_core::money::{Currency, Money, Rounding};
-use chrono::{DateTime, TimeZone, Utc};
-use rust_decimal::Decimal;
+use ajo_core::group::{GroupId, HandId, MemberId};
+use ajo_core::ledger::verify_chain;
+use ajo_core::money::{Currency, Money};
+use ajo_core::ports::{EntryQuery, OutboxChannel, Store};
+use ajo_core::service::Handled;
+use ajo_testkit::{Embedded, builders};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
-const MEMBERS: [&str; 5] = ["ada", "bola", "chidi", "dayo", "emeka"];
+const MEMBERS: [&str; 5] = ["Ada", "Bola", "Chidi", "Dayo", "Emeka"];
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let naira = Currency::NGN;
-    let contribution = Money::parse("20000.00", naira)?;
-    let fee_rate: Decimal = "0.015".parse()?;
-    let at: DateTime<Utc> = Utc
-        .with_ymd_and_hms(2026, 1, 31, 9, 0, 0)
-        .single()
-        .ok_or("invalid date")?;
+fn noon_in_lagos(date: NaiveDate) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&date.and_hms_opt(11, 0, 0).unwrap_or_default())
+}
 
-    let clearing = Account::new("paystack", AccountKind::GatewayClearing, naira);
-    let pot = Account::new("group-1", AccountKind::GroupPot, naira);
-    let fees = Account::new("platform", AccountKind::PlatformFees, naira);
-    let wallet = |member: &str| Account::new(member, AccountKind::MemberWallet, naira);
-    let mut ledger = Ledger::new();
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let start = NaiveDate::from_ymd_opt(2026, 1, 31).ok_or("bad date")?;
+    let ajo = Embedded::new(noon_in_lagos(start - Duration::days(14)));
+    let group = GroupId::new("balogun-market")?;
+    let config = builders::naira_group("Balogun market", 20_000, start)
+        .fee_rate("0.01".parse()?)
+        .build()?;
+    let say =
+        |ajo: &Embedded, text: String| println!("{}  {text}", ajo.clock_now().format("%Y-%m-%d"));
 
     println!(
-        "Round 1 of group-1: {} members, {} each",
-        MEMBERS.len(),
-        contribution.human()
+        "== A five-member monthly ajo: ₦20,000.00 a month, 1% fee, one contribution of deposit\n"
     );
-    for member in MEMBERS {
-        let entry = EntryDraft::new(
-            format!("group-1:r1:{member}:contribution"),
-            format!("{member} pays round 1"),
-        )
-        .reference(format!("ajo-group-1-r1-{member}"))
-        .debit(clearing.clone(), contribution)
-        .credit(pot.clone(), contribution)
-        .balance()?;
-        let posted = ledger.post(entry, at)?;
-        println!(
-            "  {member:<6} paid {}  (entry {})",
-            contribution.human(),
-            posted.id
-        );
-    }
-
-    let duplicate = EntryDraft::new("group-1:r1:ada:contribution", "ada pays round 1")
-        .reference("ajo-group-1-r1-ada")
-        .debit(clearing.clone(), contribution)
-        .credit(pot.clone(), contribution)
-        .balance()?;
-    let again = ledger.post(duplicate, at)?;
-    println!(
-        "  duplicate of ada's payment: replayed = {}, still entry {}",
-        again.replayed, again.id
-    );
-
-    let pot_total = contribution.checked_mul_int(i64::try_from(MEMBERS.len())?)?;
-    let fee = pot_total.mul_rounded(fee_rate, Rounding::HalfEven)?;
-    let payout = pot_total.checked_sub(fee)?;
-    let paying_out = EntryDraft::new("group-1:r1:ada:payout", "round 1 payout to ada")
-        .debit(pot.clone(), pot_total)
-        .credit(fees.clone(), fee)
-        .credit(wallet("ada"), payout)
-        .balance()?;
-    ledger.post(paying_out, at)?;
-    println!(
-        "Pot {} -> fee {} to the platform, payout {} to ada",
-        pot_total.human(),
-        fee.human(),
-        payout.human()
-    );
-
-    let bonus = Money::parse("1000.00", naira)?;
-    let weights: Vec<Decimal> = ["1", "1", "1", "2", "2"]
+    ajo.service.create_group(&group, config).await?;
+    let members: Vec<MemberId> = MEMBERS
         .iter()
-        .map(|w| w.parse())
+        .map(|n| MemberId::new(n.to_lowercase()))
         .collect::<Result<_, _>>()?;
-    let shares = bonus.allocate(&weights)?;
-    let mut sharing =
-        EntryDraft::new("group-1:bonus", "bonus shared by weight").debit(fees.clone(), bonus);
-    for (member, share) in MEMBERS.iter().zip(&shares) {
-        sharing = sharing.credit(wallet(member), *share);
+    for (name, member) in MEMBERS.iter().zip(&members) {
+        let receipt = ajo
+            .service
+            .join(&group, member, 1, &builders::contact(name))
+            .await?;
+        let deposit = receipt.deposit.ok_or("the group takes a deposit")?;
+        let webhook = ajo
+            .gateway
+            .pay(&deposit.reference)
+            .ok_or("unknown reference")?;
+        ajo.service.handle_gateway_event(&webhook).await?;
+        say(
+            &ajo,
+            format!(
+                "{name} joins and pays the deposit of {}",
+                webhook.amount().human()
+            ),
+        );
+        if *name == "Ada" {
+            let again = ajo.service.handle_gateway_event(&webhook).await?;
+            assert_eq!(again, Handled::Duplicate);
+            say(
+                &ajo,
+                "  the gateway sends Ada's webhook again: recognised as a duplicate, ignored"
+                    .into(),
+            );
+        }
     }
-    ledger.post(sharing.balance()?, at)?;
-    let shown: Vec<String> = shares.iter().map(|s| s.human().to_string()).collect();
-    println!(
-        "Bonus {} shared 1:1:1:2:2 -> {}",
-        bonus.human(),
-        shown.join(", ")
+    ajo.service.start(&group).await?;
+    say(
+        &ajo,
+        "the group starts: five rounds, one payout each".into(),
     );
 
-    println!("\nTrial balance (debit +, credit -):");
-    let trial = ledger.trial_balance();
-    for (account, balance) in trial.rows() {
-        println!(
-            "  {:<36} {:>16}",
-            account.to_string(),
-            balance.human().to_string()
+    for round in 1..=5u32 {
+        let due = ajo
+            .service
+            .group(&group)
+            .await?
+            .round(round)
+            .map(|r| r.due_date)
+            .ok_or("no round")?;
+        ajo.clock.set(noon_in_lagos(due - Duration::days(2)));
+        let report = ajo.service.tick().await?;
+        say(
+            &ajo,
+            format!(
+                "round {round} is due {due}: {} reminders queued",
+                report.reminders
+            ),
+        );
+        for (i, name) in MEMBERS.iter().enumerate() {
+            let hand = HandId(u32::try_from(i)? + 1);
+            if round == 2 && *name == "Chidi" {
+                say(&ajo, "  Chidi does not pay this round".into());
+                continue;
+            }
+            let collection = ajo
+                .service
+                .request_contribution(&group, round, hand)
+                .await?;
+            let webhook = ajo
+                .gateway
+                .pay(&collection.reference)
+                .ok_or("unknown reference")?;
+            ajo.service.handle_gateway_event(&webhook).await?;
+            if webhook.amount() != Money::parse("20000", Currency::NGN)? {
+                say(
+                    &ajo,
+                    format!(
+                        "  {name} pays {} (the due, his penalty and his deposit top-up)",
+                        webhook.amount().human()
+                    ),
+                );
+            }
+        }
+        ajo.clock.set(noon_in_lagos(due + Duration::days(2)));
+        // One tick: penalties, deposit cover, the payout, and sending it.
+        ajo.service.tick().await?;
+        if round == 2 {
+            say(
+                &ajo,
+                "  after the grace day: Chidi is charged ₦500.00 and his deposit covers his due"
+                    .into(),
+            );
+        }
+        let state = ajo.service.group(&group).await?;
+        let hand = state
+            .round(round)
+            .and_then(|r| r.recipient)
+            .map_or(0, |h| h.0);
+        let name = MEMBERS
+            .get(usize::try_from(hand)?.saturating_sub(1))
+            .copied()
+            .unwrap_or("?");
+        let sent = ajo
+            .gateway
+            .payouts()
+            .get(&format!("ajo-{group}-r{round}-payout"))
+            .map(|(amount, _)| *amount);
+        let sent = sent.ok_or("payout not sent")?;
+        say(
+            &ajo,
+            format!(
+                "  payout of {} (the pot less the 1% fee) sent to {name}",
+                sent.human()
+            ),
         );
     }
-    println!(
-        "  {:<36} {:>16}",
-        "total NGN (must be zero)",
-        Money::from_minor(trial.total_minor(naira), naira)?
-            .human()
-            .to_string()
+    let state = ajo.service.group(&group).await?;
+    let refunds = ajo
+        .gateway
+        .payouts()
+        .keys()
+        .filter(|r| r.ends_with("-deposit-refund"))
+        .count();
+    say(
+        &ajo,
+        format!(
+            "the group is {}: {refunds} deposits refunded in full",
+            state.status()
+        ),
     );
-    ledger.verify_chain()?;
-    println!("Hash chain of {} entries verified.", ledger.entries().len());
+
+    let delivered = ajo.service.deliver_outbox(1_000).await?;
+    println!(
+        "\n== Messages: {} sent ({} emails, {} SMS); Chidi's inbox:",
+        delivered.sent,
+        ajo.email.sent().len(),
+        ajo.sms.sent().len()
+    );
+    for record in ajo.store.outbox() {
+        if let OutboxChannel::Email(email) = &record.message.channel
+            && email.to.starts_with("chidi")
+        {
+            println!("   - {}", email.subject);
+        }
+    }
+    if let Some(sms) = ajo.sms.sent().first() {
+        println!("   first SMS: \"{}\"", sms.body);
+    }
+
+    println!("\n== Trial balance (debit +, credit -)");
+    let balances = ajo.store.balances().await?;
+    let mut total = 0i128;
+    for (account, balance) in &balances {
+        if !balance.is_zero() {
+            println!(
+                "   {:<40} {:>16}",
+                account.to_string(),
+                balance.human().to_string()
+            );
+        }
+        total += balance.minor();
+    }
+    println!(
+        "   {:<40} {:>16}",
+        "total (must be zero)",
+        Money::from_minor(total, Currency::NGN)?.human().to_string()
+    );
+    let entries = ajo.store.entries(&EntryQuery::default()).await?;
+    verify_chain(&entries)?;
+    println!("   {} journal entries, hash chain verified", entries.len());
+    if total != 0 {
+        return Err("the books do not balance".into());
+    }
     Ok(())
+}
+
+trait ClockNow {
+    fn clock_now(&self) -> DateTime<Utc>;
+}
+
+impl ClockNow for Embedded {
+    fn clock_now(&self) -> DateTime<Utc> {
+        ajo_core::ports::Clock::now(self.clock.as_ref())
+    }
 }

@@ -9,7 +9,7 @@ use ajo_core::ports::RecipientDetails;
 use ajo_core::service::Contact;
 use chrono::NaiveDate;
 
-/// A monthly naira group of `contribution` naira starting on `start`, with a one-day
+/// A monthly naira group called `name`, of `contribution` naira starting on `start`, with a one-day
 /// grace, a ₦500 flat penalty, one contribution of deposit per hand, payout at the end
 /// of grace, Lagos time. Adjust with the returned builder.
 ///
@@ -17,17 +17,17 @@ use chrono::NaiveDate;
 /// use ajo_testkit::builders::naira_group;
 /// use chrono::NaiveDate;
 ///
-/// let config = naira_group(10_000, NaiveDate::from_ymd_opt(2026, 1, 31).unwrap()).build()?;
+/// let config = naira_group("Balogun market", 10_000, NaiveDate::from_ymd_opt(2026, 1, 31).unwrap()).build()?;
 /// assert_eq!(config.contribution().human().to_string(), "₦10,000.00");
 /// # Ok::<(), ajo_core::group::GroupError>(())
 /// ```
-pub fn naira_group(contribution: i64, start: NaiveDate) -> GroupConfigBuilder {
+pub fn naira_group(name: &str, contribution: i64, start: NaiveDate) -> GroupConfigBuilder {
     let naira = |n: i64| {
         Money::from_minor(i128::from(n) * 100, Currency::NGN).unwrap_or(Money::zero(Currency::NGN))
     };
     let penalty = PenaltyRule::new(PenaltyKind::FlatFee { fee: naira(500) }, 1)
         .unwrap_or(PenaltyRule::none());
-    GroupConfig::builder("Test ajo", naira(contribution), Frequency::Monthly, start)
+    GroupConfig::builder(name, naira(contribution), Frequency::Monthly, start)
         .time_zone(chrono_tz::Africa::Lagos)
         .grace_days(1)
         .penalty(penalty)

@@ -43,7 +43,9 @@ async fn started() -> (Embedded, GroupId) {
     ajo.service
         .create_group(
             &id,
-            builders::naira_group(10_000, start_date()).build().unwrap(),
+            builders::naira_group("Balogun market", 10_000, start_date())
+                .build()
+                .unwrap(),
         )
         .await
         .unwrap();
@@ -134,7 +136,11 @@ async fn a_whole_group_life() {
         ajo.clock.set(noon(due + Duration::days(2)));
         let report = ajo.service.tick().await.unwrap();
         assert!(report.errors.is_empty(), "{:?}", report.errors);
-        ajo.service.tick().await.unwrap();
+        let expected = if round == 5 { 6 } else { 1 };
+        assert_eq!(
+            report.payouts_sent, expected,
+            "one tick makes and sends the payout (and, at the end, the deposit refunds)"
+        );
         let state = ajo.service.group(&id).await.unwrap();
         assert!(
             state.round(round).unwrap().paid_out,
@@ -144,13 +150,35 @@ async fn a_whole_group_life() {
     let state = ajo.service.group(&id).await.unwrap();
     assert_eq!(state.status(), GroupStatus::Completed);
     let payouts = ajo.gateway.payouts();
-    assert_eq!(payouts.len(), 5, "every hand paid once");
+    let rounds: Vec<_> = payouts
+        .iter()
+        .filter(|(r, _)| r.ends_with("-payout"))
+        .collect();
+    assert_eq!(rounds.len(), 5, "every hand paid once");
     assert!(
-        payouts
-            .values()
-            .all(|(amount, status)| *amount == ngn("50000") && *status == PayoutState::Succeeded)
+        rounds
+            .iter()
+            .all(|(_, (amount, status))| *amount == ngn("50000")
+                && *status == PayoutState::Succeeded)
     );
-    // The penalty stays with the group; chidi's deposit was used, so only four come back.
+    let refunds: Vec<_> = payouts
+        .iter()
+        .filter(|(r, _)| r.ends_with("-deposit-refund"))
+        .collect();
+    assert_eq!(refunds.len(), 5, "every deposit refunded");
+    assert!(
+        refunds
+            .iter()
+            .all(|(_, (amount, _))| *amount == ngn("10000"))
+    );
+    for name in MEMBERS {
+        let wallet = state.accounts().unwrap().wallet(&m(name));
+        assert!(
+            ajo.store.balance(&wallet).await.unwrap().is_zero(),
+            "{name} is owed nothing"
+        );
+    }
+    // The penalty stays with the group; chidi topped his deposit up, so all five came back.
     let accounts = state.accounts().unwrap();
     assert_eq!(
         ajo.store.balance(&accounts.penalty_income()).await.unwrap(),

@@ -95,28 +95,59 @@ impl AjoService {
         })
     }
 
-    /// A payout stream for each payout made, to be sent by `tick`.
+    /// A payout stream for each payout made and each refund owed, to be sent by `tick`.
     fn payouts_for(&self, id: &GroupId, events: &[GroupEvent]) -> Vec<StreamAppend> {
-        events
-            .iter()
-            .filter_map(|event| match event {
+        let mut owed: Vec<(String, Option<u32>, MemberId, crate::money::Money)> = Vec::new();
+        for event in events {
+            match event {
                 GroupEvent::PayoutMade {
                     round,
                     member,
                     payout,
                     ..
-                } if payout.is_positive() => Some(StreamAppend {
-                    stream: StreamId::new(StreamKind::Payout, payout_reference(id, *round)),
-                    expected_version: 0,
-                    events: vec![DomainEvent::Payout(PayoutEvent::Requested {
-                        group: id.clone(),
-                        round: *round,
-                        member: member.clone(),
-                        amount: *payout,
-                    })],
-                    wake_at: Some(self.clock.now()),
-                }),
-                _ => None,
+                } => {
+                    owed.push((
+                        payout_reference(id, *round),
+                        Some(*round),
+                        member.clone(),
+                        *payout,
+                    ));
+                }
+                GroupEvent::DepositRefunded {
+                    member, refunded, ..
+                } => {
+                    owed.push((
+                        format!("ajo-{id}-{member}-deposit-refund"),
+                        None,
+                        member.clone(),
+                        *refunded,
+                    ));
+                }
+                GroupEvent::Cancelled { refunds, .. } => {
+                    for (member, refund) in refunds {
+                        owed.push((
+                            format!("ajo-{id}-{member}-cancel-refund"),
+                            None,
+                            member.clone(),
+                            *refund,
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        owed.into_iter()
+            .filter(|(_, _, _, amount)| amount.is_positive())
+            .map(|(reference, round, member, amount)| StreamAppend {
+                stream: StreamId::new(StreamKind::Payout, reference),
+                expected_version: 0,
+                events: vec![DomainEvent::Payout(PayoutEvent::Requested {
+                    group: id.clone(),
+                    round,
+                    member,
+                    amount,
+                })],
+                wake_at: Some(self.clock.now()),
             })
             .collect()
     }

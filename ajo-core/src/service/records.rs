@@ -122,12 +122,12 @@ impl PaymentEvent {
 #[serde(tag = "event", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum PayoutEvent {
-    /// A payout is owed and will be sent.
+    /// Money is owed to a member and will be sent: a round's payout, or a refund.
     Requested {
         /// The group.
         group: GroupId,
-        /// The round.
-        round: u32,
+        /// The round, for a round's payout; `None` for a refund.
+        round: Option<u32>,
         /// Who is paid.
         member: MemberId,
         /// How much.

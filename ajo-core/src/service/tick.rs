@@ -44,24 +44,32 @@ impl AjoService {
     #[instrument(skip_all, err)]
     pub async fn tick(&self) -> Result<TickReport, ServiceError> {
         let now = self.clock.now();
-        let due = self.store.due_streams(now, self.config.tick_batch).await?;
-        let mut report = TickReport {
-            streams: due.len(),
-            ..TickReport::default()
-        };
-        for stream in due {
-            let outcome = match stream.kind {
-                StreamKind::Group => match GroupId::new(stream.id.clone()) {
-                    Ok(id) => self.tick_group(&id, now, &mut report).await,
-                    Err(e) => Err(e.into()),
-                },
-                StreamKind::Payment => self.reverify(&stream.id, now, &mut report).await,
-                StreamKind::Payout => self.send_payout(&stream.id, now, &mut report).await,
-                _ => Ok(()),
-            };
-            if let Err(error) = outcome {
-                tracing::warn!(stream = %stream, error = %error, "tick failed for stream");
-                report.errors.push((stream, error.to_string()));
+        let mut report = TickReport::default();
+        let mut done = std::collections::HashSet::new();
+        // A second pass picks up what the first made due now: the payout stream a
+        // payout creates, say. No stream is visited twice in one tick.
+        for _ in 0..2 {
+            let mut due = self.store.due_streams(now, self.config.tick_batch).await?;
+            due.retain(|s| !done.contains(s));
+            if due.is_empty() {
+                break;
+            }
+            report.streams += due.len();
+            for stream in due {
+                let outcome = match stream.kind {
+                    StreamKind::Group => match GroupId::new(stream.id.clone()) {
+                        Ok(id) => self.tick_group(&id, now, &mut report).await,
+                        Err(e) => Err(e.into()),
+                    },
+                    StreamKind::Payment => self.reverify(&stream.id, now, &mut report).await,
+                    StreamKind::Payout => self.send_payout(&stream.id, now, &mut report).await,
+                    _ => Ok(()),
+                };
+                if let Err(error) = outcome {
+                    tracing::warn!(stream = %stream, error = %error, "tick failed for stream");
+                    report.errors.push((stream.clone(), error.to_string()));
+                }
+                done.insert(stream);
             }
         }
         Ok(report)
@@ -78,46 +86,58 @@ impl AjoService {
             return Ok(());
         };
         let mut reminders = Vec::new();
-        let mut covered = false;
         for action in state.due_actions(now) {
             let key = Some(action.idempotency_key(id.as_str()));
-            match action {
-                DueAction::SendReminder {
-                    round,
-                    member,
-                    due_date,
+            if let DueAction::SendReminder {
+                round,
+                member,
+                due_date,
+                ..
+            } = action
+            {
+                // Remind of everything that settles the due: arrears and penalties too.
+                let amount = state.amount_to_settle(&member, round);
+                let notice = Notice::PaymentDueReminder {
+                    member: String::new(),
+                    group: group_name.clone(),
                     amount,
-                    ..
-                } => {
-                    let notice = Notice::PaymentDueReminder {
-                        member: String::new(),
-                        group: group_name.clone(),
-                        amount,
-                        due_date,
-                        round,
-                    };
-                    let cause = action_cause(id, &key);
-                    reminders.extend(self.messages_for(&member, &cause, notice).await?);
-                }
-                DueAction::ApplyPenalties { .. } => {
-                    self.run_group(id, GroupCommand::ApplyPenalties, key, Vec::new())
-                        .await?;
-                    report.commands += 1;
-                }
-                DueAction::CoverArrears { .. } if !covered => {
-                    // One command covers every late due.
-                    self.run_group(id, GroupCommand::CoverArrears, None, Vec::new())
-                        .await?;
-                    covered = true;
-                    report.commands += 1;
-                }
-                DueAction::MakePayout { round } => {
-                    self.run_group(id, GroupCommand::MakePayout { round }, key, Vec::new())
-                        .await?;
-                    report.commands += 1;
-                }
-                _ => {}
+                    due_date,
+                    round,
+                };
+                let cause = action_cause(id, &key);
+                reminders.extend(self.messages_for(&member, &cause, notice).await?);
             }
+        }
+        // Penalties, then deposit cover, then the payout they fund: each step can make
+        // the next one due, so look again after each, a bounded number of times.
+        let mut state = state;
+        for _ in 0..3 {
+            let mut acted = false;
+            for action in state.due_actions(now) {
+                let key = Some(action.idempotency_key(id.as_str()));
+                let command = match action {
+                    DueAction::ApplyPenalties { .. } => GroupCommand::ApplyPenalties,
+                    DueAction::CoverArrears { .. } => GroupCommand::CoverArrears,
+                    DueAction::MakePayout { round } => GroupCommand::MakePayout { round },
+                    _ => continue,
+                };
+                // One CoverArrears covers every late due; its entries are keyed per due.
+                let key = if matches!(command, GroupCommand::CoverArrears) {
+                    None
+                } else {
+                    key
+                };
+                let events = self.run_group(id, command, key, Vec::new()).await?;
+                report.commands += 1;
+                acted |= !events.is_empty();
+                if acted {
+                    break;
+                }
+            }
+            if !acted {
+                break;
+            }
+            state = self.load_group(id).await?.0;
         }
         // Queue the reminders and set the next wake time, at the version now stored.
         let (state, version) = self.load_group(id).await?;
@@ -247,7 +267,10 @@ impl AjoService {
             reference: reference.to_owned(),
             recipient,
             amount,
-            reason: format!("ajo round {round} payout"),
+            reason: round.map_or_else(
+                || "ajo refund".to_owned(),
+                |r| format!("ajo round {r} payout"),
+            ),
         };
         let receipt = match self.gateway.send_payout(&request).await {
             Ok(receipt) => receipt,
