@@ -4,6 +4,7 @@ use thiserror::Error;
 
 use crate::calendar::CalendarError;
 use crate::ledger::{ChainError, LedgerError};
+use crate::loan::LoanError;
 use crate::money::MoneyError;
 use crate::penalty::PenaltyError;
 
@@ -26,4 +27,7 @@ pub enum Error {
     /// From [`ledger::verify_chain`](crate::ledger::verify_chain).
     #[error(transparent)]
     Chain(#[from] ChainError),
+    /// From [`loan`](crate::loan).
+    #[error(transparent)]
+    Loan(#[from] LoanError),
 }

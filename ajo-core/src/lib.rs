@@ -46,6 +46,8 @@
 //! - [`ledger`]: balanced journal entries, idempotent posting, reversals, balances, the
 //!   hash chain and reconciliation.
 //! - [`penalty`]: late penalties (flat, percentage, daily accrual with caps, grace days).
+//! - [`loan`]: loan schedules (annuity, equal principal, flat), APR, payoff quotes,
+//!   repayments and the loan lifecycle as commands and events.
 //!
 //! # Rules every module keeps
 //!
@@ -57,6 +59,7 @@
 pub mod calendar;
 pub mod error;
 pub mod ledger;
+pub mod loan;
 pub mod money;
 pub mod penalty;
 

@@ -11,6 +11,8 @@
 
 mod ledger;
 mod ledger_props;
+mod loan_props;
+mod loan_reference;
 mod money_props;
 mod reference;
 mod support;
