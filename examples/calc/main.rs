@@ -11,20 +11,27 @@
 //! ```
 
 mod input;
+mod loan;
 mod penalty;
 mod split;
 
 use std::io::Read;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: calc <split|penalty> < inputs.json";
+const USAGE: &str = "usage: calc <split|penalty|loan [--table]> < inputs.json";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
-    let (Some(command), None) = (args.next(), args.next()) else {
+    let Some(command) = args.next() else {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
+    // Only `loan` takes options (`--table`).
+    let flags: Vec<String> = args.collect();
+    if !flags.is_empty() && command != "loan" {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    }
     let mut stdin = String::new();
     if let Err(e) = std::io::stdin().read_to_string(&mut stdin) {
         eprintln!("error: cannot read stdin: {e}");
@@ -33,6 +40,7 @@ fn main() -> ExitCode {
     let result = match command.as_str() {
         "split" => split::run(&stdin),
         "penalty" => penalty::run(&stdin),
+        "loan" => loan::run(&stdin, &flags),
         other => Err(format!("unknown subcommand {other:?}; {USAGE}")),
     };
     match result {
