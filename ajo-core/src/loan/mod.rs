@@ -10,6 +10,13 @@
 //! - [`Schedule::rates`] gives the true cost from the cash flows: the periodic rate of
 //!   return, the nominal APR and the effective annual rate, fees included. For other
 //!   cash flows use [`LoanRates::from_cash_flows`] or [`periodic_irr`].
+//! - To run a loan, use the lifecycle: [`decide`] turns a [`LoanCommand`] (apply,
+//!   approve, disburse, repay, pay off, assess penalties, default, write off) into
+//!   [`LoanEvent`]s, and [`LoanState::apply`] folds them in. Money-moving events carry
+//!   the balanced ledger entry to post. This is what an application service uses.
+//! - The pieces the lifecycle is built from are public for callers who keep their own
+//!   state: [`allocate`] applies a payment to [`InstallmentState`]s, [`payoff_quote`]
+//!   prices an early settlement.
 //!
 //! # Methods
 //!
@@ -91,17 +98,86 @@
 //! method with a bisection fallback, in `Decimal`, to [`IRR_TOLERANCE`]; then
 //! `APR = i m` and `EAR = (1 + i)^m - 1`, rounded for display with
 //! [`LoanRates::rounded`] (the reference shows 6 decimals).
+//!
+//! # Repayments
+//!
+//! A payment on a date pays, oldest first, every overdue installment and then the
+//! installment of the current period (the first due on or after the date, so paying a
+//! few days early is not an overpayment). Within each installment the parts are paid in
+//! the [`AllocationOrder`], by default penalty, fee, interest, principal. A payment that
+//! runs out leaves the installment partly paid; [`InstallmentState`] shows what is left
+//! of each part.
+//!
+//! What remains after the current installment is an overpayment. It reduces the
+//! balance (capitalised interest first, then principal) and the installments after the
+//! current one are scheduled again, as the caller chooses with [`Reamortize`]:
+//! [`ShortenTerm`](Reamortize::ShortenTerm) keeps the installment and drops the last
+//! ones, [`LowerInstallment`](Reamortize::LowerInstallment) keeps the dates and lowers
+//! the installments. A flat loan's interest is fixed, so only its principal moves. A
+//! payment beyond everything due and the whole balance is refused
+//! ([`LoanError::Overpayment`]): settle with a payoff instead.
+//!
+//! Late penalties use [`penalty::PenaltyRule`](crate::penalty::PenaltyRule), the rules
+//! contributions use, on each overdue installment's unpaid principal, interest and fee.
+//! An assessment is a total as of a date; the lifecycle charges only the increase, so
+//! assessing daily charges a flat fee once and a daily accrual day by day.
+//!
+//! # Early payoff
+//!
+//! [`payoff_quote`] (or [`Loan::payoff_quote`]) follows the reference: overdue
+//! installments and unpaid penalties in full, then the balance at the start of the
+//! current period plus interest accrued in it pro rata by calendar days,
+//! `HALF_EVEN(B_j * R * days(D_j, d) / (m * days(D_j, D_(j+1))))`. On LOAN-01 with two
+//! installments paid, the payoff on 1 April 2026 is ₦34,105.35. A flat loan owes its
+//! remaining installments in full unless its [`FlatPayoff`] policy rebates later
+//! interest.
+//!
+//! # Lifecycle
+//!
+//! ```text
+//! pending -> approved -> disbursed -> repaid
+//!    |          |           |
+//!    +----------+-> rejected +-> defaulted -> written off (or repaid)
+//! ```
+//!
+//! Every other move is a [`LoanError::IllegalTransition`]. Time comes in as a parameter:
+//! `decide(state, command, now)` takes the caller's clock in the loan's local offset and
+//! uses its date as the business date; ids and payment references are the caller's.
+//!
+//! Ledger entries ([`LoanAccounts`] says which accounts):
+//!
+//! | event | debit | credit |
+//! | --- | --- | --- |
+//! | disbursed | loans receivable (principal) | funding account (principal less deducted fees), fee income (deducted fees) |
+//! | payment applied, paid off | collection account (amount) | loans receivable (principal), interest income, penalty income, fee income |
+//! | written off | loan losses | loans receivable (principal outstanding) |
+//!
+//! Interest, penalties and fees are booked when collected. Keys are
+//! `loan:{id}:disbursement`, `loan:{id}:payment:{payment_ref}` and
+//! `loan:{id}:write-off`: a retried command produces no new event (the payment
+//! reference is remembered), and an entry posted twice is posted once.
 
+mod accounts;
 mod error;
 mod lifecycle;
+mod payoff;
 mod rate;
+mod repayment;
 mod schedule;
 mod table;
 mod terms;
 
+pub use accounts::{LoanAccounts, LoanId, LoanPolicy, MAX_LOAN_ID_LEN, MAX_REFERENCE_LEN};
 pub use error::LoanError;
-pub use lifecycle::LoanStatus;
+pub use lifecycle::{
+    Loan, LoanApplication, LoanCommand, LoanEvent, LoanState, LoanStatus, apply, decide,
+};
+pub use payoff::{FlatPayoff, PayoffQuote, payoff_quote};
 pub use rate::{IRR_TOLERANCE, LoanRates, periodic_irr};
+pub use repayment::{
+    Allocation, AllocationLine, AllocationOrder, Component, Components, InstallmentState,
+    Prepayment, Reamortize, allocate,
+};
 pub use schedule::{Installment, PeriodKind, Schedule};
 pub use table::ScheduleTable;
 pub use terms::{

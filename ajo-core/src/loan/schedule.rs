@@ -272,6 +272,16 @@ pub(crate) struct Slot {
     pub(crate) kind: PeriodKind,
 }
 
+impl Slot {
+    pub(crate) fn of(row: &Installment) -> Slot {
+        Slot {
+            number: row.number,
+            due_date: row.due_date,
+            kind: row.kind,
+        }
+    }
+}
+
 /// The periods of `terms` from number `from` to the term.
 pub(crate) fn slots(terms: &LoanTerms, from: u32) -> Result<Vec<Slot>, LoanError> {
     let nothing_due = terms.interest_grace();
@@ -321,6 +331,34 @@ impl Accrual {
             .checked_mul(self.rate)
             .and_then(|v| v.checked_div(self.periods_per_year))
             .ok_or_else(|| overflow("interest"))?;
+        Ok(Money::from_decimal_rounded(
+            exact,
+            self.currency,
+            Rounding::HalfEven,
+        )?)
+    }
+
+    /// `HALF_EVEN(balance * R * days / (m * period_days))`: interest accrued pro rata
+    /// within a period (reference README §3, early payoff).
+    pub(crate) fn accrued(
+        &self,
+        balance: Money,
+        days: i64,
+        period_days: i64,
+    ) -> Result<Money, LoanError> {
+        if self.rate.is_zero() || balance.is_zero() || days <= 0 || period_days <= 0 {
+            return Ok(Money::zero(self.currency));
+        }
+        let exact = balance
+            .amount()
+            .checked_mul(self.rate)
+            .and_then(|v| v.checked_mul(Decimal::from(days)))
+            .and_then(|v| {
+                self.periods_per_year
+                    .checked_mul(Decimal::from(period_days))
+                    .and_then(|d| v.checked_div(d))
+            })
+            .ok_or_else(|| overflow("accrued interest"))?;
         Ok(Money::from_decimal_rounded(
             exact,
             self.currency,
@@ -379,6 +417,9 @@ pub(crate) enum Sizing {
     /// rounded annuity (annuity) or the rounded even share (equal principal); the last
     /// repayment period takes what is left.
     Fresh,
+    /// Keep this installment (annuity) or balance reduction (equal principal) and stop
+    /// once the balance is repaid: fewer periods.
+    Keep(Money),
 }
 
 pub(crate) struct Amortised {
@@ -409,6 +450,7 @@ pub(crate) fn balance_rows(
     let mut principal_out = principal;
     let mut capitalised_out = capitalised;
     let mut regular = match sizing {
+        Sizing::Keep(amount) => Some(amount),
         Sizing::Fresh => None,
     };
     let mut unrounded = None;
@@ -416,6 +458,9 @@ pub(crate) fn balance_rows(
     let mut rows = Vec::with_capacity(slots.len());
     for slot in slots {
         let opening = principal_out.checked_add(capitalised_out)?;
+        if matches!(sizing, Sizing::Keep(_)) && opening.is_zero() {
+            break;
+        }
         let accrued = accrual.interest(opening)?;
         let mut row = Installment {
             number: slot.number,
@@ -566,7 +611,7 @@ pub(crate) fn even_share(total: Money, parts: u32) -> Result<Money, LoanError> {
 }
 
 /// `value` brought into `low..=high` (all in one currency).
-fn clamp(value: Money, low: Money, high: Money) -> Result<Money, LoanError> {
+pub(crate) fn clamp(value: Money, low: Money, high: Money) -> Result<Money, LoanError> {
     let capped = value.checked_min(high)?;
     Ok(if capped.checked_min(low)? == capped {
         low

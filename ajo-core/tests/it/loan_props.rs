@@ -167,3 +167,170 @@ fn the_stated_bound_of_n_units_does_not_hold_at_high_rate_and_long_term() {
     assert_eq!(last.amount().to_string(), "20298.05");
     assert!(last.minor() - a.minor() > 360);
 }
+
+mod lifecycle {
+    use ajo_core::ledger::{Account, AccountKind, Ledger};
+    use ajo_core::loan::{
+        Component, LoanAccounts, LoanApplication, LoanCommand, LoanId, LoanPolicy, LoanState,
+        LoanStatus, LoanTerms, Reamortize, decide,
+    };
+    use ajo_core::money::{Currency, Money};
+    use ajo_testkit::strategies::{loan_terms, loan_terms_with_grace_and_fees};
+    use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+    use proptest::prelude::*;
+
+    fn noon(day: NaiveDate) -> DateTime<FixedOffset> {
+        FixedOffset::east_opt(3 * 3600)
+            .unwrap()
+            .from_local_datetime(&day.and_hms_opt(12, 0, 0).unwrap())
+            .unwrap()
+    }
+
+    fn account(kind: AccountKind) -> Account {
+        Account::new("lender", kind, Currency::NGN)
+    }
+
+    fn run(state: &mut LoanState, ledger: &mut Ledger, command: LoanCommand, day: NaiveDate) {
+        for event in decide(state, &command, noon(day)).unwrap() {
+            if let Some(entry) = event.entry() {
+                ledger
+                    .post(entry.clone(), event.at().with_timezone(&Utc))
+                    .unwrap();
+            }
+            state.apply(&event).unwrap();
+        }
+    }
+
+    fn disbursed(terms: &LoanTerms) -> (LoanState, Ledger) {
+        let mut state = LoanState::new();
+        let mut ledger = Ledger::new();
+        let application = LoanApplication {
+            id: LoanId::new("ln").unwrap(),
+            borrower: "member".into(),
+            terms: terms.clone(),
+            accounts: LoanAccounts::new(
+                "lender",
+                account(AccountKind::GroupPot),
+                account(AccountKind::GatewayClearing),
+            ),
+            policy: LoanPolicy::default(),
+        };
+        let day = terms.disbursement_date();
+        run(
+            &mut state,
+            &mut ledger,
+            LoanCommand::Apply(Box::new(application)),
+            day,
+        );
+        run(
+            &mut state,
+            &mut ledger,
+            LoanCommand::Approve { by: "t".into() },
+            day,
+        );
+        run(
+            &mut state,
+            &mut ledger,
+            LoanCommand::Disburse {
+                reference: "out".into(),
+            },
+            day,
+        );
+        (state, ledger)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// Paying each installment of the schedule on its due date repays the loan
+        /// exactly: nothing left, nothing prepaid, receivable back to zero, every
+        /// interest and fee booked.
+        #[test]
+        fn paying_the_schedule_on_time_repays_exactly(terms in loan_terms_with_grace_and_fees()) {
+            let (mut state, mut ledger) = disbursed(&terms);
+            let schedule = state.loan().unwrap().schedule().unwrap().clone();
+            for row in schedule.rows() {
+                if row.total.is_zero() {
+                    continue;
+                }
+                let command = LoanCommand::Repay {
+                    payment_ref: format!("p{}", row.number),
+                    amount: row.total,
+                    overpayment: Reamortize::ShortenTerm,
+                };
+                run(&mut state, &mut ledger, command, row.due_date);
+            }
+            let loan = state.loan().unwrap();
+            prop_assert_eq!(loan.status(), LoanStatus::Repaid);
+            prop_assert!(loan.prepaid().total().unwrap().is_zero());
+            prop_assert!(ledger.balance(&account(AccountKind::LoansReceivable)).is_zero());
+            prop_assert_eq!(
+                ledger.balance(&account(AccountKind::InterestIncome)).negated(),
+                schedule.total_interest().unwrap()
+            );
+            prop_assert_eq!(
+                ledger.balance(&account(AccountKind::PlatformFees)).negated(),
+                schedule.total_fees().unwrap()
+            );
+            prop_assert!(ledger.trial_balance().is_zero());
+        }
+
+        /// Any sequence of partial payments and overpayments keeps the books straight:
+        /// principal scheduled plus prepaid is the principal, nothing owed is negative,
+        /// and the receivable is exactly the principal still owed.
+        #[test]
+        fn random_payments_keep_principal_and_books_consistent(
+            terms in loan_terms(),
+            payments in proptest::collection::vec((0u32..200, 1u32..=10_000, any::<bool>()), 1..12),
+        ) {
+            let (mut state, mut ledger) = disbursed(&terms);
+            let principal = terms.principal();
+            let mut day = terms.disbursement_date();
+            for (i, (gap, permille, shorten)) in payments.into_iter().enumerate() {
+                day = day + chrono::Days::new(u64::from(gap));
+                let loan = state.loan().unwrap();
+                if loan.status() != LoanStatus::Disbursed {
+                    break;
+                }
+                // Up to the whole payoff (an overpayment beyond it is refused).
+                let quote = loan.payoff_quote(day).unwrap();
+                let amount = quote.total.minor() * i128::from(permille) / 10_000;
+                if amount == 0 {
+                    continue;
+                }
+                let command = LoanCommand::Repay {
+                    payment_ref: format!("p{i}"),
+                    amount: Money::from_minor(amount, Currency::NGN).unwrap(),
+                    overpayment: if shorten { Reamortize::ShortenTerm } else { Reamortize::LowerInstallment },
+                };
+                match decide(&state, &command, noon(day)) {
+                    Ok(events) => {
+                        for event in events {
+                            if let Some(entry) = event.entry() {
+                                ledger.post(entry.clone(), event.at().with_timezone(&Utc)).unwrap();
+                            }
+                            state.apply(&event).unwrap();
+                        }
+                    }
+                    // More than due plus the balance after the current installment.
+                    Err(ajo_core::loan::LoanError::Overpayment { .. }) => {}
+                    Err(other) => return Err(TestCaseError::fail(format!("{other}"))),
+                }
+                let loan = state.loan().unwrap();
+                let mut scheduled = 0i128;
+                let mut owed = 0i128;
+                for s in loan.installments() {
+                    scheduled += s.row().principal.minor();
+                    for c in [Component::Penalty, Component::Fee, Component::Interest, Component::Principal] {
+                        prop_assert!(!s.remaining(c).unwrap().is_negative());
+                    }
+                    owed += s.remaining(Component::Principal).unwrap().minor();
+                    prop_assert!(!s.row().closing_balance.is_negative());
+                }
+                prop_assert_eq!(scheduled + loan.prepaid().principal.minor(), principal.minor());
+                prop_assert_eq!(ledger.balance(&account(AccountKind::LoansReceivable)).minor(), owed);
+                prop_assert!(ledger.trial_balance().is_zero());
+            }
+        }
+    }
+}

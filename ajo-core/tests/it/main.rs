@@ -11,6 +11,7 @@
 
 mod ledger;
 mod ledger_props;
+mod loan_lifecycle;
 mod loan_props;
 mod loan_reference;
 mod money_props;
