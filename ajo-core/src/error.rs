@@ -3,6 +3,7 @@
 use thiserror::Error;
 
 use crate::calendar::CalendarError;
+use crate::eligibility::EligibilityError;
 use crate::ledger::{ChainError, LedgerError};
 use crate::loan::LoanError;
 use crate::money::MoneyError;
@@ -30,4 +31,7 @@ pub enum Error {
     /// From [`loan`](crate::loan).
     #[error(transparent)]
     Loan(#[from] LoanError),
+    /// From [`eligibility`](crate::eligibility).
+    #[error(transparent)]
+    Eligibility(#[from] EligibilityError),
 }

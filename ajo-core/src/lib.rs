@@ -42,6 +42,8 @@
 //! # Modules
 //!
 //! - [`calendar`]: frequencies and due dates, shared by rotation and loans.
+//! - [`eligibility`]: a member's loan score with its breakdown, and loan limits that keep
+//!   every scheduled payout covered.
 //! - [`money`]: currencies, exact amounts, rounding and conserving splits.
 //! - [`ledger`]: balanced journal entries, idempotent posting, reversals, balances, the
 //!   hash chain and reconciliation.
@@ -57,6 +59,7 @@
 //!   [`Error`]), never a panic, and a refused operation changes nothing.
 
 pub mod calendar;
+pub mod eligibility;
 pub mod error;
 pub mod ledger;
 pub mod loan;

@@ -10,6 +10,7 @@
 //! {"parts":["33.34","33.33","33.33"]}
 //! ```
 
+mod eligibility;
 mod input;
 mod loan;
 mod penalty;
@@ -18,7 +19,7 @@ mod split;
 use std::io::Read;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: calc <split|penalty|loan [--table]> < inputs.json";
+const USAGE: &str = "usage: calc <split|penalty|loan [--table]|eligibility> < inputs.json";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
         "split" => split::run(&stdin),
         "penalty" => penalty::run(&stdin),
         "loan" => loan::run(&stdin, &flags),
+        "eligibility" => eligibility::run(&stdin),
         other => Err(format!("unknown subcommand {other:?}; {USAGE}")),
     };
     match result {

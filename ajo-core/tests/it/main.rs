@@ -9,6 +9,7 @@
     clippy::indexing_slicing
 )]
 
+mod eligibility;
 mod ledger;
 mod ledger_props;
 mod loan_lifecycle;
