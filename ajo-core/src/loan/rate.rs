@@ -58,6 +58,16 @@ impl LoanRates {
         payments: &[Money],
         periods_per_year: u32,
     ) -> Result<LoanRates, LoanError> {
+        LoanRates::from_cash_flows_near(received, payments, periods_per_year, Decimal::ZERO)
+    }
+
+    /// [`LoanRates::from_cash_flows`], the solver starting from the periodic rate `guess`.
+    pub(crate) fn from_cash_flows_near(
+        received: Money,
+        payments: &[Money],
+        periods_per_year: u32,
+        guess: Decimal,
+    ) -> Result<LoanRates, LoanError> {
         let mut flows = Vec::with_capacity(payments.len());
         for payment in payments {
             if payment.currency() != received.currency() {
@@ -69,7 +79,7 @@ impl LoanRates {
             }
             flows.push(payment.amount());
         }
-        let i = periodic_irr(received.amount(), &flows)?;
+        let i = periodic_irr_near(received.amount(), &flows, guess)?;
         LoanRates::from_periodic(i, periods_per_year)
     }
 
@@ -112,11 +122,11 @@ impl LoanRates {
 ///
 /// Solved for the discount factor `v = 1 / (1 + i)`: `f(v) = Σ payment_k v^k - received`
 /// is a polynomial with no negative coefficient, so it is increasing and convex for
-/// `v > 0` and has exactly one positive root. Newton's method started to the right of the
-/// root therefore walks down to it without overshooting; should rounding or a flat
-/// derivative break that, bisection between `0` and the starting point takes over. The
-/// answer is accepted only once `f(v) >= 0 > f(v - IRR_TOLERANCE)`, so it brackets the
-/// root to [`IRR_TOLERANCE`] whichever method found it.
+/// `v > 0` and has exactly one positive root. From either side of the root one Newton
+/// step lands at or right of it, and from there Newton's method walks down to it
+/// without overshooting; should rounding or a flat derivative break that, bisection
+/// takes over. The answer is accepted only once `f` changes sign within
+/// [`IRR_TOLERANCE`] of it, whichever method found it.
 ///
 /// When the payments sum exactly to `received`, the rate is exactly zero.
 ///
@@ -125,6 +135,26 @@ impl LoanRates {
 /// payment, which would break the uniqueness of the root),
 /// [`LoanError::RateDidNotConverge`], or [`LoanError::Money`] on overflow.
 pub fn periodic_irr(received: Decimal, payments: &[Decimal]) -> Result<Decimal, LoanError> {
+    periodic_irr_near(received, payments, Decimal::ZERO)
+}
+
+/// [`periodic_irr`] starting Newton's method from the periodic rate `guess` (a loan's
+/// nominal periodic rate is usually within a hair of its rate of return, which saves
+/// most of the iterations).
+pub(crate) fn periodic_irr_near(
+    received: Decimal,
+    payments: &[Decimal],
+    guess: Decimal,
+) -> Result<Decimal, LoanError> {
+    solve(received, payments, guess).map(|(i, _)| i)
+}
+
+/// The rate and the iterations it took.
+fn solve(
+    received: Decimal,
+    payments: &[Decimal],
+    guess: Decimal,
+) -> Result<(Decimal, u32), LoanError> {
     if received <= Decimal::ZERO {
         return Err(LoanError::NothingReceived);
     }
@@ -140,118 +170,141 @@ pub fn periodic_irr(received: Decimal, payments: &[Decimal]) -> Result<Decimal, 
         .try_fold(Decimal::ZERO, |acc, p| acc.checked_add(*p))
         .ok_or_else(|| overflow("irr"))?;
     if total == received {
-        return Ok(Decimal::ZERO);
+        return Ok((Decimal::ZERO, 0));
     }
-    let f = |v: Decimal| -> Result<(Decimal, Decimal), LoanError> {
-        let (value, slope) = present_value(payments, v).ok_or_else(|| overflow("irr"))?;
-        let value = value.checked_sub(received).ok_or_else(|| overflow("irr"))?;
-        Ok((value, slope))
-    };
-    // A starting point at or right of the root: v = 1 (i = 0) when the payments exceed
-    // what was received (every loan with interest or fees), else doubled until it is.
-    let mut hi = Decimal::ONE;
+    let f = Objective { received, payments };
+    let start = Decimal::ONE
+        .checked_add(guess)
+        .filter(|g| *g > Decimal::ZERO)
+        .and_then(|g| Decimal::ONE.checked_div(g))
+        .unwrap_or(Decimal::ONE);
     let mut steps = 0u32;
-    while f(hi)?.0 < Decimal::ZERO {
-        steps += 1;
-        if steps > BISECTION_STEPS {
-            return Err(LoanError::RateDidNotConverge { iterations: steps });
-        }
-        hi = hi
-            .checked_mul(Decimal::TWO)
-            .ok_or_else(|| overflow("irr"))?;
-    }
-    let start = hi;
-    let mut v = hi;
+    let mut v = start;
     for _ in 0..NEWTON_STEPS {
         steps += 1;
-        let (value, slope) = f(v)?;
+        let (value, slope) = f.value_and_slope(v)?;
         if value.is_zero() || slope <= Decimal::ZERO {
             break;
         }
         let Some(step) = value.checked_div(slope) else {
             break;
         };
-        let Some(next) = v.checked_sub(step) else {
+        let Some(next) = v.checked_sub(step).filter(|n| *n > Decimal::ZERO) else {
             break;
         };
-        if step <= Decimal::ZERO || next <= Decimal::ZERO {
-            break;
-        }
         v = next;
-        if step < IRR_TOLERANCE {
+        if step.abs() < IRR_TOLERANCE {
             break;
         }
     }
-    if !brackets(&f, v)? {
-        v = bisect(&f, start, &mut steps)?;
-    }
+    let root = match f.accept(v)? {
+        Some(root) => root,
+        None => f.bisect(&mut steps)?,
+    };
     let i = Decimal::ONE
-        .checked_div(v)
+        .checked_div(root)
         .and_then(|g| g.checked_sub(Decimal::ONE))
         .ok_or_else(|| overflow("irr"))?;
-    Ok(i)
+    Ok((i, steps))
 }
 
-/// Whether `v` is at or just right of the root: `f(v) >= 0 > f(v - tolerance)`.
-fn brackets(
-    f: &impl Fn(Decimal) -> Result<(Decimal, Decimal), LoanError>,
-    v: Decimal,
-) -> Result<bool, LoanError> {
-    if f(v)?.0 < Decimal::ZERO {
-        return Ok(false);
-    }
-    match v.checked_sub(IRR_TOLERANCE) {
-        Some(below) if below > Decimal::ZERO => Ok(f(below)?.0 < Decimal::ZERO),
-        _ => Ok(true),
-    }
+/// `f(v) = Σ payment_k v^k - received` and its slope.
+struct Objective<'a> {
+    received: Decimal,
+    payments: &'a [Decimal],
 }
 
-fn bisect(
-    f: &impl Fn(Decimal) -> Result<(Decimal, Decimal), LoanError>,
-    start: Decimal,
-    steps: &mut u32,
-) -> Result<Decimal, LoanError> {
-    let (mut lo, mut hi) = (Decimal::ZERO, start);
-    while hi
-        .checked_sub(lo)
-        .is_some_and(|width| width >= IRR_TOLERANCE)
-    {
-        *steps += 1;
-        if *steps > NEWTON_STEPS + 2 * BISECTION_STEPS {
-            return Err(LoanError::RateDidNotConverge { iterations: *steps });
+impl Objective<'_> {
+    /// `f(v)` by Horner's rule.
+    fn value(&self, v: Decimal) -> Result<Decimal, LoanError> {
+        let mut r = Decimal::ZERO;
+        for c in self.payments.iter().rev() {
+            r = r
+                .checked_mul(v)
+                .and_then(|x| x.checked_add(*c))
+                .ok_or_else(|| overflow("irr"))?;
         }
-        let Some(mid) = lo.checked_add(hi).and_then(|s| s.checked_div(Decimal::TWO)) else {
-            break;
+        r.checked_mul(v)
+            .and_then(|x| x.checked_sub(self.received))
+            .ok_or_else(|| overflow("irr"))
+    }
+
+    /// `(f(v), f'(v))` by Horner's rule.
+    fn value_and_slope(&self, v: Decimal) -> Result<(Decimal, Decimal), LoanError> {
+        // r(v) = Σ c_k v^(k-1); the present value is v r(v), its slope r(v) + v r'(v).
+        let step = |r: Decimal, dr: Decimal, c: Decimal| {
+            let dr = dr.checked_mul(v)?.checked_add(r)?;
+            let r = r.checked_mul(v)?.checked_add(c)?;
+            Some((r, dr))
         };
-        if mid <= lo || mid >= hi {
-            // Decimal cannot split the interval any finer.
-            break;
+        let mut r = Decimal::ZERO;
+        let mut dr = Decimal::ZERO;
+        for c in self.payments.iter().rev() {
+            (r, dr) = step(r, dr, *c).ok_or_else(|| overflow("irr"))?;
         }
-        if f(mid)?.0 < Decimal::ZERO {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
+        let value = r.checked_mul(v).and_then(|x| x.checked_sub(self.received));
+        let slope = dr.checked_mul(v).and_then(|x| x.checked_add(r));
+        value.zip(slope).ok_or_else(|| overflow("irr"))
     }
-    if brackets(f, hi)? {
-        Ok(hi)
-    } else {
-        Err(LoanError::RateDidNotConverge { iterations: *steps })
-    }
-}
 
-/// `(Σ c_k v^k, Σ k c_k v^(k-1))` by Horner's rule, or `None` on overflow.
-fn present_value(payments: &[Decimal], v: Decimal) -> Option<(Decimal, Decimal)> {
-    // r(v) = Σ c_k v^(k-1); the present value is v r(v), its slope r(v) + v r'(v).
-    let mut r = Decimal::ZERO;
-    let mut dr = Decimal::ZERO;
-    for c in payments.iter().rev() {
-        dr = dr.checked_mul(v)?.checked_add(r)?;
-        r = r.checked_mul(v)?.checked_add(*c)?;
+    /// `v`, or its neighbour at [`IRR_TOLERANCE`], when the root lies between them.
+    fn accept(&self, v: Decimal) -> Result<Option<Decimal>, LoanError> {
+        let at = self.value(v)?;
+        if at >= Decimal::ZERO {
+            match v.checked_sub(IRR_TOLERANCE) {
+                Some(below) if below > Decimal::ZERO => {
+                    Ok((self.value(below)? < Decimal::ZERO).then_some(v))
+                }
+                _ => Ok(Some(v)),
+            }
+        } else {
+            let Some(above) = v.checked_add(IRR_TOLERANCE) else {
+                return Ok(None);
+            };
+            Ok((self.value(above)? >= Decimal::ZERO).then_some(above))
+        }
     }
-    let value = r.checked_mul(v)?;
-    let slope = dr.checked_mul(v)?.checked_add(r)?;
-    Some((value, slope))
+
+    /// The root by bisection: from `(0, hi]` with `hi` doubled from 1 until `f(hi) >= 0`.
+    fn bisect(&self, steps: &mut u32) -> Result<Decimal, LoanError> {
+        let limit = NEWTON_STEPS + 2 * BISECTION_STEPS;
+        let mut hi = Decimal::ONE;
+        while self.value(hi)? < Decimal::ZERO {
+            *steps += 1;
+            if *steps > limit {
+                return Err(LoanError::RateDidNotConverge { iterations: *steps });
+            }
+            hi = hi
+                .checked_mul(Decimal::TWO)
+                .ok_or_else(|| overflow("irr"))?;
+        }
+        let mut lo = Decimal::ZERO;
+        while hi
+            .checked_sub(lo)
+            .is_some_and(|width| width >= IRR_TOLERANCE)
+        {
+            *steps += 1;
+            if *steps > limit {
+                return Err(LoanError::RateDidNotConverge { iterations: *steps });
+            }
+            let Some(mid) = lo.checked_add(hi).and_then(|s| s.checked_div(Decimal::TWO)) else {
+                break;
+            };
+            if mid <= lo || mid >= hi {
+                // Decimal cannot split the interval any finer.
+                break;
+            }
+            if self.value(mid)? < Decimal::ZERO {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        match self.accept(hi)? {
+            Some(root) => Ok(root),
+            None => Err(LoanError::RateDidNotConverge { iterations: *steps }),
+        }
+    }
 }
 
 /// `base^exp` by repeated squaring, or `None` on overflow. Each product keeps
@@ -362,15 +415,40 @@ mod tests {
     #[test]
     fn bisection_alone_reaches_the_root() {
         let payments = [d("367.21"), d("367.21"), d("367.21")];
-        let f = |v: Decimal| -> Result<(Decimal, Decimal), LoanError> {
-            let (value, slope) = present_value(&payments, v).unwrap();
-            Ok((value - d("1000"), slope))
+        let f = Objective {
+            received: d("1000"),
+            payments: &payments,
         };
         let mut steps = 0;
-        let v = bisect(&f, Decimal::ONE, &mut steps).unwrap();
+        let v = f.bisect(&mut steps).unwrap();
         let newton = periodic_irr(d("1000"), &payments).unwrap();
         let i = Decimal::ONE / v - Decimal::ONE;
         assert!((i - newton).abs() < d("1e-22"), "{i} vs {newton}");
         assert!(steps > 50);
+    }
+
+    #[test]
+    fn newton_does_the_work_for_loan_cash_flows() {
+        // A 360-month loan at about 2 % a month: a few steps from the nominal rate, more
+        // from zero, never the bisection's 80-odd.
+        let payments = vec![d("101010.24"); 360];
+        let (near, steps_near) = solve(d("5000000"), &payments, d("0.02")).unwrap();
+        let (far, steps_far) = solve(d("5000000"), &payments, Decimal::ZERO).unwrap();
+        assert!((near - far).abs() < d("1e-22"));
+        assert!(steps_near <= 6, "{steps_near}");
+        assert!(steps_far <= 30, "{steps_far}");
+    }
+
+    #[test]
+    fn any_starting_guess_finds_the_same_rate() {
+        let payments = [d("367.21"), d("367.21"), d("367.21")];
+        let from_zero = periodic_irr(d("1000"), &payments).unwrap();
+        for guess in ["-0.5", "0.01", "0.0499", "0.05", "0.2", "10", "-1", "-7"] {
+            let i = periodic_irr_near(d("1000"), &payments, d(guess)).unwrap();
+            assert!(
+                (i - from_zero).abs() < d("1e-22"),
+                "{guess}: {i} vs {from_zero}"
+            );
+        }
     }
 }

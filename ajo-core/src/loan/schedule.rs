@@ -248,10 +248,18 @@ impl Schedule {
     /// As [`LoanRates::from_cash_flows`].
     pub fn rates(&self) -> Result<LoanRates, LoanError> {
         let payments: Vec<Money> = self.rows.iter().map(|r| r.total).collect();
-        LoanRates::from_cash_flows(
+        // The nominal periodic rate is where the answer usually is (exactly, but for
+        // rounding, for a reducing-balance loan without fees).
+        let guess = self
+            .terms
+            .annual_rate()
+            .checked_div(Decimal::from(self.terms.periods_per_year()))
+            .unwrap_or(Decimal::ZERO);
+        LoanRates::from_cash_flows_near(
             self.net_disbursed()?,
             &payments,
             self.terms.periods_per_year(),
+            guess,
         )
     }
 
