@@ -727,7 +727,15 @@ mod tests {
         );
         let huge = ScoreWeights::new(Decimal::MAX, Decimal::MAX, d("0"), d("0")).unwrap();
         let veteran = MemberRecord::new(u32::MAX, d("1"), ngn("1")).unwrap();
-        assert!(score(&veteran, ngn("1"), &huge).is_err());
+        assert!(matches!(
+            score(&veteran, ngn("1"), &huge),
+            Err(EligibilityError::Money(MoneyError::Overflow { .. }))
+        ));
+        let big = ScoreWeights::new(d("1e10"), d("1e10"), d("0"), d("0")).unwrap();
+        assert_eq!(
+            score(&member, ngn("1"), &big),
+            Err(EligibilityError::ScoreOutOfRange)
+        );
     }
 
     #[test]

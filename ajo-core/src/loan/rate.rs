@@ -14,6 +14,11 @@ use crate::money::{Money, Rounding};
 /// `1e-12` the reference asks for.
 pub const IRR_TOLERANCE: Decimal = Decimal::from_parts(1, 0, 0, false, 24);
 
+/// The smallest discount factor solved for: below it (a periodic rate above 10^12, or
+/// 10^14 %) [`IRR_TOLERANCE`] no longer pins the rate to 12 significant digits, and the
+/// solver says so instead of answering.
+const MIN_DISCOUNT: Decimal = Decimal::from_parts(1, 0, 0, false, 12);
+
 const NEWTON_STEPS: u32 = 100;
 const BISECTION_STEPS: u32 = 200;
 
@@ -249,6 +254,9 @@ impl Objective<'_> {
 
     /// `v`, or its neighbour at [`IRR_TOLERANCE`], when the root lies between them.
     fn accept(&self, v: Decimal) -> Result<Option<Decimal>, LoanError> {
+        if v < MIN_DISCOUNT {
+            return Ok(None);
+        }
         let at = self.value(v)?;
         if at >= Decimal::ZERO {
             match v.checked_sub(IRR_TOLERANCE) {
@@ -374,6 +382,12 @@ mod tests {
         // 1 borrowed, 1e9 repaid a period later: i = 999,999,999.
         let i = periodic_irr(d("1"), &[d("1000000000")]).unwrap();
         assert!((i - d("999999999")).abs() < d("0.001"), "{i}");
+        // 10^20 a period: beyond what the tolerance can pin down, so a typed error
+        // rather than a wrong answer.
+        assert!(matches!(
+            periodic_irr(d("1"), &[d("100000000000000000000")]),
+            Err(LoanError::RateDidNotConverge { .. })
+        ));
     }
 
     #[test]

@@ -906,6 +906,21 @@ mod tests {
     }
 
     #[test]
+    fn a_penalty_rule_in_another_currency_is_a_penalty_error() {
+        let terms = builder(Method::Annuity).build().unwrap();
+        let rows = states(&terms);
+        let kes_fee = Money::parse("5", Currency::KES).unwrap();
+        let rule =
+            PenaltyRule::new(crate::penalty::PenaltyKind::FlatFee { fee: kes_fee }, 0).unwrap();
+        assert!(matches!(
+            rows[0].penalty_as_of(&rule, day(2026, 3, 1)),
+            Err(LoanError::Penalty(_))
+        ));
+        // Not yet due: nothing is assessed, so nothing can go wrong.
+        assert_eq!(rows[0].penalty_as_of(&rule, day(2026, 2, 1)), Ok(ngn("0")));
+    }
+
+    #[test]
     fn bad_payments_are_typed_errors() {
         let terms = builder(Method::Annuity).build().unwrap();
         let rows = states(&terms);

@@ -495,7 +495,7 @@ pub(crate) fn balance_rows(
                 let regular = match regular {
                     Some(amount) => amount,
                     None => {
-                        let left = repayment_periods - seen + 1;
+                        let left = repayment_periods.saturating_sub(seen).saturating_add(1);
                         let amount = match method {
                             Method::Annuity => {
                                 let exact = accrual.annuity_exact(opening, left)?;
