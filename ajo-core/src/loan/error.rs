@@ -201,3 +201,25 @@ impl LoanError {
 pub(crate) fn overflow(operation: &'static str) -> LoanError {
     LoanError::Money(MoneyError::Overflow { operation })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_errors_are_told_apart_from_limits_and_corruption() {
+        assert!(LoanError::NothingReceived.is_invalid_input());
+        assert!(LoanError::TermOutOfRange { term: 0, max: 1 }.is_invalid_input());
+        assert!(!LoanError::RateDidNotConverge { iterations: 1 }.is_invalid_input());
+        assert!(!LoanError::EventDoesNotApply { event: "x" }.is_invalid_input());
+        assert!(!overflow("x").is_invalid_input());
+        assert_eq!(
+            LoanError::IllegalTransition {
+                command: "repay",
+                status: LoanStatus::Pending
+            }
+            .to_string(),
+            "cannot repay a loan that is pending"
+        );
+    }
+}
