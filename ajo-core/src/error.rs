@@ -3,8 +3,10 @@
 use thiserror::Error;
 
 use crate::calendar::CalendarError;
+use crate::eligibility::EligibilityError;
 use crate::group::GroupError;
 use crate::ledger::{ChainError, LedgerError};
+use crate::loan::LoanError;
 use crate::money::MoneyError;
 use crate::penalty::PenaltyError;
 use crate::rotation::RotationError;
@@ -38,4 +40,10 @@ pub enum Error {
     /// From [`webhook`](crate::webhook).
     #[error(transparent)]
     Webhook(#[from] WebhookError),
+    /// From [`loan`](crate::loan).
+    #[error(transparent)]
+    Loan(#[from] LoanError),
+    /// From [`eligibility`](crate::eligibility).
+    #[error(transparent)]
+    Eligibility(#[from] EligibilityError),
 }

@@ -47,12 +47,16 @@
 //! - [`notify`]: message templates (email and SMS) with GSM-7 segment counting.
 //! - [`ports`]: the clock, payment-gateway and messaging traits adapters implement.
 //! - [`service`]: the application service a host calls, over the ports.
+//! - [`eligibility`]: a member's loan score with its breakdown, and loan limits that keep
+//!   every scheduled payout covered.
 //! - [`money`]: currencies, exact amounts, rounding and conserving splits.
 //! - [`ledger`]: balanced journal entries, idempotent posting, reversals, balances, the
 //!   hash chain and reconciliation.
 //! - [`penalty`]: late penalties (flat, percentage, daily accrual with caps, grace days).
 //! - [`webhook`]: verifying Paystack, Flutterwave, Stripe, Twilio and SendGrid webhooks
 //!   over the raw bytes, and reading them as provider-neutral events.
+//! - [`loan`]: loan schedules (annuity, equal principal, flat), APR, payoff quotes,
+//!   repayments and the loan lifecycle as commands and events.
 //!
 //! # Rules every module keeps
 //!
@@ -64,9 +68,11 @@
 pub mod calendar;
 pub mod contribution;
 pub mod deposit;
+pub mod eligibility;
 pub mod error;
 pub mod group;
 pub mod ledger;
+pub mod loan;
 pub mod money;
 pub mod notify;
 pub mod payout;

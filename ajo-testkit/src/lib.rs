@@ -7,7 +7,8 @@
 //!   [`FakeSms`](fakes::FakeSms) that record what they send.
 //! - [`Embedded`]: a service wired to all of the above in one call.
 //! - [`builders`]: group configurations and contacts with sensible defaults.
-//! - [`strategies`]: proptest strategies for ajo's types.
+//! - [`strategies`]: proptest strategies for ajo's types (amounts, weights, balanced
+//!   entries, loan terms).
 //! - [`conformance`]: the suites every store and gateway implementation must pass.
 
 pub mod builders;

@@ -15,8 +15,11 @@
 // strategy itself built valid, and a failure would be a bug in the strategy.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use ajo_core::calendar::Frequency;
 use ajo_core::ledger::{Account, AccountKind, BalancedEntry, EntryDraft, Side};
+use ajo_core::loan::{FeeCollection, LoanTerms, Method, UpfrontFee};
 use ajo_core::money::{Currency, MAX_MINOR, Money};
+use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
@@ -103,4 +106,95 @@ pub fn balanced_entry(key: String, currency: Currency) -> impl Strategy<Value = 
             }
             draft.balance().unwrap()
         })
+}
+
+/// Loan terms across the range the reference covers and beyond: NGN principal from 1 to
+/// 10^9 minor units, annual rate 0 to 100 % (zero a tenth of the time), 1 to 360
+/// installments, every method, weekly, biweekly or monthly, no grace and no fees.
+pub fn loan_terms() -> impl Strategy<Value = LoanTerms> {
+    loan_terms_of(loan_method())
+}
+
+/// [`loan_terms`] with the method drawn from `method` (`Just(Method::Annuity)` for
+/// annuities only).
+pub fn loan_terms_of(method: impl Strategy<Value = Method>) -> impl Strategy<Value = LoanTerms> {
+    (
+        1i128..=1_000_000_000,
+        prop_oneof![1 => Just(0u32), 9 => 0u32..=1_000_000],
+        1u32..=360,
+        method,
+        loan_frequency(),
+        0u32..3_650,
+    )
+        .prop_map(|(minor, rate, term, method, frequency, day)| {
+            let start = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + Days::new(u64::from(day));
+            LoanTerms::builder(
+                Money::from_minor(minor, Currency::NGN).unwrap(),
+                Decimal::new(i64::from(rate), 6),
+                term,
+                start,
+            )
+            .method(method)
+            .frequency(frequency)
+            .build()
+            .unwrap()
+        })
+}
+
+/// Like [`loan_terms`], plus principal and interest grace (leaving at least one
+/// repayment period) and up to two upfront fees, deducted or added to the first
+/// installment.
+pub fn loan_terms_with_grace_and_fees() -> impl Strategy<Value = LoanTerms> {
+    (
+        loan_terms(),
+        0u32..=12,
+        0u32..=12,
+        proptest::collection::vec((0u32..=500, any::<bool>(), any::<bool>()), 0..=2),
+    )
+        .prop_map(|(terms, principal_grace, interest_grace, fees)| {
+            let room = terms.term().saturating_sub(1);
+            let mut builder = LoanTerms::builder(
+                terms.principal(),
+                terms.annual_rate(),
+                terms.term(),
+                terms.disbursement_date(),
+            )
+            .method(terms.method())
+            .frequency(terms.frequency())
+            .principal_grace(principal_grace.min(room))
+            .interest_grace(interest_grace.min(room));
+            for (basis_points, percentage, deducted) in fees {
+                let collection = if deducted {
+                    FeeCollection::Deducted
+                } else {
+                    FeeCollection::FirstInstallment
+                };
+                // At most 5 % each, so deducted fees stay below the principal.
+                let fee = if percentage {
+                    UpfrontFee::percentage(
+                        Decimal::new(i64::from(basis_points) / 10, 4),
+                        collection,
+                    )
+                } else {
+                    let minor = terms.principal().minor() * i128::from(basis_points) / 10_000;
+                    UpfrontFee::fixed(Money::from_minor(minor, Currency::NGN).unwrap(), collection)
+                };
+                builder = builder.fee(fee);
+            }
+            builder.build().unwrap()
+        })
+}
+
+/// Any loan method.
+pub fn loan_method() -> impl Strategy<Value = Method> {
+    proptest::sample::select(vec![Method::Annuity, Method::EqualPrincipal, Method::Flat])
+}
+
+/// A repayment frequency loans support in practice: weekly, biweekly or monthly.
+pub fn loan_frequency() -> impl Strategy<Value = Frequency> {
+    proptest::sample::select(vec![
+        Frequency::Weekly,
+        Frequency::Biweekly,
+        Frequency::Monthly,
+    ])
 }

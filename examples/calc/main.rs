@@ -10,7 +10,9 @@
 //! {"parts":["33.34","33.33","33.33"]}
 //! ```
 
+mod eligibility;
 mod input;
+mod loan;
 mod penalty;
 mod rotation;
 mod split;
@@ -18,14 +20,20 @@ mod split;
 use std::io::Read;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: calc <split|penalty|rotation> < inputs.json";
+const USAGE: &str = "usage: calc <split|penalty|rotation|loan [--table]|eligibility> < inputs.json";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
-    let (Some(command), None) = (args.next(), args.next()) else {
+    let Some(command) = args.next() else {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
+    // Only `loan` takes options (`--table`).
+    let flags: Vec<String> = args.collect();
+    if !flags.is_empty() && command != "loan" {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    }
     let mut stdin = String::new();
     if let Err(e) = std::io::stdin().read_to_string(&mut stdin) {
         eprintln!("error: cannot read stdin: {e}");
@@ -35,6 +43,8 @@ fn main() -> ExitCode {
         "split" => split::run(&stdin),
         "penalty" => penalty::run(&stdin),
         "rotation" => rotation::run(&stdin),
+        "loan" => loan::run(&stdin, &flags),
+        "eligibility" => eligibility::run(&stdin),
         other => Err(format!("unknown subcommand {other:?}; {USAGE}")),
     };
     match result {

@@ -29,6 +29,8 @@ pub enum AccountKind {
     MemberReceivable,
     /// Amounts waiting for a person to review (a payment that did not match its due).
     Suspense,
+    /// Loan principal written off as a loss (an expense).
+    LoanLosses,
 }
 
 /// Which side increases an account's balance in the conventional presentation.
@@ -60,7 +62,8 @@ impl AccountKind {
         match self {
             AccountKind::LoansReceivable
             | AccountKind::GatewayClearing
-            | AccountKind::MemberReceivable => Side::Debit,
+            | AccountKind::MemberReceivable
+            | AccountKind::LoanLosses => Side::Debit,
             AccountKind::MemberWallet
             | AccountKind::GroupPot
             | AccountKind::DepositEscrow
@@ -83,6 +86,7 @@ impl AccountKind {
             AccountKind::GatewayClearing => "gateway_clearing",
             AccountKind::MemberReceivable => "member_receivable",
             AccountKind::Suspense => "suspense",
+            AccountKind::LoanLosses => "loan_losses",
         }
     }
 }

@@ -9,12 +9,16 @@
     clippy::indexing_slicing
 )]
 
+mod eligibility;
 mod group_life;
 mod group_props;
 mod group_sim;
 mod group_snapshots;
 mod ledger;
 mod ledger_props;
+mod loan_lifecycle;
+mod loan_props;
+mod loan_reference;
 mod money_props;
 mod reference;
 mod support;
