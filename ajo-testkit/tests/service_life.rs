@@ -417,3 +417,77 @@ async fn fifty_concurrent_deliveries_of_one_webhook_post_once() {
         .count();
     assert_eq!(receipts, 1, "exactly one confirmation email");
 }
+
+#[tokio::test]
+async fn a_loan_taken_and_repaid_through_the_service() {
+    use ajo_core::loan::{LoanId, LoanPolicy, LoanStatus, LoanTerms};
+    use ajo_core::service::LoanRequest;
+    let (ajo, id) = started().await;
+    let loan = LoanId::new("ln-ada-1").unwrap();
+    let terms = LoanTerms::builder(ngn("30000"), "0.24".parse().unwrap(), 3, start_date())
+        .build()
+        .unwrap();
+    let request = LoanRequest {
+        id: loan.clone(),
+        group: id.clone(),
+        member: m("ada"),
+        terms,
+        policy: LoanPolicy::default(),
+    };
+    ajo.service.apply_for_loan(request).await.unwrap();
+    assert!(
+        matches!(
+            ajo.service.disburse_loan(&loan).await,
+            Err(ajo_core::service::ServiceError::Loan(_))
+        ),
+        "not approved yet"
+    );
+    ajo.service.approve_loan(&loan, "organiser").await.unwrap();
+    ajo.service.disburse_loan(&loan).await.unwrap();
+    ajo.service.tick().await.unwrap();
+    let sent = ajo.gateway.payouts();
+    assert_eq!(
+        sent.get("ajo-loan-ln-ada-1-disbursement").map(|(a, _)| *a),
+        Some(ngn("30000"))
+    );
+    for _ in 0..3 {
+        ajo.clock.advance(Duration::days(31));
+        ajo.service.tick().await.unwrap();
+        let collection = ajo
+            .service
+            .request_loan_repayment(&loan, None)
+            .await
+            .unwrap();
+        let event = ajo.gateway.pay(&collection.reference).unwrap();
+        assert_eq!(
+            ajo.service.handle_gateway_event(&event).await.unwrap(),
+            Handled::Recorded
+        );
+        assert_eq!(
+            ajo.service.handle_gateway_event(&event).await.unwrap(),
+            Handled::Duplicate
+        );
+    }
+    let state = ajo.service.loan(&loan).await.unwrap();
+    assert_eq!(state.status(), Some(LoanStatus::Repaid));
+    let group = ajo.service.group(&id).await.unwrap();
+    let accounts = group.accounts().unwrap();
+    let receivable = Account::new("balogun", AccountKind::LoansReceivable, Currency::NGN);
+    assert!(
+        ajo.store.balance(&receivable).await.unwrap().is_zero(),
+        "principal repaid"
+    );
+    assert!(
+        ajo.store
+            .balance(&accounts.wallet(&m("ada")))
+            .await
+            .unwrap()
+            .is_zero()
+    );
+    let interest = Account::new("balogun", AccountKind::InterestIncome, Currency::NGN);
+    assert!(
+        ajo.store.balance(&interest).await.unwrap().is_negative(),
+        "interest earned by the group"
+    );
+    trial_balance_is_zero(ajo.store.as_ref()).await;
+}

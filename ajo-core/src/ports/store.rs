@@ -8,6 +8,7 @@ use thiserror::Error;
 
 use crate::group::GroupEvent;
 use crate::ledger::{Account, BalancedEntry, JournalEntry};
+use crate::loan::LoanEvent;
 use crate::money::Money;
 use crate::ports::{EmailMessage, ProviderMessageId, SmsMessage};
 use crate::service::{MemberEvent, PaymentEvent, PayoutEvent};
@@ -19,7 +20,7 @@ use crate::service::{MemberEvent, PaymentEvent, PayoutEvent};
 pub enum StreamKind {
     /// A savings group ([`GroupEvent`]).
     Group,
-    /// A loan.
+    /// A loan ([`LoanEvent`]).
     Loan,
     /// A member's profile: contact and payout details ([`MemberEvent`]).
     Member,
@@ -76,6 +77,8 @@ impl fmt::Display for StreamId {
 pub enum DomainEvent {
     /// Of a group.
     Group(GroupEvent),
+    /// Of a loan.
+    Loan(LoanEvent),
     /// Of a member profile.
     Member(MemberEvent),
     /// Of a collection.
@@ -89,6 +92,7 @@ impl DomainEvent {
     pub fn entry(&self) -> Option<&BalancedEntry> {
         match self {
             DomainEvent::Group(e) => e.entry(),
+            DomainEvent::Loan(e) => e.entry(),
             DomainEvent::Payment(e) => e.entry(),
             DomainEvent::Payout(e) => e.entry(),
             DomainEvent::Member(_) => None,

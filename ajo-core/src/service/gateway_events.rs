@@ -114,7 +114,27 @@ impl AjoService {
                 return Ok(Handled::Duplicate);
             }
             let now = self.clock.now();
-            let group = purpose.group().clone();
+            let Some(group) = purpose.group().cloned() else {
+                if let PaymentPurpose::LoanRepayment { loan } = &purpose {
+                    let settled = StreamAppend {
+                        stream: payment_stream.clone(),
+                        expected_version: payment.version,
+                        events: vec![DomainEvent::Payment(PaymentEvent::Settled {
+                            amount: received,
+                        })],
+                        wake_at: None,
+                    };
+                    if received != expected {
+                        return self
+                            .hold_for_review(reference, expected, received, key, payment.version)
+                            .await;
+                    }
+                    return self
+                        .repay_loan_from(loan, reference, received, key, settled)
+                        .await;
+                }
+                return Ok(Handled::Ignored);
+            };
             let (mut state, version) = self.load_group(&group).await?;
             let command = GroupCommand::RecordPayment {
                 member: member.clone(),
@@ -165,7 +185,7 @@ impl AjoService {
 
     /// Books money that cannot be credited into suspense (clearing → review), on the
     /// payment's stream, once.
-    async fn hold_for_review(
+    pub(super) async fn hold_for_review(
         &self,
         reference: &str,
         expected: Money,
@@ -371,6 +391,7 @@ impl PaymentPurpose {
         match self {
             PaymentPurpose::Deposit { .. } => "deposit",
             PaymentPurpose::Contribution { .. } => "contribution",
+            PaymentPurpose::LoanRepayment { .. } => "loan repayment",
         }
     }
 }

@@ -342,7 +342,7 @@ impl AjoService {
     }
 
     /// `base`, or `base-aN` after N failed attempts under the earlier references.
-    async fn fresh_reference(&self, base: &str) -> Result<String, ServiceError> {
+    pub(super) async fn fresh_reference(&self, base: &str) -> Result<String, ServiceError> {
         let mut reference = base.to_owned();
         for attempt in 2u32.. {
             let loaded = self.load_payment(&reference).await?;

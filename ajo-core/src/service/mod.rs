@@ -20,6 +20,7 @@
 mod exec;
 mod gateway_events;
 mod groups;
+mod loans;
 mod outbox;
 mod records;
 mod tick;
@@ -31,6 +32,7 @@ use thiserror::Error;
 
 pub use gateway_events::{Handled, REVIEW_OWNER};
 pub use groups::{Contact, JoinReceipt};
+pub use loans::LoanRequest;
 pub use outbox::DeliveryReport;
 pub use records::{MemberEvent, MemberProfile, PaymentEvent, PaymentPurpose, PayoutEvent};
 pub use tick::TickReport;
@@ -101,6 +103,9 @@ pub enum ServiceError {
         /// Attempts made.
         attempts: u32,
     },
+    /// The loan refused the command.
+    #[error(transparent)]
+    Loan(Box<crate::loan::LoanError>),
     /// A stored event is not of the stream's kind.
     #[error("stream {0} holds events of another kind")]
     WrongStreamKind(StreamId),

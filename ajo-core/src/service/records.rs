@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::group::{GroupId, HandId, MemberId};
 use crate::ledger::BalancedEntry;
+use crate::loan::LoanId;
 use crate::money::Money;
 use crate::ports::RecipientId;
 
@@ -61,13 +62,21 @@ pub enum PaymentPurpose {
         /// The hand.
         hand: HandId,
     },
+    /// A loan repayment.
+    LoanRepayment {
+        /// The loan.
+        loan: LoanId,
+    },
 }
 
 impl PaymentPurpose {
-    /// The group the money goes to.
-    pub fn group(&self) -> &GroupId {
+    /// The group the money goes to, if it goes to a group.
+    pub fn group(&self) -> Option<&GroupId> {
         match self {
-            PaymentPurpose::Deposit { group } | PaymentPurpose::Contribution { group, .. } => group,
+            PaymentPurpose::Deposit { group } | PaymentPurpose::Contribution { group, .. } => {
+                Some(group)
+            }
+            PaymentPurpose::LoanRepayment { .. } => None,
         }
     }
 }

@@ -61,6 +61,10 @@ impl AjoService {
                         Ok(id) => self.tick_group(&id, now, &mut report).await,
                         Err(e) => Err(e.into()),
                     },
+                    StreamKind::Loan => match crate::loan::LoanId::new(stream.id.clone()) {
+                        Ok(id) => self.tick_loan(&id, now, &mut report).await,
+                        Err(e) => Err(ServiceError::Loan(Box::new(e))),
+                    },
                     StreamKind::Payment => self.reverify(&stream.id, now, &mut report).await,
                     StreamKind::Payout => self.send_payout(&stream.id, now, &mut report).await,
                     _ => Ok(()),

@@ -1,0 +1,515 @@
+//! Loans through the service: apply, approve, disburse through the gateway, collect
+//! repayments, and the daily reminders and penalties.
+
+use chrono::{DateTime, Days, Utc};
+use tracing::instrument;
+
+use super::exec::Loaded;
+use super::{AjoService, Handled, PaymentEvent, PaymentPurpose, PayoutEvent, ServiceError};
+use crate::group::{GroupAccounts, GroupId, MemberId};
+use crate::loan::{
+    LoanAccounts, LoanApplication, LoanCommand, LoanEvent, LoanId, LoanPolicy, LoanState,
+    LoanStatus, LoanTerms, Reamortize, decide,
+};
+use crate::money::Money;
+use crate::notify::Notice;
+use crate::ports::{
+    AppendRequest, Collection, CollectionRequest, DomainEvent, StoreError, StreamAppend, StreamId,
+    StreamKind,
+};
+
+/// A loan to a member of a group, funded through the group's books.
+///
+/// The money lent is owed to the borrower in their group wallet and sent by the gateway
+/// like a payout; repayments come back through the gateway into the group's clearing,
+/// with interest, penalties and fees credited to the group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoanRequest {
+    /// The caller's id for the loan.
+    pub id: LoanId,
+    /// The group whose books it runs through.
+    pub group: GroupId,
+    /// The borrower.
+    pub member: MemberId,
+    /// The terms (the disbursement date becomes the day it is paid out).
+    pub terms: LoanTerms,
+    /// How it is serviced (allocation order, penalties).
+    pub policy: LoanPolicy,
+}
+
+fn loan_stream(id: &LoanId) -> StreamId {
+    StreamId::new(StreamKind::Loan, id.as_str())
+}
+
+impl AjoService {
+    async fn load_loan(&self, id: &LoanId) -> Result<(LoanState, Loaded<LoanEvent>), ServiceError> {
+        let loaded = self
+            .load_as(&loan_stream(id), |e| match e {
+                DomainEvent::Loan(l) => Some(l),
+                _ => None,
+            })
+            .await?;
+        let state =
+            LoanState::replay(&loaded.events).map_err(|e| ServiceError::Loan(Box::new(e)))?;
+        Ok((state, loaded))
+    }
+
+    /// A loan's current state.
+    ///
+    /// # Errors
+    /// [`ServiceError::NotFound`] for an unknown loan, or a store error.
+    pub async fn loan(&self, id: &LoanId) -> Result<LoanState, ServiceError> {
+        let (state, loaded) = self.load_loan(id).await?;
+        if loaded.version == 0 {
+            return Err(ServiceError::NotFound(loan_stream(id)));
+        }
+        Ok(state)
+    }
+
+    /// Runs a loan command: load, decide, append with the messages and payouts it
+    /// causes (and `extra` streams), retrying from fresh state on a conflict.
+    async fn run_loan(
+        &self,
+        id: &LoanId,
+        command: LoanCommand,
+        key: Option<String>,
+        extra: Vec<StreamAppend>,
+    ) -> Result<Vec<LoanEvent>, ServiceError> {
+        let stream = loan_stream(id);
+        for _ in 0..=self.config.conflict_retries {
+            if let Some(key) = &key
+                && self.store.has_idempotency_key(key).await?
+            {
+                return Ok(Vec::new());
+            }
+            let now = self.clock.now();
+            let (mut state, loaded) = self.load_loan(id).await?;
+            if loaded.version == 0 && !matches!(command, LoanCommand::Apply(_)) {
+                return Err(ServiceError::NotFound(stream));
+            }
+            let events = decide(&state, &command, now.fixed_offset())
+                .map_err(|e| ServiceError::Loan(Box::new(e)))?;
+            if events.is_empty() && extra.is_empty() {
+                return Ok(events);
+            }
+            for event in &events {
+                state
+                    .apply(event)
+                    .map_err(|e| ServiceError::Loan(Box::new(e)))?;
+            }
+            let mut streams = vec![StreamAppend {
+                stream: stream.clone(),
+                expected_version: loaded.version,
+                events: events.iter().cloned().map(DomainEvent::Loan).collect(),
+                wake_at: loan_wake(&state, now),
+            }];
+            streams.extend(self.loan_payouts(id, &state, &events));
+            streams.extend(extra.iter().cloned());
+            let request = AppendRequest {
+                entries: events.iter().filter_map(|e| e.entry().cloned()).collect(),
+                outbox: self.loan_messages(id, &state, &events).await?,
+                streams,
+                idempotency_key: key.clone(),
+                at: now,
+            };
+            match self.append(request).await {
+                Ok(true) => return Ok(events),
+                Ok(false) => return Ok(Vec::new()),
+                Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
+                Err(other) => return Err(other),
+            }
+        }
+        Err(ServiceError::TooMuchContention {
+            stream,
+            attempts: self.config.conflict_retries + 1,
+        })
+    }
+
+    /// The payout that sends a disbursed loan to the borrower.
+    fn loan_payouts(
+        &self,
+        id: &LoanId,
+        state: &LoanState,
+        events: &[LoanEvent],
+    ) -> Vec<StreamAppend> {
+        let Some(loan) = state.loan() else {
+            return Vec::new();
+        };
+        events
+            .iter()
+            .filter_map(|event| match event {
+                LoanEvent::Disbursed { entry, .. } => {
+                    let funding = loan.accounts().funding();
+                    let amount = entry
+                        .postings()
+                        .iter()
+                        .find(|p| &p.account == funding)
+                        .map(|p| p.amount)?;
+                    let member = MemberId::new(loan.borrower()).ok()?;
+                    let group = GroupId::new(loan.accounts().receivable().owner()).ok()?;
+                    Some(StreamAppend {
+                        stream: StreamId::new(
+                            StreamKind::Payout,
+                            format!("ajo-loan-{id}-disbursement"),
+                        ),
+                        expected_version: 0,
+                        events: vec![DomainEvent::Payout(PayoutEvent::Requested {
+                            group,
+                            round: None,
+                            member,
+                            amount,
+                        })],
+                        wake_at: Some(self.clock.now()),
+                    })
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    async fn loan_messages(
+        &self,
+        id: &LoanId,
+        state: &LoanState,
+        events: &[LoanEvent],
+    ) -> Result<Vec<crate::ports::OutboxMessage>, ServiceError> {
+        let Some(loan) = state.loan() else {
+            return Ok(Vec::new());
+        };
+        let Ok(member) = MemberId::new(loan.borrower()) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for event in events {
+            if let LoanEvent::Disbursed { schedule, .. } = event
+                && let Some(first) = schedule.rows().first()
+            {
+                let notice = Notice::LoanApproved {
+                    member: String::new(),
+                    principal: loan.terms().principal(),
+                    installments: u32::try_from(schedule.rows().len()).unwrap_or(u32::MAX),
+                    installment: first.total,
+                    first_due_date: first.due_date,
+                };
+                out.extend(
+                    self.messages_for(&member, &format!("loan:{id}:disbursed"), notice)
+                        .await?,
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// A member applies for a loan through a group.
+    ///
+    /// # Errors
+    /// [`ServiceError::Loan`] for terms or ids the loan refuses; [`ServiceError::NotFound`]
+    /// for an unknown group.
+    #[instrument(skip_all, fields(loan_id = %request.id, group_id = %request.group, member_id = %request.member), err)]
+    pub async fn apply_for_loan(&self, request: LoanRequest) -> Result<(), ServiceError> {
+        let group = self.group(&request.group).await?;
+        let accounts = group
+            .accounts()
+            .ok_or_else(|| ServiceError::NotFound(super::exec::group_stream(&request.group)))?;
+        let loan_accounts = LoanAccounts::new(
+            request.group.as_str(),
+            accounts.wallet(&request.member),
+            accounts.clearing(),
+        );
+        let application = LoanApplication {
+            id: request.id.clone(),
+            borrower: request.member.to_string(),
+            terms: request.terms,
+            accounts: loan_accounts,
+            policy: request.policy,
+        };
+        self.run_loan(
+            &request.id,
+            LoanCommand::Apply(Box::new(application)),
+            None,
+            Vec::new(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Approves a pending loan.
+    ///
+    /// # Errors
+    /// [`ServiceError::Loan`] if it is not pending.
+    pub async fn approve_loan(&self, id: &LoanId, by: &str) -> Result<(), ServiceError> {
+        self.run_loan(
+            id,
+            LoanCommand::Approve { by: by.to_owned() },
+            None,
+            Vec::new(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Refuses a pending or approved loan.
+    ///
+    /// # Errors
+    /// [`ServiceError::Loan`] if it is past approval.
+    pub async fn reject_loan(&self, id: &LoanId, reason: &str) -> Result<(), ServiceError> {
+        self.run_loan(
+            id,
+            LoanCommand::Reject {
+                reason: reason.to_owned(),
+            },
+            None,
+            Vec::new(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Pays out an approved loan: the schedule starts today, the money is owed to the
+    /// borrower and sent by the next `tick`.
+    ///
+    /// # Errors
+    /// [`ServiceError::Loan`] if it is not approved.
+    #[instrument(skip_all, fields(loan_id = %id), err)]
+    pub async fn disburse_loan(&self, id: &LoanId) -> Result<(), ServiceError> {
+        let reference = format!("ajo-loan-{id}-disbursement");
+        self.run_loan(id, LoanCommand::Disburse { reference }, None, Vec::new())
+            .await?;
+        Ok(())
+    }
+
+    /// Asks the gateway to collect a repayment: `amount`, or by default everything due
+    /// up to the next installment.
+    ///
+    /// # Errors
+    /// [`ServiceError::NotFound`] for an unknown loan, [`ServiceError::Loan`] when nothing
+    /// is owed, a gateway or store error.
+    #[instrument(skip_all, fields(loan_id = %id), err)]
+    pub async fn request_loan_repayment(
+        &self,
+        id: &LoanId,
+        amount: Option<Money>,
+    ) -> Result<Collection, ServiceError> {
+        let state = self.loan(id).await?;
+        let loan = state
+            .loan()
+            .ok_or_else(|| ServiceError::NotFound(loan_stream(id)))?;
+        let member = MemberId::new(loan.borrower())?;
+        let amount = match amount {
+            Some(amount) => amount,
+            None => next_due(&state).ok_or(ServiceError::Loan(Box::new(
+                crate::loan::LoanError::NoLoan { command: "repay" },
+            )))?,
+        };
+        let applied = state.loan().map_or(0, |l| {
+            l.installments()
+                .iter()
+                .filter(|i| i.paid().total().is_ok_and(|t| t.is_positive()))
+                .count()
+        });
+        let base = format!("ajo-loan-{id}-p{}", applied + 1);
+        let reference = self.fresh_reference(&base).await?;
+        let email = self.profile(&member).await?.and_then(|p| p.email);
+        let purpose = PaymentPurpose::LoanRepayment { loan: id.clone() };
+        let now = self.clock.now();
+        let loaded = self.load_payment(&reference).await?;
+        if loaded.version == 0 {
+            let append = AppendRequest {
+                streams: vec![StreamAppend {
+                    stream: StreamId::new(StreamKind::Payment, reference.clone()),
+                    expected_version: 0,
+                    events: vec![DomainEvent::Payment(PaymentEvent::Requested {
+                        member,
+                        purpose,
+                        amount,
+                        at: now,
+                    })],
+                    wake_at: Some(now + self.config.reverify_after),
+                }],
+                entries: Vec::new(),
+                outbox: Vec::new(),
+                idempotency_key: None,
+                at: now,
+            };
+            match self.append(append).await {
+                Ok(_) | Err(ServiceError::Store(StoreError::Conflict { .. })) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        let request = CollectionRequest {
+            reference,
+            amount,
+            email: email.unwrap_or_default(),
+            description: format!("loan {id} repayment"),
+            callback_url: None,
+        };
+        Ok(self.gateway.start_collection(&request).await?)
+    }
+
+    /// Applies confirmed repayment money to a loan, with the payment stream's `settled`
+    /// event in the same append.
+    pub(super) async fn repay_loan_from(
+        &self,
+        loan: &LoanId,
+        reference: &str,
+        amount: Money,
+        key: &str,
+        settled: StreamAppend,
+    ) -> Result<Handled, ServiceError> {
+        let command = LoanCommand::Repay {
+            payment_ref: reference.to_owned(),
+            amount,
+            overpayment: Reamortize::ShortenTerm,
+        };
+        match self
+            .run_loan(loan, command, Some(key.to_owned()), vec![settled])
+            .await
+        {
+            Ok(events) if events.is_empty() => Ok(Handled::Duplicate),
+            Ok(_) => Ok(Handled::Recorded),
+            Err(ServiceError::Loan(_)) => {
+                let payment = self.load_payment(reference).await?;
+                self.hold_for_review(reference, amount, amount, key, payment.version)
+                    .await
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// The daily work on a loan: reminders for the next installment and penalties on
+    /// overdue ones.
+    pub(super) async fn tick_loan(
+        &self,
+        id: &LoanId,
+        now: DateTime<Utc>,
+        report: &mut super::TickReport,
+    ) -> Result<(), ServiceError> {
+        let state = self.loan(id).await?;
+        let Some(loan) = state.loan() else {
+            return Ok(());
+        };
+        if !matches!(loan.status(), LoanStatus::Disbursed | LoanStatus::Defaulted) {
+            return self.set_loan_wake(id, &state, now).await;
+        }
+        let today = now.date_naive();
+        let mut reminders = Vec::new();
+        if let Ok(member) = MemberId::new(loan.borrower()) {
+            for installment in loan.installments() {
+                let row = installment.row();
+                let remaining = installment
+                    .remaining_total()
+                    .unwrap_or(Money::zero(row.total.currency()));
+                let soon = today.checked_add_days(Days::new(2)).unwrap_or(today);
+                if remaining.is_positive() && row.due_date >= today && row.due_date <= soon {
+                    let notice = Notice::InstallmentDue {
+                        member: String::new(),
+                        amount: remaining,
+                        due_date: row.due_date,
+                        number: row.number,
+                    };
+                    reminders.extend(
+                        self.messages_for(
+                            &member,
+                            &format!("loan:{id}:i{}:reminder", row.number),
+                            notice,
+                        )
+                        .await?,
+                    );
+                }
+            }
+        }
+        report.reminders += reminders.len();
+        if loan.overdue(today).is_ok_and(|o| !o.is_empty()) {
+            self.run_loan(
+                id,
+                LoanCommand::AssessPenalties,
+                Some(format!("loan:{id}:penalties:{today}")),
+                Vec::new(),
+            )
+            .await?;
+            report.commands += 1;
+        }
+        let (state, loaded) = self.load_loan(id).await?;
+        let request = AppendRequest {
+            streams: vec![StreamAppend {
+                stream: loan_stream(id),
+                expected_version: loaded.version,
+                events: Vec::new(),
+                wake_at: loan_wake(&state, now),
+            }],
+            entries: Vec::new(),
+            outbox: reminders,
+            idempotency_key: None,
+            at: now,
+        };
+        match self.append(request).await {
+            Ok(_) | Err(ServiceError::Store(StoreError::Conflict { .. })) => Ok(()),
+            Err(other) => Err(other),
+        }
+    }
+
+    async fn set_loan_wake(
+        &self,
+        id: &LoanId,
+        state: &LoanState,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        let (_, loaded) = self.load_loan(id).await?;
+        let request = AppendRequest {
+            streams: vec![StreamAppend {
+                stream: loan_stream(id),
+                expected_version: loaded.version,
+                events: Vec::new(),
+                wake_at: loan_wake(state, now),
+            }],
+            entries: Vec::new(),
+            outbox: Vec::new(),
+            idempotency_key: None,
+            at: now,
+        };
+        match self.append(request).await {
+            Ok(_) | Err(ServiceError::Store(StoreError::Conflict { .. })) => Ok(()),
+            Err(other) => Err(other),
+        }
+    }
+}
+
+/// What is due up to and including the next unsettled installment.
+fn next_due(state: &LoanState) -> Option<Money> {
+    let loan = state.loan()?;
+    let mut total: Option<Money> = None;
+    for installment in loan.installments() {
+        let remaining = installment.remaining_total().ok()?;
+        if remaining.is_positive() {
+            total = Some(match total {
+                Some(t) => t.checked_add(remaining).ok()?,
+                None => remaining,
+            });
+            return total;
+        }
+    }
+    total
+}
+
+/// When to look at a loan next: two days before its next unsettled installment, or
+/// tomorrow once one is that close or overdue; never when it is closed.
+fn loan_wake(state: &LoanState, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let loan = state.loan()?;
+    if !matches!(loan.status(), LoanStatus::Disbursed | LoanStatus::Defaulted) {
+        return None;
+    }
+    let next = loan
+        .installments()
+        .iter()
+        .find(|i| i.remaining_total().is_ok_and(|r| r.is_positive()))?;
+    let today = now.date_naive();
+    let window = next.row().due_date.checked_sub_days(Days::new(2))?;
+    let day = if window > today {
+        window
+    } else {
+        today.checked_add_days(Days::new(1))?
+    };
+    day.and_hms_opt(0, 0, 0).map(|t| t.and_utc())
+}
+
+impl GroupAccounts<'_> {}
