@@ -2,16 +2,18 @@
 //! service on the embedded in-memory store, with a fake clock, gateway and messengers.
 //!
 //! Deposits, five rounds of contributions (one member late, penalised and covered by
-//! the deposit), a duplicate webhook ignored, every payout, completion with deposits
-//! refunded, the messages sent, and a trial balance that sums to zero.
+//! the deposit), a duplicate webhook ignored, every payout, a small loan taken and
+//! repaid, completion with deposits refunded, the messages sent, and a trial balance
+//! that sums to zero.
 //!
 //! Run it with `cargo run -p ajo-examples --example quickstart`.
 
 use ajo_core::group::{GroupId, HandId, MemberId};
 use ajo_core::ledger::verify_chain;
+use ajo_core::loan::{LoanId, LoanPolicy, LoanTerms};
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{EntryQuery, OutboxChannel, Store};
-use ajo_core::service::Handled;
+use ajo_core::service::{Handled, LoanRequest};
 use ajo_testkit::{Embedded, builders};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
@@ -26,6 +28,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = NaiveDate::from_ymd_opt(2026, 1, 31).ok_or("bad date")?;
     let ajo = Embedded::new(noon_in_lagos(start - Duration::days(14)));
     let group = GroupId::new("balogun-market")?;
+    let loan = LoanId::new("dayo-1")?;
     let config = builders::naira_group("Balogun market", 20_000, start)
         .fee_rate("0.01".parse()?)
         .build()?;
@@ -148,7 +151,32 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 sent.human()
             ),
         );
+        if round == 2 {
+            take_a_loan(&ajo, &group, &loan).await?;
+        }
+        if round >= 3 {
+            let collection = ajo.service.request_loan_repayment(&loan, None).await?;
+            let webhook = ajo
+                .gateway
+                .pay(&collection.reference)
+                .ok_or("unknown reference")?;
+            ajo.service.handle_gateway_event(&webhook).await?;
+            say(
+                &ajo,
+                format!("  Dayo repays {} on his loan", webhook.amount().human()),
+            );
+        }
     }
+    let status = ajo
+        .service
+        .loan(&loan)
+        .await?
+        .status()
+        .map(|s| format!("{s:?}").to_lowercase());
+    say(
+        &ajo,
+        format!("Dayo's loan is {}", status.unwrap_or_default()),
+    );
     let state = ajo.service.group(&group).await?;
     let refunds = ajo
         .gateway
@@ -206,6 +234,43 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if total != 0 {
         return Err("the books do not balance".into());
     }
+    Ok(())
+}
+
+/// Dayo borrows ₦30,000.00 from the group at 24% a year, repaid in three monthly
+/// installments; the money goes out through the gateway like a payout.
+async fn take_a_loan(
+    ajo: &Embedded,
+    group: &GroupId,
+    loan: &LoanId,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let today = ajo.clock_now().date_naive();
+    let principal = Money::parse("30000", Currency::NGN)?;
+    let terms = LoanTerms::builder(principal, "0.24".parse()?, 3, today).build()?;
+    let request = LoanRequest {
+        id: loan.clone(),
+        group: group.clone(),
+        member: MemberId::new("dayo")?,
+        terms,
+        policy: LoanPolicy::default(),
+    };
+    ajo.service.apply_for_loan(request).await?;
+    ajo.service.approve_loan(loan, "organiser").await?;
+    ajo.service.disburse_loan(loan).await?;
+    ajo.service.tick().await?;
+    let installment = ajo
+        .service
+        .loan(loan)
+        .await?
+        .loan()
+        .and_then(|l| l.installments().first().map(|i| i.row().total));
+    let installment = installment.ok_or("no schedule")?;
+    println!(
+        "{}    Dayo borrows {} at 24% a year: three installments of about {}, sent to him by the gateway",
+        today,
+        principal.human(),
+        installment.human()
+    );
     Ok(())
 }
 
