@@ -341,22 +341,21 @@ impl AjoService {
         .await
     }
 
-    /// `base`, or `base-aN` after N failed attempts under the earlier references.
+    /// `base` while a collection under it is still open (asking again is a retry of the
+    /// same charge), else `base-a2`, `base-a3`...: a reference whose collection finished
+    /// (settled, held for review or failed) is never used for new money.
     pub(super) async fn fresh_reference(&self, base: &str) -> Result<String, ServiceError> {
         let mut reference = base.to_owned();
-        for attempt in 2u32.. {
+        for attempt in 2u32..=1000 {
             let loaded = self.load_payment(&reference).await?;
-            if !loaded
+            let finished = loaded
                 .events
                 .iter()
-                .any(|e| matches!(e, PaymentEvent::Failed))
-            {
+                .any(|e| !matches!(e, PaymentEvent::Requested { .. }));
+            if !finished {
                 return Ok(reference);
             }
             reference = format!("{base}-a{attempt}");
-            if attempt > 100 {
-                break;
-            }
         }
         Ok(reference)
     }
