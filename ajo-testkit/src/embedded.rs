@@ -35,6 +35,23 @@ pub struct Embedded {
 }
 
 impl Embedded {
+    /// The same service over a copy of the store, sharing the fakes and the clock.
+    pub fn fork(&self) -> Embedded {
+        let store = Arc::new(self.store.fork());
+        let service = AjoService::new(
+            store.clone() as Arc<dyn Store>,
+            self.gateway.clone() as Arc<dyn PaymentGateway>,
+            self.email.clone() as Arc<dyn EmailSender>,
+            self.sms.clone() as Arc<dyn SmsSender>,
+            self.clock.clone() as Arc<dyn Clock>,
+        );
+        Embedded {
+            service,
+            store,
+            ..self.clone()
+        }
+    }
+
     /// Everything new, the clock at `now`.
     pub fn new(now: DateTime<Utc>) -> Embedded {
         let store = Arc::new(InMemoryStore::new());

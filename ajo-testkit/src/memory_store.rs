@@ -24,7 +24,7 @@ pub struct InMemoryStore {
     inner: Mutex<Inner>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Inner {
     streams: BTreeMap<StreamId, Vec<RecordedEvent>>,
     wake: BTreeMap<StreamId, DateTime<Utc>>,
@@ -46,6 +46,14 @@ impl InMemoryStore {
     /// An empty store.
     pub fn new() -> InMemoryStore {
         InMemoryStore::default()
+    }
+
+    /// A separate store holding a copy of everything in this one (to run the same
+    /// scenario from one starting point many times, as the benches do).
+    pub fn fork(&self) -> InMemoryStore {
+        InMemoryStore {
+            inner: Mutex::new(self.lock().clone()),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {

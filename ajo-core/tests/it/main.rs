@@ -20,6 +20,7 @@ mod loan_lifecycle;
 mod loan_props;
 mod loan_reference;
 mod money_props;
+mod notify_snapshots;
 mod reference;
 mod support;
 mod webhook_events;
