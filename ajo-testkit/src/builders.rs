@@ -54,3 +54,40 @@ pub fn contact(name: &str) -> Contact {
         }),
     }
 }
+
+/// A member id from a name (lower-cased, spaces as `-`).
+///
+/// # Panics
+/// On a name that makes no valid id (test code: a bad fixture should stop the test).
+#[allow(clippy::expect_used)]
+pub fn member(name: &str) -> ajo_core::group::MemberId {
+    let id: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect();
+    ajo_core::group::MemberId::new(id).expect("a fixture name makes a valid member id")
+}
+
+/// A monthly annuity loan of `naira` at `annual_rate` (a fraction, `"0.24"`) over
+/// `months`, disbursed on `start`; adjust with the returned builder.
+///
+/// ```
+/// use ajo_testkit::builders::naira_loan;
+/// use chrono::NaiveDate;
+///
+/// let terms = naira_loan(30_000, "0.24", 3, NaiveDate::from_ymd_opt(2026, 3, 2).unwrap()).build()?;
+/// assert_eq!(terms.principal().human().to_string(), "₦30,000.00");
+/// # Ok::<(), ajo_core::loan::LoanError>(())
+/// ```
+pub fn naira_loan(
+    naira: i64,
+    annual_rate: &str,
+    months: u32,
+    start: NaiveDate,
+) -> ajo_core::loan::LoanTermsBuilder {
+    let principal = Money::from_minor(i128::from(naira) * 100, Currency::NGN)
+        .unwrap_or(Money::zero(Currency::NGN));
+    let rate = annual_rate.parse().unwrap_or_default();
+    ajo_core::loan::LoanTerms::builder(principal, rate, months, start)
+}

@@ -198,3 +198,98 @@ pub fn loan_frequency() -> impl Strategy<Value = Frequency> {
         Frequency::Monthly,
     ])
 }
+
+/// Hands per member for a group of 2 to `max_members` members (most with one hand, some
+/// with two or three), at least two hands in all.
+pub fn member_hands(max_members: usize) -> impl Strategy<Value = Vec<u32>> {
+    proptest::collection::vec(
+        prop_oneof![4 => Just(1u32), 1 => Just(2u32), 1 => Just(3u32)],
+        2..=max_members.max(2),
+    )
+}
+
+/// A valid group configuration: naira or shillings, every frequency, fee up to 5 %, each
+/// penalty kind, with or without a deposit, every payout order and policy.
+pub fn group_config() -> impl Strategy<Value = ajo_core::group::GroupConfig> {
+    use ajo_core::deposit::DepositRule;
+    use ajo_core::group::GroupConfig;
+    use ajo_core::payout::PayoutPolicy;
+    use ajo_core::penalty::{PenaltyKind, PenaltyRule};
+    use ajo_core::rotation::PayoutOrder;
+    let frequency = prop_oneof![
+        Just(Frequency::Daily),
+        Just(Frequency::Weekly),
+        Just(Frequency::Biweekly),
+        Just(Frequency::Monthly),
+        (2u16..60).prop_map(Frequency::EveryNDays),
+    ];
+    let order = prop_oneof![
+        Just(PayoutOrder::JoinOrder),
+        any::<u64>().prop_map(|seed| PayoutOrder::SeededLottery { seed }),
+        Just(PayoutOrder::Bidding),
+        Just(PayoutOrder::OrganiserChoice),
+    ];
+    (
+        proptest::sample::select(vec![Currency::NGN, Currency::KES]),
+        1_000i128..10_000_000,
+        frequency,
+        0i64..500,
+        0u8..3,
+        any::<bool>(),
+        order,
+        any::<bool>(),
+        0u32..4,
+    )
+        .prop_map(
+            |(
+                currency,
+                minor,
+                frequency,
+                fee_bps,
+                penalty,
+                deposit,
+                order,
+                at_grace_end,
+                grace,
+            )| {
+                let contribution = Money::from_minor(minor, currency).unwrap();
+                let penalty = match penalty {
+                    0 => PenaltyRule::none(),
+                    1 => PenaltyRule::new(
+                        PenaltyKind::Percentage {
+                            rate: Decimal::new(5, 2),
+                        },
+                        grace,
+                    )
+                    .unwrap(),
+                    _ => PenaltyRule::new(
+                        PenaltyKind::DailyAccrual {
+                            daily_rate: Decimal::new(1, 3),
+                            cap_rate: Some(Decimal::new(1, 1)),
+                            cap_amount: None,
+                        },
+                        grace,
+                    )
+                    .unwrap(),
+                };
+                let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 31).unwrap();
+                GroupConfig::builder("Generated", contribution, frequency, start)
+                    .grace_days(grace)
+                    .fee_rate(Decimal::new(fee_bps, 4))
+                    .penalty(penalty)
+                    .deposit(if deposit {
+                        DepositRule::Contributions { count: 1 }
+                    } else {
+                        DepositRule::None
+                    })
+                    .payout_order(order)
+                    .payout_policy(if at_grace_end {
+                        PayoutPolicy::AtGraceEnd
+                    } else {
+                        PayoutPolicy::WhenAllPaid
+                    })
+                    .build()
+                    .unwrap()
+            },
+        )
+}

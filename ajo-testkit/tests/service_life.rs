@@ -491,3 +491,63 @@ async fn a_loan_taken_and_repaid_through_the_service() {
     );
     trial_balance_is_zero(ajo.store.as_ref()).await;
 }
+
+#[tokio::test]
+async fn a_member_in_two_groups_keeps_one_profile_and_one_recipient() {
+    let (ajo, _) = started().await;
+    let second = GroupId::new("second").unwrap();
+    ajo.service
+        .create_group(
+            &second,
+            builders::naira_group("Second", 1_000, start_date())
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let before = ajo
+        .gateway
+        .calls()
+        .iter()
+        .filter(|c| c.starts_with("create_recipient"))
+        .count();
+    ajo.service
+        .join(&second, &m("ada"), 1, &builders::contact("ada"))
+        .await
+        .unwrap();
+    let after = ajo
+        .gateway
+        .calls()
+        .iter()
+        .filter(|c| c.starts_with("create_recipient"))
+        .count();
+    assert_eq!(
+        before, after,
+        "the same payout account is not registered twice"
+    );
+    let profile_events = ajo
+        .store
+        .load(&ajo_core::ports::StreamId::new(
+            ajo_core::ports::StreamKind::Member,
+            "ada",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(profile_events.len(), 1);
+    let mut changed = builders::contact("ada");
+    changed.payout_account.as_mut().unwrap().account_number = "9999999999".into();
+    ajo.service.set_contact(&m("ada"), &changed).await.unwrap();
+    assert_eq!(
+        ajo.gateway
+            .calls()
+            .iter()
+            .filter(|c| c.starts_with("create_recipient"))
+            .count(),
+        after + 1,
+        "a new account is registered"
+    );
+    assert!(
+        !format!("{:?}", ajo.service.profile(&m("ada")).await.unwrap()).contains("9999999999"),
+        "account numbers never print"
+    );
+}

@@ -186,16 +186,28 @@ impl AjoService {
         member: &MemberId,
         contact: &Contact,
     ) -> Result<(), ServiceError> {
-        let payout_recipient = match &contact.payout_account {
-            Some(details) => Some(self.gateway.create_recipient(details).await?),
-            None => None,
+        let fingerprint = contact.payout_account.as_ref().map(payout_fingerprint);
+        let current = self.profile(member).await?;
+        // Re-registering the same account (a member joining a second group, say) would
+        // only grow the profile's history and the gateway's recipient list.
+        let unchanged_account = current
+            .as_ref()
+            .is_some_and(|p| p.payout_fingerprint == fingerprint);
+        let payout_recipient = match (&contact.payout_account, &current) {
+            (Some(_), Some(p)) if unchanged_account => p.payout_recipient.clone(),
+            (Some(details), _) => Some(self.gateway.create_recipient(details).await?),
+            (None, _) => None,
         };
         let profile = MemberProfile {
             name: contact.name.clone(),
             email: contact.email.clone(),
             phone: contact.phone.clone(),
             payout_recipient,
+            payout_fingerprint: fingerprint,
         };
+        if current.as_ref() == Some(&profile) {
+            return Ok(());
+        }
         let stream = member_stream(member);
         for _ in 0..=self.config.conflict_retries {
             let version = self
@@ -420,6 +432,19 @@ impl AjoService {
         }
         Ok(state)
     }
+}
+
+/// A SHA-256 of the payout account's bank and number: enough to notice a change,
+/// nothing to read the account from.
+fn payout_fingerprint(details: &RecipientDetails) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(details.bank_code.as_bytes());
+    hasher.update([0u8]);
+    hasher.update(details.account_number.as_bytes());
+    hasher.update([0u8]);
+    hasher.update(details.currency.as_bytes());
+    hex::encode(hasher.finalize())
 }
 
 /// The gateway reference of a round's payout.

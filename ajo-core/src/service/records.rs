@@ -20,6 +20,8 @@ pub struct MemberProfile {
     pub phone: Option<String>,
     /// The gateway's payout recipient, once registered.
     pub payout_recipient: Option<RecipientId>,
+    /// A one-way fingerprint of the payout account registered, to notice a change.
+    pub payout_fingerprint: Option<String>,
 }
 
 impl std::fmt::Debug for MemberProfile {
