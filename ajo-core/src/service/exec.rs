@@ -91,6 +91,18 @@ impl AjoService {
         Ok(self.store.append(request).await? == AppendOutcome::Appended)
     }
 
+    /// Appends bookkeeping another writer may overtake (a wake time, reminders, the first
+    /// record of a collection): losing that race is fine, the next look sees theirs.
+    pub(super) async fn append_unless_overtaken(
+        &self,
+        request: AppendRequest,
+    ) -> Result<(), ServiceError> {
+        match self.append(request).await {
+            Ok(_) | Err(ServiceError::Store(crate::ports::StoreError::Conflict { .. })) => Ok(()),
+            Err(other) => Err(other),
+        }
+    }
+
     /// The messages group events cause, for members with a profile.
     pub(super) async fn group_messages(
         &self,

@@ -376,7 +376,7 @@ impl AjoService {
     /// record comes first so that money the gateway takes is never unexpected: even if
     /// the gateway's answer is lost (a timeout after it accepted the charge), the webhook
     /// or `tick`'s re-verification finds the reference.
-    async fn collect(
+    pub(super) async fn collect(
         &self,
         reference: &str,
         member: &MemberId,
@@ -405,11 +405,8 @@ impl AjoService {
                 idempotency_key: None,
                 at: now,
             };
-            match self.append(append).await {
-                // Someone recorded the same request first: theirs stands.
-                Ok(_) | Err(ServiceError::Store(StoreError::Conflict { .. })) => {}
-                Err(other) => return Err(other),
-            }
+            // Someone recorded the same request first: theirs stands.
+            self.append_unless_overtaken(append).await?;
         }
         let request = CollectionRequest {
             reference: reference.to_owned(),

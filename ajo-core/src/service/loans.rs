@@ -5,7 +5,7 @@ use chrono::{DateTime, Days, Utc};
 use tracing::instrument;
 
 use super::exec::Loaded;
-use super::{AjoService, Handled, PaymentEvent, PaymentPurpose, PayoutEvent, ServiceError};
+use super::{AjoService, Handled, PaymentPurpose, PayoutEvent, ServiceError};
 use crate::group::{GroupAccounts, GroupId, MemberId};
 use crate::loan::{
     LoanAccounts, LoanApplication, LoanCommand, LoanEvent, LoanId, LoanPolicy, LoanState,
@@ -14,8 +14,7 @@ use crate::loan::{
 use crate::money::Money;
 use crate::notify::Notice;
 use crate::ports::{
-    AppendRequest, Collection, CollectionRequest, DomainEvent, StoreError, StreamAppend, StreamId,
-    StreamKind,
+    AppendRequest, Collection, DomainEvent, StoreError, StreamAppend, StreamId, StreamKind,
 };
 
 /// A loan to a member of a group, funded through the group's books.
@@ -311,39 +310,15 @@ impl AjoService {
         let reference = self.fresh_reference(&base).await?;
         let email = self.profile(&member).await?.and_then(|p| p.email);
         let purpose = PaymentPurpose::LoanRepayment { loan: id.clone() };
-        let now = self.clock.now();
-        let loaded = self.load_payment(&reference).await?;
-        if loaded.version == 0 {
-            let append = AppendRequest {
-                streams: vec![StreamAppend {
-                    stream: StreamId::new(StreamKind::Payment, reference.clone()),
-                    expected_version: 0,
-                    events: vec![DomainEvent::Payment(PaymentEvent::Requested {
-                        member,
-                        purpose,
-                        amount,
-                        at: now,
-                    })],
-                    wake_at: Some(now + self.config.reverify_after),
-                }],
-                entries: Vec::new(),
-                outbox: Vec::new(),
-                idempotency_key: None,
-                at: now,
-            };
-            match self.append(append).await {
-                Ok(_) | Err(ServiceError::Store(StoreError::Conflict { .. })) => {}
-                Err(other) => return Err(other),
-            }
-        }
-        let request = CollectionRequest {
-            reference,
+        self.collect(
+            &reference,
+            &member,
+            purpose,
             amount,
-            email: email.unwrap_or_default(),
-            description: format!("loan {id} repayment"),
-            callback_url: None,
-        };
-        Ok(self.gateway.start_collection(&request).await?)
+            email,
+            &format!("loan {id} repayment"),
+        )
+        .await
     }
 
     /// Applies confirmed repayment money to a loan, with the payment stream's `settled`
@@ -442,10 +417,7 @@ impl AjoService {
             idempotency_key: None,
             at: now,
         };
-        match self.append(request).await {
-            Ok(_) | Err(ServiceError::Store(StoreError::Conflict { .. })) => Ok(()),
-            Err(other) => Err(other),
-        }
+        self.append_unless_overtaken(request).await
     }
 
     async fn set_loan_wake(
@@ -455,22 +427,8 @@ impl AjoService {
         now: DateTime<Utc>,
     ) -> Result<(), ServiceError> {
         let (_, loaded) = self.load_loan(id).await?;
-        let request = AppendRequest {
-            streams: vec![StreamAppend {
-                stream: loan_stream(id),
-                expected_version: loaded.version,
-                events: Vec::new(),
-                wake_at: loan_wake(state, now),
-            }],
-            entries: Vec::new(),
-            outbox: Vec::new(),
-            idempotency_key: None,
-            at: now,
-        };
-        match self.append(request).await {
-            Ok(_) | Err(ServiceError::Store(StoreError::Conflict { .. })) => Ok(()),
-            Err(other) => Err(other),
-        }
+        self.set_wake(loan_stream(id), loaded.version, loan_wake(state, now), now)
+            .await
     }
 }
 

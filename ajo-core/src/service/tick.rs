@@ -9,8 +9,7 @@ use crate::group::{GroupCommand, GroupId};
 use crate::notify::Notice;
 use crate::payout::DueAction;
 use crate::ports::{
-    AppendRequest, PaymentState, PayoutRequest, PayoutState, StoreError, StreamAppend, StreamId,
-    StreamKind,
+    AppendRequest, PaymentState, PayoutRequest, PayoutState, StreamAppend, StreamId, StreamKind,
 };
 
 /// What one [`AjoService::tick`] did.
@@ -158,11 +157,7 @@ impl AjoService {
             idempotency_key: None,
             at: now,
         };
-        match self.append(request).await {
-            // Someone else moved the group on: the next tick looks again.
-            Ok(_) | Err(ServiceError::Store(StoreError::Conflict { .. })) => Ok(()),
-            Err(other) => Err(other),
-        }
+        self.append_unless_overtaken(request).await
     }
 
     /// Asks the gateway about a collection still pending.
@@ -321,16 +316,13 @@ impl AjoService {
                     idempotency_key: None,
                     at: now,
                 };
-                match self.append(request).await {
-                    Ok(_) | Err(ServiceError::Store(StoreError::Conflict { .. })) => {}
-                    Err(other) => return Err(other),
-                }
+                self.append_unless_overtaken(request).await?;
             }
         }
         Ok(())
     }
 
-    async fn set_wake(
+    pub(super) async fn set_wake(
         &self,
         stream: StreamId,
         version: u64,
@@ -349,10 +341,7 @@ impl AjoService {
             idempotency_key: None,
             at: now,
         };
-        match self.append(request).await {
-            Ok(_) | Err(ServiceError::Store(StoreError::Conflict { .. })) => Ok(()),
-            Err(other) => Err(other),
-        }
+        self.append_unless_overtaken(request).await
     }
 }
 
