@@ -551,3 +551,87 @@ async fn a_member_in_two_groups_keeps_one_profile_and_one_recipient() {
         "account numbers never print"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_schedulers_at_once_do_each_thing_once() {
+    let (ajo, id) = started().await;
+    let due = ajo
+        .service
+        .group(&id)
+        .await
+        .unwrap()
+        .round(1)
+        .unwrap()
+        .due_date;
+    ajo.clock.set(noon(due - Duration::days(2)));
+    // Two hosts tick at the same moment, twice each.
+    let (a, b) = (ajo.service.clone(), ajo.service.clone());
+    let (ra, rb) = tokio::join!(
+        tokio::spawn(async move { (a.tick().await.unwrap(), a.tick().await.unwrap()) }),
+        tokio::spawn(async move { (b.tick().await.unwrap(), b.tick().await.unwrap()) })
+    );
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert!(ra.0.errors.is_empty() && rb.0.errors.is_empty());
+    let reminders = ajo
+        .store
+        .outbox()
+        .iter()
+        .filter(|r| r.message.id.contains(":reminder"))
+        .count();
+    assert_eq!(reminders, 10, "five members, email and SMS, once");
+    // Everyone but bola pays; after grace both schedulers race over penalty, cover, payout.
+    for hand in [1u32, 3, 4, 5] {
+        let c = ajo
+            .service
+            .request_contribution(&id, 1, HandId(hand))
+            .await
+            .unwrap();
+        ajo.service
+            .handle_gateway_event(&ajo.gateway.pay(&c.reference).unwrap())
+            .await
+            .unwrap();
+    }
+    ajo.clock.set(noon(due + Duration::days(2)));
+    let (a, b) = (ajo.service.clone(), ajo.service.clone());
+    let (x, y) = tokio::join!(
+        tokio::spawn(async move { a.tick().await.unwrap() }),
+        tokio::spawn(async move { b.tick().await.unwrap() })
+    );
+    let (x, y) = (x.unwrap(), y.unwrap());
+    assert!(
+        x.errors.is_empty() && y.errors.is_empty(),
+        "{:?} {:?}",
+        x.errors,
+        y.errors
+    );
+    let state = ajo.service.group(&id).await.unwrap();
+    assert!(state.round(1).unwrap().paid_out);
+    let penalties = state
+        .dues()
+        .filter(|d| d.penalty_charged.is_positive())
+        .count();
+    assert_eq!(penalties, 1);
+    assert_eq!(
+        state.penalties_owed(&m("bola")),
+        ngn("500"),
+        "the penalty is charged once"
+    );
+    let payouts = ajo
+        .gateway
+        .calls()
+        .iter()
+        .filter(|c| c.as_str() == "send_payout:ajo-balogun-r1-payout")
+        .count();
+    assert!(payouts >= 1);
+    assert_eq!(ajo.gateway.payouts().len(), 1, "one payout at the gateway");
+    let accounts = state.accounts().unwrap();
+    assert!(
+        ajo.store
+            .balance(&accounts.wallet(&m("ada")))
+            .await
+            .unwrap()
+            .is_zero(),
+        "paid once, not twice"
+    );
+    trial_balance_is_zero(ajo.store.as_ref()).await;
+}
