@@ -20,6 +20,10 @@
 mod error;
 mod rows;
 
+/// The sqlx this store is built on, for hosts' own queries on [`PgStore::pool`].
+pub use sqlx;
+pub use sqlx::postgres::{PgConnectOptions, PgPool};
+
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
@@ -33,8 +37,8 @@ use ajo_core::ports::{
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres, Row, Transaction};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{Postgres, Row, Transaction};
 
 use error::{corrupt, is_race, store_error};
 use rows::{
