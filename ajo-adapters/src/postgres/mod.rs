@@ -126,19 +126,6 @@ impl PgStore {
 
     async fn try_append(&self, request: &AppendRequest) -> Result<AppendOutcome, Attempt> {
         let mut tx = self.pool.begin().await?;
-        // Lock the journal head first: ids and previous hashes are decided under it.
-        let head = if request.entries.is_empty() {
-            None
-        } else {
-            let row = sqlx::query("SELECT last_id, last_hash FROM journal_head FOR UPDATE")
-                .fetch_one(&mut *tx)
-                .await?;
-            let last_id: i64 = row.try_get("last_id")?;
-            let last_hash: Vec<u8> = row.try_get("last_hash")?;
-            let last_id = u64::try_from(last_id)
-                .map_err(|_| Attempt::Final(corrupt("negative journal head")))?;
-            Some((last_id, hash_bytes(&last_hash).map_err(Attempt::Final)?))
-        };
         if let Some(key) = &request.idempotency_key {
             let seen = sqlx::query("SELECT 1 FROM idempotency_keys WHERE key = $1")
                 .bind(key)
@@ -158,6 +145,21 @@ impl PgStore {
                 }));
             }
         }
+        // Lock the journal head only now, after the cheap checks, so the lock is held as
+        // briefly as it can be: ids and previous hashes are decided under it, and entry
+        // keys are read after it, so a key committed by the last holder is seen.
+        let head = if request.entries.is_empty() {
+            None
+        } else {
+            let row = sqlx::query("SELECT last_id, last_hash FROM journal_head FOR UPDATE")
+                .fetch_one(&mut *tx)
+                .await?;
+            let last_id: i64 = row.try_get("last_id")?;
+            let last_hash: Vec<u8> = row.try_get("last_hash")?;
+            let last_id = u64::try_from(last_id)
+                .map_err(|_| Attempt::Final(corrupt("negative journal head")))?;
+            Some((last_id, hash_bytes(&last_hash).map_err(Attempt::Final)?))
+        };
         let journal = match head {
             Some((last_id, last_hash)) => {
                 stage_entries(&mut tx, &request.entries, last_id, last_hash, request.at).await?
