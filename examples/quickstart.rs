@@ -6,15 +6,18 @@
 //! repaid, completion with deposits refunded, the messages sent, and a trial balance
 //! that sums to zero.
 //!
-//! Run it with `cargo run -p ajo-examples --example quickstart`.
+//! Run it with `cargo run -p ajo-examples --example quickstart`. On PostgreSQL instead:
+//! `cargo run -p ajo-examples --features postgres --example quickstart -- --database-url
+//! postgres://postgres@127.0.0.1:5432/test` (or set `DATABASE_URL`); it runs in a fresh
+//! schema `ajo_quickstart`, dropped and made again on every run.
 
 use ajo_core::group::{GroupId, HandId, MemberId};
 use ajo_core::ledger::verify_chain;
 use ajo_core::loan::{LoanId, LoanPolicy, LoanTerms};
 use ajo_core::money::{Currency, Money};
-use ajo_core::ports::{EntryQuery, OutboxChannel, Store};
+use ajo_core::ports::EntryQuery;
 use ajo_core::service::{Handled, LoanRequest};
-use ajo_testkit::{Embedded, builders};
+use ajo_testkit::builders;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
 const MEMBERS: [&str; 5] = ["Ada", "Bola", "Chidi", "Dayo", "Emeka"];
@@ -26,14 +29,14 @@ fn noon_in_lagos(date: NaiveDate) -> DateTime<Utc> {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = NaiveDate::from_ymd_opt(2026, 1, 31).ok_or("bad date")?;
-    let ajo = Embedded::new(noon_in_lagos(start - Duration::days(14)));
+    let ajo = host::Host::new(noon_in_lagos(start - Duration::days(14))).await?;
     let group = GroupId::new("balogun-market")?;
     let loan = LoanId::new("dayo-1")?;
     let config = builders::naira_group("Balogun market", 20_000, start)
         .fee_rate("0.01".parse()?)
         .build()?;
     let say =
-        |ajo: &Embedded, text: String| println!("{}  {text}", ajo.clock_now().format("%Y-%m-%d"));
+        |ajo: &host::Host, text: String| println!("{}  {text}", ajo.clock_now().format("%Y-%m-%d"));
 
     println!(
         "== A five-member monthly ajo: ₦20,000.00 a month, 1% fee, one contribution of deposit\n"
@@ -199,10 +202,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ajo.email.sent().len(),
         ajo.sms.sent().len()
     );
-    for record in ajo.store.outbox() {
-        if let OutboxChannel::Email(email) = &record.message.channel
-            && email.to.starts_with("chidi")
-        {
+    for email in ajo.email.sent() {
+        if email.to.starts_with("chidi") {
             println!("   - {}", email.subject);
         }
     }
@@ -240,7 +241,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// Dayo borrows ₦30,000.00 from the group at 24% a year, repaid in three monthly
 /// installments; the money goes out through the gateway like a payout.
 async fn take_a_loan(
-    ajo: &Embedded,
+    ajo: &host::Host,
     group: &GroupId,
     loan: &LoanId,
 ) -> Result<(), Box<dyn std::error::Error>> {
@@ -278,8 +279,104 @@ trait ClockNow {
     fn clock_now(&self) -> DateTime<Utc>;
 }
 
-impl ClockNow for Embedded {
+impl ClockNow for host::Host {
     fn clock_now(&self) -> DateTime<Utc> {
         ajo_core::ports::Clock::now(self.clock.as_ref())
+    }
+}
+
+/// The service on the in-memory store, or on PostgreSQL when given a database URL.
+mod host {
+    use std::sync::Arc;
+
+    use ajo_core::ports::{Clock, EmailSender, PaymentGateway, SmsSender, Store};
+    use ajo_core::service::AjoService;
+    use ajo_testkit::InMemoryStore;
+    use ajo_testkit::fakes::{FakeClock, FakeEmail, FakeGateway, FakeSms};
+    use chrono::{DateTime, Utc};
+
+    pub(crate) struct Host {
+        pub(crate) service: AjoService,
+        pub(crate) store: Arc<dyn Store>,
+        pub(crate) gateway: Arc<FakeGateway>,
+        pub(crate) email: Arc<FakeEmail>,
+        pub(crate) sms: Arc<FakeSms>,
+        pub(crate) clock: Arc<FakeClock>,
+    }
+
+    impl Host {
+        pub(crate) async fn new(now: DateTime<Utc>) -> Result<Host, Box<dyn std::error::Error>> {
+            let store = match database_url() {
+                Some(url) => postgres(&url).await?,
+                None => Arc::new(InMemoryStore::new()) as Arc<dyn Store>,
+            };
+            let gateway = Arc::new(FakeGateway::new());
+            let email = Arc::new(FakeEmail::new());
+            let sms = Arc::new(FakeSms::new());
+            let clock = Arc::new(FakeClock::new(now));
+            let service = AjoService::new(
+                store.clone(),
+                gateway.clone() as Arc<dyn PaymentGateway>,
+                email.clone() as Arc<dyn EmailSender>,
+                sms.clone() as Arc<dyn SmsSender>,
+                clock.clone() as Arc<dyn Clock>,
+            );
+            Ok(Host {
+                service,
+                store,
+                gateway,
+                email,
+                sms,
+                clock,
+            })
+        }
+    }
+
+    /// `--database-url URL`, else `DATABASE_URL` when `--database-url` is given bare.
+    fn database_url() -> Option<String> {
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            if let Some(url) = arg.strip_prefix("--database-url=") {
+                return Some(url.to_owned());
+            }
+            if arg == "--database-url" {
+                return args.next().or_else(|| std::env::var("DATABASE_URL").ok());
+            }
+        }
+        None
+    }
+
+    #[cfg(feature = "postgres")]
+    async fn postgres(url: &str) -> Result<Arc<dyn Store>, Box<dyn std::error::Error>> {
+        use std::str::FromStr;
+
+        use ajo_adapters::postgres::{PgConnectOptions, PgStore};
+
+        const SCHEMA: &str = "ajo_quickstart";
+        let admin = PgStore::connect(url, 1).await?;
+        for statement in [
+            format!("DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"),
+            format!("CREATE SCHEMA {SCHEMA}"),
+        ] {
+            ajo_adapters::postgres::sqlx::query(&statement)
+                .execute(admin.pool())
+                .await
+                .map_err(|_| "could not make the schema ajo_quickstart")?;
+        }
+        admin.pool().close().await;
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|_| "bad database URL")?
+            .options([("search_path", SCHEMA)]);
+        let store = PgStore::connect_with(options, 4).await?;
+        store.migrate().await?;
+        println!("(on PostgreSQL, schema {SCHEMA})\n");
+        Ok(Arc::new(store))
+    }
+
+    #[cfg(not(feature = "postgres"))]
+    async fn postgres(_url: &str) -> Result<Arc<dyn Store>, Box<dyn std::error::Error>> {
+        Err("--database-url needs the postgres feature: \
+             cargo run -p ajo-examples --features postgres --example quickstart -- --database-url URL"
+            .into())
     }
 }

@@ -7,7 +7,11 @@
 //!
 //! # Crate features
 //!
-//! None yet: the ports the adapters implement arrive with the service layer, and each
-//! adapter lands with its own tests against a real server or a mock of the provider.
+//! - `postgres`: [`postgres::PgStore`], the `Store` port on PostgreSQL 14+ through sqlx
+//!   (tokio runtime, rustls), with embedded migrations.
+//! - `full`: every adapter (what CI builds).
 
 pub use ajo_core;
+
+#[cfg(feature = "postgres")]
+pub mod postgres;

@@ -271,6 +271,46 @@ pub struct JournalEntry {
 }
 
 impl JournalEntry {
+    /// Seals `entry` as journal entry `id`, posted at `posted_at`, after the entry whose
+    /// hash is `prev_hash` (all zeros for the first): the hash chain of [`Ledger`](super::Ledger),
+    /// for stores that keep the journal themselves. Ids must run 1, 2, 3... and each
+    /// `prev_hash` be the hash of the entry before, or [`verify_chain`](super::verify_chain)
+    /// rejects the journal.
+    pub fn seal(
+        id: EntryId,
+        prev_hash: EntryHash,
+        posted_at: DateTime<Utc>,
+        entry: BalancedEntry,
+    ) -> JournalEntry {
+        let mut sealed = JournalEntry {
+            id,
+            posted_at,
+            entry,
+            prev_hash,
+            hash: EntryHash::default(),
+        };
+        sealed.hash = super::chain::seal(prev_hash, &sealed);
+        sealed
+    }
+
+    /// An entry as read back from storage, hashes as stored and not checked: run
+    /// [`verify_chain`](super::verify_chain) over the journal to check them.
+    pub fn from_stored(
+        id: EntryId,
+        posted_at: DateTime<Utc>,
+        entry: BalancedEntry,
+        prev_hash: EntryHash,
+        hash: EntryHash,
+    ) -> JournalEntry {
+        JournalEntry {
+            id,
+            posted_at,
+            entry,
+            prev_hash,
+            hash,
+        }
+    }
+
     /// Its place in the journal.
     pub fn id(&self) -> EntryId {
         self.id

@@ -136,14 +136,7 @@ impl Ledger {
         self.apply_balances(&entry)?;
         let id = EntryId(self.entries.len() as u64 + 1);
         let prev_hash = self.entries.last().map(|e| e.hash).unwrap_or_default();
-        let mut recorded = JournalEntry {
-            id,
-            posted_at: at,
-            entry,
-            prev_hash,
-            hash: EntryHash::default(),
-        };
-        recorded.hash = chain::seal(prev_hash, &recorded);
+        let recorded = JournalEntry::seal(id, prev_hash, at, entry);
         self.index(&recorded);
         self.entries.push(recorded);
         Ok(Posted {

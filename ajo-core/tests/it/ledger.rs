@@ -388,3 +388,37 @@ fn reconciliation_reports_every_kind_of_difference() {
     assert_eq!(only_ledger.missing_in_statement.len(), 5);
     assert!(reconcile(Vec::new(), Vec::new()).is_clean());
 }
+
+#[test]
+fn a_store_seals_entries_exactly_as_the_ledger_does() {
+    let mut ledger = Ledger::new();
+    let first = contribution("c1", "5000").balance().unwrap();
+    let second = contribution("c2", "2500").balance().unwrap();
+    ledger.post(first.clone(), at()).unwrap();
+    ledger.post(second.clone(), at()).unwrap();
+
+    let one = JournalEntry::seal(EntryId(1), Default::default(), at(), first);
+    let two = JournalEntry::seal(EntryId(2), one.hash(), at(), second);
+    assert_eq!(ledger.entries(), [one.clone(), two.clone()]);
+    ajo_core::ledger::verify_chain(&[one.clone(), two.clone()]).unwrap();
+
+    let restored = JournalEntry::from_stored(
+        two.id(),
+        two.posted_at(),
+        two.entry().clone(),
+        two.prev_hash(),
+        two.hash(),
+    );
+    assert_eq!(restored, two);
+    let forked = JournalEntry::from_stored(
+        EntryId(2),
+        at(),
+        two.entry().clone(),
+        Default::default(),
+        two.hash(),
+    );
+    assert!(matches!(
+        ajo_core::ledger::verify_chain(&[one, forked]),
+        Err(ChainError::BrokenLink { .. })
+    ));
+}

@@ -1,0 +1,470 @@
+//! PgStore against a real PostgreSQL server.
+//!
+//! Uses `DATABASE_URL`, else `postgres://postgres@127.0.0.1:5432/test`. Each test works in
+//! its own freshly created schema (set as the connections' `search_path`) and drops it at
+//! the end, so tests run in parallel and leave nothing behind. Without a server the tests
+//! print why and pass, unless `CI` is set: then they fail.
+
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use ajo_adapters::postgres::PgStore;
+use ajo_core::group::{GroupId, HandId, MemberId};
+use ajo_core::ledger::{Account, AccountKind, EntryDraft, verify_chain};
+use ajo_core::money::{Currency, Money};
+use ajo_core::ports::{
+    AppendOutcome, AppendRequest, Clock, EmailSender, EntryQuery, OutboxChannel, OutboxMessage,
+    PaymentGateway, SmsSender, Store, StoreError,
+};
+use ajo_core::service::{AjoService, Handled};
+use ajo_testkit::builders;
+use ajo_testkit::fakes::{FakeClock, FakeEmail, FakeGateway, FakeSms};
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use sqlx::Row;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+fn url() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_URL.to_owned())
+}
+
+/// The server, and the schemas this test made (dropped by `cleanup`).
+struct TestDb {
+    admin: PgPool,
+    schemas: Mutex<Vec<String>>,
+}
+
+static NEXT: AtomicU64 = AtomicU64::new(0);
+
+impl TestDb {
+    /// `None` (with a printed reason) when there is no server and `CI` is not set.
+    async fn connect() -> Option<TestDb> {
+        let admin = PgPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(std::time::Duration::from_secs(5))
+            .connect(&url())
+            .await;
+        match admin {
+            Ok(admin) => Some(TestDb {
+                admin,
+                schemas: Mutex::new(Vec::new()),
+            }),
+            Err(error) if std::env::var_os("CI").is_some() => {
+                panic!("CI is set but PostgreSQL is unreachable: {error}")
+            }
+            Err(error) => {
+                eprintln!("skipped: PostgreSQL is unreachable ({error}); set DATABASE_URL");
+                None
+            }
+        }
+    }
+
+    /// A fresh schema with the migrations applied, and a store whose connections use it.
+    async fn store(&self, pool_size: u32) -> PgStore {
+        self.store_named(pool_size).await.0
+    }
+
+    /// As `store`, with the schema's name, which is also the connections' application
+    /// name (to find them in `pg_stat_activity`).
+    async fn store_named(&self, pool_size: u32) -> (PgStore, String) {
+        let schema = format!(
+            "ajo_test_{}_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed),
+            Utc::now().timestamp_micros()
+        );
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&self.admin)
+            .await
+            .unwrap();
+        self.schemas.lock().unwrap().push(schema.clone());
+        let options = PgConnectOptions::from_str(&url())
+            .unwrap()
+            .options([("search_path", schema.as_str())])
+            .application_name(&schema);
+        let store = PgStore::connect_with(options, pool_size).await.unwrap();
+        store.migrate().await.unwrap();
+        (store, schema)
+    }
+
+    async fn cleanup(self) {
+        let schemas = std::mem::take(&mut *self.schemas.lock().unwrap());
+        for schema in schemas {
+            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+                .execute(&self.admin)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn passes_the_store_conformance_suite() {
+    let Some(db) = TestDb::connect().await else {
+        return;
+    };
+    let db = Arc::new(db);
+    let factory_db = db.clone();
+    ajo_testkit::conformance::store::run_all(move || {
+        let db = factory_db.clone();
+        async move { Arc::new(db.store(8).await) as Arc<dyn Store> }
+    })
+    .await;
+    Arc::into_inner(db).unwrap().cleanup().await;
+}
+
+#[tokio::test]
+async fn migrating_twice_changes_nothing() {
+    let Some(db) = TestDb::connect().await else {
+        return;
+    };
+    let store = db.store(2).await;
+    store.migrate().await.unwrap();
+    store.migrate().await.unwrap();
+    let applied: i64 = sqlx::query("SELECT count(*) AS n FROM _sqlx_migrations")
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+        .get("n");
+    assert_eq!(applied, 1);
+    store.pool().close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_database_refuses_an_unbalanced_entry() {
+    let Some(db) = TestDb::connect().await else {
+        return;
+    };
+    let store = db.store(2).await;
+    let account =
+        |owner: &str, kind| serde_json::to_value(Account::new(owner, kind, Currency::NGN)).unwrap();
+    // Written past the code, as a bug would: 100.00 debited, 90.00 credited.
+    let mut tx = store.pool().begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO journal_entries (id, key, memo, posted_at, prev_hash, hash, content) \
+         VALUES (1, 'bad', 'bug', now(), '\\x00', '\\x00', '{}')",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    for (position, (acc, side, amount)) in [
+        (
+            account("gw", AccountKind::GatewayClearing),
+            "debit",
+            "10000",
+        ),
+        (account("g1", AccountKind::GroupPot), "credit", "9000"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        sqlx::query(
+            "INSERT INTO postings (entry_id, position, account, owner, kind, currency, \
+             minor_units, side, amount, amount_minor) \
+             VALUES (1, $1, $2, 'x', 'x', 'NGN', 2, $3, $4::numeric / 100, $4::numeric)",
+        )
+        .bind(i32::try_from(position).unwrap())
+        .bind(acc)
+        .bind(side)
+        .bind(amount)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    let error = tx
+        .commit()
+        .await
+        .expect_err("the deferred trigger refuses it");
+    assert_eq!(
+        error.as_database_error().and_then(|e| e.code()).as_deref(),
+        Some("23514")
+    );
+    let left: i64 = sqlx::query("SELECT count(*) AS n FROM journal_entries")
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+        .get("n");
+    assert_eq!(left, 0, "nothing of the transaction remains");
+    store.pool().close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_keep_one_unforked_chain() {
+    let Some(db) = TestDb::connect().await else {
+        return;
+    };
+    let store = Arc::new(db.store(8).await);
+    let at = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
+    let mut tasks = Vec::new();
+    for n in 0..24i128 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let amount = Money::from_minor((n + 1) * 100, Currency::NGN).unwrap();
+            let entry = EntryDraft::new(format!("k{n}"), "concurrent")
+                .debit(
+                    Account::new("gw", AccountKind::GatewayClearing, Currency::NGN),
+                    amount,
+                )
+                .credit(
+                    Account::new("g1", AccountKind::GroupPot, Currency::NGN),
+                    amount,
+                )
+                .balance()
+                .unwrap();
+            store
+                .append(AppendRequest {
+                    streams: vec![],
+                    entries: vec![entry],
+                    outbox: vec![],
+                    idempotency_key: Some(format!("req-{n}")),
+                    at,
+                })
+                .await
+                .unwrap()
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), AppendOutcome::Appended);
+    }
+    let entries = store.entries(&EntryQuery::default()).await.unwrap();
+    assert_eq!(entries.len(), 24);
+    verify_chain(&entries).unwrap();
+    let pot = store
+        .balance(&Account::new("g1", AccountKind::GroupPot, Currency::NGN))
+        .await
+        .unwrap();
+    assert_eq!(pot.minor(), -(1..=24).sum::<i128>() * 100);
+    store.pool().close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn debug_and_errors_never_show_the_password() {
+    let error = PgStore::connect("postgres://ajo:hunter2@127.0.0.1:1/nothing", 1)
+        .await
+        .expect_err("nothing listens on port 1");
+    assert!(matches!(error, StoreError::Unavailable { .. }));
+    assert!(!format!("{error} {error:?}").contains("hunter2"));
+    let Some(db) = TestDb::connect().await else {
+        return;
+    };
+    let store = db.store(1).await;
+    assert!(!format!("{store:?}").contains("postgres://"));
+    store.pool().close().await;
+    db.cleanup().await;
+}
+
+fn m(name: &str) -> MemberId {
+    MemberId::new(name).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_deliveries_of_one_webhook_post_once() {
+    let Some(db) = TestDb::connect().await else {
+        return;
+    };
+    let store = Arc::new(db.store(16).await);
+    let start = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap();
+    let noon = |d: NaiveDate| Utc.from_utc_datetime(&d.and_hms_opt(11, 0, 0).unwrap());
+    let gateway = Arc::new(FakeGateway::new());
+    let clock = Arc::new(FakeClock::new(noon(start - Duration::days(20))));
+    let service = AjoService::new(
+        store.clone() as Arc<dyn Store>,
+        gateway.clone() as Arc<dyn PaymentGateway>,
+        Arc::new(FakeEmail::new()) as Arc<dyn EmailSender>,
+        Arc::new(FakeSms::new()) as Arc<dyn SmsSender>,
+        clock.clone() as Arc<dyn Clock>,
+    );
+    let id = GroupId::new("balogun").unwrap();
+    service
+        .create_group(
+            &id,
+            builders::naira_group("Balogun market", 10_000, start)
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    for name in ["ada", "bola", "chidi", "dayo", "emeka"] {
+        let receipt = service
+            .join(&id, &m(name), 1, &builders::contact(name))
+            .await
+            .unwrap();
+        let deposit = receipt.deposit.expect("the group takes a deposit");
+        let event = gateway.pay(&deposit.reference).unwrap();
+        assert_eq!(
+            service.handle_gateway_event(&event).await.unwrap(),
+            Handled::Recorded
+        );
+    }
+    service.start(&id).await.unwrap();
+    let c = service
+        .request_contribution(&id, 1, HandId(2))
+        .await
+        .unwrap();
+    let event = gateway.pay(&c.reference).unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let service = service.clone();
+        let event = event.clone();
+        tasks.push(tokio::spawn(async move {
+            service.handle_gateway_event(&event).await.unwrap()
+        }));
+    }
+    let mut recorded = 0;
+    for task in tasks {
+        if task.await.unwrap() == Handled::Recorded {
+            recorded += 1;
+        }
+    }
+    assert_eq!(recorded, 1, "one delivery records, the rest are duplicates");
+    let entries = store
+        .entries(&EntryQuery {
+            reference: Some(c.reference.clone()),
+            ..EntryQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 1, "exactly one ledger entry");
+    let payloads: Vec<serde_json::Value> =
+        sqlx::query_scalar("SELECT payload FROM outbox WHERE strpos(id, $1) > 0")
+            .bind(&c.reference)
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+    let emails = payloads
+        .into_iter()
+        .map(|p| serde_json::from_value::<OutboxMessage>(p).unwrap())
+        .filter(|msg| matches!(msg.channel, OutboxChannel::Email(_)))
+        .count();
+    assert_eq!(emails, 1, "exactly one confirmation email");
+    verify_chain(&store.entries(&EntryQuery::default()).await.unwrap()).unwrap();
+    let total: i128 = store
+        .balances()
+        .await
+        .unwrap()
+        .iter()
+        .map(|(_, m)| m.minor())
+        .sum();
+    assert_eq!(total, 0, "the trial balance is zero");
+    store.pool().close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_killed_mid_append_leaves_nothing_and_the_retry_lands_once() {
+    let Some(db) = TestDb::connect().await else {
+        return;
+    };
+    let (store, schema) = db.store_named(2).await;
+    let at = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
+    let amount = Money::from_minor(500_000, Currency::NGN).unwrap();
+    let entry = EntryDraft::new("c1", "contribution")
+        .debit(
+            Account::new("gw", AccountKind::GatewayClearing, Currency::NGN),
+            amount,
+        )
+        .credit(
+            Account::new("g1", AccountKind::GroupPot, Currency::NGN),
+            amount,
+        )
+        .balance()
+        .unwrap();
+    let request = AppendRequest {
+        streams: vec![ajo_core::ports::StreamAppend {
+            stream: ajo_core::ports::StreamId::new(ajo_core::ports::StreamKind::Payment, "p1"),
+            expected_version: 0,
+            events: vec![],
+            wake_at: Some(at),
+        }],
+        entries: vec![entry],
+        outbox: vec![OutboxMessage {
+            id: "receipt-p1".into(),
+            channel: OutboxChannel::Email(ajo_core::ports::EmailMessage {
+                message_id: "receipt-p1".into(),
+                to: "ada@example.com".into(),
+                subject: "s".into(),
+                text: "t".into(),
+                html: None,
+            }),
+        }],
+        idempotency_key: Some("webhook-1".into()),
+        at,
+    };
+    // Another session holds the same idempotency key, uncommitted: the append writes its
+    // wake time, entry and outbox row, then waits on the key's insert, its last step.
+    let mut blocker = store.pool().begin().await.unwrap();
+    sqlx::query("INSERT INTO idempotency_keys (key, recorded_at) VALUES ('webhook-1', now())")
+        .execute(&mut *blocker)
+        .await
+        .unwrap();
+    let appender = store.clone();
+    let attempt = {
+        let request = request.clone();
+        tokio::spawn(async move { appender.append(request).await })
+    };
+    let mut killed = false;
+    for _ in 0..200 {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE application_name = $1 AND wait_event_type = 'Lock' \
+             AND query LIKE 'INSERT INTO idempotency_keys%'",
+        )
+        .bind(&schema)
+        .fetch_one(&db.admin)
+        .await
+        .unwrap();
+        if n > 0 {
+            killed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(killed, "the append reached its last insert");
+    blocker.rollback().await.unwrap();
+    let error = attempt
+        .await
+        .unwrap()
+        .expect_err("its connection was killed");
+    assert!(error.is_retryable(), "{error:?}");
+    for table in [
+        "journal_entries",
+        "postings",
+        "outbox",
+        "stream_wake",
+        "idempotency_keys",
+    ] {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(n, 0, "no partial rows in {table}");
+    }
+    // The caller retries the same command: it lands once, and a further retry is a duplicate.
+    assert_eq!(
+        store.append(request.clone()).await.unwrap(),
+        AppendOutcome::Appended
+    );
+    assert_eq!(
+        store.append(request).await.unwrap(),
+        AppendOutcome::Duplicate
+    );
+    let entries = store.entries(&EntryQuery::default()).await.unwrap();
+    assert_eq!(entries.len(), 1);
+    verify_chain(&entries).unwrap();
+    assert!(store.outbox_message("receipt-p1").await.unwrap().is_some());
+    store.pool().close().await;
+    db.cleanup().await;
+}

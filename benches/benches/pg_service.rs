@@ -1,0 +1,132 @@
+//! Contributions through `AjoService` on `PgStore`, from 4 concurrent tasks: prints
+//! contributions per second. `benches/pg_vs_pgbench.sh` runs it beside pgbench's
+//! TPC-B-like figure on the same server and prints the ratio.
+//!
+//! Uses `DATABASE_URL`, else `postgres://postgres@127.0.0.1:5432/test`, in a schema
+//! `ajo_bench` dropped and made again on every run.
+
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use ajo_adapters::postgres::{PgConnectOptions, PgStore, sqlx};
+use ajo_core::deposit::DepositRule;
+use ajo_core::group::{GroupId, HandId, MemberId};
+use ajo_core::ports::{Clock, EmailSender, PaymentGateway, SmsSender, Store};
+use ajo_core::service::{AjoService, Handled};
+use ajo_testkit::builders;
+use ajo_testkit::fakes::{FakeClock, FakeEmail, FakeGateway, FakeSms};
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+
+const TASKS: usize = 4;
+const GROUPS_PER_TASK: usize = 25;
+const MEMBERS: usize = 12;
+const SCHEMA: &str = "ajo_bench";
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(run());
+}
+
+async fn run() {
+    let url = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    let admin = PgStore::connect(&url, 1).await.unwrap();
+    for statement in [
+        format!("DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"),
+        format!("CREATE SCHEMA {SCHEMA}"),
+    ] {
+        sqlx::query(&statement).execute(admin.pool()).await.unwrap();
+    }
+    let options = PgConnectOptions::from_str(&url)
+        .unwrap()
+        .options([("search_path", SCHEMA)]);
+    let store = Arc::new(PgStore::connect_with(options, 8).await.unwrap());
+    store.migrate().await.unwrap();
+
+    let start = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
+    let gateway = Arc::new(FakeGateway::new());
+    let clock = Arc::new(FakeClock::new(Utc.from_utc_datetime(
+        &(start - Duration::days(10)).and_hms_opt(11, 0, 0).unwrap(),
+    )));
+    let service = AjoService::new(
+        store.clone() as Arc<dyn Store>,
+        gateway.clone() as Arc<dyn PaymentGateway>,
+        Arc::new(FakeEmail::new()) as Arc<dyn EmailSender>,
+        Arc::new(FakeSms::new()) as Arc<dyn SmsSender>,
+        clock as Arc<dyn Clock>,
+    );
+
+    // Seeding (not timed): each task gets its own groups, as independent groups would.
+    let mut seeding = Vec::new();
+    for task in 0..TASKS {
+        let service = service.clone();
+        seeding.push(tokio::spawn(async move {
+            for g in 0..GROUPS_PER_TASK {
+                let id = GroupId::new(format!("t{task}g{g}")).unwrap();
+                let config = builders::naira_group("Bench", 10_000, start)
+                    .deposit(DepositRule::None)
+                    .build()
+                    .unwrap();
+                service.create_group(&id, config).await.unwrap();
+                for m in 0..MEMBERS {
+                    let member = MemberId::new(format!("m{m}")).unwrap();
+                    service
+                        .join(&id, &member, 1, &builders::contact(&format!("m{m}")))
+                        .await
+                        .unwrap();
+                }
+                service.start(&id).await.unwrap();
+            }
+        }));
+    }
+    for task in seeding {
+        task.await.unwrap();
+    }
+
+    // Timed: every hand of round 1 of every group contributes: the collection request,
+    // then the gateway's verified webhook (group, ledger entry, messages, one append each).
+    let began = Instant::now();
+    let mut tasks = Vec::new();
+    for task in 0..TASKS {
+        let service = service.clone();
+        let gateway = gateway.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut recorded = 0u64;
+            for g in 0..GROUPS_PER_TASK {
+                let id = GroupId::new(format!("t{task}g{g}")).unwrap();
+                for hand in 1..=u32::try_from(MEMBERS).unwrap() {
+                    let c = service
+                        .request_contribution(&id, 1, HandId(hand))
+                        .await
+                        .unwrap();
+                    let event = gateway.pay(&c.reference).unwrap();
+                    if service.handle_gateway_event(&event).await.unwrap() == Handled::Recorded {
+                        recorded += 1;
+                    }
+                }
+            }
+            recorded
+        }));
+    }
+    let mut recorded = 0u64;
+    for task in tasks {
+        recorded += task.await.unwrap();
+    }
+    let elapsed = began.elapsed();
+    let per_second = u128::from(recorded) * 1_000_000 / elapsed.as_micros().max(1);
+    println!(
+        "{recorded} contributions by {TASKS} tasks in {} ms",
+        elapsed.as_millis()
+    );
+    println!("contributions_per_second {per_second}");
+    for statement in [format!("DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")] {
+        sqlx::query(&statement).execute(admin.pool()).await.unwrap();
+    }
+}
