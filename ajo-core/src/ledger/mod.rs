@@ -184,23 +184,7 @@ impl Ledger {
                     });
                 }
             }
-            for posting in entry.postings() {
-                let current = match touched.get(&posting.account) {
-                    Some(v) => *v,
-                    None => self.balances.get(&posting.account).copied().unwrap_or(0),
-                };
-                let delta = match posting.side {
-                    Side::Debit => posting.amount.minor(),
-                    Side::Credit => -posting.amount.minor(),
-                };
-                let updated = current
-                    .checked_add(delta)
-                    .filter(|v| v.unsigned_abs() <= MAX_MINOR.unsigned_abs())
-                    .ok_or(crate::money::MoneyError::Overflow {
-                        operation: "balance",
-                    })?;
-                touched.insert(posting.account.clone(), updated);
-            }
+            self.stage_balances(entry, &mut touched)?;
             staged.insert(entry.key(), entry);
         }
         let mut posted = Vec::with_capacity(entries.len());
@@ -339,9 +323,21 @@ impl Ledger {
 
     /// Applies an entry's postings to the running balances, all or nothing.
     fn apply_balances(&mut self, entry: &BalancedEntry) -> Result<(), LedgerError> {
-        let mut next: HashMap<&Account, i128> = HashMap::with_capacity(entry.postings().len());
+        let mut next = HashMap::with_capacity(entry.postings().len());
+        self.stage_balances(entry, &mut next)?;
+        self.balances.extend(next);
+        Ok(())
+    }
+
+    /// Works out the balances an entry leaves, on top of those already `staged` (or the
+    /// recorded ones), refusing any that would leave the representable range.
+    fn stage_balances(
+        &self,
+        entry: &BalancedEntry,
+        staged: &mut HashMap<Account, i128>,
+    ) -> Result<(), LedgerError> {
         for posting in entry.postings() {
-            let current = match next.get(&posting.account) {
+            let current = match staged.get(&posting.account) {
                 Some(v) => *v,
                 None => self.balances.get(&posting.account).copied().unwrap_or(0),
             };
@@ -355,10 +351,8 @@ impl Ledger {
                 .ok_or(crate::money::MoneyError::Overflow {
                     operation: "balance",
                 })?;
-            next.insert(&posting.account, updated);
+            staged.insert(posting.account.clone(), updated);
         }
-        let updates: Vec<(Account, i128)> = next.into_iter().map(|(a, v)| (a.clone(), v)).collect();
-        self.balances.extend(updates);
         Ok(())
     }
 
