@@ -9,9 +9,14 @@
 //!
 //! - `postgres`: [`postgres::PgStore`], the `Store` port on PostgreSQL 14+ through sqlx
 //!   (tokio runtime, rustls), with embedded migrations.
+//! - `_http`: the plumbing the HTTP adapters share ([`http`]: timeouts, safe retries with
+//!   backoff and jitter, `Retry-After`, a circuit breaker per provider); turned on by each
+//!   of them, not useful alone.
 //! - `full`: every adapter (what CI builds).
 
 pub use ajo_core;
 
+#[cfg(feature = "_http")]
+pub mod http;
 #[cfg(feature = "postgres")]
 pub mod postgres;
