@@ -1,0 +1,23 @@
+//! The guide in `docs/`, compiled: every Rust code block of these pages runs as a doctest
+//! of this crate (`cargo test -p ajo-examples --doc`), so the guide cannot drift from the
+//! API it describes.
+
+#[doc = include_str!("../../docs/concepts.md")]
+#[allow(dead_code)]
+struct Concepts;
+
+#[doc = include_str!("../../docs/payout-order.md")]
+#[allow(dead_code)]
+struct PayoutOrder;
+
+#[doc = include_str!("../../docs/loans.md")]
+#[allow(dead_code)]
+struct Loans;
+
+#[doc = include_str!("../../docs/webhooks.md")]
+#[allow(dead_code)]
+struct Webhooks;
+
+#[doc = include_str!("../../docs/testing.md")]
+#[allow(dead_code)]
+struct Testing;
