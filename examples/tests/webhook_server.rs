@@ -216,7 +216,7 @@ impl Server {
         true
     }
 
-    /// The outbox messages sent by `channel` ("email" or "sms"): (our id, provider id).
+    /// The messages sent by SMS (`true`) or email, as (our id, the provider's id).
     async fn sent(&self, sms: bool) -> Vec<(String, String)> {
         let ids: Vec<String> = if sms {
             self.ajo
