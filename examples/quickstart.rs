@@ -7,9 +7,10 @@
 //! that sums to zero.
 //!
 //! Run it with `cargo run -p ajo-examples --example quickstart`. On PostgreSQL instead:
-//! `cargo run -p ajo-examples --features postgres --example quickstart -- --database-url
-//! postgres://postgres@127.0.0.1:5432/test` (or set `DATABASE_URL`); it runs in a fresh
-//! schema `ajo_quickstart`, dropped and made again on every run.
+//! `cargo run -p ajo-examples --example quickstart -- --database-url
+//! postgres://postgres@127.0.0.1:5432/test` (`--database-url` without a value takes
+//! `DATABASE_URL`); it runs in a fresh schema `ajo_quickstart`, dropped and made again on
+//! every run. PostgreSQL support is the package's default `postgres` feature.
 
 use ajo_core::group::{GroupId, HandId, MemberId};
 use ajo_core::ledger::verify_chain;
@@ -375,8 +376,10 @@ mod host {
 
     #[cfg(not(feature = "postgres"))]
     async fn postgres(_url: &str) -> Result<Arc<dyn Store>, Box<dyn std::error::Error>> {
-        Err("--database-url needs the postgres feature: \
-             cargo run -p ajo-examples --features postgres --example quickstart -- --database-url URL"
-            .into())
+        Err(
+            "--database-url needs the postgres feature, which this build turned off \
+             (it is on unless --no-default-features is given)"
+                .into(),
+        )
     }
 }

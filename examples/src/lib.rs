@@ -1,6 +1,14 @@
 //! Runnable examples of embedding ajo; see the `examples/` targets of this package:
-//! `quickstart` (the main job for a newcomer) and `calc` (a command-line calculator over
-//! the reference cases).
+//! `quickstart` (the main job for a newcomer), `calc` (a command-line calculator over
+//! the reference cases) and `webhook_server` (an HTTP server for providers' webhooks,
+//! whose parts live in [`webhook_server`] so its test runs the same router).
+//!
+//! # Crate features
+//!
+//! - `postgres` (default): the examples can run on PostgreSQL through ajo-adapters'
+//!   `PgStore` (`DATABASE_URL` for `webhook_server`, `--database-url` for `quickstart`).
+
+pub mod webhook_server;
 
 #[cfg(doctest)]
 mod guide;

@@ -1,0 +1,327 @@
+//! The router: one `POST` route per configured provider, each verifying the raw body,
+//! then handing the event to the service before answering.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ajo_core::ports::{Clock, StoreError};
+use ajo_core::service::{AjoService, Handled, ServiceError};
+use ajo_core::webhook::{
+    DeliveryEvent, FlutterwaveVerifier, GatewayEvent, PaystackVerifier, Provider, SendGridVerifier,
+    StripeVerifier, TwilioVerifier, WebhookError, WebhookOutcome,
+};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use tracing::{Instrument, info_span};
+
+use super::{Config, ConfigError};
+
+/// What the handlers share: the service, the clock Stripe's replay window is checked
+/// against, and a verifier for each configured provider.
+struct App {
+    service: AjoService,
+    clock: Arc<dyn Clock>,
+    handle_timeout: Duration,
+    paystack: Option<PaystackVerifier>,
+    flutterwave: Option<FlutterwaveVerifier>,
+    stripe: Option<StripeVerifier>,
+    sendgrid: Option<SendGridVerifier>,
+    twilio: Option<TwilioVerifier>,
+    public_url: String,
+}
+
+/// The router for `config`: `POST /webhooks/{provider}` for each provider whose secret is
+/// set (the others fall through to `404`), bodies over the configured limit refused with
+/// `413` before anything else is done with them.
+///
+/// `clock` should be the service's clock: Stripe's signed timestamp must be within five
+/// minutes of it.
+///
+/// # Errors
+/// [`ConfigError::Verifier`] if a provider's verifier refuses its secret or key (a
+/// SendGrid key that is not a P-256 public key, say).
+pub fn router(
+    config: &Config,
+    service: AjoService,
+    clock: Arc<dyn Clock>,
+) -> Result<Router, ConfigError> {
+    let max = config.max_body_len();
+    let app = App {
+        service,
+        clock,
+        handle_timeout: config.handle_timeout(),
+        paystack: config
+            .paystack_secret()
+            .map(|s| PaystackVerifier::new(vec![s.clone()])?.with_max_body_len(max))
+            .transpose()?,
+        flutterwave: config
+            .flutterwave_secret()
+            .map(|s| FlutterwaveVerifier::new(vec![s.clone()])?.with_max_body_len(max))
+            .transpose()?,
+        stripe: config
+            .stripe_secret()
+            .map(|s| StripeVerifier::new(vec![s.clone()])?.with_max_body_len(max))
+            .transpose()?,
+        sendgrid: config
+            .sendgrid_key()
+            .map(|k| SendGridVerifier::new([k])?.with_max_body_len(max))
+            .transpose()?,
+        twilio: config
+            .twilio_token()
+            .map(|s| TwilioVerifier::new(vec![s.clone()])?.with_max_body_len(max))
+            .transpose()?,
+        public_url: config.public_url().unwrap_or_default().to_owned(),
+    };
+    let mut router = Router::new();
+    for route in config.routes().iter().filter(|r| r.enabled) {
+        router = match route.provider {
+            Provider::Paystack => router.route(route.path, post(paystack)),
+            Provider::Flutterwave => router.route(route.path, post(flutterwave)),
+            Provider::Stripe => router.route(route.path, post(stripe)),
+            Provider::SendGrid => router.route(route.path, post(sendgrid)),
+            Provider::Twilio => router.route(route.path, post(twilio)),
+            _ => router,
+        };
+    }
+    Ok(router
+        .layer(DefaultBodyLimit::max(max))
+        .with_state(Arc::new(app)))
+}
+
+/// The request's headers in the form the verifiers read.
+fn pairs(headers: &HeaderMap) -> Vec<(&str, &[u8])> {
+    headers
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_bytes()))
+        .collect()
+}
+
+async fn paystack(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(verifier) = &app.paystack else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let verified = verifier
+        .verify_and_parse(&pairs(&headers), &body)
+        .map(|o| vec![o]);
+    app.receive(Provider::Paystack, verified).await
+}
+
+async fn flutterwave(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(verifier) = &app.flutterwave else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let verified = verifier
+        .verify_and_parse(&pairs(&headers), &body)
+        .map(|o| vec![o]);
+    app.receive(Provider::Flutterwave, verified).await
+}
+
+async fn stripe(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(verifier) = &app.stripe else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let verified = verifier
+        .verify_and_parse(&pairs(&headers), &body, app.clock.now())
+        .map(|o| vec![o]);
+    app.receive(Provider::Stripe, verified).await
+}
+
+async fn sendgrid(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(verifier) = &app.sendgrid else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let verified = verifier.verify_and_parse(&pairs(&headers), &body, app.clock.now());
+    app.receive(Provider::SendGrid, verified).await
+}
+
+async fn twilio(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(verifier) = &app.twilio else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    // Twilio signed the URL it called: the public base (the server may sit behind a proxy
+    // that changes scheme, host and port) followed by the path and query as received.
+    let path = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
+    let url = format!("{}{path}", app.public_url);
+    let verified = verifier
+        .verify_and_parse(&url, &pairs(&headers), &body)
+        .map(|o| vec![o]);
+    app.receive(Provider::Twilio, verified).await
+}
+
+impl App {
+    /// Answers a verified (or refused) request, acting on each event it carries first.
+    async fn receive(
+        &self,
+        provider: Provider,
+        verified: Result<Vec<WebhookOutcome>, WebhookError>,
+    ) -> Response {
+        let span = info_span!("webhook", provider = provider.as_str());
+        async {
+            let outcomes = match verified {
+                Ok(outcomes) => outcomes,
+                Err(error) => return refused(&error),
+            };
+            match tokio::time::timeout(self.handle_timeout, self.act_on_all(outcomes)).await {
+                Ok(response) => response,
+                Err(_) => {
+                    // Whatever was written stands; the provider's retry is then a duplicate.
+                    tracing::error!(
+                        timeout_ms = self.handle_timeout.as_millis(),
+                        "handling took too long; answering 503 so the provider retries"
+                    );
+                    (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response()
+                }
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Acts on every event (SendGrid batches them), then answers: `200` when all were
+    /// handled, else the first failure's status. Every event is idempotent, so the
+    /// provider resending the whole batch is safe.
+    async fn act_on_all(&self, outcomes: Vec<WebhookOutcome>) -> Response {
+        let mut words = Vec::with_capacity(outcomes.len());
+        let mut failure = None;
+        for outcome in &outcomes {
+            match self.act(outcome).await {
+                Ok(word) => words.push(word),
+                Err(status) => {
+                    failure.get_or_insert(status);
+                }
+            }
+        }
+        match failure {
+            Some(status) => (status, "try again").into_response(),
+            None => (StatusCode::OK, words.join(", ")).into_response(),
+        }
+    }
+
+    async fn act(&self, outcome: &WebhookOutcome) -> Result<&'static str, StatusCode> {
+        match outcome {
+            WebhookOutcome::Payment(event) => self.payment(event).await,
+            WebhookOutcome::Delivery(event) => self.delivery(event).await,
+            WebhookOutcome::Ignored(ignored) => {
+                tracing::debug!(
+                    event_type = ignored.event_type(),
+                    "not an event ajo acts on"
+                );
+                Ok("ignored")
+            }
+            _ => Ok("ignored"),
+        }
+    }
+
+    async fn payment(&self, event: &GatewayEvent) -> Result<&'static str, StatusCode> {
+        let span = info_span!(
+            "payment",
+            reference = event.reference(),
+            kind = event.kind().as_str(),
+            idempotency_key = event.idempotency_key().as_str(),
+        );
+        async {
+            match self.service.handle_gateway_event(event).await {
+                Ok(Handled::Recorded) => {
+                    tracing::info!("recorded");
+                    Ok("recorded")
+                }
+                Ok(Handled::Duplicate) => {
+                    tracing::info!("seen before; nothing changed");
+                    Ok("duplicate")
+                }
+                Ok(Handled::Flagged { expected, received }) => {
+                    tracing::warn!(
+                        %expected,
+                        %received,
+                        "flagged for review: held in suspense, not credited"
+                    );
+                    Ok("held for review")
+                }
+                Ok(Handled::UnknownReference) => {
+                    tracing::warn!(
+                        "flagged for review: no collection or payout has this reference"
+                    );
+                    Ok("unknown reference")
+                }
+                Ok(Handled::Ignored) => {
+                    tracing::info!("nothing to do for this event");
+                    Ok("ignored")
+                }
+                Ok(other) => {
+                    tracing::info!(outcome = ?other, "handled");
+                    Ok("handled")
+                }
+                Err(error) => Err(failed(&error)),
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn delivery(&self, event: &DeliveryEvent) -> Result<&'static str, StatusCode> {
+        let span = info_span!(
+            "delivery",
+            message_id = event.message_id().unwrap_or(event.provider_message_id()),
+            status = event.status().as_str(),
+            idempotency_key = event.idempotency_key().as_str(),
+        );
+        async {
+            match self.service.handle_delivery_event(event).await {
+                Ok(()) => {
+                    tracing::info!("delivery status recorded");
+                    Ok("recorded")
+                }
+                // A retry cannot make the message appear: acknowledge it and say so.
+                Err(ServiceError::Store(StoreError::UnknownMessage(_))) => {
+                    tracing::warn!("flagged for review: a report for a message ajo did not send");
+                    Ok("unknown message")
+                }
+                Err(error) => Err(failed(&error)),
+            }
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+/// The answer to a request that failed verification or could not be read.
+fn refused(error: &WebhookError) -> Response {
+    // The error names headers and counts only, never secrets or the body.
+    if let WebhookError::BodyTooLarge { .. } = error {
+        tracing::warn!(%error, "webhook refused");
+        return (StatusCode::PAYLOAD_TOO_LARGE, "body too large").into_response();
+    }
+    if error.is_rejected_request() {
+        tracing::warn!(%error, "webhook refused: not proven authentic; nothing done");
+        return (StatusCode::UNAUTHORIZED, "signature not verified").into_response();
+    }
+    if error.is_configuration() {
+        tracing::error!(%error, "webhook verifier misconfigured");
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    // Authentic but unreadable: a 2xx would lose it, so it stays failed (and retried) at
+    // the provider, where a person can look at it.
+    tracing::error!(%error, "authentic webhook could not be read; left failed at the provider for review");
+    (StatusCode::UNPROCESSABLE_ENTITY, "payload not understood").into_response()
+}
+
+/// The status for a service failure: `503` for what a retry can cure (the store, a busy
+/// stream), `500` otherwise. Either way the provider retries.
+fn failed(error: &ServiceError) -> StatusCode {
+    tracing::error!(%error, "could not handle the event; the provider will retry");
+    match error {
+        ServiceError::Store(_) | ServiceError::TooMuchContention { .. } => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}

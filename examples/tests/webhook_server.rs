@@ -1,0 +1,760 @@
+//! The `webhook_server` example's router on a real socket: signed, forged, replayed,
+//! oversize and unconfigured requests for every provider, sent over HTTP with reqwest,
+//! and what each did (or did not do) to the books.
+
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failed setup step should stop the test"
+)]
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use ajo_core::deposit::DepositRule;
+use ajo_core::group::{GroupId, HandId, MemberId};
+use ajo_core::ledger::{Account, AccountKind};
+use ajo_core::money::{Currency, Money};
+use ajo_core::ports::{Clock, EntryQuery, OutboxStatus, Store};
+use ajo_core::service::REVIEW_OWNER;
+use ajo_examples::webhook_server::{Config, router, vars};
+use ajo_testkit::{Embedded, builders};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use chrono::{TimeZone, Utc};
+use hmac::{Hmac, Mac};
+use p256::ecdsa::SigningKey;
+use p256::ecdsa::signature::Signer;
+use reqwest::StatusCode;
+use sha1::Sha1;
+use sha2::{Sha256, Sha512};
+
+const PAYSTACK_SECRET: &str = "sk_test_ws_paystack_3f9a";
+const FLUTTERWAVE_HASH: &str = "flw-ws-secret-hash-77c1";
+const STRIPE_SECRET: &str = "whsec_ws_stripe_5be2";
+const TWILIO_TOKEN: &str = "twilio-ws-auth-token-a0d4";
+const PUBLIC_URL: &str = "https://ajo.example.com";
+const MEMBERS: [&str; 3] = ["ada", "bola", "chidi"];
+
+/// Everything the server logs, from every test in this binary.
+fn logs() -> String {
+    String::from_utf8_lossy(&log_buffer().lock().unwrap()).into_owned()
+}
+
+fn log_buffer() -> &'static Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let sink = buffer.clone();
+        tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || LogWriter(sink.clone()))
+            .init();
+        buffer
+    })
+}
+
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The test's SendGrid key pair: a fixed scalar, so a failure replays.
+fn sendgrid_key(seed: u8) -> SigningKey {
+    SigningKey::from_bytes(&[seed; 32].into()).unwrap()
+}
+
+/// The public key as SendGrid shows it: base64 of a DER SubjectPublicKeyInfo, here the
+/// fixed P-256 header (id-ecPublicKey, prime256v1) followed by the uncompressed point.
+fn sendgrid_public_key(key: &SigningKey) -> String {
+    let mut der = hex::decode("3059301306072a8648ce3d020106082a8648ce3d030107034200").unwrap();
+    der.extend_from_slice(key.verifying_key().to_encoded_point(false).as_bytes());
+    BASE64.encode(der)
+}
+
+/// Every provider configured, as an operator would in the environment.
+fn all_providers() -> Vec<(&'static str, String)> {
+    vec![
+        (vars::PAYSTACK, PAYSTACK_SECRET.to_owned()),
+        (vars::FLUTTERWAVE, FLUTTERWAVE_HASH.to_owned()),
+        (vars::STRIPE, STRIPE_SECRET.to_owned()),
+        (vars::SENDGRID, sendgrid_public_key(&sendgrid_key(7))),
+        (vars::TWILIO, TWILIO_TOKEN.to_owned()),
+        (vars::PUBLIC_URL, PUBLIC_URL.to_owned()),
+    ]
+}
+
+fn config(vars: &[(&'static str, String)]) -> Config {
+    let map: HashMap<&str, OsString> = vars.iter().map(|(k, v)| (*k, OsString::from(v))).collect();
+    Config::from_lookup(|var| map.get(var).cloned()).unwrap()
+}
+
+/// The router serving a started three-member group, on a free loopback port.
+struct Server {
+    ajo: Embedded,
+    group: GroupId,
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Server {
+    async fn start(config: Config) -> Server {
+        log_buffer();
+        let ajo = Embedded::new(Utc.with_ymd_and_hms(2026, 1, 10, 11, 0, 0).unwrap());
+        let group = GroupId::new("balogun").unwrap();
+        let setup = builders::naira_group(
+            "Balogun market",
+            10_000,
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(),
+        )
+        .deposit(DepositRule::None)
+        .build()
+        .unwrap();
+        ajo.service.create_group(&group, setup).await.unwrap();
+        for name in MEMBERS {
+            let member = MemberId::new(name).unwrap();
+            ajo.service
+                .join(&group, &member, 1, &builders::contact(name))
+                .await
+                .unwrap();
+        }
+        ajo.service.start(&group).await.unwrap();
+
+        let app = router(&config, ajo.service.clone(), ajo.clock.clone()).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Server {
+            ajo,
+            group,
+            base,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// A pending round-1 collection for `hand`: its reference.
+    async fn pending_contribution(&self, hand: u32) -> String {
+        self.ajo
+            .service
+            .request_contribution(&self.group, 1, HandId(hand))
+            .await
+            .unwrap()
+            .reference
+    }
+
+    /// Pays `hand`'s round-1 contribution through the service and sends the receipts
+    /// through the fake senders: the outbox then holds sent messages for status reports.
+    async fn paid_and_notified(&self, hand: u32) {
+        let reference = self.pending_contribution(hand).await;
+        let event = self.ajo.gateway.pay(&reference).unwrap();
+        self.ajo.service.handle_gateway_event(&event).await.unwrap();
+        let report = self.ajo.service.deliver_outbox(100).await.unwrap();
+        assert!(report.sent >= 2, "an email and an SMS receipt: {report:?}");
+    }
+
+    async fn post(&self, path: &str, headers: &[(&str, String)], body: Vec<u8>) -> StatusCode {
+        let mut request = self.http.post(format!("{}{path}", self.base)).body(body);
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        request.send().await.unwrap().status()
+    }
+
+    /// What money has moved: every balance and the number of journal entries.
+    async fn books(&self) -> (Vec<(Account, Money)>, usize) {
+        let store: &dyn Store = self.ajo.store.as_ref();
+        let entries = store.entries(&EntryQuery::default()).await.unwrap();
+        (store.balances().await.unwrap(), entries.len())
+    }
+
+    /// Journal entries that carry `reference`.
+    async fn entries_for(&self, reference: &str) -> usize {
+        let query = EntryQuery {
+            reference: Some(reference.to_owned()),
+            ..EntryQuery::default()
+        };
+        self.ajo.store.entries(&query).await.unwrap().len()
+    }
+
+    async fn balance(&self, account: &Account) -> Money {
+        self.ajo.store.balance(account).await.unwrap()
+    }
+
+    async fn pot(&self) -> Money {
+        let state = self.ajo.service.group(&self.group).await.unwrap();
+        self.balance(&state.accounts().unwrap().pot()).await
+    }
+
+    /// Whether no member's wallet, deposit or receivable holds anything.
+    async fn no_member_credited(&self) -> bool {
+        let state = self.ajo.service.group(&self.group).await.unwrap();
+        let accounts = state.accounts().unwrap();
+        for name in MEMBERS {
+            let member = MemberId::new(name).unwrap();
+            for account in [
+                accounts.wallet(&member),
+                accounts.escrow(&member),
+                accounts.receivable(&member),
+            ] {
+                if !self.balance(&account).await.is_zero() {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// The messages sent by SMS (`true`) or email, as (our id, the provider's id).
+    async fn sent(&self, sms: bool) -> Vec<(String, String)> {
+        let ids: Vec<String> = if sms {
+            self.ajo
+                .sms
+                .sent()
+                .into_iter()
+                .map(|m| m.message_id)
+                .collect()
+        } else {
+            self.ajo
+                .email
+                .sent()
+                .into_iter()
+                .map(|m| m.message_id)
+                .collect()
+        };
+        let mut out = Vec::new();
+        for id in ids {
+            let record = self.ajo.store.outbox_message(&id).await.unwrap().unwrap();
+            let OutboxStatus::Sent { provider_id } = record.status else {
+                panic!("{id} is {:?}, not sent", record.status);
+            };
+            out.push((id, provider_id.0));
+        }
+        out
+    }
+
+    async fn status(&self, message_id: &str) -> OutboxStatus {
+        self.ajo
+            .store
+            .outbox_message(message_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status
+    }
+}
+
+fn ngn(text: &str) -> Money {
+    Money::parse(text, Currency::NGN).unwrap()
+}
+
+// --- Paystack: HMAC-SHA512 of the raw body, lowercase hex, `x-paystack-signature`.
+
+fn paystack_charge(reference: &str, kobo: u64) -> Vec<u8> {
+    format!(
+        r#"{{"event":"charge.success","data":{{"id":302961,"domain":"test","status":"success","reference":"{reference}","amount":{kobo},"message":null,"gateway_response":"Approved by Financial Institution","paid_at":"2026-01-10T11:00:00.000Z","created_at":"2026-01-10T10:59:40.000Z","channel":"card","currency":"NGN","metadata":0,"fees":null,"customer":{{"id":68324,"email":"ada@example.com","customer_code":"CUS_qo38as2hpsgk2r0"}},"authorization":{{"authorization_code":"AUTH_f5rnfq9p","last4":"8877","brand":"mastercard"}},"plan":{{}}}}}}"#
+    )
+    .into_bytes()
+}
+
+fn paystack_signature(secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha512>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+fn paystack_headers(secret: &str, body: &[u8]) -> Vec<(&'static str, String)> {
+    vec![
+        ("x-paystack-signature", paystack_signature(secret, body)),
+        ("content-type", "application/json".to_owned()),
+    ]
+}
+
+#[tokio::test]
+async fn paystack_credits_a_signed_charge_once_and_refuses_forgeries() {
+    let server = Server::start(config(&all_providers())).await;
+    let reference = server.pending_contribution(1).await;
+    let body = paystack_charge(&reference, 1_000_000);
+
+    // A forged signature and a missing one: refused, nothing changes.
+    let before = server.books().await;
+    let forged = paystack_headers("sk_test_not_the_secret", &body);
+    assert_eq!(
+        server
+            .post("/webhooks/paystack", &forged, body.clone())
+            .await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        server.post("/webhooks/paystack", &[], body.clone()).await,
+        StatusCode::UNAUTHORIZED
+    );
+    // The right signature over other bytes (the amount doubled) is a forgery too.
+    let tampered = paystack_charge(&reference, 2_000_000);
+    let signed_for_original = paystack_headers(PAYSTACK_SECRET, &body);
+    assert_eq!(
+        server
+            .post("/webhooks/paystack", &signed_for_original, tampered)
+            .await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        server.books().await,
+        before,
+        "a refused webhook moves nothing"
+    );
+    assert!(
+        !server
+            .ajo
+            .store
+            .has_idempotency_key(&format!("paystack:{reference}:charge_succeeded"))
+            .await
+            .unwrap()
+    );
+
+    // Signed: 200 and one credit to the pot.
+    let signed = paystack_headers(PAYSTACK_SECRET, &body);
+    assert_eq!(
+        server
+            .post("/webhooks/paystack", &signed, body.clone())
+            .await,
+        StatusCode::OK
+    );
+    assert_eq!(server.entries_for(&reference).await, 1);
+    assert_eq!(server.pot().await, ngn("-10000"), "the pot is credited");
+
+    // Paystack retries: the same request again is acknowledged and changes nothing.
+    let after_first = server.books().await;
+    assert_eq!(
+        server.post("/webhooks/paystack", &signed, body).await,
+        StatusCode::OK
+    );
+    assert_eq!(server.books().await, after_first);
+    assert_eq!(server.entries_for(&reference).await, 1, "still one credit");
+}
+
+#[tokio::test]
+async fn paystack_money_for_an_unknown_reference_is_held_for_review_not_credited() {
+    let server = Server::start(config(&all_providers())).await;
+    let pot_before = server.pot().await;
+    let body = paystack_charge("ajo-nobody-r9-9", 1_234_500);
+    let headers = paystack_headers(PAYSTACK_SECRET, &body);
+
+    assert_eq!(
+        server
+            .post("/webhooks/paystack", &headers, body.clone())
+            .await,
+        StatusCode::OK,
+        "acknowledged, so Paystack stops retrying"
+    );
+    let review = Account::new(REVIEW_OWNER, AccountKind::Suspense, Currency::NGN);
+    assert_eq!(
+        server.balance(&review).await,
+        ngn("-12345"),
+        "held in suspense"
+    );
+    assert_eq!(server.pot().await, pot_before, "not in the pot");
+    assert!(server.no_member_credited().await, "no member credited");
+    assert!(
+        logs().contains("flagged for review"),
+        "the server says it needs review"
+    );
+
+    // The retry holds nothing more.
+    assert_eq!(
+        server.post("/webhooks/paystack", &headers, body).await,
+        StatusCode::OK
+    );
+    assert_eq!(server.balance(&review).await, ngn("-12345"));
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused_before_anything_else() {
+    let limited = config(&all_providers()).with_max_body_len(4096).unwrap();
+    let server = Server::start(limited).await;
+    let before = server.books().await;
+    let headers = paystack_headers(PAYSTACK_SECRET, b"{}");
+
+    assert_eq!(
+        server
+            .post("/webhooks/paystack", &headers, vec![b' '; 4097])
+            .await,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    // At the limit the body is read, and then refused for its signature.
+    assert_eq!(
+        server
+            .post("/webhooks/paystack", &headers, vec![b' '; 4096])
+            .await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(server.books().await, before);
+
+    // The default limit is 1 MiB, on every route.
+    let server = Server::start(config(&all_providers())).await;
+    for path in ["/webhooks/stripe", "/webhooks/sendgrid"] {
+        assert_eq!(
+            server.post(path, &[], vec![b' '; (1 << 20) + 1]).await,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_provider_without_a_secret_answers_404() {
+    let only_paystack = config(&[(vars::PAYSTACK, PAYSTACK_SECRET.to_owned())]);
+    let server = Server::start(only_paystack).await;
+    for path in [
+        "/webhooks/flutterwave",
+        "/webhooks/stripe",
+        "/webhooks/sendgrid",
+        "/webhooks/twilio",
+    ] {
+        assert_eq!(
+            server.post(path, &[], b"{}".to_vec()).await,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        server.post("/webhooks/paystack", &[], b"{}".to_vec()).await,
+        StatusCode::UNAUTHORIZED,
+        "the configured one is served"
+    );
+}
+
+// --- Flutterwave: the shared `verif-hash`, or a base64 HMAC-SHA256 `flutterwave-signature`.
+
+fn flutterwave_charge(reference: &str, naira: u64) -> Vec<u8> {
+    format!(
+        r#"{{"event":"charge.completed","data":{{"id":285959875,"tx_ref":"{reference}","flw_ref":"AjoTest/FLW270177170","device_fingerprint":"a42937f4a73ce8bb8b8df14e63a2df31","amount":{naira},"currency":"NGN","charged_amount":{naira},"app_fee":1.4,"merchant_fee":0,"processor_response":"Approved by Financial Institution","auth_model":"PIN","ip":"197.210.64.96","narration":"CARD Transaction ","status":"successful","payment_type":"card","created_at":"2026-01-10T10:59:04.000Z","account_id":17321,"customer":{{"id":215604089,"name":"Bola","phone_number":null,"email":"bola@example.com","created_at":"2026-01-10T10:59:04.000Z"}}}}}}"#
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn flutterwave_signed_is_credited_forged_is_refused() {
+    let server = Server::start(config(&all_providers())).await;
+    let reference = server.pending_contribution(2).await;
+    let body = flutterwave_charge(&reference, 10_000);
+    let before = server.books().await;
+
+    let wrong_hash = vec![("verif-hash", "flw-guessed-hash".to_owned())];
+    assert_eq!(
+        server
+            .post("/webhooks/flutterwave", &wrong_hash, body.clone())
+            .await,
+        StatusCode::UNAUTHORIZED
+    );
+    // A signature, when present, decides, even beside a correct verif-hash.
+    let mut mac = Hmac::<Sha256>::new_from_slice(b"flw-guessed-hash").unwrap();
+    mac.update(&body);
+    let bad_signature = vec![
+        ("verif-hash", FLUTTERWAVE_HASH.to_owned()),
+        (
+            "flutterwave-signature",
+            BASE64.encode(mac.finalize().into_bytes()),
+        ),
+    ];
+    assert_eq!(
+        server
+            .post("/webhooks/flutterwave", &bad_signature, body.clone())
+            .await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(server.books().await, before);
+
+    let good = vec![("verif-hash", FLUTTERWAVE_HASH.to_owned())];
+    assert_eq!(
+        server
+            .post("/webhooks/flutterwave", &good, body.clone())
+            .await,
+        StatusCode::OK
+    );
+    assert_eq!(server.entries_for(&reference).await, 1);
+    assert_eq!(server.pot().await, ngn("-10000"));
+    assert_eq!(
+        server.post("/webhooks/flutterwave", &good, body).await,
+        StatusCode::OK
+    );
+    assert_eq!(server.entries_for(&reference).await, 1);
+}
+
+// --- Stripe: `Stripe-Signature: t=…,v1=…`, HMAC-SHA256 of "{t}.{body}", ±300 s.
+
+fn stripe_intent(reference: &str, minor: u64, created: i64) -> Vec<u8> {
+    format!(
+        r#"{{"id":"evt_3ws0001","object":"event","api_version":"2024-06-20","created":{created},"livemode":false,"type":"payment_intent.succeeded","data":{{"object":{{"id":"pi_3ws0001","object":"payment_intent","amount":{minor},"amount_received":{minor},"currency":"ngn","status":"succeeded","metadata":{{"ajo_reference":"{reference}"}}}}}},"pending_webhooks":1,"request":{{"id":null,"idempotency_key":null}}}}"#
+    )
+    .into_bytes()
+}
+
+fn stripe_headers(secret: &str, timestamp: i64, body: &[u8]) -> Vec<(&'static str, String)> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{timestamp}.").as_bytes());
+    mac.update(body);
+    let v1 = hex::encode(mac.finalize().into_bytes());
+    vec![("Stripe-Signature", format!("t={timestamp},v1={v1}"))]
+}
+
+#[tokio::test]
+async fn stripe_signed_now_is_credited_forged_or_stale_is_refused() {
+    let server = Server::start(config(&all_providers())).await;
+    let reference = server.pending_contribution(3).await;
+    let now = server.ajo.clock.now().timestamp();
+    let body = stripe_intent(&reference, 1_000_000, now);
+    let before = server.books().await;
+
+    let forged = stripe_headers("whsec_guessed", now, &body);
+    assert_eq!(
+        server.post("/webhooks/stripe", &forged, body.clone()).await,
+        StatusCode::UNAUTHORIZED
+    );
+    // Rightly signed, but six minutes ago: a replay.
+    let stale = stripe_headers(STRIPE_SECRET, now - 360, &body);
+    assert_eq!(
+        server.post("/webhooks/stripe", &stale, body.clone()).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(server.books().await, before);
+
+    let signed = stripe_headers(STRIPE_SECRET, now, &body);
+    assert_eq!(
+        server.post("/webhooks/stripe", &signed, body.clone()).await,
+        StatusCode::OK
+    );
+    assert_eq!(server.entries_for(&reference).await, 1);
+    assert_eq!(
+        server.post("/webhooks/stripe", &signed, body).await,
+        StatusCode::OK
+    );
+    assert_eq!(server.entries_for(&reference).await, 1);
+    assert_eq!(server.pot().await, ngn("-10000"));
+}
+
+// --- SendGrid: ECDSA P-256 over timestamp + body, base64 DER signature.
+
+fn sendgrid_delivered(provider_id: &str, message_id: &str, timestamp: i64) -> Vec<u8> {
+    // SendGrid ends its bodies with CRLF, and it is signed.
+    format!(
+        "[{{\"email\":\"ada@example.com\",\"timestamp\":{timestamp},\"smtp-id\":\"<{provider_id}@ismtpd0001p1lon1.sendgrid.net>\",\"event\":\"delivered\",\"category\":[\"ajo\"],\"sg_event_id\":\"ZGVsaXZlcmVkLTAtMTIzNDU2\",\"sg_message_id\":\"{provider_id}.filter0001.16648.5515E0B88.0\",\"ajo_message_id\":\"{message_id}\",\"response\":\"250 OK\"}}]\r\n"
+    )
+    .into_bytes()
+}
+
+fn sendgrid_bounce(provider_id: &str, timestamp: i64) -> Vec<u8> {
+    format!(
+        "[{{\"email\":\"ada@example.com\",\"timestamp\":{timestamp},\"event\":\"bounce\",\"type\":\"bounce\",\"status\":\"5.0.0\",\"reason\":\"500 unknown recipient\",\"sg_event_id\":\"Ym91bmNlLTAtMTIzNDU2\",\"sg_message_id\":\"{provider_id}.filter0001.16648.5515E0B88.0\"}}]\r\n"
+    )
+    .into_bytes()
+}
+
+fn sendgrid_headers(key: &SigningKey, timestamp: i64, body: &[u8]) -> Vec<(&'static str, String)> {
+    let mut message = timestamp.to_string().into_bytes();
+    message.extend_from_slice(body);
+    let signature: p256::ecdsa::Signature = key.sign(&message);
+    vec![
+        (
+            "X-Twilio-Email-Event-Webhook-Signature",
+            BASE64.encode(signature.to_der().as_bytes()),
+        ),
+        (
+            "X-Twilio-Email-Event-Webhook-Timestamp",
+            timestamp.to_string(),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn sendgrid_signed_report_lands_on_its_message_forged_is_refused() {
+    let server = Server::start(config(&all_providers())).await;
+    server.paid_and_notified(1).await;
+    let (message_id, provider_id) = server.sent(false).await.remove(0);
+    let now = server.ajo.clock.now().timestamp();
+
+    // Signed with a key that is not the configured one: the bounce is not recorded.
+    let bounce = sendgrid_bounce(&provider_id, now);
+    let forged = sendgrid_headers(&sendgrid_key(9), now, &bounce);
+    assert_eq!(
+        server.post("/webhooks/sendgrid", &forged, bounce).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(matches!(
+        server.status(&message_id).await,
+        OutboxStatus::Sent { .. }
+    ));
+
+    let delivered = sendgrid_delivered(&provider_id, &message_id, now);
+    let signed = sendgrid_headers(&sendgrid_key(7), now, &delivered);
+    assert_eq!(
+        server
+            .post("/webhooks/sendgrid", &signed, delivered.clone())
+            .await,
+        StatusCode::OK
+    );
+    assert_eq!(server.status(&message_id).await, OutboxStatus::Delivered);
+    // SendGrid retries; the same report again changes nothing and is acknowledged.
+    assert_eq!(
+        server.post("/webhooks/sendgrid", &signed, delivered).await,
+        StatusCode::OK
+    );
+    assert_eq!(server.status(&message_id).await, OutboxStatus::Delivered);
+}
+
+// --- Twilio: base64 HMAC-SHA1 of the public URL + sorted form fields.
+
+/// Percent-encodes a form value the way Twilio sends it (only unreserved bytes kept).
+fn form_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn twilio_request(url: &str, fields: &[(&str, &str)], token: &str) -> (String, Vec<u8>) {
+    let mut sorted = fields.to_vec();
+    sorted.sort();
+    let mut signed = url.to_owned();
+    for (name, value) in &sorted {
+        signed.push_str(name);
+        signed.push_str(value);
+    }
+    let mut mac = Hmac::<Sha1>::new_from_slice(token.as_bytes()).unwrap();
+    mac.update(signed.as_bytes());
+    let signature = BASE64.encode(mac.finalize().into_bytes());
+    let body = fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", form_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    (signature, body.into_bytes())
+}
+
+fn twilio_status(sid: &str, status: &str) -> Vec<(&'static str, String)> {
+    let sid = sid.to_owned();
+    vec![
+        (
+            "AccountSid",
+            "AC0123456789abcdef0123456789abcdef".to_owned(),
+        ),
+        ("ApiVersion", "2010-04-01".to_owned()),
+        ("From", "+15017122661".to_owned()),
+        ("MessageSid", sid.clone()),
+        ("MessageStatus", status.to_owned()),
+        ("SmsSid", sid),
+        ("SmsStatus", status.to_owned()),
+        ("To", "+2348012345678".to_owned()),
+    ]
+}
+
+#[tokio::test]
+async fn twilio_signed_over_the_public_url_lands_forged_is_refused() {
+    let server = Server::start(config(&all_providers())).await;
+    server.paid_and_notified(1).await;
+    let (message_id, provider_id) = server.sent(true).await.remove(0);
+    let path = format!(
+        "/webhooks/twilio?ajo_message_id={}",
+        form_encode(&message_id)
+    );
+    let fields = twilio_status(&provider_id, "delivered");
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let headers = |signature: String| {
+        vec![
+            ("X-Twilio-Signature", signature),
+            (
+                "content-type",
+                "application/x-www-form-urlencoded".to_owned(),
+            ),
+        ]
+    };
+
+    // Signed with another token, or over the URL the server sees rather than the public
+    // one Twilio called: refused, nothing recorded.
+    let public = format!("{PUBLIC_URL}{path}");
+    let (wrong_token, body) = twilio_request(&public, &fields, "not-the-auth-token");
+    assert_eq!(
+        server.post(&path, &headers(wrong_token), body).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let local = format!("{}{path}", server.base);
+    let (wrong_url, body) = twilio_request(&local, &fields, TWILIO_TOKEN);
+    assert_eq!(
+        server.post(&path, &headers(wrong_url), body).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(matches!(
+        server.status(&message_id).await,
+        OutboxStatus::Sent { .. }
+    ));
+
+    let (signature, body) = twilio_request(&public, &fields, TWILIO_TOKEN);
+    assert_eq!(
+        server
+            .post(&path, &headers(signature.clone()), body.clone())
+            .await,
+        StatusCode::OK
+    );
+    assert_eq!(server.status(&message_id).await, OutboxStatus::Delivered);
+    assert_eq!(
+        server.post(&path, &headers(signature), body).await,
+        StatusCode::OK
+    );
+    assert_eq!(server.status(&message_id).await, OutboxStatus::Delivered);
+}
+
+#[tokio::test]
+async fn a_report_for_a_message_ajo_never_sent_is_acknowledged() {
+    let server = Server::start(config(&all_providers())).await;
+    let path = "/webhooks/twilio";
+    let fields = twilio_status("SM_never_sent_by_ajo", "delivered");
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (signature, body) = twilio_request(&format!("{PUBLIC_URL}{path}"), &fields, TWILIO_TOKEN);
+    assert_eq!(
+        server
+            .post(path, &[("X-Twilio-Signature", signature)], body)
+            .await,
+        StatusCode::OK,
+        "a retry could not make the message appear"
+    );
+}
+
+#[tokio::test]
+async fn no_secret_reaches_the_logs() {
+    let server = Server::start(config(&all_providers())).await;
+    let reference = server.pending_contribution(1).await;
+    let body = paystack_charge(&reference, 1_000_000);
+    let forged = paystack_headers("sk_test_not_the_secret", &body);
+    server
+        .post("/webhooks/paystack", &forged, body.clone())
+        .await;
+    let signed = paystack_headers(PAYSTACK_SECRET, &body);
+    server.post("/webhooks/paystack", &signed, body).await;
+    let text = logs();
+    assert!(text.contains("webhook refused"), "{text}");
+    for secret in [
+        PAYSTACK_SECRET,
+        FLUTTERWAVE_HASH,
+        STRIPE_SECRET,
+        TWILIO_TOKEN,
+        "sk_test_not_the_secret",
+    ] {
+        assert!(!text.contains(secret), "{secret} was logged");
+    }
+}

@@ -1,0 +1,43 @@
+//! An HTTP server for payment and delivery webhooks: verifies each provider's signature
+//! over the raw body and hands the event to the service.
+//!
+//! `cargo run -p ajo-examples --example webhook_server`, configured from the environment:
+//! `AJO_ADDR` (default `127.0.0.1:8080`), `PAYSTACK_SECRET_KEY`,
+//! `FLUTTERWAVE_SECRET_HASH`, `STRIPE_WEBHOOK_SECRET`, `SENDGRID_WEBHOOK_PUBLIC_KEY`,
+//! `TWILIO_AUTH_TOKEN` with `AJO_PUBLIC_URL`, and `DATABASE_URL` for PostgreSQL (else the
+//! in-memory store). See `ajo_examples::webhook_server` for what each answer means.
+
+use std::process::ExitCode;
+
+use ajo_examples::webhook_server::{self, Config};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt().with_target(false).init();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(%error, "webhook_server stopped");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let config = Config::from_env()?;
+    webhook_server::announce(&config);
+    let (service, clock) = webhook_server::wiring::service(&config).await?;
+    let app = webhook_server::router(&config, service, clock)?;
+    let listener = tokio::net::TcpListener::bind(config.addr()).await?;
+    tracing::info!(addr = %listener.local_addr()?, "listening");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            // If the signal handler cannot be installed, run until killed.
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            tracing::info!("shutting down after the requests in flight");
+        })
+        .await?;
+    Ok(())
+}
