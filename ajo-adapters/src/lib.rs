@@ -12,6 +12,9 @@
 //! - `sendgrid`: [`sendgrid::SendGrid`], the `EmailSender` port over SendGrid's Mail Send
 //!   API (text and HTML parts, configurable from-address and name; returns the
 //!   `X-Message-Id`).
+//! - `twilio`: [`twilio::Twilio`], the `SmsSender` port over Twilio's Messages API (from a
+//!   number, a sender id or a messaging service, optional status-callback URL; E.164
+//!   checked before sending; returns the message SID).
 //! - `_http`: the plumbing the HTTP adapters share ([`http`]: timeouts, safe retries with
 //!   backoff and jitter, `Retry-After`, a circuit breaker per provider); turned on by each
 //!   of them, not useful alone.
@@ -25,4 +28,5 @@ pub mod http;
 pub mod postgres;
 #[cfg(feature = "sendgrid")]
 pub mod sendgrid;
-
+#[cfg(feature = "twilio")]
+pub mod twilio;
