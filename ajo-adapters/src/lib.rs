@@ -9,6 +9,12 @@
 //!
 //! - `postgres`: [`postgres::PgStore`], the `Store` port on PostgreSQL 14+ through sqlx
 //!   (tokio runtime, rustls), with embedded migrations.
+//! - `sendgrid`: [`sendgrid::SendGrid`], the `EmailSender` port over SendGrid's Mail Send
+//!   API (text and HTML parts, configurable from-address and name; returns the
+//!   `X-Message-Id`).
+//! - `twilio`: [`twilio::Twilio`], the `SmsSender` port over Twilio's Messages API (from a
+//!   number, a sender id or a messaging service, optional status-callback URL; E.164
+//!   checked before sending; returns the message SID).
 //! - `_http`: the plumbing the HTTP adapters share ([`http`]: timeouts, safe retries with
 //!   backoff and jitter, `Retry-After`, a circuit breaker per provider); turned on by each
 //!   of them, not useful alone.
@@ -20,3 +26,7 @@ pub use ajo_core;
 pub mod http;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(feature = "sendgrid")]
+pub mod sendgrid;
+#[cfg(feature = "twilio")]
+pub mod twilio;

@@ -123,6 +123,27 @@ async fn passes_the_store_conformance_suite() {
     Arc::into_inner(db).unwrap().cleanup().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_outbox_workers_send_each_message_once() {
+    let Some(db) = TestDb::connect().await else {
+        return;
+    };
+    // Two pools on one schema, as two hosts would have: SKIP LOCKED splits the rows
+    // between their concurrent claims.
+    let (first, schema) = db.store_named(4).await;
+    let options = PgConnectOptions::from_str(&url())
+        .unwrap()
+        .options([("search_path", schema.as_str())]);
+    let second = PgStore::connect_with(options, 4).await.unwrap();
+    ajo_testkit::conformance::outbox::two_workers_send_each_message_once(
+        Arc::new(first),
+        Arc::new(second),
+        200,
+    )
+    .await;
+    db.cleanup().await;
+}
+
 #[tokio::test]
 async fn migrating_twice_changes_nothing() {
     let Some(db) = TestDb::connect().await else {

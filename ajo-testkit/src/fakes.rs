@@ -10,7 +10,7 @@ use ajo_core::ports::{
     Clock, Collection, CollectionRequest, EmailMessage, EmailSender, GatewayError, NotifyError,
     PaymentGateway, PaymentState, PaymentStatus, PayoutReceipt, PayoutRequest, PayoutState,
     ProviderMessageId, RecipientDetails, RecipientId, RefundReceipt, RefundRequest, SmsMessage,
-    SmsSender,
+    SmsSender, is_e164,
 };
 use ajo_core::webhook::{GatewayEvent, PaymentEventKind, Provider};
 use async_trait::async_trait;
@@ -332,7 +332,8 @@ impl PaymentGateway for FakeGateway {
     }
 }
 
-/// Records every email it is asked to send; can be told to fail.
+/// Records every email it is asked to send; can be told to fail. An address without an
+/// `@` is refused as [`NotifyError::InvalidRecipient`], as a provider would.
 #[derive(Debug, Default)]
 pub struct FakeEmail {
     sent: Mutex<Vec<EmailMessage>>,
@@ -360,13 +361,17 @@ impl EmailSender for FakeEmail {
         if let Some(error) = lock(&self.failures).pop_front() {
             return Err(error);
         }
+        if !message.to.contains('@') {
+            return Err(NotifyError::InvalidRecipient);
+        }
         let mut sent = lock(&self.sent);
         sent.push(message.clone());
         Ok(ProviderMessageId(format!("email-{}", sent.len())))
     }
 }
 
-/// Records every SMS it is asked to send; can be told to fail.
+/// Records every SMS it is asked to send; can be told to fail. A number that is not E.164
+/// is refused as [`NotifyError::InvalidRecipient`], as the port's contract asks.
 #[derive(Debug, Default)]
 pub struct FakeSms {
     sent: Mutex<Vec<SmsMessage>>,
@@ -391,6 +396,9 @@ impl FakeSms {
 #[async_trait]
 impl SmsSender for FakeSms {
     async fn send_sms(&self, message: &SmsMessage) -> Result<ProviderMessageId, NotifyError> {
+        if !is_e164(&message.to) {
+            return Err(NotifyError::InvalidRecipient);
+        }
         if let Some(error) = lock(&self.failures).pop_front() {
             return Err(error);
         }

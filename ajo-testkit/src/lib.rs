@@ -9,7 +9,8 @@
 //! - [`builders`]: group configurations and contacts with sensible defaults.
 //! - [`strategies`]: proptest strategies for ajo's types (amounts, weights, balanced
 //!   entries, loan terms).
-//! - [`conformance`]: the suites every store and gateway implementation must pass.
+//! - [`conformance`]: the suites every store, gateway and message sender must pass, and
+//!   outbox delivery by concurrent workers on any store.
 
 pub mod builders;
 pub mod conformance;

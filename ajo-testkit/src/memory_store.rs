@@ -267,14 +267,18 @@ impl Store for InMemoryStore {
             .ok_or_else(|| StoreError::UnknownMessage(id.to_owned()))?;
         slot.lease = None;
         slot.record.attempts += 1;
+        // A delivery report can overtake the send's own outcome; the report is final.
+        let reported = is_final(&slot.record.status);
         let mut provider = None;
         match outcome {
             OutboxOutcome::Sent(provider_id) => {
                 provider = Some(provider_id.0.clone());
-                slot.record.status = OutboxStatus::Sent { provider_id };
+                if !reported {
+                    slot.record.status = OutboxStatus::Sent { provider_id };
+                }
             }
             OutboxOutcome::Retry { at, .. } => slot.record.next_attempt_at = at,
-            OutboxOutcome::Failed { reason } => {
+            OutboxOutcome::Failed { reason } if !reported => {
                 slot.record.status = OutboxStatus::Failed { reason }
             }
             _ => {}
@@ -302,10 +306,7 @@ impl Store for InMemoryStore {
         };
         if let Some(slot) = inner.outbox.get_mut(&id) {
             // A final report is not overwritten by a late, earlier one.
-            if !matches!(
-                slot.record.status,
-                OutboxStatus::Delivered | OutboxStatus::Undeliverable { .. }
-            ) {
+            if !is_final(&slot.record.status) {
                 slot.record.status = status;
             }
         }
@@ -315,4 +316,12 @@ impl Store for InMemoryStore {
     async fn outbox_message(&self, id: &str) -> Result<Option<OutboxRecord>, StoreError> {
         Ok(self.lock().outbox.get(id).map(|s| s.record.clone()))
     }
+}
+
+/// Delivered and undeliverable are what the provider finally said: nothing overwrites them.
+fn is_final(status: &OutboxStatus) -> bool {
+    matches!(
+        status,
+        OutboxStatus::Delivered | OutboxStatus::Undeliverable { .. }
+    )
 }

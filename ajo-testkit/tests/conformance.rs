@@ -1,13 +1,17 @@
-//! The in-memory store and the fake gateway pass the suites every implementation must.
+//! The in-memory store and the fakes pass the suites every implementation must.
 
 #![allow(missing_docs)]
 
 use std::sync::Arc;
 
 use ajo_core::money::{Currency, Money};
-use ajo_core::ports::{CollectionRequest, PaymentGateway, PayoutRequest, RecipientId, Store};
+use ajo_core::ports::{
+    CollectionRequest, EmailMessage, NotifyError, PaymentGateway, PayoutRequest, ProviderMessageId,
+    RecipientId, SmsMessage, SmsSender, Store,
+};
+use ajo_testkit::conformance::notify::{EmailFixtures, SmsFixtures};
 use ajo_testkit::conformance::{self, gateway::GatewayFixtures};
-use ajo_testkit::fakes::FakeGateway;
+use ajo_testkit::fakes::{FakeEmail, FakeGateway, FakeSms};
 use ajo_testkit::{InMemoryStore, builders};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -46,4 +50,45 @@ async fn fake_gateway_passes_the_gateway_contract() {
         },
     };
     conformance::gateway::run_all(&gateway as &dyn PaymentGateway, &fixtures).await;
+}
+
+fn email() -> EmailMessage {
+    EmailMessage {
+        message_id: "g1:r1:reminder:ada:email".into(),
+        to: "ada@example.com".into(),
+        subject: "Your contribution is due".into(),
+        text: "Hello Ada".into(),
+        html: Some("<p>Hello Ada</p>".into()),
+    }
+}
+
+fn sms() -> SmsMessage {
+    SmsMessage {
+        message_id: "g1:r1:reminder:ada:sms".into(),
+        to: "+2348012345678".into(),
+        body: "Hello Ada".into(),
+    }
+}
+
+#[tokio::test]
+async fn fake_senders_pass_the_notify_contract() {
+    conformance::notify::run_email(&FakeEmail::new(), &EmailFixtures::new(email(), "ada")).await;
+    conformance::notify::run_sms(&FakeSms::new(), &SmsFixtures::new(sms())).await;
+}
+
+/// A sender that takes any number, to show the suite catches it.
+#[derive(Debug)]
+struct Lax;
+
+#[async_trait::async_trait]
+impl SmsSender for Lax {
+    async fn send_sms(&self, _: &SmsMessage) -> Result<ProviderMessageId, NotifyError> {
+        Ok(ProviderMessageId("SM1".into()))
+    }
+}
+
+#[tokio::test]
+#[should_panic(expected = "is not E.164 and must be InvalidRecipient")]
+async fn the_notify_contract_refuses_a_sender_that_takes_any_number() {
+    conformance::notify::run_sms(&Lax, &SmsFixtures::new(sms())).await;
 }

@@ -584,9 +584,13 @@ impl Store for PgStore {
         };
         let name = status.as_ref().map(status_name);
         let detail = status.as_ref().map(json_of).transpose()?;
+        // A delivery report can overtake the send's own outcome; the report is final.
         let done = sqlx::query(
             "UPDATE outbox SET lease_owner = NULL, lease_until = NULL, attempts = attempts + 1, \
-               status = COALESCE($2, status), status_detail = COALESCE($3, status_detail), \
+               status = CASE WHEN status IN ('delivered', 'undeliverable') THEN status \
+                 ELSE COALESCE($2, status) END, \
+               status_detail = CASE WHEN status IN ('delivered', 'undeliverable') \
+                 THEN status_detail ELSE COALESCE($3, status_detail) END, \
                provider_id = COALESCE($4, provider_id), \
                next_attempt_at = COALESCE($5, next_attempt_at) \
              WHERE id = $1",

@@ -22,7 +22,7 @@ pub use gateway::{
     RefundRequest,
 };
 pub use notify::{
-    EmailMessage, EmailSender, NotifyError, ProviderMessageId, SmsMessage, SmsSender,
+    EmailMessage, EmailSender, NotifyError, ProviderMessageId, SmsMessage, SmsSender, is_e164,
 };
 pub use store::{
     AppendOutcome, AppendRequest, DomainEvent, EntryQuery, OutboxChannel, OutboxMessage,

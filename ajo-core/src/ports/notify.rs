@@ -48,11 +48,32 @@ pub trait EmailSender: Send + Sync + fmt::Debug + 'static {
 }
 
 /// Sends SMS (Twilio and the like). The same contract as [`EmailSender`]; a number that is
-/// not E.164 is [`NotifyError::InvalidRecipient`] before any request.
+/// not E.164 (see [`is_e164`]) is [`NotifyError::InvalidRecipient`] before any request.
 #[async_trait]
 pub trait SmsSender: Send + Sync + fmt::Debug + 'static {
     /// Sends one SMS.
     async fn send_sms(&self, message: &SmsMessage) -> Result<ProviderMessageId, NotifyError>;
+}
+
+/// Whether `number` is an E.164 phone number as SMS providers take it: `+`, then 8 to 15
+/// digits, the first not `0` (country codes never start with 0). No spaces, dashes or
+/// brackets: numbers are stored normalised, so anything else is a mistake to report, not
+/// to repair.
+///
+/// ```
+/// use ajo_core::ports::is_e164;
+///
+/// assert!(is_e164("+2348012345678"));
+/// assert!(!is_e164("08012345678"));
+/// assert!(!is_e164("+234 801 234 5678"));
+/// ```
+pub fn is_e164(number: &str) -> bool {
+    let Some(digits) = number.strip_prefix('+') else {
+        return false;
+    };
+    (8..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
 }
 
 /// Why a message was not sent.
@@ -100,5 +121,40 @@ impl NotifyError {
             self,
             NotifyError::RateLimited { .. } | NotifyError::Unavailable | NotifyError::Timeout
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_e164;
+
+    #[test]
+    fn e164_numbers_are_a_plus_and_8_to_15_digits_not_starting_with_0() {
+        for good in [
+            "+2348012345678",
+            "+14155550100",
+            "+25471234567",
+            "+12345678",
+            "+123456789012345",
+        ] {
+            assert!(is_e164(good), "{good} is E.164");
+        }
+        for bad in [
+            "",
+            "+",
+            "2348012345678",
+            "+1234567",
+            "+1234567890123456",
+            "+0348012345678",
+            "+234 8012345678",
+            "+234-801-234-5678",
+            "+(234)8012345678",
+            "++2348012345678",
+            "+234801234567a",
+            "+２３４８０１２３４５６７８",
+            "+2348012345678\n",
+        ] {
+            assert!(!is_e164(bad), "{bad:?} is not E.164");
+        }
     }
 }

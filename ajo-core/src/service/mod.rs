@@ -15,7 +15,10 @@
 //! - Time passing: [`tick`](AjoService::tick) does what is due (reminders, penalties,
 //!   deposit cover, payouts, re-verifying stuck payments, sending payouts), once, however
 //!   often and on however many hosts it runs.
-//! - Messages: [`deliver_outbox`](AjoService::deliver_outbox) sends what the outbox holds.
+//! - Messages: [`deliver_outbox`](AjoService::deliver_outbox) sends what the outbox holds,
+//!   at least once (its docs say why not at most once);
+//!   [`handle_delivery_event`](AjoService::handle_delivery_event) records verified
+//!   delivery reports.
 
 mod exec;
 mod gateway_events;
@@ -54,7 +57,9 @@ pub struct ServiceConfig {
     pub tick_batch: usize,
     /// This worker's name, for outbox leases.
     pub worker: String,
-    /// How long an outbox claim lasts.
+    /// How long an outbox claim lasts: longer than one send can take, retries and
+    /// `Retry-After` waits included, or a second worker may send the message too (default
+    /// five minutes, well above the HTTP adapters' defaults).
     pub outbox_lease: Duration,
     /// Send attempts before a message is marked failed.
     pub outbox_max_attempts: u32,
@@ -69,7 +74,7 @@ impl Default for ServiceConfig {
             reverify_after: chrono::Duration::minutes(30),
             tick_batch: 100_000,
             worker: "ajo".into(),
-            outbox_lease: Duration::from_secs(60),
+            outbox_lease: Duration::from_secs(300),
             outbox_max_attempts: 5,
             outbox_backoff: chrono::Duration::seconds(30),
         }

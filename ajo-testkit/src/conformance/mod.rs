@@ -1,6 +1,6 @@
 //! Conformance suites: public async functions that any implementation of a port runs
-//! against itself, so the in-memory store and PostgreSQL (and every gateway adapter
-//! against its mock server) are held to the same contract.
+//! against itself, so the in-memory store and PostgreSQL (and every gateway and messaging
+//! adapter against its mock server) are held to the same contract.
 //!
 //! Each suite panics with a message naming the broken rule, which makes it usable from
 //! any test harness.
@@ -15,4 +15,6 @@
 )]
 
 pub mod gateway;
+pub mod notify;
+pub mod outbox;
 pub mod store;

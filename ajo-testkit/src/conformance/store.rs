@@ -107,6 +107,7 @@ where
     ledger_stays_balanced_and_chained(factory().await).await;
     wake_times_list_due_streams(factory().await).await;
     outbox_is_unique_leased_and_reported(factory().await).await;
+    final_delivery_reports_are_kept(factory().await).await;
     concurrent_duplicate_deliveries_post_once(factory().await).await;
 }
 
@@ -429,6 +430,91 @@ pub async fn outbox_is_unique_leased_and_reported(store: Arc<dyn Store>) {
         store.report_delivery("nope", OutboxStatus::Delivered).await,
         Err(StoreError::UnknownMessage(_))
     ));
+}
+
+/// Delivered and undeliverable are final: a report that overtakes the send's own outcome,
+/// a contrary late report, or a failed retry never overwrites them; the provider's id is
+/// still recorded, so later reports find the message by it.
+pub async fn final_delivery_reports_are_kept(store: Arc<dyn Store>) {
+    store
+        .append(request(
+            vec![],
+            vec![],
+            vec![email("fast"), email("bounced")],
+            None,
+        ))
+        .await
+        .unwrap();
+    let lease = Duration::from_secs(60);
+    assert_eq!(
+        store
+            .claim_outbox("w", at(), lease, 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    // The handset reports before the worker records the provider's answer.
+    store
+        .report_delivery("fast", OutboxStatus::Delivered)
+        .await
+        .unwrap();
+    store
+        .finish_outbox(
+            "fast",
+            OutboxOutcome::Sent(ProviderMessageId("p-fast".into())),
+            at(),
+        )
+        .await
+        .unwrap();
+    let status = |id: &'static str| {
+        let store = store.clone();
+        async move { store.outbox_message(id).await.unwrap().unwrap().status }
+    };
+    assert_eq!(
+        status("fast").await,
+        OutboxStatus::Delivered,
+        "recording the send overwrote an earlier delivery report"
+    );
+    let bounced = OutboxStatus::Undeliverable {
+        reason: "bounced".into(),
+    };
+    store
+        .report_delivery("p-fast", bounced.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        status("fast").await,
+        OutboxStatus::Delivered,
+        "a late contrary report overwrote a final one (or the provider id was not recorded)"
+    );
+    store
+        .report_delivery("bounced", bounced.clone())
+        .await
+        .unwrap();
+    store
+        .finish_outbox(
+            "bounced",
+            OutboxOutcome::Failed {
+                reason: "timed out".into(),
+            },
+            at(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        status("bounced").await,
+        bounced,
+        "a failed send overwrote a delivery report"
+    );
+    assert!(
+        store
+            .claim_outbox("w2", at() + chrono::Duration::hours(1), lease, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a reported message was offered again"
+    );
 }
 
 /// Fifty deliveries of one webhook event at once: exactly one ledger entry and one
