@@ -12,11 +12,15 @@
 //! - `_http`: the plumbing the HTTP adapters share ([`http`]: timeouts, safe retries with
 //!   backoff and jitter, `Retry-After`, a circuit breaker per provider); turned on by each
 //!   of them, not useful alone.
+//! - `paystack`: [`paystack::PaystackGateway`], the `PaymentGateway` port on Paystack
+//!   (amounts in subunits, references reused safely, transfers and refunds).
 //! - `full`: every adapter (what CI builds).
 
 pub use ajo_core;
 
 #[cfg(feature = "_http")]
 pub mod http;
+#[cfg(feature = "paystack")]
+pub mod paystack;
 #[cfg(feature = "postgres")]
 pub mod postgres;
