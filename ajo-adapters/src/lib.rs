@@ -14,10 +14,14 @@
 //!   of them, not useful alone.
 //! - `paystack`: [`paystack::PaystackGateway`], the `PaymentGateway` port on Paystack
 //!   (amounts in subunits, references reused safely, transfers and refunds).
+//! - `flutterwave`: [`flutterwave::FlutterwaveGateway`], the `PaymentGateway` port on
+//!   Flutterwave v3 (amounts in exact major units, beneficiaries, transfers, refunds).
 //! - `full`: every adapter (what CI builds).
 
 pub use ajo_core;
 
+#[cfg(feature = "flutterwave")]
+pub mod flutterwave;
 #[cfg(feature = "_http")]
 pub mod http;
 #[cfg(feature = "paystack")]
