@@ -16,6 +16,9 @@
 //!   (amounts in subunits, references reused safely, transfers and refunds).
 //! - `flutterwave`: [`flutterwave::FlutterwaveGateway`], the `PaymentGateway` port on
 //!   Flutterwave v3 (amounts in exact major units, beneficiaries, transfers, refunds).
+//! - `stripe`: [`stripe::StripeGateway`], the `PaymentGateway` port on Stripe
+//!   (PaymentIntents found by our reference, Connect transfers, refunds, balance
+//!   transactions; form-encoded, with `Idempotency-Key`).
 //! - `full`: every adapter (what CI builds).
 
 pub use ajo_core;
@@ -28,3 +31,5 @@ pub mod http;
 pub mod paystack;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(feature = "stripe")]
+pub mod stripe;
