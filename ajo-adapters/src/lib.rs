@@ -9,6 +9,13 @@
 //!
 //! - `postgres`: [`postgres::PgStore`], the `Store` port on PostgreSQL 14+ through sqlx
 //!   (tokio runtime, rustls), with embedded migrations.
+//! - `paystack`: [`paystack::PaystackGateway`], the `PaymentGateway` port on Paystack
+//!   (amounts in subunits, references reused safely, transfers and refunds).
+//! - `flutterwave`: [`flutterwave::FlutterwaveGateway`], the `PaymentGateway` port on
+//!   Flutterwave v3 (amounts in exact major units, beneficiaries, transfers, refunds).
+//! - `stripe`: [`stripe::StripeGateway`], the `PaymentGateway` port on Stripe
+//!   (PaymentIntents found by our reference, Connect transfers, refunds, balance
+//!   transactions; form-encoded, with `Idempotency-Key`).
 //! - `sendgrid`: [`sendgrid::SendGrid`], the `EmailSender` port over SendGrid's Mail Send
 //!   API (text and HTML parts, configurable from-address and name; returns the
 //!   `X-Message-Id`).
@@ -22,11 +29,17 @@
 
 pub use ajo_core;
 
+#[cfg(feature = "flutterwave")]
+pub mod flutterwave;
 #[cfg(feature = "_http")]
 pub mod http;
+#[cfg(feature = "paystack")]
+pub mod paystack;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "sendgrid")]
 pub mod sendgrid;
+#[cfg(feature = "stripe")]
+pub mod stripe;
 #[cfg(feature = "twilio")]
 pub mod twilio;

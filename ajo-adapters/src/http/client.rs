@@ -119,6 +119,19 @@ impl ApiRequest {
         self
     }
 
+    /// A JSON body from any serialisable value: wire structs, whose exact decimal amounts
+    /// can be raw JSON numbers (a [`serde_json::Value`] would hold them as floats).
+    ///
+    /// # Errors
+    /// `body` refused to serialise (a map with non-string keys, say).
+    pub fn json_from<T: serde::Serialize + ?Sized>(
+        mut self,
+        body: &T,
+    ) -> Result<Self, serde_json::Error> {
+        self.body = RequestBody::Json(serde_json::to_string(body)?);
+        Ok(self)
+    }
+
     /// A form-encoded body, the pairs in the order given.
     #[must_use]
     pub fn form<'a>(mut self, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
@@ -398,7 +411,34 @@ impl ApiClient {
     }
 }
 
+/// `text` made safe as one path segment: everything but RFC 3986's unreserved characters
+/// is percent-encoded, so a reference holding `/`, `?` or `#` cannot reach another
+/// endpoint.
+pub fn path_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 // Query strings can carry references and filters; logs get the path alone.
 fn path_only(path: &str) -> &str {
     path.split('?').next().unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_segments_cannot_reach_another_endpoint() {
+        assert_eq!(path_segment("ajo-g1-r1-1_a.b~"), "ajo-g1-r1-1_a.b~");
+        assert_eq!(path_segment("../x?y#z w"), "..%2Fx%3Fy%23z%20w");
+        assert_eq!(path_segment("é"), "%C3%A9");
+    }
 }

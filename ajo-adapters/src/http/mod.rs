@@ -28,6 +28,6 @@ mod errors;
 mod retry_after;
 
 pub use breaker::{BreakerPolicy, CircuitBreaker, Permit};
-pub use client::{ApiClient, ApiRequest, ApiResponse, RequestBody, TransportError};
+pub use client::{ApiClient, ApiRequest, ApiResponse, RequestBody, TransportError, path_segment};
 pub use config::{HttpConfig, RetryPolicy};
 pub use errors::{gateway_status_error, notify_status_error};
