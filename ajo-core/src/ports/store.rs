@@ -250,6 +250,10 @@ pub enum StoreError {
         /// The key.
         key: String,
     },
+    /// A posting would take an account's balance beyond the largest amount [`Money`] can
+    /// hold ([`MAX_MINOR`](crate::money::MAX_MINOR) minor units either way).
+    #[error("a posting would take an account's balance beyond the largest amount money can hold")]
+    BalanceOutOfRange,
     /// No such outbox message.
     #[error("no outbox message {0:?}")]
     UnknownMessage(String),
@@ -290,6 +294,11 @@ impl StoreError {
 ///   [`ledger`](crate::ledger), so [`entries`](Self::entries) passes
 ///   [`verify_chain`](crate::ledger::verify_chain). An entry whose key exists with the same
 ///   content is skipped (a replay); with other content it is [`StoreError::EntryConflict`].
+/// - A posting that would take an account's balance beyond
+///   [`MAX_MINOR`](crate::money::MAX_MINOR) minor units either way is
+///   [`StoreError::BalanceOutOfRange`], and nothing is written.
+/// - A stream append without events (one that only sets or clears a wake time) is held
+///   to its expected version like any other.
 /// - Outbox messages are unique by id: one already present is skipped.
 /// - Concurrent callers on one store (tasks, hosts) see these rules hold for each call.
 #[async_trait]
