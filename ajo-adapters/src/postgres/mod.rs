@@ -206,6 +206,34 @@ impl Store for PgStore {
         rows.iter().map(|row| decode_event(stream, row)).collect()
     }
 
+    #[tracing::instrument(skip_all, fields(streams = streams.len()), err)]
+    async fn load_many(&self, streams: &[StreamId]) -> Result<Vec<Vec<RecordedEvent>>, StoreError> {
+        let kinds: Vec<&str> = streams.iter().map(|s| s.kind.as_str()).collect();
+        let ids: Vec<&str> = streams.iter().map(|s| s.id.as_str()).collect();
+        let rows = sqlx::query(
+            "SELECT asked.n, e.version, e.recorded_at, e.payload \
+             FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS asked (kind, id, n) \
+             JOIN events e ON e.stream_kind = asked.kind AND e.stream_id = asked.id \
+             ORDER BY asked.n, e.version",
+        )
+        .bind(&kinds)
+        .bind(&ids)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| store_error(&e))?;
+        let mut loaded: Vec<Vec<RecordedEvent>> = streams.iter().map(|_| Vec::new()).collect();
+        for row in &rows {
+            let n: i64 = row.try_get("n").map_err(|e| store_error(&e))?;
+            let index = usize::try_from(n - 1)
+                .map_err(|_| corrupt("a stream's position in the query is out of range"))?;
+            let (Some(stream), Some(events)) = (streams.get(index), loaded.get_mut(index)) else {
+                return Err(corrupt("a stream's position in the query is out of range"));
+            };
+            events.push(decode_event(stream, row)?);
+        }
+        Ok(loaded)
+    }
+
     #[tracing::instrument(skip_all, fields(idempotency_key = key), err)]
     async fn has_idempotency_key(&self, key: &str) -> Result<bool, StoreError> {
         let row = sqlx::query("SELECT 1 FROM idempotency_keys WHERE key = $1")

@@ -309,6 +309,19 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     /// A stream's events in version order (empty for an unknown stream).
     async fn load(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, StoreError>;
 
+    /// Several streams' events, each in version order, in the order asked (empty for an
+    /// unknown stream): what [`load`](Self::load) gives for each, read together. The
+    /// default loads them one by one; a store over a network should read them in one
+    /// round trip. Not a snapshot across streams: each is as some `load` would see it, and
+    /// appends still check every expected version.
+    async fn load_many(&self, streams: &[StreamId]) -> Result<Vec<Vec<RecordedEvent>>, StoreError> {
+        let mut loaded = Vec::with_capacity(streams.len());
+        for stream in streams {
+            loaded.push(self.load(stream).await?);
+        }
+        Ok(loaded)
+    }
+
     /// Whether an idempotency key has been recorded.
     async fn has_idempotency_key(&self, key: &str) -> Result<bool, StoreError>;
 

@@ -112,7 +112,8 @@ where
     concurrent_duplicate_deliveries_post_once(factory().await).await;
 }
 
-/// Events come back in order with versions from 1; an unknown stream is empty.
+/// Events come back in order with versions from 1, alone or several streams at once; an
+/// unknown stream is empty.
 pub async fn appends_and_loads_in_order(store: Arc<dyn Store>) {
     assert!(
         store.load(&stream("nothing")).await.unwrap().is_empty(),
@@ -142,6 +143,15 @@ pub async fn appends_and_loads_in_order(store: Arc<dyn Store>) {
     assert_eq!(versions, [1, 2, 3], "versions run from 1 in order");
     assert_eq!(loaded[2].event, event(3), "events come back as written");
     assert_eq!(loaded[0].recorded_at, at(), "the append time is kept");
+    let many = store
+        .load_many(&[stream("g1"), stream("nothing"), stream("g1")])
+        .await
+        .unwrap();
+    assert_eq!(
+        many,
+        [loaded.clone(), Vec::new(), loaded],
+        "load_many gives what load gives, in the order asked"
+    );
 }
 
 /// A stale expected version is a `Conflict`, and nothing of that append is written.
