@@ -211,9 +211,11 @@ impl Store for PgStore {
         let kinds: Vec<&str> = streams.iter().map(|s| s.kind.as_str()).collect();
         let ids: Vec<&str> = streams.iter().map(|s| s.id.as_str()).collect();
         let rows = sqlx::query(
+            // LATERAL: one primary-key range scan per stream, whatever the table's size.
             "SELECT asked.n, e.version, e.recorded_at, e.payload \
              FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS asked (kind, id, n) \
-             JOIN events e ON e.stream_kind = asked.kind AND e.stream_id = asked.id \
+             CROSS JOIN LATERAL (SELECT version, recorded_at, payload FROM events \
+               WHERE stream_kind = asked.kind AND stream_id = asked.id ORDER BY version) e \
              ORDER BY asked.n, e.version",
         )
         .bind(&kinds)
