@@ -157,7 +157,7 @@ async fn migrating_twice_changes_nothing() {
         .await
         .unwrap()
         .get("n");
-    assert_eq!(applied, 1);
+    assert_eq!(applied, 2, "0001 and 0002, once each");
     store.pool().close().await;
     db.cleanup().await;
 }
@@ -424,10 +424,11 @@ async fn a_connection_killed_mid_append_leaves_nothing_and_the_retry_lands_once(
         idempotency_key: Some("webhook-1".into()),
         at,
     };
-    // Another session holds the same idempotency key, uncommitted: the append writes its
-    // wake time, entry and outbox row, then waits on the key's insert, its last step.
+    // Another session holds the journal head, uncommitted: the append records its key,
+    // moves its stream and writes its outbox row, then waits for the head, the last thing
+    // it needs before posting the entry.
     let mut blocker = store.pool().begin().await.unwrap();
-    sqlx::query("INSERT INTO idempotency_keys (key, recorded_at) VALUES ('webhook-1', now())")
+    sqlx::query("SELECT last_id FROM journal_head FOR UPDATE")
         .execute(&mut *blocker)
         .await
         .unwrap();
@@ -441,7 +442,7 @@ async fn a_connection_killed_mid_append_leaves_nothing_and_the_retry_lands_once(
         let n: i64 = sqlx::query_scalar(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
              WHERE application_name = $1 AND wait_event_type = 'Lock' \
-             AND query LIKE 'INSERT INTO idempotency_keys%'",
+             AND query LIKE '%ajo_append%'",
         )
         .bind(&schema)
         .fetch_one(&db.admin)
@@ -453,7 +454,7 @@ async fn a_connection_killed_mid_append_leaves_nothing_and_the_retry_lands_once(
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
-    assert!(killed, "the append reached its last insert");
+    assert!(killed, "the append reached the journal head");
     blocker.rollback().await.unwrap();
     let error = attempt
         .await
@@ -464,7 +465,9 @@ async fn a_connection_killed_mid_append_leaves_nothing_and_the_retry_lands_once(
         "journal_entries",
         "postings",
         "outbox",
-        "stream_wake",
+        "events",
+        "streams",
+        "account_balances",
         "idempotency_keys",
     ] {
         let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
@@ -486,6 +489,118 @@ async fn a_connection_killed_mid_append_leaves_nothing_and_the_retry_lands_once(
     assert_eq!(entries.len(), 1);
     verify_chain(&entries).unwrap();
     assert!(store.outbox_message("receipt-p1").await.unwrap().is_some());
+    store.pool().close().await;
+    db.cleanup().await;
+}
+
+/// Every span and event, as text: name, then `field=value` pairs.
+#[derive(Default)]
+struct Recorder {
+    lines: Mutex<Vec<String>>,
+    next: AtomicU64,
+}
+
+struct Text(String);
+
+impl tracing::field::Visit for Text {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!(" {}={value:?}", field.name()));
+    }
+}
+
+impl tracing::Subscriber for Recorder {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        let mut text = Text(span.metadata().name().to_owned());
+        span.record(&mut text);
+        self.lines.lock().unwrap().push(text.0);
+        tracing::span::Id::from_u64(self.next.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        let mut text = Text("record".to_owned());
+        values.record(&mut text);
+        self.lines.lock().unwrap().push(text.0);
+    }
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut text = Text("event".to_owned());
+        event.record(&mut text);
+        self.lines.lock().unwrap().push(text.0);
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+// Current-thread runtime: the recorder is this thread's default subscriber, and every
+// span of the store is made while this test's futures are polled, on this thread.
+#[tokio::test]
+async fn operations_are_traced_without_the_url() {
+    let Some(db) = TestDb::connect().await else {
+        return;
+    };
+    let recorder = Arc::new(Recorder::default());
+    let guard = tracing::subscriber::set_default(recorder.clone());
+    let connected = PgStore::connect(&url(), 1).await.unwrap();
+    connected.pool().close().await;
+    let store = db.store(2).await;
+    let at = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
+    let stream = ajo_core::ports::StreamId::new(ajo_core::ports::StreamKind::Group, "g1");
+    let request = AppendRequest {
+        streams: vec![ajo_core::ports::StreamAppend {
+            stream: stream.clone(),
+            expected_version: 3,
+            events: vec![],
+            wake_at: None,
+        }],
+        entries: vec![],
+        outbox: vec![],
+        idempotency_key: Some("evt-9".into()),
+        at,
+    };
+    assert!(store.append(request).await.is_err(), "a stale version");
+    store.load(&stream).await.unwrap();
+    store.has_idempotency_key("evt-9").await.unwrap();
+    drop(guard);
+    let lines = recorder.lines.lock().unwrap().clone();
+    for name in [
+        "pg_connect",
+        "migrate",
+        "append",
+        "load",
+        "has_idempotency_key",
+    ] {
+        assert!(
+            lines.iter().any(|l| l.split(' ').next() == Some(name)),
+            "no {name} span in {lines:#?}"
+        );
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("append") && l.contains("idempotency_key=\"evt-9\"")),
+        "the append span names its key: {lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("event error=stream group/g1 is at version 0")),
+        "the append's error is recorded: {lines:#?}"
+    );
+    let url = url();
+    let password = PgConnectOptions::from_str(&url)
+        .ok()
+        .and_then(|_| url.split_once("://"))
+        .and_then(|(_, rest)| rest.split_once('@'))
+        .and_then(|(user, _)| user.split_once(':'))
+        .map(|(_, password)| password.to_owned());
+    for line in &lines {
+        assert!(!line.contains("postgres://"), "a URL in {line}");
+        if let Some(password) = password.as_deref().filter(|p| !p.is_empty()) {
+            assert!(!line.contains(password), "the password in {line}");
+        }
+    }
     store.pool().close().await;
     db.cleanup().await;
 }

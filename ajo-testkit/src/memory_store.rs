@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use ajo_core::ledger::{Account, JournalEntry, Ledger, LedgerError};
-use ajo_core::money::Money;
+use ajo_core::money::{Money, MoneyError};
 use ajo_core::ports::{
     AppendOutcome, AppendRequest, EntryQuery, OutboxOutcome, OutboxRecord, OutboxStatus,
     RecordedEvent, Store, StoreError, StreamId,
@@ -86,6 +86,7 @@ fn ledger_error(error: LedgerError) -> StoreError {
         LedgerError::Unbalanced { .. }
         | LedgerError::TooFewPostings { .. }
         | LedgerError::NonPositiveAmount { .. } => StoreError::Unbalanced { key: String::new() },
+        LedgerError::Money(MoneyError::Overflow { .. }) => StoreError::BalanceOutOfRange,
         other => StoreError::Corrupt {
             reason: other.to_string(),
         },

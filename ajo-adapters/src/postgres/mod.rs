@@ -10,12 +10,21 @@
 //! # }
 //! ```
 //!
-//! Every [`append`](Store::append) is one transaction. Appends that post ledger entries
-//! lock the one-row `journal_head` table, so journal ids run 1, 2, 3... and each entry's
-//! previous hash is the hash of the entry before it, whatever the number of writers. The
-//! unique keys on `(stream_kind, stream_id, version)`, entry keys and idempotency keys let
-//! the database itself refuse a lost update or a double post; a transaction that loses
-//! such a race is retried, and the retry answers with the port's typed outcome.
+//! Every [`append`](Store::append) is one call of the SQL function `ajo_append` (migration
+//! `0002`): one round trip and one transaction, in which the server checks the
+//! idempotency key, moves each stream from its expected version (a conditional update
+//! that keeps the stream's row locked until commit), writes the events, wake times and
+//! outbox messages, and posts the ledger entries. Appends that post entries lock the
+//! one-row `journal_head` table, so journal ids run 1, 2, 3... and each entry's previous
+//! hash is the hash of the entry before it, whatever the number of writers: the server
+//! computes `SHA-256(previous hash ‖ id ‖ body)` from the body bytes the store sends
+//! ([`JournalEntry::chain_body`]), so the chain verifies with
+//! [`verify_chain`](ajo_core::ledger::verify_chain). Running balances are kept per
+//! account and refused past [`MAX_MINOR`]. Unique keys on events, entry keys and
+//! idempotency keys let the database itself refuse a lost update or a double post; a
+//! call that loses such a race is retried, and the retry answers with the port's typed
+//! outcome. Every public operation runs in a `tracing` span (never with the URL, row
+//! contents or contact details).
 
 mod error;
 mod rows;
@@ -24,25 +33,24 @@ mod rows;
 pub use sqlx;
 pub use sqlx::postgres::{PgConnectOptions, PgPool};
 
-use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use ajo_core::ledger::{Account, BalancedEntry, EntryHash, EntryId, JournalEntry, Side};
-use ajo_core::money::Money;
+use ajo_core::ledger::{Account, JournalEntry};
+use ajo_core::money::{MAX_MINOR, Money};
 use ajo_core::ports::{
     AppendOutcome, AppendRequest, EntryQuery, OutboxOutcome, OutboxRecord, OutboxStatus,
     RecordedEvent, Store, StoreError, StreamId,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sqlx::Row;
 use sqlx::postgres::PgPoolOptions;
-use sqlx::{Postgres, Row, Transaction};
 
-use error::{corrupt, is_race, store_error};
+use error::{append_error, corrupt, is_race, store_error};
 use rows::{
-    decode_entry, decode_event, decode_outbox, decode_stream, hash_bytes, i64_of, json_of,
+    append_args, decode_entry, decode_event, decode_outbox, decode_stream, i64_of, json_of,
     status_name,
 };
 
@@ -75,6 +83,7 @@ impl PgStore {
     /// # Errors
     /// [`StoreError::Unavailable`] if the URL is malformed or the server cannot be
     /// reached; the message never repeats the URL.
+    #[tracing::instrument(name = "pg_connect", skip_all, fields(pool_size = pool_size), err)]
     pub async fn connect(url: &str, pool_size: u32) -> Result<PgStore, StoreError> {
         let options = PgConnectOptions::from_str(url).map_err(|e| store_error(&e))?;
         PgStore::connect_with(options, pool_size).await
@@ -84,6 +93,7 @@ impl PgStore {
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] if the server cannot be reached.
+    #[tracing::instrument(name = "pg_connect_with", skip_all, fields(pool_size = pool_size), err)]
     pub async fn connect_with(
         options: PgConnectOptions,
         pool_size: u32,
@@ -114,6 +124,7 @@ impl PgStore {
     /// [`StoreError::Unavailable`] if the database cannot be reached or refuses a
     /// migration; [`StoreError::Corrupt`] if an applied migration differs from the
     /// embedded one.
+    #[tracing::instrument(skip_all, err)]
     pub async fn migrate(&self) -> Result<(), StoreError> {
         MIGRATOR.run(&self.pool).await.map_err(|e| match e {
             sqlx::migrate::MigrateError::Execute(inner) => store_error(&inner),
@@ -123,295 +134,6 @@ impl PgStore {
             _ => error::unavailable("migration failed"),
         })
     }
-
-    async fn try_append(&self, request: &AppendRequest) -> Result<AppendOutcome, Attempt> {
-        let mut tx = self.pool.begin().await?;
-        if let Some(key) = &request.idempotency_key {
-            let seen = sqlx::query("SELECT 1 FROM idempotency_keys WHERE key = $1")
-                .bind(key)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if seen.is_some() {
-                return Ok(AppendOutcome::Duplicate);
-            }
-        }
-        for append in &request.streams {
-            let actual = stream_version(&mut tx, &append.stream).await?;
-            if actual != append.expected_version {
-                return Err(Attempt::Final(StoreError::Conflict {
-                    stream: append.stream.clone(),
-                    expected: append.expected_version,
-                    actual,
-                }));
-            }
-        }
-        // Lock the journal head only now, after the cheap checks, so the lock is held as
-        // briefly as it can be: ids and previous hashes are decided under it, and entry
-        // keys are read after it, so a key committed by the last holder is seen.
-        let head = if request.entries.is_empty() {
-            None
-        } else {
-            let row = sqlx::query("SELECT last_id, last_hash FROM journal_head FOR UPDATE")
-                .fetch_one(&mut *tx)
-                .await?;
-            let last_id: i64 = row.try_get("last_id")?;
-            let last_hash: Vec<u8> = row.try_get("last_hash")?;
-            let last_id = u64::try_from(last_id)
-                .map_err(|_| Attempt::Final(corrupt("negative journal head")))?;
-            Some((last_id, hash_bytes(&last_hash).map_err(Attempt::Final)?))
-        };
-        let journal = match head {
-            Some((last_id, last_hash)) => {
-                stage_entries(&mut tx, &request.entries, last_id, last_hash, request.at).await?
-            }
-            None => Vec::new(),
-        };
-
-        for append in &request.streams {
-            let kind = append.stream.kind.as_str();
-            for (version, event) in (append.expected_version + 1..).zip(&append.events) {
-                sqlx::query(
-                    "INSERT INTO events (stream_kind, stream_id, version, recorded_at, payload) \
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(kind)
-                .bind(&append.stream.id)
-                .bind(i64_of(version).map_err(Attempt::Final)?)
-                .bind(request.at)
-                .bind(json_of(event).map_err(Attempt::Final)?)
-                .execute(&mut *tx)
-                .await?;
-            }
-            match append.wake_at {
-                Some(at) => {
-                    sqlx::query(
-                        "INSERT INTO stream_wake (stream_kind, stream_id, wake_at) \
-                         VALUES ($1, $2, $3) ON CONFLICT (stream_kind, stream_id) \
-                         DO UPDATE SET wake_at = EXCLUDED.wake_at",
-                    )
-                    .bind(kind)
-                    .bind(&append.stream.id)
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                None => {
-                    sqlx::query(
-                        "DELETE FROM stream_wake WHERE stream_kind = $1 AND stream_id = $2",
-                    )
-                    .bind(kind)
-                    .bind(&append.stream.id)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-            }
-        }
-
-        if let Some(last) = journal.last() {
-            for entry in &journal {
-                insert_entry(&mut tx, entry).await?;
-            }
-            sqlx::query("UPDATE journal_head SET last_id = $1, last_hash = $2")
-                .bind(i64_of(last.id().0).map_err(Attempt::Final)?)
-                .bind(last.hash().0.to_vec())
-                .execute(&mut *tx)
-                .await?;
-        }
-
-        for message in &request.outbox {
-            sqlx::query(
-                "INSERT INTO outbox (id, payload, status, status_detail, next_attempt_at) \
-                 VALUES ($1, $2, 'pending', $3, $4) ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(&message.id)
-            .bind(json_of(message).map_err(Attempt::Final)?)
-            .bind(json_of(&OutboxStatus::Pending).map_err(Attempt::Final)?)
-            .bind(request.at)
-            .execute(&mut *tx)
-            .await?;
-        }
-
-        if let Some(key) = &request.idempotency_key {
-            sqlx::query("INSERT INTO idempotency_keys (key, recorded_at) VALUES ($1, $2)")
-                .bind(key)
-                .bind(request.at)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(AppendOutcome::Appended)
-    }
-}
-
-/// Why one attempt at an append stopped.
-enum Attempt {
-    /// The answer: no retry changes it.
-    Final(StoreError),
-    /// A database error: a lost race is retried, anything else mapped.
-    Db(sqlx::Error),
-}
-
-impl From<sqlx::Error> for Attempt {
-    fn from(error: sqlx::Error) -> Attempt {
-        Attempt::Db(error)
-    }
-}
-
-async fn stream_version(
-    tx: &mut Transaction<'_, Postgres>,
-    stream: &StreamId,
-) -> Result<u64, Attempt> {
-    let row = sqlx::query(
-        "SELECT COALESCE(max(version), 0) AS version FROM events \
-         WHERE stream_kind = $1 AND stream_id = $2",
-    )
-    .bind(stream.kind.as_str())
-    .bind(&stream.id)
-    .fetch_one(&mut **tx)
-    .await?;
-    let version: i64 = row.try_get("version")?;
-    u64::try_from(version).map_err(|_| Attempt::Final(corrupt("negative stream version")))
-}
-
-/// Decides what of `entries` to record, with the rules of `Ledger::post_all`: an entry
-/// whose key holds the same content is skipped, other content is an `EntryConflict`.
-async fn stage_entries(
-    tx: &mut Transaction<'_, Postgres>,
-    entries: &[BalancedEntry],
-    last_id: u64,
-    last_hash: EntryHash,
-    at: DateTime<Utc>,
-) -> Result<Vec<JournalEntry>, Attempt> {
-    let mut staged: Vec<JournalEntry> = Vec::new();
-    let mut by_key: HashMap<&str, &BalancedEntry> = HashMap::new();
-    let mut reversed_now: HashSet<EntryId> = HashSet::new();
-    let (mut id, mut prev) = (last_id, last_hash);
-    for entry in entries {
-        if entry.revalidate().is_err() {
-            return Err(Attempt::Final(StoreError::Unbalanced {
-                key: entry.key().to_owned(),
-            }));
-        }
-        let existing = sqlx::query("SELECT content FROM journal_entries WHERE key = $1")
-            .bind(entry.key())
-            .fetch_optional(&mut **tx)
-            .await?;
-        if let Some(row) = existing {
-            let content: serde_json::Value = row.try_get("content")?;
-            let recorded: BalancedEntry = serde_json::from_value(content)
-                .map_err(|_| Attempt::Final(corrupt("a stored entry could not be read")))?;
-            if recorded == *entry {
-                continue;
-            }
-            return Err(entry_conflict(entry));
-        }
-        if let Some(earlier) = by_key.get(entry.key()) {
-            if *earlier != entry {
-                return Err(entry_conflict(entry));
-            }
-            continue;
-        }
-        if let Some(original) = entry.reverses() {
-            check_reversible(tx, original, &staged, &mut reversed_now).await?;
-        }
-        id = id
-            .checked_add(1)
-            .ok_or_else(|| Attempt::Final(corrupt("journal ids exhausted")))?;
-        let sealed = JournalEntry::seal(EntryId(id), prev, at, entry.clone());
-        prev = sealed.hash();
-        by_key.insert(entry.key(), entry);
-        staged.push(sealed);
-    }
-    Ok(staged)
-}
-
-fn entry_conflict(entry: &BalancedEntry) -> Attempt {
-    Attempt::Final(StoreError::EntryConflict {
-        key: entry.key().to_owned(),
-    })
-}
-
-async fn check_reversible(
-    tx: &mut Transaction<'_, Postgres>,
-    original: EntryId,
-    staged: &[JournalEntry],
-    reversed_now: &mut HashSet<EntryId>,
-) -> Result<(), Attempt> {
-    let id = i64_of(original.0).map_err(Attempt::Final)?;
-    let row = sqlx::query(
-        "SELECT EXISTS (SELECT 1 FROM journal_entries WHERE id = $1) AS known, \
-                EXISTS (SELECT 1 FROM journal_entries WHERE reverses = $1) AS reversed",
-    )
-    .bind(id)
-    .fetch_one(&mut **tx)
-    .await?;
-    let known: bool = row.try_get("known")?;
-    let reversed: bool = row.try_get("reversed")?;
-    let known = known || staged.iter().any(|e| e.id() == original);
-    if !known {
-        return Err(Attempt::Final(corrupt(format!(
-            "entry {original} to reverse is not in the journal"
-        ))));
-    }
-    if reversed || !reversed_now.insert(original) {
-        return Err(Attempt::Final(corrupt(format!(
-            "entry {original} is already reversed"
-        ))));
-    }
-    Ok(())
-}
-
-async fn insert_entry(
-    tx: &mut Transaction<'_, Postgres>,
-    journal: &JournalEntry,
-) -> Result<(), Attempt> {
-    let entry = journal.entry();
-    let id = i64_of(journal.id().0).map_err(Attempt::Final)?;
-    let reverses = entry
-        .reverses()
-        .map(|r| i64_of(r.0))
-        .transpose()
-        .map_err(Attempt::Final)?;
-    sqlx::query(
-        "INSERT INTO journal_entries \
-         (id, key, memo, reference, reverses, posted_at, prev_hash, hash, content) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(id)
-    .bind(entry.key())
-    .bind(entry.memo())
-    .bind(entry.reference())
-    .bind(reverses)
-    .bind(journal.posted_at())
-    .bind(journal.prev_hash().0.to_vec())
-    .bind(journal.hash().0.to_vec())
-    .bind(json_of(entry).map_err(Attempt::Final)?)
-    .execute(&mut **tx)
-    .await?;
-    for (position, posting) in (0i32..).zip(entry.postings()) {
-        let account = &posting.account;
-        sqlx::query(
-            "INSERT INTO postings (entry_id, position, account, owner, kind, currency, \
-             minor_units, side, amount, amount_minor) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::numeric, $10::numeric)",
-        )
-        .bind(id)
-        .bind(position)
-        .bind(json_of(account).map_err(Attempt::Final)?)
-        .bind(account.owner())
-        .bind(account.kind().to_string())
-        .bind(account.currency().code())
-        .bind(i16::from(account.currency().minor_units()))
-        .bind(match posting.side {
-            Side::Debit => "debit",
-            Side::Credit => "credit",
-        })
-        .bind(posting.amount.amount().to_string())
-        .bind(posting.amount.minor().to_string())
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
 }
 
 fn balance_of(account: &Account, minor: &str) -> Result<Money, StoreError> {
@@ -421,26 +143,56 @@ fn balance_of(account: &Account, minor: &str) -> Result<Money, StoreError> {
     Money::from_minor(minor, account.currency()).map_err(|_| corrupt("a balance is out of range"))
 }
 
-const SIGNED_MINOR: &str =
-    "COALESCE(sum(CASE side WHEN 'debit' THEN amount_minor ELSE -amount_minor END), 0)::text";
-
 #[async_trait]
 impl Store for PgStore {
+    #[tracing::instrument(skip_all, fields(
+        streams = request.streams.len(),
+        entries = request.entries.len(),
+        messages = request.outbox.len(),
+        idempotency_key = request.idempotency_key.as_deref(),
+    ), err)]
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
+        if let Some(entry) = request.entries.iter().find(|e| e.revalidate().is_err()) {
+            return Err(StoreError::Unbalanced {
+                key: entry.key().to_owned(),
+            });
+        }
+        let args = append_args(&request)?;
+        let max_minor = MAX_MINOR.to_string();
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.try_append(&request).await {
-                Ok(outcome) => return Ok(outcome),
-                Err(Attempt::Final(error)) => return Err(error),
-                Err(Attempt::Db(error)) if is_race(&error) && attempt < RACE_ATTEMPTS => {
-                    continue;
+            // One statement, so one round trip and its own transaction: the function
+            // writes everything or raises, and the commit follows it.
+            let written =
+                sqlx::query_scalar::<_, bool>("SELECT ajo_append($1, $2, $3, $4, $5, $6::numeric)")
+                    .bind(request.idempotency_key.as_deref())
+                    .bind(request.at)
+                    .bind(&args.streams)
+                    .bind(&args.entries)
+                    .bind(&args.outbox)
+                    .bind(&max_minor)
+                    .fetch_one(&self.pool)
+                    .await;
+            match written {
+                Ok(true) => return Ok(AppendOutcome::Appended),
+                Ok(false) => return Ok(AppendOutcome::Duplicate),
+                Err(error) => {
+                    if let Some(answer) = append_error(&error, &request) {
+                        return Err(answer);
+                    }
+                    // A lost race (two writers inserting one key at once): the next
+                    // attempt reads the winner's rows and answers itself.
+                    if is_race(&error) && attempt < RACE_ATTEMPTS {
+                        continue;
+                    }
+                    return Err(store_error(&error));
                 }
-                Err(Attempt::Db(error)) => return Err(store_error(&error)),
             }
         }
     }
 
+    #[tracing::instrument(skip_all, fields(stream = %stream), err)]
     async fn load(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, StoreError> {
         let rows = sqlx::query(
             "SELECT version, recorded_at, payload FROM events \
@@ -454,6 +206,37 @@ impl Store for PgStore {
         rows.iter().map(|row| decode_event(stream, row)).collect()
     }
 
+    #[tracing::instrument(skip_all, fields(streams = streams.len()), err)]
+    async fn load_many(&self, streams: &[StreamId]) -> Result<Vec<Vec<RecordedEvent>>, StoreError> {
+        let kinds: Vec<&str> = streams.iter().map(|s| s.kind.as_str()).collect();
+        let ids: Vec<&str> = streams.iter().map(|s| s.id.as_str()).collect();
+        let rows = sqlx::query(
+            // LATERAL: one primary-key range scan per stream, whatever the table's size.
+            "SELECT asked.n, e.version, e.recorded_at, e.payload \
+             FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS asked (kind, id, n) \
+             CROSS JOIN LATERAL (SELECT version, recorded_at, payload FROM events \
+               WHERE stream_kind = asked.kind AND stream_id = asked.id ORDER BY version) e \
+             ORDER BY asked.n, e.version",
+        )
+        .bind(&kinds)
+        .bind(&ids)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| store_error(&e))?;
+        let mut loaded: Vec<Vec<RecordedEvent>> = streams.iter().map(|_| Vec::new()).collect();
+        for row in &rows {
+            let n: i64 = row.try_get("n").map_err(|e| store_error(&e))?;
+            let index = usize::try_from(n - 1)
+                .map_err(|_| corrupt("a stream's position in the query is out of range"))?;
+            let (Some(stream), Some(events)) = (streams.get(index), loaded.get_mut(index)) else {
+                return Err(corrupt("a stream's position in the query is out of range"));
+            };
+            events.push(decode_event(stream, row)?);
+        }
+        Ok(loaded)
+    }
+
+    #[tracing::instrument(skip_all, fields(idempotency_key = key), err)]
     async fn has_idempotency_key(&self, key: &str) -> Result<bool, StoreError> {
         let row = sqlx::query("SELECT 1 FROM idempotency_keys WHERE key = $1")
             .bind(key)
@@ -463,6 +246,7 @@ impl Store for PgStore {
         Ok(row.is_some())
     }
 
+    #[tracing::instrument(skip_all, fields(now = %now, limit = limit), err)]
     async fn due_streams(
         &self,
         now: DateTime<Utc>,
@@ -470,7 +254,7 @@ impl Store for PgStore {
     ) -> Result<Vec<StreamId>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = sqlx::query(
-            "SELECT stream_kind, stream_id FROM stream_wake WHERE wake_at <= $1 \
+            "SELECT stream_kind, stream_id FROM streams WHERE wake_at <= $1 \
              ORDER BY wake_at, stream_kind, stream_id COLLATE \"C\" LIMIT $2",
         )
         .bind(now)
@@ -481,25 +265,25 @@ impl Store for PgStore {
         rows.iter().map(decode_stream).collect()
     }
 
+    #[tracing::instrument(skip_all, fields(account = %account), err)]
     async fn balance(&self, account: &Account) -> Result<Money, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {SIGNED_MINOR} AS minor FROM postings WHERE account = $1"
-        ))
+        let minor: Option<String> = sqlx::query_scalar(
+            "SELECT balance_minor::text FROM account_balances WHERE account = $1",
+        )
         .bind(json_of(account)?)
-        .fetch_one(&self.pool)
+        .fetch_optional(&self.pool)
         .await
         .map_err(|e| store_error(&e))?;
-        let minor: String = row.try_get("minor").map_err(|e| store_error(&e))?;
-        balance_of(account, &minor)
+        balance_of(account, minor.as_deref().unwrap_or("0"))
     }
 
+    #[tracing::instrument(skip_all, err)]
     async fn balances(&self) -> Result<Vec<(Account, Money)>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT account, {SIGNED_MINOR} AS minor FROM postings GROUP BY account"
-        ))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|e| store_error(&e))?;
+        let rows =
+            sqlx::query("SELECT account, balance_minor::text AS minor FROM account_balances")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| store_error(&e))?;
         let mut balances = Vec::with_capacity(rows.len());
         for row in &rows {
             let account: serde_json::Value = row.try_get("account").map_err(|e| store_error(&e))?;
@@ -513,6 +297,7 @@ impl Store for PgStore {
         Ok(balances)
     }
 
+    #[tracing::instrument(skip_all, fields(after = query.after, limit = query.limit, by_reference = query.reference.is_some()), err)]
     async fn entries(&self, query: &EntryQuery) -> Result<Vec<JournalEntry>, StoreError> {
         let after = i64_of(query.after.unwrap_or(0))?;
         let limit = query.limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX));
@@ -529,6 +314,7 @@ impl Store for PgStore {
         rows.iter().map(decode_entry).collect()
     }
 
+    #[tracing::instrument(skip_all, fields(worker = worker, limit = limit), err)]
     async fn claim_outbox(
         &self,
         worker: &str,
@@ -563,6 +349,7 @@ impl Store for PgStore {
         Ok(claimed.into_iter().map(|(_, r)| r).collect())
     }
 
+    #[tracing::instrument(skip_all, fields(message_id = id), err)]
     async fn finish_outbox(
         &self,
         id: &str,
@@ -609,6 +396,7 @@ impl Store for PgStore {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(message_id = message_id), err)]
     async fn report_delivery(
         &self,
         message_id: &str,
@@ -641,6 +429,7 @@ impl Store for PgStore {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(message_id = id), err)]
     async fn outbox_message(&self, id: &str) -> Result<Option<OutboxRecord>, StoreError> {
         let row = sqlx::query(
             "SELECT payload, status_detail, attempts, next_attempt_at FROM outbox WHERE id = $1",

@@ -1,12 +1,13 @@
 //! Rows to domain values and back: JSON payloads, hashes, ids and statuses.
 
-use ajo_core::ledger::{BalancedEntry, EntryHash, EntryId, JournalEntry};
+use ajo_core::ledger::{BalancedEntry, EntryHash, EntryId, JournalEntry, Side};
 use ajo_core::ports::{
-    DomainEvent, OutboxMessage, OutboxRecord, OutboxStatus, RecordedEvent, StoreError, StreamId,
-    StreamKind,
+    AppendRequest, DomainEvent, OutboxMessage, OutboxRecord, OutboxStatus, RecordedEvent,
+    StoreError, StreamId, StreamKind,
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use serde_json::{Value, json};
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 
@@ -96,4 +97,90 @@ pub(crate) fn status_name(status: &OutboxStatus) -> &'static str {
         OutboxStatus::Failed { .. } => "failed",
         _ => "other",
     }
+}
+
+/// An append as the arguments of the `ajo_append` function (migration 0002): its
+/// streams, entries and outbox messages as JSON arrays.
+pub(crate) struct AppendArgs {
+    pub(crate) streams: Value,
+    pub(crate) entries: Value,
+    pub(crate) outbox: Value,
+}
+
+/// Encodes an append for `ajo_append`. Each entry carries the bytes its hash covers after
+/// the previous hash and its id, so the server chains it where the id is decided.
+pub(crate) fn append_args(request: &AppendRequest) -> Result<AppendArgs, StoreError> {
+    let streams = request
+        .streams
+        .iter()
+        .map(|append| {
+            let events = append
+                .events
+                .iter()
+                .map(json_of)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(json!({
+                "kind": append.stream.kind.as_str(),
+                "id": append.stream.id,
+                "expected": i64_of(append.expected_version)?,
+                "events": events,
+                "wake_at": append.wake_at,
+            }))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let entries = request
+        .entries
+        .iter()
+        .map(|entry| entry_arg(entry, request.at))
+        .collect::<Result<Vec<_>, _>>()?;
+    let pending = json_of(&OutboxStatus::Pending)?;
+    let outbox = request
+        .outbox
+        .iter()
+        .map(|message| {
+            Ok(json!({
+                "id": message.id,
+                "payload": json_of(message)?,
+                "status_detail": pending,
+            }))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(AppendArgs {
+        streams: Value::Array(streams),
+        entries: Value::Array(entries),
+        outbox: Value::Array(outbox),
+    })
+}
+
+fn entry_arg(entry: &BalancedEntry, at: DateTime<Utc>) -> Result<Value, StoreError> {
+    let postings = entry
+        .postings()
+        .iter()
+        .map(|posting| {
+            let account = &posting.account;
+            Ok(json!({
+                "account": json_of(account)?,
+                "owner": account.owner(),
+                "kind": account.kind().to_string(),
+                "currency": account.currency().code(),
+                "minor_units": account.currency().minor_units(),
+                "side": match posting.side {
+                    Side::Debit => "debit",
+                    Side::Credit => "credit",
+                },
+                "amount": posting.amount.amount().to_string(),
+                "amount_minor": posting.amount.minor().to_string(),
+            }))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let reverses = entry.reverses().map(|r| i64_of(r.0)).transpose()?;
+    Ok(json!({
+        "key": entry.key(),
+        "memo": entry.memo(),
+        "reference": entry.reference(),
+        "reverses": reverses,
+        "content": json_of(entry)?,
+        "body": hex::encode(JournalEntry::chain_body(at, entry)),
+        "postings": postings,
+    }))
 }

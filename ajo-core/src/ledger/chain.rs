@@ -6,49 +6,67 @@
 //! hash, and every later link. Keep the latest hash somewhere the journal's writer cannot
 //! rewrite (a log line, another system) to make a full rewrite detectable too.
 
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use super::{ChainError, EntryHash, EntryId, JournalEntry, Side};
+use super::{BalancedEntry, ChainError, EntryHash, EntryId, JournalEntry, Side};
 
 pub(super) fn seal(prev: EntryHash, entry: &JournalEntry) -> EntryHash {
     let mut hasher = Sha256::new();
     hasher.update(prev.0);
     hasher.update(entry.id.0.to_be_bytes());
-    hasher.update(entry.posted_at.timestamp().to_be_bytes());
-    hasher.update(entry.posted_at.timestamp_subsec_nanos().to_be_bytes());
-    let content = &entry.entry;
-    field(&mut hasher, content.key().as_bytes());
-    field(&mut hasher, content.memo().as_bytes());
-    optional(&mut hasher, content.reference().map(str::as_bytes));
-    let reverses = content.reverses().map(|id| id.0.to_be_bytes());
-    optional(&mut hasher, reverses.as_ref().map(|b| b.as_slice()));
-    hasher.update((content.postings().len() as u64).to_be_bytes());
-    for posting in content.postings() {
-        field(&mut hasher, posting.account.owner().as_bytes());
-        field(&mut hasher, posting.account.kind().to_string().as_bytes());
-        field(&mut hasher, posting.account.currency().code().as_bytes());
-        hasher.update([posting.account.currency().minor_units()]);
-        hasher.update([match posting.side {
-            Side::Debit => b'D',
-            Side::Credit => b'C',
-        }]);
-        field(&mut hasher, posting.amount.currency().code().as_bytes());
-        hasher.update(posting.amount.minor().to_be_bytes());
-    }
+    write_body(entry.posted_at, &entry.entry, &mut |bytes| {
+        hasher.update(bytes)
+    });
     EntryHash(hasher.finalize().into())
 }
 
-fn field(hasher: &mut Sha256, bytes: &[u8]) {
-    hasher.update((bytes.len() as u64).to_be_bytes());
-    hasher.update(bytes);
+/// The bytes an entry's hash covers after the previous hash and the id.
+pub(super) fn body(posted_at: DateTime<Utc>, content: &BalancedEntry) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
+    write_body(posted_at, content, &mut |bytes| {
+        out.extend_from_slice(bytes)
+    });
+    out
 }
 
-fn optional(hasher: &mut Sha256, bytes: Option<&[u8]>) {
+/// Everything of the canonical bytes that does not depend on the entry's place in the
+/// journal, so a store can chain an entry where its id is decided (see
+/// [`JournalEntry::chain_body`]) with the same bytes as [`seal`].
+fn write_body(posted_at: DateTime<Utc>, content: &BalancedEntry, out: &mut dyn FnMut(&[u8])) {
+    out(&posted_at.timestamp().to_be_bytes());
+    out(&posted_at.timestamp_subsec_nanos().to_be_bytes());
+    field(out, content.key().as_bytes());
+    field(out, content.memo().as_bytes());
+    optional(out, content.reference().map(str::as_bytes));
+    let reverses = content.reverses().map(|id| id.0.to_be_bytes());
+    optional(out, reverses.as_ref().map(|b| b.as_slice()));
+    out(&(content.postings().len() as u64).to_be_bytes());
+    for posting in content.postings() {
+        field(out, posting.account.owner().as_bytes());
+        field(out, posting.account.kind().to_string().as_bytes());
+        field(out, posting.account.currency().code().as_bytes());
+        out(&[posting.account.currency().minor_units()]);
+        out(&[match posting.side {
+            Side::Debit => b'D',
+            Side::Credit => b'C',
+        }]);
+        field(out, posting.amount.currency().code().as_bytes());
+        out(&posting.amount.minor().to_be_bytes());
+    }
+}
+
+fn field(out: &mut dyn FnMut(&[u8]), bytes: &[u8]) {
+    out(&(bytes.len() as u64).to_be_bytes());
+    out(bytes);
+}
+
+fn optional(out: &mut dyn FnMut(&[u8]), bytes: Option<&[u8]>) {
     match bytes {
-        None => hasher.update([0u8]),
+        None => out(&[0u8]),
         Some(b) => {
-            hasher.update([1u8]);
-            field(hasher, b);
+            out(&[1u8]);
+            field(out, b);
         }
     }
 }
@@ -83,4 +101,38 @@ pub fn verify_chain(entries: &[JournalEntry]) -> Result<(), ChainError> {
         prev = entry.hash;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::ledger::{Account, AccountKind, EntryDraft};
+    use crate::money::{Currency, Money};
+
+    #[test]
+    fn the_chain_body_after_prev_and_id_gives_the_sealed_hash() {
+        let amount = Money::from_minor(12_345, Currency::NGN).unwrap();
+        let entry = EntryDraft::new("k1", "memo")
+            .reference("ref")
+            .debit(
+                Account::new("gw", AccountKind::GatewayClearing, Currency::NGN),
+                amount,
+            )
+            .credit(
+                Account::new("g", AccountKind::GroupPot, Currency::NGN),
+                amount,
+            )
+            .balance()
+            .unwrap();
+        let at = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
+        let prev = EntryHash([7u8; 32]);
+        let sealed = JournalEntry::seal(EntryId(42), prev, at, entry.clone());
+        let mut hasher = Sha256::new();
+        hasher.update(prev.0);
+        hasher.update(42u64.to_be_bytes());
+        hasher.update(JournalEntry::chain_body(at, &entry));
+        assert_eq!(sealed.hash(), EntryHash(hasher.finalize().into()));
+    }
 }

@@ -293,6 +293,17 @@ impl JournalEntry {
         sealed
     }
 
+    /// The bytes an entry's hash covers after the previous hash and its id: the entry
+    /// with id `id` after the entry hashed `prev` has the hash
+    /// `SHA-256(prev ‖ id as 8 big-endian bytes ‖ chain_body(posted_at, entry))`, as
+    /// [`seal`](Self::seal) computes it. For a store that decides ids and previous hashes
+    /// where the journal's head is kept (inside a database transaction), so it can chain
+    /// entries there without asking the caller; [`verify_chain`](super::verify_chain)
+    /// checks the result.
+    pub fn chain_body(posted_at: DateTime<Utc>, entry: &BalancedEntry) -> Vec<u8> {
+        super::chain::body(posted_at, entry)
+    }
+
     /// An entry as read back from storage, hashes as stored and not checked: run
     /// [`verify_chain`](super::verify_chain) over the journal to check them.
     pub fn from_stored(

@@ -250,6 +250,10 @@ pub enum StoreError {
         /// The key.
         key: String,
     },
+    /// A posting would take an account's balance beyond the largest amount [`Money`] can
+    /// hold ([`MAX_MINOR`](crate::money::MAX_MINOR) minor units either way).
+    #[error("a posting would take an account's balance beyond the largest amount money can hold")]
+    BalanceOutOfRange,
     /// No such outbox message.
     #[error("no outbox message {0:?}")]
     UnknownMessage(String),
@@ -290,6 +294,11 @@ impl StoreError {
 ///   [`ledger`](crate::ledger), so [`entries`](Self::entries) passes
 ///   [`verify_chain`](crate::ledger::verify_chain). An entry whose key exists with the same
 ///   content is skipped (a replay); with other content it is [`StoreError::EntryConflict`].
+/// - A posting that would take an account's balance beyond
+///   [`MAX_MINOR`](crate::money::MAX_MINOR) minor units either way is
+///   [`StoreError::BalanceOutOfRange`], and nothing is written.
+/// - A stream append without events (one that only sets or clears a wake time) is held
+///   to its expected version like any other.
 /// - Outbox messages are unique by id: one already present is skipped.
 /// - Concurrent callers on one store (tasks, hosts) see these rules hold for each call.
 #[async_trait]
@@ -299,6 +308,19 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
 
     /// A stream's events in version order (empty for an unknown stream).
     async fn load(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// Several streams' events, each in version order, in the order asked (empty for an
+    /// unknown stream): what [`load`](Self::load) gives for each, read together. The
+    /// default loads them one by one; a store over a network should read them in one
+    /// round trip. Not a snapshot across streams: each is as some `load` would see it, and
+    /// appends still check every expected version.
+    async fn load_many(&self, streams: &[StreamId]) -> Result<Vec<Vec<RecordedEvent>>, StoreError> {
+        let mut loaded = Vec::with_capacity(streams.len());
+        for stream in streams {
+            loaded.push(self.load(stream).await?);
+        }
+        Ok(loaded)
+    }
 
     /// Whether an idempotency key has been recorded.
     async fn has_idempotency_key(&self, key: &str) -> Result<bool, StoreError>;

@@ -1,6 +1,8 @@
 //! Loading streams, appending decisions, and what each append carries along: wake times
 //! and the messages its events cause.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 
 use super::{AjoService, MemberEvent, MemberProfile, PaymentEvent, PayoutEvent, ServiceError};
@@ -9,13 +11,70 @@ use crate::notify::Notice;
 use crate::payout::DueAction;
 use crate::ports::{
     AppendOutcome, AppendRequest, DomainEvent, EmailMessage, OutboxChannel, OutboxMessage,
-    SmsMessage, StreamAppend, StreamId, StreamKind,
+    RecordedEvent, SmsMessage, StreamAppend, StreamId, StreamKind,
 };
 
 /// A stream's events and version.
 pub(super) struct Loaded<E> {
     pub(super) version: u64,
     pub(super) events: Vec<E>,
+}
+
+/// The member profiles one command has read, so a command that sends several notices
+/// to one member (or already read a profile with its group) reads it once. Lives only as
+/// long as one command: nothing is cached across commands.
+#[derive(Default)]
+pub(super) struct Profiles(HashMap<MemberId, Option<MemberProfile>>);
+
+impl Profiles {
+    /// Keeps a profile read alongside something else.
+    pub(super) fn insert(&mut self, member: MemberId, profile: Option<MemberProfile>) {
+        self.0.insert(member, profile);
+    }
+}
+
+/// Checks every recorded event of `stream` is of `unwrap`'s kind.
+pub(super) fn decode_as<E>(
+    stream: &StreamId,
+    recorded: Vec<RecordedEvent>,
+    unwrap: fn(DomainEvent) -> Option<E>,
+) -> Result<Loaded<E>, ServiceError> {
+    let version = recorded.last().map_or(0, |r| r.version);
+    let events = recorded
+        .into_iter()
+        .map(|r| unwrap(r.event).ok_or_else(|| ServiceError::WrongStreamKind(stream.clone())))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Loaded { version, events })
+}
+
+pub(super) fn as_group(event: DomainEvent) -> Option<GroupEvent> {
+    match event {
+        DomainEvent::Group(g) => Some(g),
+        _ => None,
+    }
+}
+
+pub(super) fn as_payment(event: DomainEvent) -> Option<PaymentEvent> {
+    match event {
+        DomainEvent::Payment(p) => Some(p),
+        _ => None,
+    }
+}
+
+pub(super) fn as_member(event: DomainEvent) -> Option<MemberEvent> {
+    match event {
+        DomainEvent::Member(m) => Some(m),
+        _ => None,
+    }
+}
+
+/// A member's current profile from its stream's events.
+pub(super) fn current_profile(loaded: Loaded<MemberEvent>) -> Option<MemberProfile> {
+    loaded
+        .events
+        .into_iter()
+        .last()
+        .map(|MemberEvent::ProfileSet(p)| p)
 }
 
 impl AjoService {
@@ -25,23 +84,11 @@ impl AjoService {
         stream: &StreamId,
         unwrap: fn(DomainEvent) -> Option<E>,
     ) -> Result<Loaded<E>, ServiceError> {
-        let recorded = self.store.load(stream).await?;
-        let version = recorded.last().map_or(0, |r| r.version);
-        let events = recorded
-            .into_iter()
-            .map(|r| unwrap(r.event).ok_or_else(|| ServiceError::WrongStreamKind(stream.clone())))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Loaded { version, events })
+        decode_as(stream, self.store.load(stream).await?, unwrap)
     }
 
     pub(super) async fn load_group(&self, id: &GroupId) -> Result<(GroupState, u64), ServiceError> {
-        let stream = group_stream(id);
-        let loaded = self
-            .load_as(&stream, |e| match e {
-                DomainEvent::Group(g) => Some(g),
-                _ => None,
-            })
-            .await?;
+        let loaded = self.load_as(&group_stream(id), as_group).await?;
         Ok((GroupState::replay(&loaded.events), loaded.version))
     }
 
@@ -49,14 +96,8 @@ impl AjoService {
         &self,
         reference: &str,
     ) -> Result<Loaded<PaymentEvent>, ServiceError> {
-        self.load_as(
-            &StreamId::new(StreamKind::Payment, reference),
-            |e| match e {
-                DomainEvent::Payment(p) => Some(p),
-                _ => None,
-            },
-        )
-        .await
+        self.load_as(&StreamId::new(StreamKind::Payment, reference), as_payment)
+            .await
     }
 
     pub(super) async fn load_payout(
@@ -72,17 +113,22 @@ impl AjoService {
 
     /// A member's current profile, if one was set.
     pub async fn profile(&self, member: &MemberId) -> Result<Option<MemberProfile>, ServiceError> {
-        let loaded = self
-            .load_as(&member_stream(member), |e| match e {
-                DomainEvent::Member(m) => Some(m),
-                _ => None,
-            })
-            .await?;
-        Ok(loaded
-            .events
-            .into_iter()
-            .last()
-            .map(|MemberEvent::ProfileSet(p)| p))
+        let loaded = self.load_as(&member_stream(member), as_member).await?;
+        Ok(current_profile(loaded))
+    }
+
+    /// A member's profile, read once per command.
+    async fn profile_in(
+        &self,
+        member: &MemberId,
+        profiles: &mut Profiles,
+    ) -> Result<Option<MemberProfile>, ServiceError> {
+        if let Some(known) = profiles.0.get(member) {
+            return Ok(known.clone());
+        }
+        let profile = self.profile(member).await?;
+        profiles.0.insert(member.clone(), profile.clone());
+        Ok(profile)
     }
 
     /// Appends; `Ok(true)` when written, `Ok(false)` for a duplicate, and a conflict as
@@ -108,6 +154,7 @@ impl AjoService {
         &self,
         state: &GroupState,
         events: &[GroupEvent],
+        profiles: &mut Profiles,
     ) -> Result<Vec<OutboxMessage>, ServiceError> {
         let (Some(id), Some(config)) = (state.id(), state.config()) else {
             return Ok(Vec::new());
@@ -181,7 +228,7 @@ impl AjoService {
                 _ => Vec::new(),
             };
             for (member, cause, notice) in notices {
-                out.extend(self.messages_for(&member, &cause, notice).await?);
+                out.extend(self.messages_for(&member, &cause, notice, profiles).await?);
             }
         }
         Ok(out)
@@ -194,8 +241,9 @@ impl AjoService {
         member: &MemberId,
         cause: &str,
         notice: Notice,
+        profiles: &mut Profiles,
     ) -> Result<Vec<OutboxMessage>, ServiceError> {
-        let Some(profile) = self.profile(member).await? else {
+        let Some(profile) = self.profile_in(member, profiles).await? else {
             return Ok(Vec::new());
         };
         let notice = with_name(notice, &profile.name);

@@ -2,9 +2,12 @@
 
 use tracing::instrument;
 
-use super::exec::group_append;
+use super::exec::{
+    Profiles, as_group, as_member, current_profile, decode_as, group_append, group_stream,
+    member_stream,
+};
 use super::{AjoService, PaymentEvent, PaymentPurpose, PayoutEvent, ServiceError};
-use crate::group::{GroupAccounts, GroupCommand, GroupId, decide};
+use crate::group::{GroupAccounts, GroupCommand, GroupId, GroupState, decide};
 use crate::ledger::{Account, AccountKind, EntryDraft};
 use crate::money::Money;
 use crate::ports::{AppendRequest, DomainEvent, StoreError, StreamAppend, StreamId, StreamKind};
@@ -135,7 +138,22 @@ impl AjoService {
                 }
                 return Ok(Handled::Ignored);
             };
-            let (mut state, version) = self.load_group(&group).await?;
+            // The group and the payer's profile (for the confirmation), read together.
+            let streams = [group_stream(&group), member_stream(&member)];
+            let mut loaded = self.store.load_many(&streams).await?.into_iter();
+            let [group_at, member_at] = &streams;
+            let group_events = decode_as(group_at, loaded.next().unwrap_or_default(), as_group)?;
+            let profile = current_profile(decode_as(
+                member_at,
+                loaded.next().unwrap_or_default(),
+                as_member,
+            )?);
+            let mut profiles = Profiles::default();
+            profiles.insert(member.clone(), profile);
+            let (mut state, version) = (
+                GroupState::replay(&group_events.events),
+                group_events.version,
+            );
             let command = GroupCommand::RecordPayment {
                 member: member.clone(),
                 amount: received,
@@ -165,7 +183,7 @@ impl AjoService {
             };
             let request = AppendRequest {
                 entries: events.iter().filter_map(|e| e.entry().cloned()).collect(),
-                outbox: self.group_messages(&before, &events).await?,
+                outbox: self.group_messages(&before, &events, &mut profiles).await?,
                 streams: vec![group_append(&group, version, &state, &events, now), settled],
                 idempotency_key: Some(key.to_owned()),
                 at: now,

@@ -2,7 +2,7 @@
 
 use tracing::instrument;
 
-use super::exec::{group_append, member_stream};
+use super::exec::{Loaded, Profiles, as_group, as_payment, decode_as, group_append, member_stream};
 use super::{
     AjoService, MemberEvent, MemberProfile, PaymentEvent, PaymentPurpose, PayoutEvent, ServiceError,
 };
@@ -77,7 +77,9 @@ impl AjoService {
             streams.extend(extra.iter().cloned());
             let request = AppendRequest {
                 entries: events.iter().filter_map(|e| e.entry().cloned()).collect(),
-                outbox: self.group_messages(&before, &events).await?,
+                outbox: self
+                    .group_messages(&before, &events, &mut Profiles::default())
+                    .await?,
                 streams,
                 idempotency_key: idempotency_key.clone(),
                 at: now,
@@ -282,6 +284,7 @@ impl AjoService {
         let collection = self
             .collect(
                 &reference,
+                None,
                 member,
                 purpose,
                 amount,
@@ -320,7 +323,17 @@ impl AjoService {
         round: u32,
         hand: HandId,
     ) -> Result<Collection, ServiceError> {
-        let (state, _) = self.load_group(group).await?;
+        // The group and the collection under the base reference, read together.
+        let base = format!("ajo-{group}-r{round}-{hand}");
+        let streams = [
+            super::exec::group_stream(group),
+            StreamId::new(StreamKind::Payment, base.as_str()),
+        ];
+        let mut loaded = self.store.load_many(&streams).await?.into_iter();
+        let [group_stream, base_stream] = &streams;
+        let group_events = decode_as(group_stream, loaded.next().unwrap_or_default(), as_group)?;
+        let base_payment = decode_as(base_stream, loaded.next().unwrap_or_default(), as_payment)?;
+        let state = GroupState::replay(&group_events.events);
         let due = state
             .due(round, hand)
             .ok_or_else(|| ServiceError::NotFound(super::exec::group_stream(group)))?;
@@ -335,8 +348,7 @@ impl AjoService {
         // this due is settled by the payment.
         let amount = state.amount_to_settle(&member, round);
         let email = self.profile(&member).await?.and_then(|p| p.email);
-        let base = format!("ajo-{group}-r{round}-{hand}");
-        let reference = self.fresh_reference(&base).await?;
+        let (reference, version) = self.fresh_reference(&base, Some(base_payment)).await?;
         let purpose = PaymentPurpose::Contribution {
             group: group.clone(),
             round,
@@ -344,6 +356,7 @@ impl AjoService {
         };
         self.collect(
             &reference,
+            version,
             &member,
             purpose,
             amount,
@@ -355,30 +368,43 @@ impl AjoService {
 
     /// `base` while a collection under it is still open (asking again is a retry of the
     /// same charge), else `base-a2`, `base-a3`...: a reference whose collection finished
-    /// (settled, held for review or failed) is never used for new money.
-    pub(super) async fn fresh_reference(&self, base: &str) -> Result<String, ServiceError> {
+    /// (settled, held for review or failed) is never used for new money. `loaded_base` is
+    /// the collection under `base` if the caller read it already. Returns the reference
+    /// with its collection's version, when read.
+    pub(super) async fn fresh_reference(
+        &self,
+        base: &str,
+        loaded_base: Option<Loaded<PaymentEvent>>,
+    ) -> Result<(String, Option<u64>), ServiceError> {
         let mut reference = base.to_owned();
+        let mut known = loaded_base;
         for attempt in 2u32..=1000 {
-            let loaded = self.load_payment(&reference).await?;
+            let loaded = match known.take() {
+                Some(loaded) => loaded,
+                None => self.load_payment(&reference).await?,
+            };
             let finished = loaded
                 .events
                 .iter()
                 .any(|e| !matches!(e, PaymentEvent::Requested { .. }));
             if !finished {
-                return Ok(reference);
+                return Ok((reference, Some(loaded.version)));
             }
             reference = format!("{base}-a{attempt}");
         }
-        Ok(reference)
+        Ok((reference, None))
     }
 
     /// Records the collection (once per reference), then asks the gateway for it. The
     /// record comes first so that money the gateway takes is never unexpected: even if
     /// the gateway's answer is lost (a timeout after it accepted the charge), the webhook
     /// or `tick`'s re-verification finds the reference.
+    /// `version` is the collection's version if the caller just read it.
+    #[allow(clippy::too_many_arguments)] // each is one fact of the collection
     pub(super) async fn collect(
         &self,
         reference: &str,
+        version: Option<u64>,
         member: &MemberId,
         purpose: PaymentPurpose,
         amount: crate::money::Money,
@@ -386,8 +412,11 @@ impl AjoService {
         description: &str,
     ) -> Result<Collection, ServiceError> {
         let now = self.clock.now();
-        let loaded = self.load_payment(reference).await?;
-        if loaded.version == 0 {
+        let version = match version {
+            Some(version) => version,
+            None => self.load_payment(reference).await?.version,
+        };
+        if version == 0 {
             let append = AppendRequest {
                 streams: vec![StreamAppend {
                     stream: StreamId::new(StreamKind::Payment, reference),

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Days, Utc};
 use tracing::instrument;
 
-use super::exec::Loaded;
+use super::exec::{Loaded, Profiles};
 use super::{AjoService, Handled, PaymentPurpose, PayoutEvent, ServiceError};
 use crate::group::{GroupAccounts, GroupId, MemberId};
 use crate::loan::{
@@ -191,8 +191,13 @@ impl AjoService {
                     first_due_date: first.due_date,
                 };
                 out.extend(
-                    self.messages_for(&member, &format!("loan:{id}:disbursed"), notice)
-                        .await?,
+                    self.messages_for(
+                        &member,
+                        &format!("loan:{id}:disbursed"),
+                        notice,
+                        &mut Profiles::default(),
+                    )
+                    .await?,
                 );
             }
         }
@@ -307,11 +312,12 @@ impl AjoService {
                 .count()
         });
         let base = format!("ajo-loan-{id}-p{}", applied + 1);
-        let reference = self.fresh_reference(&base).await?;
+        let (reference, version) = self.fresh_reference(&base, None).await?;
         let email = self.profile(&member).await?.and_then(|p| p.email);
         let purpose = PaymentPurpose::LoanRepayment { loan: id.clone() };
         self.collect(
             &reference,
+            version,
             &member,
             purpose,
             amount,
@@ -387,6 +393,7 @@ impl AjoService {
                             &member,
                             &format!("loan:{id}:i{}:reminder", row.number),
                             notice,
+                            &mut Profiles::default(),
                         )
                         .await?,
                     );

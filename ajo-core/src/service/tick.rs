@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use tracing::instrument;
 
-use super::exec::{group_stream, next_wake};
+use super::exec::{Profiles, group_stream, next_wake};
 use super::{AjoService, PaymentEvent, PayoutEvent, ServiceError};
 use crate::group::{GroupCommand, GroupId};
 use crate::notify::Notice;
@@ -89,6 +89,7 @@ impl AjoService {
             return Ok(());
         };
         let mut reminders = Vec::new();
+        let mut profiles = Profiles::default();
         for action in state.due_actions(now) {
             let key = Some(action.idempotency_key(id.as_str()));
             if let DueAction::SendReminder {
@@ -108,7 +109,10 @@ impl AjoService {
                     round,
                 };
                 let cause = action_cause(id, &key);
-                reminders.extend(self.messages_for(&member, &cause, notice).await?);
+                reminders.extend(
+                    self.messages_for(&member, &cause, notice, &mut profiles)
+                        .await?,
+                );
             }
         }
         // Penalties, then deposit cover, then the payout they fund: each step can make

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use ajo_core::group::{GroupEvent, GroupId, MemberId};
 use ajo_core::ledger::{Account, AccountKind, BalancedEntry, EntryDraft, verify_chain};
-use ajo_core::money::{Currency, Money};
+use ajo_core::money::{Currency, MAX_MINOR, Money};
 use ajo_core::ports::{
     AppendOutcome, AppendRequest, DomainEvent, EmailMessage, EntryQuery, OutboxChannel,
     OutboxMessage, OutboxOutcome, OutboxStatus, ProviderMessageId, Store, StoreError, StreamAppend,
@@ -101,17 +101,20 @@ where
 {
     appends_and_loads_in_order(factory().await).await;
     stale_versions_conflict_and_write_nothing(factory().await).await;
+    a_stale_wake_only_append_conflicts(factory().await).await;
     idempotency_keys_write_once(factory().await).await;
     a_bad_entry_fails_the_whole_append(factory().await).await;
     replayed_entries_are_skipped(factory().await).await;
     ledger_stays_balanced_and_chained(factory().await).await;
+    balances_beyond_the_largest_amount_are_refused(factory().await).await;
     wake_times_list_due_streams(factory().await).await;
     outbox_is_unique_leased_and_reported(factory().await).await;
     final_delivery_reports_are_kept(factory().await).await;
     concurrent_duplicate_deliveries_post_once(factory().await).await;
 }
 
-/// Events come back in order with versions from 1; an unknown stream is empty.
+/// Events come back in order with versions from 1, alone or several streams at once; an
+/// unknown stream is empty.
 pub async fn appends_and_loads_in_order(store: Arc<dyn Store>) {
     assert!(
         store.load(&stream("nothing")).await.unwrap().is_empty(),
@@ -141,6 +144,15 @@ pub async fn appends_and_loads_in_order(store: Arc<dyn Store>) {
     assert_eq!(versions, [1, 2, 3], "versions run from 1 in order");
     assert_eq!(loaded[2].event, event(3), "events come back as written");
     assert_eq!(loaded[0].recorded_at, at(), "the append time is kept");
+    let many = store
+        .load_many(&[stream("g1"), stream("nothing"), stream("g1")])
+        .await
+        .unwrap();
+    assert_eq!(
+        many,
+        [loaded.clone(), Vec::new(), loaded],
+        "load_many gives what load gives, in the order asked"
+    );
 }
 
 /// A stale expected version is a `Conflict`, and nothing of that append is written.
@@ -192,6 +204,52 @@ pub async fn stale_versions_conflict_and_write_nothing(store: Arc<dyn Store>) {
         !store.has_idempotency_key("stale-key").await.unwrap(),
         "the key of a failed append was recorded"
     );
+}
+
+/// An append that only sets a wake time is held to its expected version too: stale (or
+/// ahead of the stream) it is a `Conflict` and the wake time is not written.
+pub async fn a_stale_wake_only_append_conflicts(store: Arc<dyn Store>) {
+    store
+        .append(request(
+            vec![append("g1", 0, vec![event(1)])],
+            vec![],
+            vec![],
+            None,
+        ))
+        .await
+        .unwrap();
+    for expected in [0, 2] {
+        let mut wake_only = append("g1", expected, vec![]);
+        wake_only.wake_at = Some(at());
+        match store
+            .append(request(vec![wake_only], vec![], vec![], None))
+            .await
+        {
+            Err(StoreError::Conflict {
+                stream: s,
+                expected: e,
+                actual: 1,
+            }) => {
+                assert_eq!(s, stream("g1"));
+                assert_eq!(e, expected);
+            }
+            other => {
+                panic!("a wake-only append at version {expected} must conflict, got {other:?}")
+            }
+        }
+    }
+    assert!(
+        store.due_streams(at(), 10).await.unwrap().is_empty(),
+        "the wake time of a refused append was written"
+    );
+    let mut current = append("g1", 1, vec![]);
+    current.wake_at = Some(at());
+    store
+        .append(request(vec![current], vec![], vec![], None))
+        .await
+        .unwrap();
+    assert_eq!(store.due_streams(at(), 10).await.unwrap(), [stream("g1")]);
+    assert_eq!(store.load(&stream("g1")).await.unwrap().len(), 1);
 }
 
 /// The same idempotency key twice writes once.
@@ -313,6 +371,55 @@ pub async fn ledger_stays_balanced_and_chained(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(page.iter().map(|e| e.id().0).collect::<Vec<_>>(), [3, 4]);
+}
+
+/// A posting that would take a balance past the largest amount `Money` holds is
+/// `BalanceOutOfRange`, either way, and nothing of that append is written.
+pub async fn balances_beyond_the_largest_amount_are_refused(store: Arc<dyn Store>) {
+    let clearing = Account::new("gateway", AccountKind::GatewayClearing, Currency::NGN);
+    let pot = Account::new("g1", AccountKind::GroupPot, Currency::NGN);
+    let most = Money::from_minor(MAX_MINOR, Currency::NGN).unwrap();
+    let one = Money::from_minor(1, Currency::NGN).unwrap();
+    let spare = Account::new("spare", AccountKind::Suspense, Currency::NGN);
+    let huge = EntryDraft::new("huge", "conformance")
+        .debit(clearing.clone(), most)
+        .credit(pot.clone(), most)
+        .balance()
+        .unwrap();
+    store
+        .append(request(vec![], vec![huge], vec![], None))
+        .await
+        .unwrap();
+    for (key, debit, credit) in [
+        ("over", clearing.clone(), spare.clone()),
+        ("under", spare.clone(), pot.clone()),
+    ] {
+        let more = EntryDraft::new(key, "conformance")
+            .debit(debit.clone(), one)
+            .credit(credit.clone(), one)
+            .balance()
+            .unwrap();
+        let refused = request(
+            vec![append("g1", 0, vec![event(1)])],
+            vec![more],
+            vec![email("over-mail")],
+            Some("over-key"),
+        );
+        match store.append(refused).await {
+            Err(StoreError::BalanceOutOfRange) => {}
+            other => panic!("a balance past the largest amount must be refused, got {other:?}"),
+        }
+    }
+    assert_eq!(store.balance(&clearing).await.unwrap(), most);
+    assert_eq!(store.balance(&pot).await.unwrap(), most.negated());
+    assert!(store.balance(&spare).await.unwrap().is_zero());
+    assert_eq!(
+        store.entries(&EntryQuery::default()).await.unwrap().len(),
+        1
+    );
+    assert!(store.load(&stream("g1")).await.unwrap().is_empty());
+    assert!(store.outbox_message("over-mail").await.unwrap().is_none());
+    assert!(!store.has_idempotency_key("over-key").await.unwrap());
 }
 
 /// Streams come back from `due_streams` once their wake time has come; a later append
