@@ -21,3 +21,11 @@ struct Webhooks;
 #[doc = include_str!("../../docs/testing.md")]
 #[allow(dead_code)]
 struct Testing;
+
+#[doc = include_str!("../../docs/embedding.md")]
+#[allow(dead_code)]
+struct Embedding;
+
+#[doc = include_str!("../../docs/postgres.md")]
+#[allow(dead_code)]
+struct Postgres;
