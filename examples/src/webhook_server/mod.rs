@@ -39,6 +39,8 @@
 //! environment. Wire the router into a host of your own with [`router`] and
 //! [`wiring::service`], or with your own ports.
 
+#[cfg(feature = "providers")]
+mod adapters;
 mod config;
 mod routes;
 pub mod wiring;
