@@ -22,7 +22,7 @@ use ajo_core::ledger::{Account, AccountKind};
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{Clock, EntryQuery, OutboxStatus, PaymentGateway, Store};
 use ajo_core::service::{AjoService, REVIEW_OWNER};
-use ajo_examples::webhook_server::wiring::{self, WiringError};
+use ajo_examples::webhook_server::wiring;
 use ajo_examples::webhook_server::{Config, router, vars};
 use ajo_testkit::{Embedded, builders};
 use base64::Engine;
@@ -778,6 +778,7 @@ async fn no_secret_reaches_the_logs() {
 
 // --- Wiring: which adapter each port gets.
 
+#[cfg(feature = "providers")]
 const TWILIO_SID: &str = "AC0123456789abcdef0123456789abcdef";
 
 #[test]
@@ -874,7 +875,7 @@ async fn an_adapter_that_refuses_its_settings_stops_the_start_without_its_secret
     assert!(
         matches!(
             error,
-            WiringError::Adapter {
+            wiring::WiringError::Adapter {
                 provider: "twilio",
                 ..
             }
@@ -896,7 +897,7 @@ async fn an_adapter_that_refuses_its_settings_stops_the_start_without_its_secret
     assert!(
         matches!(
             error,
-            WiringError::Adapter {
+            wiring::WiringError::Adapter {
                 provider: "sendgrid",
                 ..
             }
