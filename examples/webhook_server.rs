@@ -5,7 +5,11 @@
 //! `AJO_ADDR` (default `127.0.0.1:8080`), `PAYSTACK_SECRET_KEY`,
 //! `FLUTTERWAVE_SECRET_HASH`, `STRIPE_WEBHOOK_SECRET`, `SENDGRID_WEBHOOK_PUBLIC_KEY`,
 //! `TWILIO_AUTH_TOKEN` with `AJO_PUBLIC_URL`, and `DATABASE_URL` for PostgreSQL (else the
-//! in-memory store). See `ajo_examples::webhook_server` for what each answer means.
+//! in-memory store). The service's gateway and senders come from the API keys
+//! (`PAYSTACK_SECRET_KEY`, `FLUTTERWAVE_SECRET_KEY`, `STRIPE_SECRET_KEY`,
+//! `SENDGRID_API_KEY` with `AJO_EMAIL_FROM`, `TWILIO_ACCOUNT_SID` with `TWILIO_FROM`), else
+//! testkit fakes. See `ajo_examples::webhook_server` for what each answer means and
+//! `ajo_examples::webhook_server::vars` for every variable.
 
 use std::process::ExitCode;
 

@@ -7,6 +7,9 @@
 //!
 //! - `postgres` (default): the examples can run on PostgreSQL through ajo-adapters'
 //!   `PgStore` (`DATABASE_URL` for `webhook_server`, `--database-url` for `quickstart`).
+//! - `providers` (default): `webhook_server`'s service calls the real adapters from
+//!   ajo-adapters (Paystack, Flutterwave or Stripe; SendGrid; Twilio) when their keys are
+//!   set. Without it, ajo-testkit's fakes stand in, and the server says so at start.
 
 pub mod webhook_server;
 

@@ -20,8 +20,9 @@ use ajo_core::deposit::DepositRule;
 use ajo_core::group::{GroupId, HandId, MemberId};
 use ajo_core::ledger::{Account, AccountKind};
 use ajo_core::money::{Currency, Money};
-use ajo_core::ports::{Clock, EntryQuery, OutboxStatus, Store};
-use ajo_core::service::REVIEW_OWNER;
+use ajo_core::ports::{Clock, EntryQuery, OutboxStatus, PaymentGateway, Store};
+use ajo_core::service::{AjoService, REVIEW_OWNER};
+use ajo_examples::webhook_server::wiring;
 use ajo_examples::webhook_server::{Config, router, vars};
 use ajo_testkit::{Embedded, builders};
 use base64::Engine;
@@ -111,8 +112,22 @@ struct Server {
 
 impl Server {
     async fn start(config: Config) -> Server {
+        Server::start_with(config, None).await
+    }
+
+    /// As [`start`](Self::start), with the service calling `gateway` instead of the fake.
+    async fn start_with(config: Config, gateway: Option<Arc<dyn PaymentGateway>>) -> Server {
         log_buffer();
-        let ajo = Embedded::new(Utc.with_ymd_and_hms(2026, 1, 10, 11, 0, 0).unwrap());
+        let mut ajo = Embedded::new(Utc.with_ymd_and_hms(2026, 1, 10, 11, 0, 0).unwrap());
+        if let Some(gateway) = gateway {
+            ajo.service = AjoService::new(
+                ajo.store.clone(),
+                gateway,
+                ajo.email.clone(),
+                ajo.sms.clone(),
+                ajo.clock.clone(),
+            );
+        }
         let group = GroupId::new("balogun").unwrap();
         let setup = builders::naira_group(
             "Balogun market",
@@ -754,7 +769,235 @@ async fn no_secret_reaches_the_logs() {
         STRIPE_SECRET,
         TWILIO_TOKEN,
         "sk_test_not_the_secret",
+        // The wiring tests' API key, logged by none of the choices they make.
+        "SG.ws-sendgrid-api-key",
     ] {
         assert!(!text.contains(secret), "{secret} was logged");
     }
+}
+
+// --- Wiring: which adapter each port gets.
+
+#[cfg(feature = "providers")]
+const TWILIO_SID: &str = "AC0123456789abcdef0123456789abcdef";
+
+#[test]
+fn without_api_keys_every_port_is_a_fake_and_the_server_says_so() {
+    log_buffer();
+    // Every webhook secret set, but no API key: nothing can call a provider.
+    let config = config(&[
+        (vars::FLUTTERWAVE, FLUTTERWAVE_HASH.to_owned()),
+        (vars::STRIPE, STRIPE_SECRET.to_owned()),
+        (vars::TWILIO, TWILIO_TOKEN.to_owned()),
+        (vars::PUBLIC_URL, PUBLIC_URL.to_owned()),
+    ]);
+    assert_eq!(config.payment_provider(), None);
+    assert_eq!(wiring::payment_gateway(&config).unwrap().provider(), "fake");
+    let email = format!("{:?}", wiring::email_sender(&config).unwrap());
+    let sms = format!("{:?}", wiring::sms_sender(&config).unwrap());
+    assert!(email.starts_with("FakeEmail"), "{email}");
+    assert!(sms.starts_with("FakeSms"), "{sms}");
+    let text = logs();
+    assert!(
+        text.contains("collections and payouts move no money"),
+        "{text}"
+    );
+    assert!(text.contains("email: recorded, not sent"), "{text}");
+    assert!(text.contains("SMS: recorded, not sent"), "{text}");
+}
+
+#[cfg(feature = "providers")]
+#[test]
+fn each_api_key_wires_its_adapter_paystack_first() {
+    log_buffer();
+    let gateway = |pairs: &[(&'static str, String)]| {
+        wiring::payment_gateway(&config(pairs)).unwrap().provider()
+    };
+    assert_eq!(
+        gateway(&[(vars::PAYSTACK, PAYSTACK_SECRET.to_owned())]),
+        "paystack"
+    );
+    assert_eq!(
+        gateway(&[(vars::FLUTTERWAVE_API_KEY, "FLWSECK_TEST-ws".to_owned())]),
+        "flutterwave"
+    );
+    assert_eq!(
+        gateway(&[(vars::STRIPE_API_KEY, "sk_test_ws".to_owned())]),
+        "stripe"
+    );
+    assert_eq!(
+        gateway(&[
+            (vars::STRIPE_API_KEY, "sk_test_ws".to_owned()),
+            (vars::FLUTTERWAVE_API_KEY, "FLWSECK_TEST-ws".to_owned()),
+            (vars::PAYSTACK, PAYSTACK_SECRET.to_owned()),
+        ]),
+        "paystack"
+    );
+    assert!(
+        logs().contains("STRIPE_SECRET_KEY is set but not used"),
+        "the shadowed key is pointed out"
+    );
+
+    let messaging = config(&[
+        (vars::SENDGRID_API_KEY, "SG.ws-sendgrid-api-key".to_owned()),
+        (vars::EMAIL_FROM, "no-reply@ajo.example.com".to_owned()),
+        (vars::TWILIO_ACCOUNT_SID, TWILIO_SID.to_owned()),
+        (vars::TWILIO, TWILIO_TOKEN.to_owned()),
+        (
+            vars::TWILIO_FROM,
+            "MG0123456789abcdef0123456789abcdef".to_owned(),
+        ),
+        (vars::PUBLIC_URL, PUBLIC_URL.to_owned()),
+    ]);
+    let email = format!("{:?}", wiring::email_sender(&messaging).unwrap());
+    let sms = format!("{:?}", wiring::sms_sender(&messaging).unwrap());
+    assert!(email.starts_with("SendGrid"), "{email}");
+    assert!(sms.starts_with("Twilio"), "{sms}");
+    assert!(
+        sms.contains("https://ajo.example.com/webhooks/twilio"),
+        "{sms}"
+    );
+    for secret in ["SG.ws-sendgrid-api-key", TWILIO_TOKEN] {
+        assert!(!email.contains(secret) && !sms.contains(secret), "{secret}");
+    }
+}
+
+#[cfg(feature = "providers")]
+#[tokio::test]
+async fn an_adapter_that_refuses_its_settings_stops_the_start_without_its_secret() {
+    let bad_sid = config(&[
+        (vars::TWILIO_ACCOUNT_SID, "AC-not-a-sid".to_owned()),
+        (vars::TWILIO, TWILIO_TOKEN.to_owned()),
+        (vars::TWILIO_FROM, "+15017122661".to_owned()),
+        (vars::PUBLIC_URL, PUBLIC_URL.to_owned()),
+    ]);
+    let error = wiring::sms_sender(&bad_sid).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            wiring::WiringError::Adapter {
+                provider: "twilio",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    // The whole start fails, not just the port: no quiet fallback to a fake.
+    let error = wiring::service(&bad_sid).await.unwrap_err();
+    let text = format!("{error} {error:?}");
+    assert!(text.contains("twilio"), "{text}");
+    assert!(!text.contains(TWILIO_TOKEN), "{text}");
+
+    let bad_from = config(&[
+        (vars::SENDGRID_API_KEY, "SG.ws-sendgrid-api-key".to_owned()),
+        (vars::EMAIL_FROM, "not-an-address".to_owned()),
+    ]);
+    let error = wiring::email_sender(&bad_from).unwrap_err();
+    let text = format!("{error} {error:?}");
+    assert!(
+        matches!(
+            error,
+            wiring::WiringError::Adapter {
+                provider: "sendgrid",
+                ..
+            }
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("SG.ws-sendgrid-api-key"), "{text}");
+}
+
+/// The server as an operator runs it with `PAYSTACK_SECRET_KEY` and `PAYSTACK_BASE_URL`
+/// (here a mock of Paystack's API): members join (Paystack registers where their payouts
+/// go), the service asks Paystack for a checkout, the member pays, Paystack's signed
+/// `charge.success` is credited once, and handling it (twice) calls Paystack for nothing.
+#[cfg(feature = "providers")]
+#[tokio::test]
+async fn paystack_end_to_end_collects_through_the_api_and_credits_the_webhook_once() {
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+    let paystack = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/transferrecipient"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "status": true,
+            "message": "Transfer recipient created successfully",
+            "data": {"active": true, "currency": "NGN", "id": 20317609, "recipient_code": "RCP_ws0e2e", "type": "nuban"}
+        })))
+        .expect(3)
+        .mount(&paystack)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/transaction/initialize"))
+        .and(header(
+            "authorization",
+            format!("Bearer {PAYSTACK_SECRET}").as_str(),
+        ))
+        .respond_with(|request: &Request| {
+            // Paystack echoes the reference it was given.
+            let sent: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+            let body = serde_json::json!({
+                "status": true,
+                "message": "Authorization URL created",
+                "data": {
+                    "authorization_url": "https://checkout.paystack.com/ws0e2e",
+                    "access_code": "ws0e2e",
+                    "reference": sent["reference"],
+                }
+            });
+            ResponseTemplate::new(200).set_body_json(body)
+        })
+        .expect(1)
+        .mount(&paystack)
+        .await;
+
+    // Built from variables, as `Config::from_env` would, without touching the process
+    // environment that other tests share.
+    let config = config(&[
+        (vars::PAYSTACK, PAYSTACK_SECRET.to_owned()),
+        (vars::PAYSTACK_BASE_URL, paystack.uri()),
+    ]);
+    let gateway = wiring::payment_gateway(&config).unwrap();
+    assert_eq!(gateway.provider(), "paystack");
+    let server = Server::start_with(config, Some(gateway)).await;
+
+    let collection = server
+        .ajo
+        .service
+        .request_contribution(&server.group, 1, HandId(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        collection.checkout_url.as_deref(),
+        Some("https://checkout.paystack.com/ws0e2e")
+    );
+    let reference = collection.reference;
+    let asked = paystack.received_requests().await.unwrap();
+    let [.., initialize] = asked.as_slice() else {
+        panic!("no request to Paystack");
+    };
+    assert_eq!(initialize.url.path(), "/transaction/initialize");
+    let sent: serde_json::Value = serde_json::from_slice(&initialize.body).unwrap();
+    assert_eq!(sent["reference"], reference.as_str());
+    assert_eq!(sent["amount"], "1000000", "10,000 naira in kobo");
+    assert_eq!(sent["currency"], "NGN");
+
+    let body = paystack_charge(&reference, 1_000_000);
+    let signed = paystack_headers(PAYSTACK_SECRET, &body);
+    for _ in 0..2 {
+        assert_eq!(
+            server
+                .post("/webhooks/paystack", &signed, body.clone())
+                .await,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(server.entries_for(&reference).await, 1, "credited once");
+    assert_eq!(server.pot().await, ngn("-10000"));
+    assert_eq!(
+        paystack.received_requests().await.unwrap().len(),
+        asked.len(),
+        "the webhook was handled without calling Paystack"
+    );
 }

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use ajo_core::webhook::{DEFAULT_MAX_BODY_LEN, Provider};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use thiserror::Error;
 
 /// Where the server listens when `AJO_ADDR` is not set: loopback only, so nothing is
@@ -35,6 +35,37 @@ pub mod vars {
     pub const TWILIO: &str = "TWILIO_AUTH_TOKEN";
     /// A PostgreSQL URL; the in-memory store is used when unset.
     pub const DATABASE_URL: &str = "DATABASE_URL";
+
+    /// Flutterwave's secret API key (`FLWSECK-…`), which the service calls Flutterwave
+    /// with. Not [`FLUTTERWAVE`], which only verifies webhooks.
+    pub const FLUTTERWAVE_API_KEY: &str = "FLUTTERWAVE_SECRET_KEY";
+    /// Stripe's secret API key (`sk_…`, or a restricted `rk_…`). Not [`STRIPE`], the
+    /// `whsec_…` secret that only verifies webhooks.
+    pub const STRIPE_API_KEY: &str = "STRIPE_SECRET_KEY";
+    /// A SendGrid API key with the Mail Send permission; needs [`EMAIL_FROM`].
+    pub const SENDGRID_API_KEY: &str = "SENDGRID_API_KEY";
+    /// The address email comes from (`no-reply@ajo.example.com`), verified in SendGrid.
+    pub const EMAIL_FROM: &str = "AJO_EMAIL_FROM";
+    /// The name shown beside [`EMAIL_FROM`] (`Ajo`); optional.
+    pub const EMAIL_FROM_NAME: &str = "AJO_EMAIL_FROM_NAME";
+    /// The Twilio account SID (`AC…`); with [`TWILIO`] and [`TWILIO_FROM`], SMS go
+    /// through Twilio.
+    pub const TWILIO_ACCOUNT_SID: &str = "TWILIO_ACCOUNT_SID";
+    /// Who SMS come from: a Twilio number in E.164 (`+15017122661`), an alphanumeric
+    /// sender id (`Ajo`), or a messaging service SID (`MG…`).
+    pub const TWILIO_FROM: &str = "TWILIO_FROM";
+
+    /// Another base URL for Paystack's API (a mock server, a staging proxy).
+    pub const PAYSTACK_BASE_URL: &str = "PAYSTACK_BASE_URL";
+    /// Another base URL for Flutterwave's API.
+    pub const FLUTTERWAVE_BASE_URL: &str = "FLUTTERWAVE_BASE_URL";
+    /// Another base URL for Stripe's API.
+    pub const STRIPE_BASE_URL: &str = "STRIPE_BASE_URL";
+    /// Another base URL for SendGrid's API (`https://api.eu.sendgrid.com` for EU-pinned
+    /// subusers, or a mock server).
+    pub const SENDGRID_BASE_URL: &str = "SENDGRID_BASE_URL";
+    /// Another base URL for Twilio's API.
+    pub const TWILIO_BASE_URL: &str = "TWILIO_BASE_URL";
 }
 
 /// Why the configuration cannot be used. Messages name variables, never their values.
@@ -56,6 +87,27 @@ pub enum ConfigError {
     /// `AJO_PUBLIC_URL` is not an `http(s)://` URL without query or fragment.
     #[error("AJO_PUBLIC_URL must be http:// or https:// with no query or fragment")]
     InvalidPublicUrl,
+    /// A provider's settings are only partly given: `var` is set, `needs` is not.
+    #[error("{var} is set without {needs}")]
+    Incomplete {
+        /// The variable that is set.
+        var: &'static str,
+        /// The variable it needs beside it.
+        needs: &'static str,
+    },
+    /// `STRIPE_SECRET_KEY` holds something other than an API key (most often the
+    /// `whsec_…` webhook secret).
+    #[error(
+        "STRIPE_SECRET_KEY is not an API key (sk_… or rk_…); the whsec_… signing secret goes in STRIPE_WEBHOOK_SECRET"
+    )]
+    NotStripeApiKey,
+    /// A `*_BASE_URL` is not an `http(s)://` URL with a host and no credentials, query
+    /// or fragment.
+    #[error("{var} must be http:// or https:// with a host and no credentials, query or fragment")]
+    InvalidBaseUrl {
+        /// The variable.
+        var: &'static str,
+    },
     /// A body limit of zero.
     #[error("the body limit must be above zero")]
     ZeroBodyLimit,
@@ -77,9 +129,22 @@ pub struct Route {
     pub enabled: bool,
 }
 
-/// The server's configuration: where to listen, the providers' secrets, the store.
+/// The server's configuration: where to listen, the providers' secrets and API keys, the
+/// store.
 ///
-/// Secrets are [`SecretString`]s: `Debug` shows only which are set.
+/// Secrets and API keys are [`SecretString`]s: `Debug` shows only which are set.
+///
+/// # Which adapter the service gets
+///
+/// The payment gateway is the first provider whose API key is set: Paystack
+/// ([`vars::PAYSTACK`], the same key that signs its webhooks), else Flutterwave
+/// ([`vars::FLUTTERWAVE_API_KEY`]), else Stripe ([`vars::STRIPE_API_KEY`]); with none, ajo-testkit's
+/// fake, which only simulates collections and payouts. Email goes through SendGrid when
+/// [`vars::SENDGRID_API_KEY`] and [`vars::EMAIL_FROM`] are set; SMS through Twilio when
+/// [`vars::TWILIO_ACCOUNT_SID`], [`vars::TWILIO`] and [`vars::TWILIO_FROM`] are. A provider
+/// whose settings are only partly given is a [`ConfigError::Incomplete`], so a typo never
+/// quietly leaves messages to a fake (the Twilio auth token alone is complete: it verifies
+/// webhooks for a host that sends SMS elsewhere).
 #[derive(Clone)]
 pub struct Config {
     addr: SocketAddr,
@@ -90,8 +155,26 @@ pub struct Config {
     sendgrid: Option<String>,
     twilio: Option<SecretString>,
     database_url: Option<SecretString>,
+    flutterwave_api_key: Option<SecretString>,
+    stripe_api_key: Option<SecretString>,
+    sendgrid_api_key: Option<SecretString>,
+    email_from: Option<String>,
+    email_from_name: Option<String>,
+    twilio_account_sid: Option<String>,
+    twilio_from: Option<String>,
+    base_urls: BaseUrls,
     max_body_len: usize,
     handle_timeout: Duration,
+}
+
+/// The `*_BASE_URL` overrides, each checked and without a trailing `/`.
+#[derive(Debug, Clone, Default)]
+struct BaseUrls {
+    paystack: Option<String>,
+    flutterwave: Option<String>,
+    stripe: Option<String>,
+    sendgrid: Option<String>,
+    twilio: Option<String>,
 }
 
 impl Config {
@@ -109,7 +192,9 @@ impl Config {
     /// # Errors
     /// [`ConfigError::NotUnicode`], [`ConfigError::InvalidAddr`],
     /// [`ConfigError::PublicUrlMissing`] for Twilio without a public URL,
-    /// [`ConfigError::InvalidPublicUrl`].
+    /// [`ConfigError::InvalidPublicUrl`], [`ConfigError::Incomplete`] for SendGrid or
+    /// Twilio settings only partly given, [`ConfigError::NotStripeApiKey`],
+    /// [`ConfigError::InvalidBaseUrl`].
     pub fn from_lookup<F>(lookup: F) -> Result<Config, ConfigError>
     where
         F: Fn(&str) -> Option<std::ffi::OsString>,
@@ -139,6 +224,50 @@ impl Config {
         if twilio.is_some() && public_url.is_none() {
             return Err(ConfigError::PublicUrlMissing);
         }
+        let stripe_api_key = secret(vars::STRIPE_API_KEY)?;
+        if let Some(key) = &stripe_api_key {
+            let key = key.expose_secret();
+            if !(key.starts_with("sk_") || key.starts_with("rk_")) {
+                return Err(ConfigError::NotStripeApiKey);
+            }
+        }
+        let sendgrid_api_key = secret(vars::SENDGRID_API_KEY)?;
+        let email_from = get(vars::EMAIL_FROM)?;
+        need(
+            vars::SENDGRID_API_KEY,
+            sendgrid_api_key.is_some(),
+            vars::EMAIL_FROM,
+            email_from.is_some(),
+        )?;
+        need(
+            vars::EMAIL_FROM,
+            email_from.is_some(),
+            vars::SENDGRID_API_KEY,
+            sendgrid_api_key.is_some(),
+        )?;
+        let twilio_account_sid = get(vars::TWILIO_ACCOUNT_SID)?;
+        let twilio_from = get(vars::TWILIO_FROM)?;
+        for (var, set) in [
+            (vars::TWILIO_ACCOUNT_SID, twilio_account_sid.is_some()),
+            (vars::TWILIO_FROM, twilio_from.is_some()),
+        ] {
+            need(
+                var,
+                set,
+                vars::TWILIO_ACCOUNT_SID,
+                twilio_account_sid.is_some(),
+            )?;
+            need(var, set, vars::TWILIO, twilio.is_some())?;
+            need(var, set, vars::TWILIO_FROM, twilio_from.is_some())?;
+        }
+        let base_url = |var| get(var)?.map(|url| api_base(var, &url)).transpose();
+        let base_urls = BaseUrls {
+            paystack: base_url(vars::PAYSTACK_BASE_URL)?,
+            flutterwave: base_url(vars::FLUTTERWAVE_BASE_URL)?,
+            stripe: base_url(vars::STRIPE_BASE_URL)?,
+            sendgrid: base_url(vars::SENDGRID_BASE_URL)?,
+            twilio: base_url(vars::TWILIO_BASE_URL)?,
+        };
         Ok(Config {
             addr,
             public_url,
@@ -148,6 +277,14 @@ impl Config {
             sendgrid: get(vars::SENDGRID)?,
             twilio,
             database_url: secret(vars::DATABASE_URL)?,
+            flutterwave_api_key: secret(vars::FLUTTERWAVE_API_KEY)?,
+            stripe_api_key,
+            sendgrid_api_key,
+            email_from,
+            email_from_name: get(vars::EMAIL_FROM_NAME)?,
+            twilio_account_sid,
+            twilio_from,
+            base_urls,
             max_body_len: DEFAULT_MAX_BODY_LEN,
             handle_timeout: DEFAULT_HANDLE_TIMEOUT,
         })
@@ -218,6 +355,93 @@ impl Config {
         self.twilio.as_ref()
     }
 
+    /// The payment gateway the service calls: the first of Paystack, Flutterwave and
+    /// Stripe whose API key is set, or `None` for the fake.
+    pub fn payment_provider(&self) -> Option<Provider> {
+        if self.paystack.is_some() {
+            Some(Provider::Paystack)
+        } else if self.flutterwave_api_key.is_some() {
+            Some(Provider::Flutterwave)
+        } else if self.stripe_api_key.is_some() {
+            Some(Provider::Stripe)
+        } else {
+            None
+        }
+    }
+
+    /// The email provider: SendGrid when its API key and the from address are set, or
+    /// `None` for the recording fake.
+    pub fn email_provider(&self) -> Option<Provider> {
+        // `from_lookup` refused one without the other.
+        self.sendgrid_api_key.as_ref().map(|_| Provider::SendGrid)
+    }
+
+    /// The SMS provider: Twilio when its account SID, auth token and sender are set, or
+    /// `None` for the recording fake.
+    pub fn sms_provider(&self) -> Option<Provider> {
+        // `from_lookup` refused the SID without the token and the sender.
+        self.twilio_account_sid.as_ref().map(|_| Provider::Twilio)
+    }
+
+    /// The base URL `provider`'s adapter should call instead of the provider's own, from
+    /// its `*_BASE_URL` variable.
+    pub fn base_url(&self, provider: Provider) -> Option<&str> {
+        let urls = &self.base_urls;
+        match provider {
+            Provider::Paystack => urls.paystack.as_deref(),
+            Provider::Flutterwave => urls.flutterwave.as_deref(),
+            Provider::Stripe => urls.stripe.as_deref(),
+            Provider::SendGrid => urls.sendgrid.as_deref(),
+            Provider::Twilio => urls.twilio.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The API key for a payment `provider`, if set (Paystack's is its webhook secret too).
+    pub(super) fn gateway_api_key(&self, provider: Provider) -> Option<&SecretString> {
+        match provider {
+            Provider::Paystack => self.paystack.as_ref(),
+            Provider::Flutterwave => self.flutterwave_api_key.as_ref(),
+            Provider::Stripe => self.stripe_api_key.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// SendGrid's API key, the from address and its optional display name.
+    // Read only by the real adapters, which `--no-default-features` leaves out.
+    #[cfg_attr(not(feature = "providers"), allow(dead_code))]
+    pub(super) fn sendgrid_sender(&self) -> Option<(&SecretString, &str, Option<&str>)> {
+        Some((
+            self.sendgrid_api_key.as_ref()?,
+            self.email_from.as_deref()?,
+            self.email_from_name.as_deref(),
+        ))
+    }
+
+    /// Twilio's account SID, auth token and sender.
+    // Read only by the real adapters, which `--no-default-features` leaves out.
+    #[cfg_attr(not(feature = "providers"), allow(dead_code))]
+    pub(super) fn twilio_sender(&self) -> Option<(&str, &SecretString, &str)> {
+        Some((
+            self.twilio_account_sid.as_deref()?,
+            self.twilio.as_ref()?,
+            self.twilio_from.as_deref()?,
+        ))
+    }
+
+    /// Where Twilio should post delivery reports: this server's Twilio route at the
+    /// public URL.
+    // Read only by the real adapters, which `--no-default-features` leaves out.
+    #[cfg_attr(not(feature = "providers"), allow(dead_code))]
+    pub(super) fn twilio_status_callback(&self) -> Option<String> {
+        let path = self
+            .routes()
+            .into_iter()
+            .find(|r| r.provider == Provider::Twilio)?
+            .path;
+        Some(format!("{}{path}", self.public_url.as_deref()?))
+    }
+
     /// Every webhook route, enabled or not, in a fixed order.
     pub fn routes(&self) -> [Route; 5] {
         let route = |provider, path, var, enabled| Route {
@@ -273,10 +497,51 @@ impl fmt::Debug for Config {
             .field("sendgrid", &set(self.sendgrid.is_some()))
             .field("twilio", &set(self.twilio.is_some()))
             .field("database_url", &set(self.database_url.is_some()))
+            .field(
+                "flutterwave_api_key",
+                &set(self.flutterwave_api_key.is_some()),
+            )
+            .field("stripe_api_key", &set(self.stripe_api_key.is_some()))
+            .field("sendgrid_api_key", &set(self.sendgrid_api_key.is_some()))
+            .field("email_from", &self.email_from)
+            .field("email_from_name", &self.email_from_name)
+            .field(
+                "twilio_account_sid",
+                &set(self.twilio_account_sid.is_some()),
+            )
+            .field("twilio_from", &self.twilio_from)
+            .field("base_urls", &self.base_urls)
             .field("max_body_len", &self.max_body_len)
             .field("handle_timeout", &self.handle_timeout)
             .finish()
     }
+}
+
+/// `ConfigError::Incomplete` when `var` is set and `needs` is not.
+fn need(
+    var: &'static str,
+    set: bool,
+    needs: &'static str,
+    present: bool,
+) -> Result<(), ConfigError> {
+    if set && !present {
+        return Err(ConfigError::Incomplete { var, needs });
+    }
+    Ok(())
+}
+
+/// Checks an API base URL from `var` and drops any trailing `/`. Credentials in it are
+/// refused because the URL is logged and shown by `Debug`; keys travel in headers.
+fn api_base(var: &'static str, url: &str) -> Result<String, ConfigError> {
+    let invalid = || ConfigError::InvalidBaseUrl { var };
+    let base = public_base(url).map_err(|_| invalid())?;
+    let authority = base
+        .split_once("://")
+        .map_or("", |(_, rest)| rest.split('/').next().unwrap_or(rest));
+    if authority.contains('@') {
+        return Err(invalid());
+    }
+    Ok(base)
 }
 
 /// Checks a public base URL and drops any trailing `/`, so a request path can follow it.
@@ -403,6 +668,206 @@ mod tests {
         }
         assert!(text.contains("paystack: \"set\""), "{text}");
         assert!(text.contains("sendgrid: \"unset\""), "{text}");
+    }
+
+    const TWILIO_SID: &str = "AC0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn the_gateway_is_the_first_provider_whose_api_key_is_set() {
+        assert_eq!(config(&[]).unwrap().payment_provider(), None);
+        // The webhook-only secrets choose nothing: they cannot call an API.
+        let webhooks_only =
+            config(&[(vars::FLUTTERWAVE, "flw-hash"), (vars::STRIPE, "whsec_1")]).unwrap();
+        assert_eq!(webhooks_only.payment_provider(), None);
+        let stripe = config(&[(vars::STRIPE_API_KEY, "sk_test_1")]).unwrap();
+        assert_eq!(stripe.payment_provider(), Some(Provider::Stripe));
+        let flutterwave = config(&[
+            (vars::STRIPE_API_KEY, "sk_test_1"),
+            (vars::FLUTTERWAVE_API_KEY, "FLWSECK_TEST-1"),
+        ])
+        .unwrap();
+        assert_eq!(flutterwave.payment_provider(), Some(Provider::Flutterwave));
+        assert_eq!(
+            flutterwave
+                .gateway_api_key(Provider::Flutterwave)
+                .map(|k| k.expose_secret().to_owned()),
+            Some("FLWSECK_TEST-1".to_owned())
+        );
+        let paystack = config(&[
+            (vars::STRIPE_API_KEY, "sk_test_1"),
+            (vars::FLUTTERWAVE_API_KEY, "FLWSECK_TEST-1"),
+            (vars::PAYSTACK, "sk_test_p"),
+        ])
+        .unwrap();
+        assert_eq!(paystack.payment_provider(), Some(Provider::Paystack));
+    }
+
+    #[test]
+    fn a_stripe_webhook_secret_is_not_taken_for_its_api_key() {
+        assert!(matches!(
+            config(&[(vars::STRIPE_API_KEY, "whsec_oops")]),
+            Err(ConfigError::NotStripeApiKey)
+        ));
+        let restricted = config(&[(vars::STRIPE_API_KEY, "rk_live_1")]).unwrap();
+        assert_eq!(restricted.payment_provider(), Some(Provider::Stripe));
+    }
+
+    #[test]
+    fn messaging_needs_every_setting_or_none() {
+        let none = config(&[]).unwrap();
+        assert_eq!((none.email_provider(), none.sms_provider()), (None, None));
+
+        let both = config(&[
+            (vars::SENDGRID_API_KEY, "SG.key"),
+            (vars::EMAIL_FROM, "no-reply@ajo.example.com"),
+            (vars::EMAIL_FROM_NAME, "Ajo"),
+            (vars::TWILIO_ACCOUNT_SID, TWILIO_SID),
+            (vars::TWILIO, "tok"),
+            (vars::TWILIO_FROM, "+15017122661"),
+            (vars::PUBLIC_URL, "https://ajo.example.com/"),
+        ])
+        .unwrap();
+        assert_eq!(both.email_provider(), Some(Provider::SendGrid));
+        assert_eq!(both.sms_provider(), Some(Provider::Twilio));
+        let (_, from, name) = both.sendgrid_sender().unwrap();
+        assert_eq!((from, name), ("no-reply@ajo.example.com", Some("Ajo")));
+        let (sid, _, sender) = both.twilio_sender().unwrap();
+        assert_eq!((sid, sender), (TWILIO_SID, "+15017122661"));
+        assert_eq!(
+            both.twilio_status_callback().as_deref(),
+            Some("https://ajo.example.com/webhooks/twilio")
+        );
+
+        // The auth token alone only verifies webhooks.
+        let token_only = config(&[
+            (vars::TWILIO, "tok"),
+            (vars::PUBLIC_URL, "https://ajo.example.com"),
+        ])
+        .unwrap();
+        assert_eq!(token_only.sms_provider(), None);
+
+        for (pairs, var, needs) in [
+            (
+                &[(vars::SENDGRID_API_KEY, "SG.key")][..],
+                vars::SENDGRID_API_KEY,
+                vars::EMAIL_FROM,
+            ),
+            (
+                &[(vars::EMAIL_FROM, "no-reply@ajo.example.com")][..],
+                vars::EMAIL_FROM,
+                vars::SENDGRID_API_KEY,
+            ),
+            (
+                &[(vars::TWILIO_ACCOUNT_SID, TWILIO_SID)][..],
+                vars::TWILIO_ACCOUNT_SID,
+                vars::TWILIO,
+            ),
+            (
+                &[
+                    (vars::TWILIO_ACCOUNT_SID, TWILIO_SID),
+                    (vars::TWILIO, "tok"),
+                    (vars::PUBLIC_URL, "https://ajo.example.com"),
+                ][..],
+                vars::TWILIO_ACCOUNT_SID,
+                vars::TWILIO_FROM,
+            ),
+            (
+                &[(vars::TWILIO_FROM, "Ajo")][..],
+                vars::TWILIO_FROM,
+                vars::TWILIO_ACCOUNT_SID,
+            ),
+        ] {
+            match config(pairs) {
+                Err(ConfigError::Incomplete { var: v, needs: n }) => {
+                    assert_eq!((v, n), (var, needs));
+                }
+                other => panic!("{pairs:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn base_urls_override_each_provider_and_bad_ones_are_refused() {
+        let c = config(&[
+            (vars::PAYSTACK_BASE_URL, "http://127.0.0.1:9000/"),
+            (vars::SENDGRID_BASE_URL, "https://api.eu.sendgrid.com"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.base_url(Provider::Paystack),
+            Some("http://127.0.0.1:9000")
+        );
+        assert_eq!(
+            c.base_url(Provider::SendGrid),
+            Some("https://api.eu.sendgrid.com")
+        );
+        assert_eq!(c.base_url(Provider::Stripe), None);
+        for var in [
+            vars::PAYSTACK_BASE_URL,
+            vars::FLUTTERWAVE_BASE_URL,
+            vars::STRIPE_BASE_URL,
+            vars::SENDGRID_BASE_URL,
+            vars::TWILIO_BASE_URL,
+        ] {
+            for bad in [
+                "api.paystack.co",
+                "https://user:pass@mock.example",
+                "https://mock.example?key=1",
+            ] {
+                match config(&[(var, bad)]) {
+                    Err(ConfigError::InvalidBaseUrl { var: v }) => assert_eq!(v, var),
+                    other => panic!("{var}={bad}: {other:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn api_keys_never_reach_debug_or_errors() {
+        let c = config(&[
+            (vars::PAYSTACK, "sk_live_paystack_api_key"),
+            (vars::FLUTTERWAVE_API_KEY, "FLWSECK-flutterwave-api-key"),
+            (vars::STRIPE_API_KEY, "sk_live_stripe_api_key"),
+            (vars::SENDGRID_API_KEY, "SG.sendgrid-api-key"),
+            (vars::EMAIL_FROM, "no-reply@ajo.example.com"),
+            (vars::TWILIO_ACCOUNT_SID, TWILIO_SID),
+            (vars::TWILIO, "twilio-auth-token"),
+            (vars::TWILIO_FROM, "Ajo"),
+            (vars::PUBLIC_URL, "https://ajo.example.com"),
+        ])
+        .unwrap();
+        let text = format!("{c:?}");
+        for key in [
+            "sk_live_paystack_api_key",
+            "FLWSECK-flutterwave-api-key",
+            "sk_live_stripe_api_key",
+            "SG.sendgrid-api-key",
+            "twilio-auth-token",
+        ] {
+            assert!(!text.contains(key), "{key} in {text}");
+        }
+        assert!(text.contains("stripe_api_key: \"set\""), "{text}");
+        assert!(text.contains("sendgrid_api_key: \"set\""), "{text}");
+
+        let errors = [
+            config(&[(vars::STRIPE_API_KEY, "whsec_secret_in_the_wrong_place")]),
+            config(&[(vars::SENDGRID_API_KEY, "SG.sendgrid-api-key")]),
+            config(&[
+                (vars::TWILIO_ACCOUNT_SID, TWILIO_SID),
+                (vars::TWILIO, "twilio-auth-token"),
+            ]),
+        ];
+        for error in errors {
+            let error = error.unwrap_err();
+            let text = format!("{error} {error:?}");
+            for key in [
+                "whsec_secret_in_the_wrong_place",
+                "SG.sendgrid-api-key",
+                "twilio-auth-token",
+            ] {
+                assert!(!text.contains(key), "{key} in {text}");
+            }
+        }
     }
 
     #[test]

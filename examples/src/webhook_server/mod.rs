@@ -36,9 +36,13 @@
 //! # Running it
 //!
 //! `cargo run -p ajo-examples --example webhook_server`; see [`vars`] for the
-//! environment. Wire the router into a host of your own with [`router`] and
-//! [`wiring::service`], or with your own ports.
+//! environment and [`Config`] for which adapter each port gets (Paystack, Flutterwave or
+//! Stripe by API key, SendGrid and Twilio, or ajo-testkit's fakes, with a warning). Wire
+//! the router into a host of your own with [`router`] and [`wiring::service`], or with
+//! your own ports.
 
+#[cfg(feature = "providers")]
+mod adapters;
 mod config;
 mod routes;
 pub mod wiring;

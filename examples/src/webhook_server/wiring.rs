@@ -1,17 +1,32 @@
-//! Which implementation each port gets. Each choice sits in one small function so that
-//! swapping a fake for a real adapter touches one place.
+//! Which implementation each port gets, from [`Config`]. Each choice sits in one small
+//! function that logs what it chose, so the operator sees at start whether money and
+//! messages are real.
+//!
+//! | port | real adapter (ajo-adapters) | when | otherwise |
+//! | --- | --- | --- | --- |
+//! | [`PaymentGateway`] | Paystack, else Flutterwave, else Stripe | its API key is set ([`Config::payment_provider`]) | [`FakeGateway`]: collections and payouts are simulated |
+//! | [`EmailSender`] | SendGrid | its API key and the from address are set | [`FakeEmail`]: email is recorded, not sent |
+//! | [`SmsSender`] | Twilio | its account SID, auth token and sender are set | [`FakeSms`]: SMS are recorded, not sent |
+//!
+//! The real adapters are compiled with the `providers` feature (on by default). Built
+//! without it, every port gets its fake whatever is set, with a warning naming the key
+//! that was set. An adapter that refuses its settings (a Twilio SID of the wrong shape, a
+//! from address that is not one) is a [`WiringError::Adapter`], never a quiet fallback
+//! to a fake.
 
 use std::sync::Arc;
 
 use ajo_core::ports::{Clock, EmailSender, PaymentGateway, SmsSender, Store, SystemClock};
 use ajo_core::service::AjoService;
+use ajo_core::webhook::Provider;
 use ajo_testkit::InMemoryStore;
 use ajo_testkit::fakes::{FakeEmail, FakeGateway, FakeSms};
 use thiserror::Error;
 
-use super::Config;
+use super::{Config, vars};
 
-/// Why the service could not be built. Never holds the database URL.
+/// Why the service could not be built. Never holds the database URL, an API key or a
+/// token.
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum WiringError {
@@ -21,6 +36,15 @@ pub enum WiringError {
     /// The database could not be reached or migrated.
     #[error("the database: {0}")]
     Store(#[from] ajo_core::ports::StoreError),
+    /// A provider's adapter refused its settings or could not set up its HTTP client.
+    /// The adapters' errors name settings, never keys or tokens.
+    #[error("the {provider} adapter: {source}")]
+    Adapter {
+        /// The provider (`paystack`).
+        provider: &'static str,
+        /// The adapter's own error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 /// The store: PostgreSQL (migrated) when `DATABASE_URL` is set, else the in-memory store,
@@ -56,39 +80,169 @@ async fn postgres(_url: &secrecy::SecretString) -> Result<Arc<dyn Store>, Wiring
     Err(WiringError::PostgresNotBuilt)
 }
 
-/// The payment gateway the service calls (to collect, pay out and re-verify).
+/// The payment gateway the service calls (to collect, pay out, re-verify and reconcile):
+/// see [`Config::payment_provider`]. Handling a webhook never calls it.
 ///
-/// For now this is ajo-testkit's [`FakeGateway`]: the server only receives webhooks, and
-/// handling one never calls the gateway. This is the one place where the real adapter
-/// (Paystack, Flutterwave or Stripe from `ajo-adapters`, built from its API key in
-/// [`Config`]) gets chosen once it exists.
-pub fn payment_gateway(_config: &Config) -> Arc<dyn PaymentGateway> {
-    Arc::new(FakeGateway::new())
+/// # Errors
+/// [`WiringError::Adapter`] if the chosen adapter cannot be built.
+pub fn payment_gateway(config: &Config) -> Result<Arc<dyn PaymentGateway>, WiringError> {
+    let Some(provider) = config.payment_provider() else {
+        tracing::warn!(
+            "payment gateway: simulated (FakeGateway): collections and payouts move no money; \
+             set {}, {} or {}",
+            vars::PAYSTACK,
+            vars::FLUTTERWAVE_API_KEY,
+            vars::STRIPE_API_KEY
+        );
+        return Ok(Arc::new(FakeGateway::new()));
+    };
+    // Paystack comes first, so only the later keys can be shadowed.
+    for other in [Provider::Flutterwave, Provider::Stripe] {
+        if other != provider && config.gateway_api_key(other).is_some() {
+            tracing::warn!(
+                provider = provider.as_str(),
+                "{} is set but not used: {} comes first",
+                api_key_var(other),
+                api_key_var(provider)
+            );
+        }
+    }
+    if let Some(route) = config.routes().iter().find(|r| r.provider == provider)
+        && !route.enabled
+    {
+        tracing::warn!(
+            provider = provider.as_str(),
+            "{} is not set: the service collects through {} but cannot hear that a payment \
+             succeeded (its webhook route answers 404)",
+            route.var,
+            provider.as_str()
+        );
+    }
+    real_gateway(config, provider)
 }
 
-/// The email sender (a recording fake for now; SendGrid's adapter goes here).
-pub fn email_sender(_config: &Config) -> Arc<dyn EmailSender> {
-    Arc::new(FakeEmail::new())
+#[cfg(feature = "providers")]
+fn real_gateway(
+    config: &Config,
+    provider: Provider,
+) -> Result<Arc<dyn PaymentGateway>, WiringError> {
+    match super::adapters::payment_gateway(config, provider)? {
+        Some(gateway) => {
+            tracing::info!(
+                provider = provider.as_str(),
+                base_url = config.base_url(provider).unwrap_or("the provider's own"),
+                "payment gateway: {}",
+                provider.as_str()
+            );
+            Ok(gateway)
+        }
+        // `payment_provider` only names a provider whose key is set.
+        None => Ok(Arc::new(FakeGateway::new())),
+    }
 }
 
-/// The SMS sender (a recording fake for now; Twilio's adapter goes here).
-pub fn sms_sender(_config: &Config) -> Arc<dyn SmsSender> {
-    Arc::new(FakeSms::new())
+#[cfg(not(feature = "providers"))]
+fn real_gateway(
+    _config: &Config,
+    provider: Provider,
+) -> Result<Arc<dyn PaymentGateway>, WiringError> {
+    tracing::warn!(
+        provider = provider.as_str(),
+        "payment gateway: simulated (FakeGateway) although {} is set: ajo-examples was built \
+         without its providers feature",
+        api_key_var(provider)
+    );
+    Ok(Arc::new(FakeGateway::new()))
+}
+
+/// The variable holding a payment provider's API key.
+fn api_key_var(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Flutterwave => vars::FLUTTERWAVE_API_KEY,
+        Provider::Stripe => vars::STRIPE_API_KEY,
+        _ => vars::PAYSTACK,
+    }
+}
+
+/// The email sender: SendGrid (see [`Config::email_provider`]), else a recording fake.
+///
+/// # Errors
+/// [`WiringError::Adapter`] if SendGrid's adapter refuses its settings (a from address
+/// that is not an address).
+pub fn email_sender(config: &Config) -> Result<Arc<dyn EmailSender>, WiringError> {
+    #[cfg(feature = "providers")]
+    if let Some(sender) = super::adapters::email_sender(config)? {
+        tracing::info!(
+            provider = "sendgrid",
+            base_url = config
+                .base_url(Provider::SendGrid)
+                .unwrap_or("the provider's own"),
+            "email: SendGrid"
+        );
+        return Ok(sender);
+    }
+    if config.email_provider().is_some() {
+        tracing::warn!(
+            "email: recorded, not sent (FakeEmail) although {} is set: ajo-examples was built \
+             without its providers feature",
+            vars::SENDGRID_API_KEY
+        );
+    } else {
+        tracing::warn!(
+            "email: recorded, not sent (FakeEmail); set {} and {}",
+            vars::SENDGRID_API_KEY,
+            vars::EMAIL_FROM
+        );
+    }
+    Ok(Arc::new(FakeEmail::new()))
+}
+
+/// The SMS sender: Twilio (see [`Config::sms_provider`]), its delivery reports sent to
+/// `{AJO_PUBLIC_URL}/webhooks/twilio`, else a recording fake.
+///
+/// # Errors
+/// [`WiringError::Adapter`] if Twilio's adapter refuses its settings (an account SID or
+/// a sender of the wrong shape).
+pub fn sms_sender(config: &Config) -> Result<Arc<dyn SmsSender>, WiringError> {
+    #[cfg(feature = "providers")]
+    if let Some(sender) = super::adapters::sms_sender(config)? {
+        tracing::info!(
+            provider = "twilio",
+            base_url = config
+                .base_url(Provider::Twilio)
+                .unwrap_or("the provider's own"),
+            "SMS: Twilio"
+        );
+        return Ok(sender);
+    }
+    if config.sms_provider().is_some() {
+        tracing::warn!(
+            "SMS: recorded, not sent (FakeSms) although {} is set: ajo-examples was built \
+             without its providers feature",
+            vars::TWILIO_ACCOUNT_SID
+        );
+    } else {
+        tracing::warn!(
+            "SMS: recorded, not sent (FakeSms); set {}, {} and {}",
+            vars::TWILIO_ACCOUNT_SID,
+            vars::TWILIO,
+            vars::TWILIO_FROM
+        );
+    }
+    Ok(Arc::new(FakeSms::new()))
 }
 
 /// The service on [`store`], the ports above and the system clock, and that clock (the
 /// router checks Stripe's replay window against it).
 ///
 /// # Errors
-/// As [`store`].
+/// As [`store`], [`payment_gateway`], [`email_sender`] and [`sms_sender`]. The adapters
+/// are built first, so a bad setting stops the server before it touches the database.
 pub async fn service(config: &Config) -> Result<(AjoService, Arc<dyn Clock>), WiringError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let service = AjoService::new(
-        store(config).await?,
-        payment_gateway(config),
-        email_sender(config),
-        sms_sender(config),
-        clock.clone(),
-    );
+    let gateway = payment_gateway(config)?;
+    let email = email_sender(config)?;
+    let sms = sms_sender(config)?;
+    let service = AjoService::new(store(config).await?, gateway, email, sms, clock.clone());
     Ok((service, clock))
 }
