@@ -5,6 +5,28 @@
 //! Each adapter sits behind a cargo feature of the same name, off by default, so a host
 //! service compiles only the clients it uses.
 //!
+//! ```
+//! # #[cfg(feature = "paystack")]
+//! # {
+//! use ajo_adapters::http::{HttpConfig, RetryPolicy};
+//! use ajo_adapters::paystack::{PaystackConfig, PaystackGateway};
+//! use ajo_core::ports::PaymentGateway;
+//! use secrecy::SecretString;
+//! use std::time::Duration;
+//!
+//! // Every HTTP adapter takes the same resilience settings; the base URL can point at a
+//! // mock server in tests.
+//! let http = HttpConfig::new("https://api.paystack.co")
+//!     .with_timeout(Duration::from_secs(5))
+//!     .with_retry(RetryPolicy::new(2, Duration::from_millis(100)));
+//! let config = PaystackConfig::new(SecretString::from("sk_test_xyz")).with_http(http);
+//! let gateway = PaystackGateway::new(config)?;
+//! assert_eq!(gateway.provider(), "paystack");
+//! assert!(!format!("{gateway:?}").contains("sk_test_xyz"), "keys never print");
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Crate features
 //!
 //! - `postgres`: [`postgres::PgStore`], the `Store` port on PostgreSQL 14+ through sqlx

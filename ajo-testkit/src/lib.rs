@@ -11,6 +11,39 @@
 //!   entries, loan terms).
 //! - [`conformance`]: the suites every store, gateway and message sender must pass, and
 //!   outbox delivery by concurrent workers on any store.
+//!
+//! ```
+//! use ajo_core::group::GroupId;
+//! use ajo_core::ports::Store;
+//! use ajo_testkit::{Embedded, builders};
+//! use chrono::{NaiveDate, TimeZone, Utc};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // The real service, on the in-memory store, with a fake gateway, senders and clock.
+//! let ajo = Embedded::new(Utc.with_ymd_and_hms(2026, 1, 10, 9, 0, 0).unwrap());
+//! let group = GroupId::new("test-group")?;
+//! let start = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap();
+//! let config = builders::naira_group("Test group", 5_000, start).build()?;
+//! ajo.service.create_group(&group, config).await?;
+//!
+//! // Joining asks for a deposit; the fake gateway "pays" it and returns the webhook event.
+//! let receipt = ajo
+//!     .service
+//!     .join(&group, &builders::member("Ada"), 1, &builders::contact("Ada"))
+//!     .await?;
+//! let deposit = receipt.deposit.ok_or("this group takes a deposit")?;
+//! let event = ajo.gateway.pay(&deposit.reference).ok_or("unknown reference")?;
+//! ajo.service.handle_gateway_event(&event).await?;
+//!
+//! // What the service sent, and the books, are all there to assert on.
+//! ajo.service.deliver_outbox(10).await?;
+//! assert!(!ajo.email.sent().is_empty());
+//! let balances = ajo.store.balances().await?;
+//! assert_eq!(balances.iter().map(|(_, b)| b.minor()).sum::<i128>(), 0);
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod builders;
 pub mod conformance;
