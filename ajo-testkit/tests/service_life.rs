@@ -635,3 +635,76 @@ async fn two_schedulers_at_once_do_each_thing_once() {
     );
     trial_balance_is_zero(ajo.store.as_ref()).await;
 }
+
+#[tokio::test]
+async fn charge_reports_out_of_order_credit_once() {
+    use ajo_core::webhook::{GatewayEvent, Provider};
+    let (ajo, id) = started().await;
+    // Hand 1: a declined attempt is reported before the payment that worked. A success
+    // after a failure is money received: recorded.
+    let first = ajo
+        .service
+        .request_contribution(&id, 1, HandId(1))
+        .await
+        .unwrap();
+    let declined = GatewayEvent::new(
+        Provider::Paystack,
+        PaymentEventKind::ChargeFailed,
+        &first.reference,
+        ngn("10000"),
+    );
+    assert_eq!(
+        ajo.service.handle_gateway_event(&declined).await.unwrap(),
+        Handled::Recorded
+    );
+    let paid = ajo.gateway.pay(&first.reference).unwrap();
+    assert_eq!(
+        ajo.service.handle_gateway_event(&paid).await.unwrap(),
+        Handled::Recorded
+    );
+    // Hand 2: the success first, then a stale failure: nothing changes.
+    let second = ajo
+        .service
+        .request_contribution(&id, 1, HandId(2))
+        .await
+        .unwrap();
+    let paid_second = ajo.gateway.pay(&second.reference).unwrap();
+    assert_eq!(
+        ajo.service
+            .handle_gateway_event(&paid_second)
+            .await
+            .unwrap(),
+        Handled::Recorded
+    );
+    let stale = GatewayEvent::new(
+        Provider::Paystack,
+        PaymentEventKind::ChargeFailed,
+        &second.reference,
+        ngn("10000"),
+    );
+    assert_eq!(
+        ajo.service.handle_gateway_event(&stale).await.unwrap(),
+        Handled::Duplicate
+    );
+    // Every report again, in any order: nothing more.
+    for event in [&paid, &declined, &paid_second, &stale] {
+        assert_eq!(
+            ajo.service.handle_gateway_event(event).await.unwrap(),
+            Handled::Duplicate
+        );
+    }
+    let state = ajo.service.group(&id).await.unwrap();
+    for (hand, reference) in [(1, &first.reference), (2, &second.reference)] {
+        assert_eq!(state.due(1, HandId(hand)).unwrap().paid, ngn("10000"));
+        let entries = ajo
+            .store
+            .entries(&EntryQuery {
+                reference: Some(reference.clone()),
+                ..EntryQuery::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(entries.len(), 1, "{reference} credited once");
+    }
+    trial_balance_is_zero(ajo.store.as_ref()).await;
+}
