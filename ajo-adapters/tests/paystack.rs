@@ -647,13 +647,7 @@ async fn mount_statement(server: &MockServer, paid: (&str, u64)) {
 async fn the_statement_pages_through_transactions_and_transfers() {
     let server = MockServer::start().await;
     mount_statement(&server, ("ajo-g1-r1-h1", 1_000_000)).await;
-    let from = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap();
-    let to = Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap();
-    let lines = gateway(&server).list_transactions(from, to).await.unwrap();
-    let shown: Vec<(String, String)> = lines
-        .iter()
-        .map(|l| (l.reference.clone(), l.amount.amount().to_string()))
-        .collect();
+    let shown = common::statement(&gateway(&server)).await;
     assert_eq!(
         shown,
         [

@@ -529,13 +529,7 @@ async fn mount_balance(server: &MockServer, paid: (&str, i64)) {
 async fn the_statement_pages_through_balance_transactions() {
     let server = MockServer::start().await;
     mount_balance(&server, ("ajo-g1-r1-h1", 2000)).await;
-    let from = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap();
-    let to = Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap();
-    let lines = gateway(&server).list_transactions(from, to).await.unwrap();
-    let shown: Vec<(String, String)> = lines
-        .iter()
-        .map(|l| (l.reference.clone(), l.amount.amount().to_string()))
-        .collect();
+    let shown = common::statement(&gateway(&server)).await;
     assert_eq!(
         shown,
         [

@@ -127,3 +127,16 @@ pub(crate) async fn contribution_end_to_end(
     );
     trial_balance_is_zero(store.as_ref()).await;
 }
+
+/// Everything on `gateway`'s statement, as (reference, amount) pairs in the order listed.
+pub(crate) async fn statement(gateway: &dyn PaymentGateway) -> Vec<(String, String)> {
+    let from = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap();
+    let to = Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap();
+    gateway
+        .list_transactions(from, to)
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| (l.reference.clone(), l.amount.amount().to_string()))
+        .collect()
+}
