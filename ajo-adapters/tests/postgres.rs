@@ -157,7 +157,7 @@ async fn migrating_twice_changes_nothing() {
         .await
         .unwrap()
         .get("n");
-    assert_eq!(applied, 2, "0001 and 0002, once each");
+    assert_eq!(applied, 3, "0001 to 0003, once each");
     store.pool().close().await;
     db.cleanup().await;
 }

@@ -11,7 +11,7 @@
 //! ```
 //!
 //! Every [`append`](Store::append) is one call of the SQL function `ajo_append` (migration
-//! `0002`): one round trip and one transaction, in which the server checks the
+//! `0003`, which takes each part as typed arrays): one round trip and one transaction, in which the server checks the
 //! idempotency key, moves each stream from its expected version (a conditional update
 //! that keeps the stream's row locked until commit), writes the events, wake times and
 //! outbox messages, and posts the ledger entries. Appends that post entries lock the
@@ -159,21 +159,48 @@ impl Store for PgStore {
         }
         let args = append_args(&request)?;
         let max_minor = MAX_MINOR.to_string();
+        let pending = json_of(&OutboxStatus::Pending)?;
         let mut attempt = 0;
         loop {
             attempt += 1;
             // One statement, so one round trip and its own transaction: the function
             // writes everything or raises, and the commit follows it.
-            let written =
-                sqlx::query_scalar::<_, bool>("SELECT ajo_append($1, $2, $3, $4, $5, $6::numeric)")
-                    .bind(request.idempotency_key.as_deref())
-                    .bind(request.at)
-                    .bind(&args.streams)
-                    .bind(&args.entries)
-                    .bind(&args.outbox)
-                    .bind(&max_minor)
-                    .fetch_one(&self.pool)
-                    .await;
+            let written = sqlx::query_scalar::<_, bool>(
+                "SELECT ajo_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+                 $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, \
+                 $27::numeric[], $28::numeric[], $29::numeric)",
+            )
+            .bind(request.idempotency_key.as_deref())
+            .bind(request.at)
+            .bind(&args.stream_kind)
+            .bind(&args.stream_id)
+            .bind(&args.stream_expected)
+            .bind(&args.stream_added)
+            .bind(&args.stream_wake)
+            .bind(&args.event_stream)
+            .bind(&args.event_version)
+            .bind(&args.event_payload)
+            .bind(&args.outbox_id)
+            .bind(&args.outbox_payload)
+            .bind(&pending)
+            .bind(&args.entry_key)
+            .bind(&args.entry_memo)
+            .bind(&args.entry_reference)
+            .bind(&args.entry_reverses)
+            .bind(&args.entry_content)
+            .bind(&args.entry_body)
+            .bind(&args.posting_entry)
+            .bind(&args.posting_account)
+            .bind(&args.posting_owner)
+            .bind(&args.posting_kind)
+            .bind(&args.posting_currency)
+            .bind(&args.posting_minor_units)
+            .bind(&args.posting_side)
+            .bind(&args.posting_amount)
+            .bind(&args.posting_amount_minor)
+            .bind(&max_minor)
+            .fetch_one(&self.pool)
+            .await;
             match written {
                 Ok(true) => return Ok(AppendOutcome::Appended),
                 Ok(false) => return Ok(AppendOutcome::Duplicate),
@@ -195,7 +222,7 @@ impl Store for PgStore {
     #[tracing::instrument(skip_all, fields(stream = %stream), err)]
     async fn load(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, StoreError> {
         let rows = sqlx::query(
-            "SELECT version, recorded_at, payload FROM events \
+            "SELECT version, recorded_at, payload::text AS payload FROM events \
              WHERE stream_kind = $1 AND stream_id = $2 ORDER BY version",
         )
         .bind(stream.kind.as_str())
@@ -212,7 +239,7 @@ impl Store for PgStore {
         let ids: Vec<&str> = streams.iter().map(|s| s.id.as_str()).collect();
         let rows = sqlx::query(
             // LATERAL: one primary-key range scan per stream, whatever the table's size.
-            "SELECT asked.n, e.version, e.recorded_at, e.payload \
+            "SELECT asked.n, e.version, e.recorded_at, e.payload::text AS payload \
              FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS asked (kind, id, n) \
              CROSS JOIN LATERAL (SELECT version, recorded_at, payload FROM events \
                WHERE stream_kind = asked.kind AND stream_id = asked.id ORDER BY version) e \
@@ -331,7 +358,7 @@ impl Store for PgStore {
                SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $3 \
                AND (lease_until IS NULL OR lease_until <= $3) \
                ORDER BY seq LIMIT $4 FOR UPDATE SKIP LOCKED) \
-             RETURNING seq, payload, status_detail, attempts, next_attempt_at",
+             RETURNING seq, payload::text AS payload, status_detail, attempts, next_attempt_at",
         )
         .bind(worker)
         .bind(until)
@@ -432,7 +459,8 @@ impl Store for PgStore {
     #[tracing::instrument(skip_all, fields(message_id = id), err)]
     async fn outbox_message(&self, id: &str) -> Result<Option<OutboxRecord>, StoreError> {
         let row = sqlx::query(
-            "SELECT payload, status_detail, attempts, next_attempt_at FROM outbox WHERE id = $1",
+            "SELECT payload::text AS payload, status_detail, attempts, next_attempt_at FROM outbox \
+             WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)

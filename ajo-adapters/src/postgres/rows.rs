@@ -7,7 +7,6 @@ use ajo_core::ports::{
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::{Value, json};
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 
@@ -45,8 +44,13 @@ fn from_json<T: serde::de::DeserializeOwned>(
     serde_json::from_value(value).map_err(|_| corrupt(format!("a stored {what} could not be read")))
 }
 
+/// Reads JSON text (event and outbox payloads are `json` columns, selected as text).
+fn from_json_text<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|_| corrupt(format!("a stored {what} could not be read")))
+}
+
 pub(crate) fn decode_event(stream: &StreamId, row: &PgRow) -> Result<RecordedEvent, StoreError> {
-    let event: DomainEvent = from_json(get(row, "payload")?, "event")?;
+    let event: DomainEvent = from_json_text(get::<&str>(row, "payload")?, "event")?;
     Ok(RecordedEvent {
         stream: stream.clone(),
         version: u64_of(get(row, "version")?)?,
@@ -75,7 +79,7 @@ pub(crate) fn decode_entry(row: &PgRow) -> Result<JournalEntry, StoreError> {
 }
 
 pub(crate) fn decode_outbox(row: &PgRow) -> Result<OutboxRecord, StoreError> {
-    let message: OutboxMessage = from_json(get(row, "payload")?, "outbox message")?;
+    let message: OutboxMessage = from_json_text(get::<&str>(row, "payload")?, "outbox message")?;
     let status: OutboxStatus = from_json(get(row, "status_detail")?, "outbox status")?;
     let attempts: i32 = get(row, "attempts")?;
     let next_attempt_at: DateTime<Utc> = get(row, "next_attempt_at")?;
@@ -99,88 +103,97 @@ pub(crate) fn status_name(status: &OutboxStatus) -> &'static str {
     }
 }
 
-/// An append as the arguments of the `ajo_append` function (migration 0002): its
-/// streams, entries and outbox messages as JSON arrays.
+/// An append as the arguments of the `ajo_append` function (migration 0003): each part
+/// as parallel arrays, one item per stream, event, outbox message, entry and posting.
+/// Events name their stream, and postings their entry, by position from 1.
+#[derive(Default)]
 pub(crate) struct AppendArgs {
-    pub(crate) streams: Value,
-    pub(crate) entries: Value,
-    pub(crate) outbox: Value,
+    pub(crate) stream_kind: Vec<&'static str>,
+    pub(crate) stream_id: Vec<String>,
+    pub(crate) stream_expected: Vec<i64>,
+    pub(crate) stream_added: Vec<i64>,
+    pub(crate) stream_wake: Vec<Option<DateTime<Utc>>>,
+    pub(crate) event_stream: Vec<i32>,
+    pub(crate) event_version: Vec<i64>,
+    pub(crate) event_payload: Vec<String>,
+    pub(crate) outbox_id: Vec<String>,
+    pub(crate) outbox_payload: Vec<String>,
+    pub(crate) entry_key: Vec<String>,
+    pub(crate) entry_memo: Vec<String>,
+    pub(crate) entry_reference: Vec<Option<String>>,
+    pub(crate) entry_reverses: Vec<Option<i64>>,
+    pub(crate) entry_content: Vec<String>,
+    pub(crate) entry_body: Vec<Vec<u8>>,
+    pub(crate) posting_entry: Vec<i32>,
+    pub(crate) posting_account: Vec<String>,
+    pub(crate) posting_owner: Vec<String>,
+    pub(crate) posting_kind: Vec<String>,
+    pub(crate) posting_currency: Vec<String>,
+    pub(crate) posting_minor_units: Vec<i16>,
+    pub(crate) posting_side: Vec<&'static str>,
+    pub(crate) posting_amount: Vec<String>,
+    pub(crate) posting_amount_minor: Vec<String>,
+}
+
+fn text_of<T: Serialize + ?Sized>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|_| corrupt("a value could not be written as JSON"))
+}
+
+fn position(index: usize) -> Result<i32, StoreError> {
+    i32::try_from(index + 1).map_err(|_| corrupt("an append has too many items"))
 }
 
 /// Encodes an append for `ajo_append`. Each entry carries the bytes its hash covers after
 /// the previous hash and its id, so the server chains it where the id is decided.
 pub(crate) fn append_args(request: &AppendRequest) -> Result<AppendArgs, StoreError> {
-    let streams = request
-        .streams
-        .iter()
-        .map(|append| {
-            let events = append
-                .events
-                .iter()
-                .map(json_of)
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(json!({
-                "kind": append.stream.kind.as_str(),
-                "id": append.stream.id,
-                "expected": i64_of(append.expected_version)?,
-                "events": events,
-                "wake_at": append.wake_at,
-            }))
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    let entries = request
-        .entries
-        .iter()
-        .map(|entry| entry_arg(entry, request.at))
-        .collect::<Result<Vec<_>, _>>()?;
-    let pending = json_of(&OutboxStatus::Pending)?;
-    let outbox = request
-        .outbox
-        .iter()
-        .map(|message| {
-            Ok(json!({
-                "id": message.id,
-                "payload": json_of(message)?,
-                "status_detail": pending,
-            }))
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    Ok(AppendArgs {
-        streams: Value::Array(streams),
-        entries: Value::Array(entries),
-        outbox: Value::Array(outbox),
-    })
-}
-
-fn entry_arg(entry: &BalancedEntry, at: DateTime<Utc>) -> Result<Value, StoreError> {
-    let postings = entry
-        .postings()
-        .iter()
-        .map(|posting| {
+    let mut args = AppendArgs::default();
+    for (index, append) in request.streams.iter().enumerate() {
+        let expected = i64_of(append.expected_version)?;
+        args.stream_kind.push(append.stream.kind.as_str());
+        args.stream_id.push(append.stream.id.clone());
+        args.stream_expected.push(expected);
+        args.stream_added.push(i64_of(append.events.len() as u64)?);
+        args.stream_wake.push(append.wake_at);
+        for (offset, event) in append.events.iter().enumerate() {
+            args.event_stream.push(position(index)?);
+            args.event_version
+                .push(expected + i64_of(offset as u64 + 1)?);
+            args.event_payload.push(text_of(event)?);
+        }
+    }
+    for message in &request.outbox {
+        args.outbox_id.push(message.id.clone());
+        args.outbox_payload.push(text_of(message)?);
+    }
+    for (index, entry) in request.entries.iter().enumerate() {
+        args.entry_key.push(entry.key().to_owned());
+        args.entry_memo.push(entry.memo().to_owned());
+        args.entry_reference
+            .push(entry.reference().map(str::to_owned));
+        args.entry_reverses
+            .push(entry.reverses().map(|r| i64_of(r.0)).transpose()?);
+        args.entry_content.push(text_of(entry)?);
+        args.entry_body
+            .push(JournalEntry::chain_body(request.at, entry));
+        for posting in entry.postings() {
             let account = &posting.account;
-            Ok(json!({
-                "account": json_of(account)?,
-                "owner": account.owner(),
-                "kind": account.kind().to_string(),
-                "currency": account.currency().code(),
-                "minor_units": account.currency().minor_units(),
-                "side": match posting.side {
-                    Side::Debit => "debit",
-                    Side::Credit => "credit",
-                },
-                "amount": posting.amount.amount().to_string(),
-                "amount_minor": posting.amount.minor().to_string(),
-            }))
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    let reverses = entry.reverses().map(|r| i64_of(r.0)).transpose()?;
-    Ok(json!({
-        "key": entry.key(),
-        "memo": entry.memo(),
-        "reference": entry.reference(),
-        "reverses": reverses,
-        "content": json_of(entry)?,
-        "body": hex::encode(JournalEntry::chain_body(at, entry)),
-        "postings": postings,
-    }))
+            args.posting_entry.push(position(index)?);
+            args.posting_account.push(text_of(account)?);
+            args.posting_owner.push(account.owner().to_owned());
+            args.posting_kind.push(account.kind().to_string());
+            args.posting_currency
+                .push(account.currency().code().to_owned());
+            args.posting_minor_units
+                .push(i16::from(account.currency().minor_units()));
+            args.posting_side.push(match posting.side {
+                Side::Debit => "debit",
+                Side::Credit => "credit",
+            });
+            args.posting_amount
+                .push(posting.amount.amount().to_string());
+            args.posting_amount_minor
+                .push(posting.amount.minor().to_string());
+        }
+    }
+    Ok(args)
 }
