@@ -40,8 +40,8 @@ use std::time::Duration;
 use ajo_core::ledger::{Account, JournalEntry};
 use ajo_core::money::{MAX_MINOR, Money};
 use ajo_core::ports::{
-    AppendOutcome, AppendRequest, EntryQuery, OutboxOutcome, OutboxRecord, OutboxStatus,
-    RecordedEvent, Store, StoreError, StreamId,
+    AppendOutcome, AppendRequest, EntryQuery, OutboxOutcome, OutboxRecord, OutboxStatus, ReadFrom,
+    RecordedEvent, Store, StoreError, StoreRead, StreamId,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -261,6 +261,47 @@ impl Store for PgStore {
             events.push(decode_event(stream, row)?);
         }
         Ok(loaded)
+    }
+
+    #[tracing::instrument(skip_all, fields(streams = streams.len(), idempotency_key), err)]
+    async fn read(
+        &self,
+        streams: &[ReadFrom],
+        idempotency_key: Option<&str>,
+    ) -> Result<StoreRead, StoreError> {
+        let kinds: Vec<&str> = streams.iter().map(|s| s.stream.kind.as_str()).collect();
+        let ids: Vec<&str> = streams.iter().map(|s| s.stream.id.as_str()).collect();
+        let after = streams
+            .iter()
+            .map(|s| i64_of(s.after))
+            .collect::<Result<Vec<_>, _>>()?;
+        // `ajo_read` (migration 0003): a row with n = 0 when the key is recorded, then the
+        // events, by the stream's position in the request (from 1) and version.
+        let rows =
+            sqlx::query("SELECT n, version, recorded_at, payload FROM ajo_read($1, $2, $3, $4)")
+                .bind(&kinds)
+                .bind(&ids)
+                .bind(&after)
+                .bind(idempotency_key)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| store_error(&e))?;
+        let mut events: Vec<Vec<RecordedEvent>> = streams.iter().map(|_| Vec::new()).collect();
+        let mut key_recorded = false;
+        for row in &rows {
+            let n: i32 = row.try_get("n").map_err(|e| store_error(&e))?;
+            if n == 0 {
+                key_recorded = true;
+                continue;
+            }
+            let index = usize::try_from(n - 1)
+                .map_err(|_| corrupt("a stream's position in the read is out of range"))?;
+            let (Some(from), Some(list)) = (streams.get(index), events.get_mut(index)) else {
+                return Err(corrupt("a stream's position in the read is out of range"));
+            };
+            list.push(decode_event(&from.stream, row)?);
+        }
+        Ok(StoreRead::new(events, key_recorded))
     }
 
     #[tracing::instrument(skip_all, fields(idempotency_key = key), err)]

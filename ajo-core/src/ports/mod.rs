@@ -26,6 +26,6 @@ pub use notify::{
 };
 pub use store::{
     AppendOutcome, AppendRequest, DomainEvent, EntryQuery, OutboxChannel, OutboxMessage,
-    OutboxOutcome, OutboxRecord, OutboxStatus, RecordedEvent, Store, StoreError, StreamAppend,
-    StreamId, StreamKind,
+    OutboxOutcome, OutboxRecord, OutboxStatus, ReadFrom, RecordedEvent, Store, StoreError,
+    StoreRead, StreamAppend, StreamId, StreamKind,
 };

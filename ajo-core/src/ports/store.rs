@@ -113,6 +113,43 @@ pub struct RecordedEvent {
     pub event: DomainEvent,
 }
 
+/// A stream to [`read`](Store::read), from the event after version `after` on (0: all).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadFrom {
+    /// The stream.
+    pub stream: StreamId,
+    /// The version the caller already holds.
+    pub after: u64,
+}
+
+impl ReadFrom {
+    /// A stream from the event after `after`.
+    pub fn new(stream: StreamId, after: u64) -> ReadFrom {
+        ReadFrom { stream, after }
+    }
+}
+
+/// What [`Store::read`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StoreRead {
+    /// For each stream asked, in the order asked, its events after the version given, in
+    /// version order.
+    pub events: Vec<Vec<RecordedEvent>>,
+    /// Whether the idempotency key asked about is recorded (`false` if none was asked).
+    pub key_recorded: bool,
+}
+
+impl StoreRead {
+    /// A result, for stores implementing [`Store::read`].
+    pub fn new(events: Vec<Vec<RecordedEvent>>, key_recorded: bool) -> StoreRead {
+        StoreRead {
+            events,
+            key_recorded,
+        }
+    }
+}
+
 /// New events for one stream, written only if the stream is still at `expected_version`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamAppend {
@@ -324,6 +361,40 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
 
     /// Whether an idempotency key has been recorded.
     async fn has_idempotency_key(&self, key: &str) -> Result<bool, StoreError>;
+
+    /// Several streams' events after versions the caller already holds, and whether an
+    /// idempotency key is recorded, read together: what a command needs before it decides.
+    /// The default asks [`has_idempotency_key`](Self::has_idempotency_key) and
+    /// [`load_many`](Self::load_many); a store over a network should answer in one round
+    /// trip, and send only the events asked for. As with `load_many`, not a snapshot
+    /// across streams: appends still check every expected version.
+    async fn read(
+        &self,
+        streams: &[ReadFrom],
+        idempotency_key: Option<&str>,
+    ) -> Result<StoreRead, StoreError> {
+        let key_recorded = match idempotency_key {
+            Some(key) => self.has_idempotency_key(key).await?,
+            None => false,
+        };
+        let ids: Vec<StreamId> = streams.iter().map(|s| s.stream.clone()).collect();
+        let events = self
+            .load_many(&ids)
+            .await?
+            .into_iter()
+            .zip(streams)
+            .map(|(events, from)| {
+                events
+                    .into_iter()
+                    .filter(|e| e.version > from.after)
+                    .collect()
+            })
+            .collect();
+        Ok(StoreRead {
+            events,
+            key_recorded,
+        })
+    }
 
     /// Streams whose wake time is at or before `now`, oldest first, at most `limit`.
     async fn due_streams(

@@ -19,8 +19,8 @@ use ajo_core::ledger::{Account, AccountKind, BalancedEntry, EntryDraft, verify_c
 use ajo_core::money::{Currency, MAX_MINOR, Money};
 use ajo_core::ports::{
     AppendOutcome, AppendRequest, DomainEvent, EmailMessage, EntryQuery, OutboxChannel,
-    OutboxMessage, OutboxOutcome, OutboxStatus, ProviderMessageId, Store, StoreError, StreamAppend,
-    StreamId, StreamKind,
+    OutboxMessage, OutboxOutcome, OutboxStatus, ProviderMessageId, ReadFrom, Store, StoreError,
+    StreamAppend, StreamId, StreamKind,
 };
 use chrono::{DateTime, TimeZone, Utc};
 
@@ -100,6 +100,7 @@ where
     Fut: Future<Output = Arc<dyn Store>>,
 {
     appends_and_loads_in_order(factory().await).await;
+    reads_from_known_versions_with_the_key(factory().await).await;
     stale_versions_conflict_and_write_nothing(factory().await).await;
     a_stale_wake_only_append_conflicts(factory().await).await;
     idempotency_keys_write_once(factory().await).await;
@@ -153,6 +154,54 @@ pub async fn appends_and_loads_in_order(store: Arc<dyn Store>) {
         [loaded.clone(), Vec::new(), loaded],
         "load_many gives what load gives, in the order asked"
     );
+}
+
+/// `read` gives each stream's events after the version asked, in the order asked, and
+/// says whether the idempotency key is recorded.
+pub async fn reads_from_known_versions_with_the_key(store: Arc<dyn Store>) {
+    store
+        .append(request(
+            vec![
+                append("g1", 0, vec![event(1), event(2), event(3)]),
+                append("g2", 0, vec![event(4)]),
+            ],
+            vec![],
+            vec![],
+            Some("seen"),
+        ))
+        .await
+        .unwrap();
+    let all = store.load(&stream("g1")).await.unwrap();
+    let read = store
+        .read(
+            &[
+                ReadFrom::new(stream("g1"), 1),
+                ReadFrom::new(stream("nothing"), 0),
+                ReadFrom::new(stream("g2"), 1),
+                ReadFrom::new(stream("g1"), 0),
+            ],
+            Some("seen"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        read.events,
+        [all[1..].to_vec(), Vec::new(), Vec::new(), all.clone()],
+        "events after the version asked, per stream, in the order asked"
+    );
+    assert!(read.key_recorded, "the key was recorded with the append");
+    let unseen = store
+        .read(&[ReadFrom::new(stream("g1"), 3)], Some("never"))
+        .await
+        .unwrap();
+    assert_eq!(
+        unseen.events,
+        [Vec::new()],
+        "nothing after the last version"
+    );
+    assert!(!unseen.key_recorded, "an unknown key is not recorded");
+    let keyless = store.read(&[], None).await.unwrap();
+    assert!(keyless.events.is_empty() && !keyless.key_recorded);
 }
 
 /// A stale expected version is a `Conflict`, and nothing of that append is written.
