@@ -11,8 +11,17 @@ use crate::notify::Notice;
 use crate::payout::DueAction;
 use crate::ports::{
     AppendOutcome, AppendRequest, DomainEvent, EmailMessage, OutboxChannel, OutboxMessage,
-    RecordedEvent, SmsMessage, StreamAppend, StreamId, StreamKind,
+    ReadFrom, RecordedEvent, SmsMessage, StoreError, StreamAppend, StreamId, StreamKind,
 };
+
+/// A group read with other streams: see [`AjoService::read_group_with`].
+pub(super) struct GroupRead {
+    pub(super) state: GroupState,
+    pub(super) version: u64,
+    /// The other streams asked for, whole, in the order asked.
+    pub(super) others: Vec<Vec<RecordedEvent>>,
+    pub(super) key_recorded: bool,
+}
 
 /// A stream's events and version.
 pub(super) struct Loaded<E> {
@@ -88,8 +97,68 @@ impl AjoService {
     }
 
     pub(super) async fn load_group(&self, id: &GroupId) -> Result<(GroupState, u64), ServiceError> {
-        let loaded = self.load_as(&group_stream(id), as_group).await?;
-        Ok((GroupState::replay(&loaded.events), loaded.version))
+        let read = self.read_group_with(id, &[], None).await?;
+        Ok((read.state, read.version))
+    }
+
+    /// A group's state with other streams (whole) and whether `key` is recorded, in one
+    /// read: the kept state brought forward by the group's events after it, or the whole
+    /// group stream when none is kept.
+    pub(super) async fn read_group_with(
+        &self,
+        id: &GroupId,
+        others: &[StreamId],
+        key: Option<&str>,
+    ) -> Result<GroupRead, ServiceError> {
+        let stream = group_stream(id);
+        let kept = self.group_states.get(id);
+        let after = kept.as_ref().map_or(0, GroupState::version);
+        let mut asked = Vec::with_capacity(1 + others.len());
+        asked.push(ReadFrom::new(stream.clone(), after));
+        asked.extend(others.iter().map(|s| ReadFrom::new(s.clone(), 0)));
+        let read = self.store.read(&asked, key).await?;
+        let mut lists = read.events.into_iter();
+        let tail = lists.next().unwrap_or_default();
+        let others: Vec<Vec<RecordedEvent>> = lists.collect();
+        // The events after the kept state must follow it; anything else means the kept
+        // state is not this stream's past, so it is dropped and the stream read whole.
+        let follows = tail
+            .iter()
+            .zip(after + 1..)
+            .all(|(event, version)| event.version == version);
+        let (mut state, tail) = match kept {
+            Some(state) if follows => (state, tail),
+            Some(_) => {
+                self.group_states.forget(id);
+                (GroupState::default(), self.store.load(&stream).await?)
+            }
+            None => (GroupState::default(), tail),
+        };
+        let changed = !tail.is_empty();
+        let tail = decode_as(&stream, tail, as_group)?;
+        for event in &tail.events {
+            state.apply(event);
+        }
+        let version = state.version();
+        if changed {
+            self.group_states.put(id, state.clone());
+        }
+        Ok(GroupRead {
+            state,
+            version,
+            others,
+            key_recorded: read.key_recorded,
+        })
+    }
+
+    /// Calls `f` on the kept state of a group, if one is kept, without reading anything:
+    /// for guessing what else a command will need to read alongside the group.
+    pub(super) fn peek_group<R>(
+        &self,
+        id: &GroupId,
+        f: impl FnOnce(&GroupState) -> R,
+    ) -> Option<R> {
+        self.group_states.peek(id, f)
     }
 
     pub(super) async fn load_payment(
@@ -134,7 +203,29 @@ impl AjoService {
     /// Appends; `Ok(true)` when written, `Ok(false)` for a duplicate, and a conflict as
     /// `Err` for the caller's retry loop.
     pub(super) async fn append(&self, request: AppendRequest) -> Result<bool, ServiceError> {
-        Ok(self.store.append(request).await? == AppendOutcome::Appended)
+        match self.store.append(request).await {
+            Ok(outcome) => Ok(outcome == AppendOutcome::Appended),
+            Err(StoreError::Conflict {
+                stream,
+                expected,
+                actual,
+            }) => {
+                // Behind is normal (another writer); ahead of the store is not, and a
+                // kept state is dropped either way so the next look reads afresh.
+                if stream.kind == StreamKind::Group
+                    && let Ok(group) = GroupId::new(stream.id.as_str())
+                {
+                    self.group_states.forget(&group);
+                }
+                Err(StoreError::Conflict {
+                    stream,
+                    expected,
+                    actual,
+                }
+                .into())
+            }
+            Err(other) => Err(other.into()),
+        }
     }
 
     /// Appends bookkeeping another writer may overtake (a wake time, reminders, the first

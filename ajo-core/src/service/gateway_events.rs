@@ -3,14 +3,15 @@
 use tracing::instrument;
 
 use super::exec::{
-    Profiles, as_group, as_member, current_profile, decode_as, group_append, group_stream,
-    member_stream,
+    Profiles, as_member, as_payment, current_profile, decode_as, group_append, member_stream,
 };
 use super::{AjoService, PaymentEvent, PaymentPurpose, PayoutEvent, ServiceError};
-use crate::group::{GroupAccounts, GroupCommand, GroupId, GroupState, decide};
+use crate::group::{GroupAccounts, GroupCommand, GroupId, decide};
 use crate::ledger::{Account, AccountKind, EntryDraft};
 use crate::money::Money;
-use crate::ports::{AppendRequest, DomainEvent, StoreError, StreamAppend, StreamId, StreamKind};
+use crate::ports::{
+    AppendRequest, DomainEvent, ReadFrom, StoreError, StreamAppend, StreamId, StreamKind,
+};
 use crate::webhook::{GatewayEvent, PaymentEventKind};
 
 /// The owner of the suspense account where money waiting for review is held.
@@ -53,14 +54,16 @@ impl AjoService {
         event: &GatewayEvent,
     ) -> Result<Handled, ServiceError> {
         let key = event.idempotency_key().as_str();
+        if event.kind() == PaymentEventKind::ChargeSucceeded {
+            // Checks the key with its first read.
+            return self
+                .settle_payment(event.reference(), event.amount(), key)
+                .await;
+        }
         if self.store.has_idempotency_key(key).await? {
             return Ok(Handled::Duplicate);
         }
         match event.kind() {
-            PaymentEventKind::ChargeSucceeded => {
-                self.settle_payment(event.reference(), event.amount(), key)
-                    .await
-            }
             PaymentEventKind::ChargeFailed => self.fail_payment(event.reference(), key).await,
             PaymentEventKind::PayoutSucceeded => {
                 self.payout_outcome(event.reference(), true, key).await
@@ -81,8 +84,26 @@ impl AjoService {
         key: &str,
     ) -> Result<Handled, ServiceError> {
         let payment_stream = StreamId::new(StreamKind::Payment, reference);
+        let mut key_unchecked = true;
         for _ in 0..=self.config.conflict_retries {
-            let payment = self.load_payment(reference).await?;
+            let payment = if std::mem::take(&mut key_unchecked) {
+                // The key first, with the collection: the same fact seen before is a
+                // duplicate whatever the collection says now.
+                let read = self
+                    .store
+                    .read(&[ReadFrom::new(payment_stream.clone(), 0)], Some(key))
+                    .await?;
+                if read.key_recorded {
+                    return Ok(Handled::Duplicate);
+                }
+                decode_as(
+                    &payment_stream,
+                    read.events.into_iter().next().unwrap_or_default(),
+                    as_payment,
+                )?
+            } else {
+                self.load_payment(reference).await?
+            };
             let requested = payment.events.iter().find_map(|e| match e {
                 PaymentEvent::Requested {
                     member,
@@ -139,21 +160,18 @@ impl AjoService {
                 return Ok(Handled::Ignored);
             };
             // The group and the payer's profile (for the confirmation), read together.
-            let streams = [group_stream(&group), member_stream(&member)];
-            let mut loaded = self.store.load_many(&streams).await?.into_iter();
-            let [group_at, member_at] = &streams;
-            let group_events = decode_as(group_at, loaded.next().unwrap_or_default(), as_group)?;
+            let member_at = member_stream(&member);
+            let read = self
+                .read_group_with(&group, std::slice::from_ref(&member_at), None)
+                .await?;
             let profile = current_profile(decode_as(
-                member_at,
-                loaded.next().unwrap_or_default(),
+                &member_at,
+                read.others.into_iter().next().unwrap_or_default(),
                 as_member,
             )?);
             let mut profiles = Profiles::default();
             profiles.insert(member.clone(), profile);
-            let (mut state, version) = (
-                GroupState::replay(&group_events.events),
-                group_events.version,
-            );
+            let (mut state, version) = (read.state, read.version);
             let command = GroupCommand::RecordPayment {
                 member: member.clone(),
                 amount: received,
@@ -189,7 +207,10 @@ impl AjoService {
                 at: now,
             };
             match self.append(request).await {
-                Ok(true) => return Ok(Handled::Recorded),
+                Ok(true) => {
+                    self.group_states.put(&group, state);
+                    return Ok(Handled::Recorded);
+                }
                 Ok(false) => return Ok(Handled::Duplicate),
                 Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
                 Err(other) => return Err(other),

@@ -2,7 +2,10 @@
 
 use tracing::instrument;
 
-use super::exec::{Loaded, Profiles, as_group, as_payment, decode_as, group_append, member_stream};
+use super::exec::{
+    Loaded, Profiles, as_member, as_payment, current_profile, decode_as, group_append,
+    member_stream,
+};
 use super::{
     AjoService, MemberEvent, MemberProfile, PaymentEvent, PaymentPurpose, PayoutEvent, ServiceError,
 };
@@ -54,13 +57,15 @@ impl AjoService {
     ) -> Result<Vec<GroupEvent>, ServiceError> {
         let stream = super::exec::group_stream(id);
         for _ in 0..=self.config.conflict_retries {
-            if let Some(key) = &idempotency_key
-                && self.store.has_idempotency_key(key).await?
-            {
+            // The key with the group, in one read: a command seen before does nothing.
+            let read = self
+                .read_group_with(id, &[], idempotency_key.as_deref())
+                .await?;
+            if read.key_recorded {
                 return Ok(Vec::new());
             }
             let now = self.clock.now();
-            let (mut state, version) = self.load_group(id).await?;
+            let (mut state, version) = (read.state, read.version);
             if version == 0 && !matches!(command, GroupCommand::Create { .. }) {
                 return Err(ServiceError::NotFound(stream));
             }
@@ -85,7 +90,12 @@ impl AjoService {
                 at: now,
             };
             match self.append(request).await {
-                Ok(true) => return Ok(events),
+                Ok(true) => {
+                    // What was just written is the group's state now: keep it, so the next
+                    // command reads only what others write after it.
+                    self.group_states.put(id, state);
+                    return Ok(events);
+                }
                 Ok(false) => return Ok(Vec::new()),
                 Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
                 Err(other) => return Err(other),
@@ -323,17 +333,19 @@ impl AjoService {
         round: u32,
         hand: HandId,
     ) -> Result<Collection, ServiceError> {
-        // The group and the collection under the base reference, read together.
+        // The group, the collection under the base reference and, when the kept state
+        // says whose hand it is, the member's profile: one read.
         let base = format!("ajo-{group}-r{round}-{hand}");
-        let streams = [
-            super::exec::group_stream(group),
-            StreamId::new(StreamKind::Payment, base.as_str()),
-        ];
-        let mut loaded = self.store.load_many(&streams).await?.into_iter();
-        let [group_stream, base_stream] = &streams;
-        let group_events = decode_as(group_stream, loaded.next().unwrap_or_default(), as_group)?;
-        let base_payment = decode_as(base_stream, loaded.next().unwrap_or_default(), as_payment)?;
-        let state = GroupState::replay(&group_events.events);
+        let base_stream = StreamId::new(StreamKind::Payment, base.as_str());
+        let guess = self
+            .peek_group(group, |s| s.hand(hand).map(|h| h.member.clone()))
+            .flatten();
+        let mut others = vec![base_stream.clone()];
+        others.extend(guess.as_ref().map(super::exec::member_stream));
+        let read = self.read_group_with(group, &others, None).await?;
+        let mut others = read.others.into_iter();
+        let base_payment = decode_as(&base_stream, others.next().unwrap_or_default(), as_payment)?;
+        let state = read.state;
         let due = state
             .due(round, hand)
             .ok_or_else(|| ServiceError::NotFound(super::exec::group_stream(group)))?;
@@ -347,7 +359,15 @@ impl AjoService {
         // Payments settle arrears, penalties and the deposit first: ask for all of it, so
         // this due is settled by the payment.
         let amount = state.amount_to_settle(&member, round);
-        let email = self.profile(&member).await?.and_then(|p| p.email);
+        let profile = match (guess, others.next()) {
+            (Some(guessed), Some(events)) if guessed == member => current_profile(decode_as(
+                &super::exec::member_stream(&member),
+                events,
+                as_member,
+            )?),
+            _ => self.profile(&member).await?,
+        };
+        let email = profile.and_then(|p| p.email);
         let (reference, version) = self.fresh_reference(&base, Some(base_payment)).await?;
         let purpose = PaymentPurpose::Contribution {
             group: group.clone(),

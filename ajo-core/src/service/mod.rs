@@ -20,6 +20,7 @@
 //!   [`handle_delivery_event`](AjoService::handle_delivery_event) records verified
 //!   delivery reports.
 
+mod cache;
 mod exec;
 mod gateway_events;
 mod groups;
@@ -65,6 +66,12 @@ pub struct ServiceConfig {
     pub outbox_max_attempts: u32,
     /// The first retry delay for a failed send; it doubles each attempt.
     pub outbox_backoff: chrono::Duration,
+    /// How many groups' states the service keeps between commands, so a command reads
+    /// only the events after them instead of the whole stream (0 keeps none). Each is a
+    /// few kilobytes for a twelve-hand group. Kept states are never trusted over the
+    /// store: every command still reads the events after its state, and every append
+    /// still checks the version it was decided on.
+    pub group_cache: usize,
 }
 
 impl Default for ServiceConfig {
@@ -77,6 +84,7 @@ impl Default for ServiceConfig {
             outbox_lease: Duration::from_secs(300),
             outbox_max_attempts: 5,
             outbox_backoff: chrono::Duration::seconds(30),
+            group_cache: 4096,
         }
     }
 }
@@ -125,6 +133,7 @@ pub struct AjoService {
     sms: Arc<dyn SmsSender>,
     clock: Arc<dyn Clock>,
     config: ServiceConfig,
+    group_states: Arc<cache::GroupCache>,
 }
 
 impl AjoService {
@@ -142,6 +151,7 @@ impl AjoService {
             email,
             sms,
             clock,
+            group_states: Arc::new(cache::GroupCache::new(ServiceConfig::default().group_cache)),
             config: ServiceConfig::default(),
         }
     }
@@ -149,6 +159,7 @@ impl AjoService {
     /// The same service with other settings.
     #[must_use]
     pub fn with_config(mut self, config: ServiceConfig) -> AjoService {
+        self.group_states = Arc::new(cache::GroupCache::new(config.group_cache));
         self.config = config;
         self
     }

@@ -1,0 +1,132 @@
+//! Group states the service has built, so a command reads only the events after them.
+
+use std::fmt;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use hashlink::LruCache;
+
+use crate::group::{GroupId, GroupState};
+
+/// The most recently used group states, each at its stream's version
+/// ([`GroupState::version`]).
+///
+/// A cached state is only ever brought forward by its stream's later events, read from
+/// the store, so it is never wrong, only behind: each command still reads the events
+/// after it, and every append still checks the version it decided on. Nothing else is
+/// kept (payments, profiles and loans are read whole; they are short). A conflict on a
+/// group's append drops its state, in case the store holds less than the cache (a
+/// database restored to an earlier point).
+pub(super) struct GroupCache {
+    states: Option<Mutex<LruCache<GroupId, GroupState>>>,
+}
+
+impl GroupCache {
+    /// A cache of at most `capacity` groups; 0 keeps nothing.
+    pub(super) fn new(capacity: usize) -> GroupCache {
+        GroupCache {
+            states: (capacity > 0).then(|| Mutex::new(LruCache::new(capacity))),
+        }
+    }
+
+    fn lock(&self) -> Option<MutexGuard<'_, LruCache<GroupId, GroupState>>> {
+        // A panic while holding the lock cannot leave a state half-written (insert and
+        // remove are single calls), so a poisoned lock is still sound to use.
+        self.states
+            .as_ref()
+            .map(|m| m.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// A copy of the group's cached state, if any.
+    pub(super) fn get(&self, group: &GroupId) -> Option<GroupState> {
+        self.lock()?.get(group).cloned()
+    }
+
+    /// `f` of the group's cached state, if any, without copying it.
+    pub(super) fn peek<R>(&self, group: &GroupId, f: impl FnOnce(&GroupState) -> R) -> Option<R> {
+        self.lock()?.peek(group).map(f)
+    }
+
+    /// Keeps `state` unless a state further on is kept already (another task may have
+    /// read later events first).
+    pub(super) fn put(&self, group: &GroupId, state: GroupState) {
+        let Some(mut states) = self.lock() else {
+            return;
+        };
+        if states
+            .peek(group)
+            .is_some_and(|kept| kept.version() > state.version())
+        {
+            return;
+        }
+        states.insert(group.clone(), state);
+    }
+
+    /// Drops the group's state.
+    pub(super) fn forget(&self, group: &GroupId) {
+        if let Some(mut states) = self.lock() {
+            states.remove(group);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.lock().map_or(0, |s| s.len())
+    }
+}
+
+impl fmt::Debug for GroupCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GroupCache")
+            .field("groups", &self.len())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::group::GroupEvent;
+    use crate::money::{Currency, Money};
+
+    fn state_at(version: u64) -> GroupState {
+        let joined = GroupEvent::MemberJoined {
+            member: crate::group::MemberId::new("m1").unwrap(),
+            hands: 1,
+            deposit_required: Money::zero(Currency::NGN),
+        };
+        GroupState::replay(std::iter::repeat_n(
+            &joined,
+            usize::try_from(version).unwrap(),
+        ))
+    }
+
+    #[test]
+    fn keeps_the_state_furthest_on_and_drops_the_least_recently_used() {
+        let cache = GroupCache::new(2);
+        let (a, b, c) = (
+            GroupId::new("a").unwrap(),
+            GroupId::new("b").unwrap(),
+            GroupId::new("c").unwrap(),
+        );
+        cache.put(&a, state_at(3));
+        cache.put(&a, state_at(2));
+        assert_eq!(
+            cache.get(&a).map(|s| s.version()),
+            Some(3),
+            "an older state never replaces a newer one"
+        );
+        cache.put(&b, state_at(1));
+        assert!(cache.get(&a).is_some(), "a is now the most recently used");
+        cache.put(&c, state_at(1));
+        assert!(cache.get(&b).is_none(), "b was the least recently used");
+        cache.forget(&a);
+        assert!(cache.get(&a).is_none());
+    }
+
+    #[test]
+    fn a_cache_of_no_groups_keeps_nothing() {
+        let cache = GroupCache::new(0);
+        let a = GroupId::new("a").unwrap();
+        cache.put(&a, state_at(1));
+        assert!(cache.get(&a).is_none());
+    }
+}

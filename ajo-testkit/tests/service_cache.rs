@@ -1,0 +1,310 @@
+//! The service's kept group states: never trusted over the store.
+//!
+//! A service keeps the states of the groups it has read and reads only the events after
+//! them. These check that another host's events are seen, that a store holding less than
+//! a kept state (a database restored to an earlier point) is read afresh after the
+//! conflict it causes, and that a command reads only the events it has not seen.
+
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration as StdDuration;
+
+use ajo_core::group::{GroupError, GroupId, HandId};
+use ajo_core::ledger::{Account, JournalEntry};
+use ajo_core::money::Money;
+use ajo_core::ports::{
+    AppendOutcome, AppendRequest, Clock, EmailSender, EntryQuery, OutboxOutcome, OutboxRecord,
+    OutboxStatus, PaymentGateway, ReadFrom, RecordedEvent, SmsSender, Store, StoreError, StoreRead,
+    StreamId,
+};
+use ajo_core::service::{AjoService, Handled, ServiceConfig, ServiceError};
+use ajo_testkit::{Embedded, InMemoryStore, builders};
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+
+/// A store whose backing store can be swapped, counting the events `read` returns.
+#[derive(Debug)]
+struct Swappable {
+    inner: Mutex<Arc<dyn Store>>,
+    events_read: AtomicUsize,
+}
+
+impl Swappable {
+    fn new(inner: Arc<dyn Store>) -> Swappable {
+        Swappable {
+            inner: Mutex::new(inner),
+            events_read: AtomicUsize::new(0),
+        }
+    }
+
+    fn inner(&self) -> Arc<dyn Store> {
+        self.inner.lock().unwrap().clone()
+    }
+
+    fn swap(&self, inner: Arc<dyn Store>) {
+        *self.inner.lock().unwrap() = inner;
+    }
+
+    fn take_events_read(&self) -> usize {
+        self.events_read.swap(0, Ordering::SeqCst)
+    }
+}
+
+#[async_trait]
+impl Store for Swappable {
+    async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
+        self.inner().append(request).await
+    }
+    async fn load(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, StoreError> {
+        let events = self.inner().load(stream).await?;
+        self.events_read.fetch_add(events.len(), Ordering::SeqCst);
+        Ok(events)
+    }
+    async fn read(
+        &self,
+        streams: &[ReadFrom],
+        idempotency_key: Option<&str>,
+    ) -> Result<StoreRead, StoreError> {
+        let read = self.inner().read(streams, idempotency_key).await?;
+        let n: usize = read.events.iter().map(Vec::len).sum();
+        self.events_read.fetch_add(n, Ordering::SeqCst);
+        Ok(read)
+    }
+    async fn has_idempotency_key(&self, key: &str) -> Result<bool, StoreError> {
+        self.inner().has_idempotency_key(key).await
+    }
+    async fn due_streams(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<StreamId>, StoreError> {
+        self.inner().due_streams(now, limit).await
+    }
+    async fn balance(&self, account: &Account) -> Result<Money, StoreError> {
+        self.inner().balance(account).await
+    }
+    async fn balances(&self) -> Result<Vec<(Account, Money)>, StoreError> {
+        self.inner().balances().await
+    }
+    async fn entries(&self, query: &EntryQuery) -> Result<Vec<JournalEntry>, StoreError> {
+        self.inner().entries(query).await
+    }
+    async fn claim_outbox(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: StdDuration,
+        limit: usize,
+    ) -> Result<Vec<OutboxRecord>, StoreError> {
+        self.inner().claim_outbox(worker, now, lease, limit).await
+    }
+    async fn finish_outbox(
+        &self,
+        id: &str,
+        outcome: OutboxOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.inner().finish_outbox(id, outcome, now).await
+    }
+    async fn report_delivery(
+        &self,
+        message_id: &str,
+        status: OutboxStatus,
+    ) -> Result<(), StoreError> {
+        self.inner().report_delivery(message_id, status).await
+    }
+    async fn outbox_message(&self, id: &str) -> Result<Option<OutboxRecord>, StoreError> {
+        self.inner().outbox_message(id).await
+    }
+}
+
+fn start_date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 1, 31).unwrap()
+}
+
+/// A second host: its own service (and kept states) over the same store and fakes.
+fn host_over(ajo: &Embedded, store: Arc<dyn Store>) -> AjoService {
+    AjoService::new(
+        store,
+        ajo.gateway.clone() as Arc<dyn PaymentGateway>,
+        ajo.email.clone() as Arc<dyn EmailSender>,
+        ajo.sms.clone() as Arc<dyn SmsSender>,
+        ajo.clock.clone() as Arc<dyn Clock>,
+    )
+}
+
+/// A started five-hand group without deposits, on `host`.
+async fn started(host: &AjoService) -> GroupId {
+    let id = GroupId::new("oke-arin").unwrap();
+    host.create_group(
+        &id,
+        builders::naira_group("Oke Arin", 10_000, start_date())
+            .deposit(ajo_core::deposit::DepositRule::None)
+            .build()
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    for name in ["ada", "bola", "chidi", "dayo", "emeka"] {
+        host.join(
+            &id,
+            &ajo_core::group::MemberId::new(name).unwrap(),
+            1,
+            &builders::contact(name),
+        )
+        .await
+        .unwrap();
+    }
+    host.start(&id).await.unwrap();
+    id
+}
+
+fn embedded() -> Embedded {
+    Embedded::new(
+        Utc.from_utc_datetime(
+            &(start_date() - Duration::days(10))
+                .and_hms_opt(11, 0, 0)
+                .unwrap(),
+        ),
+    )
+}
+
+#[tokio::test]
+async fn another_hosts_events_are_seen() {
+    let ajo = embedded();
+    let host_a = ajo.service.clone();
+    let host_b = host_over(&ajo, ajo.store.clone() as Arc<dyn Store>);
+    let id = started(&host_a).await;
+    // Host A reads the group (and keeps its state) to ask for hand 1's due.
+    let collection = host_a
+        .request_contribution(&id, 1, HandId(1))
+        .await
+        .unwrap();
+    // Host B takes the webhook: the group moves on without host A.
+    let event = ajo.gateway.pay(&collection.reference).unwrap();
+    assert_eq!(
+        host_b.handle_gateway_event(&event).await.unwrap(),
+        Handled::Recorded
+    );
+    // Host A sees the payment: nothing is owed for hand 1 any more.
+    let again = host_a.request_contribution(&id, 1, HandId(1)).await;
+    assert!(
+        matches!(
+            again,
+            Err(ServiceError::Group(GroupError::NothingToWaive { .. }))
+        ),
+        "{again:?}"
+    );
+    // And decides on the group as it is: hand 2's payment lands after host B's.
+    let collection = host_a
+        .request_contribution(&id, 1, HandId(2))
+        .await
+        .unwrap();
+    let event = ajo.gateway.pay(&collection.reference).unwrap();
+    assert_eq!(
+        host_a.handle_gateway_event(&event).await.unwrap(),
+        Handled::Recorded
+    );
+    let state = host_b.group(&id).await.unwrap();
+    assert_eq!(state, host_a.group(&id).await.unwrap());
+    assert!(state.due(1, HandId(1)).unwrap().outstanding().is_zero());
+    assert!(state.due(1, HandId(2)).unwrap().outstanding().is_zero());
+    assert!(!state.due(1, HandId(3)).unwrap().outstanding().is_zero());
+}
+
+#[tokio::test]
+async fn a_store_behind_the_kept_state_is_read_afresh() {
+    let ajo = embedded();
+    let store = Arc::new(Swappable::new(ajo.store.clone() as Arc<dyn Store>));
+    let host = host_over(&ajo, store.clone() as Arc<dyn Store>);
+    let id = started(&host).await;
+    let first = host.request_contribution(&id, 1, HandId(1)).await.unwrap();
+    let second = host.request_contribution(&id, 1, HandId(2)).await.unwrap();
+    // The point the database will be restored to.
+    let earlier = Arc::new(ajo.store.fork());
+    let event = ajo.gateway.pay(&first.reference).unwrap();
+    assert_eq!(
+        host.handle_gateway_event(&event).await.unwrap(),
+        Handled::Recorded
+    );
+    // The host keeps the group with hand 1 paid; the database goes back to before it.
+    assert!(
+        host.group(&id)
+            .await
+            .unwrap()
+            .due(1, HandId(1))
+            .unwrap()
+            .outstanding()
+            .is_zero()
+    );
+    store.swap(earlier.clone() as Arc<dyn Store>);
+    let event = ajo.gateway.pay(&second.reference).unwrap();
+    assert_eq!(
+        host.handle_gateway_event(&event).await.unwrap(),
+        Handled::Recorded,
+        "the conflict drops the kept state and the payment is decided afresh"
+    );
+    let state = host.group(&id).await.unwrap();
+    assert!(
+        !state.due(1, HandId(1)).unwrap().outstanding().is_zero(),
+        "the restored database never saw hand 1's payment"
+    );
+    assert!(state.due(1, HandId(2)).unwrap().outstanding().is_zero());
+    let total: i128 = earlier
+        .balances()
+        .await
+        .unwrap()
+        .iter()
+        .map(|(_, m)| m.minor())
+        .sum();
+    assert_eq!(total, 0);
+}
+
+#[tokio::test]
+async fn a_command_reads_only_what_it_has_not_seen() {
+    let ajo = embedded();
+    let counted = |group_cache| {
+        let store = Arc::new(Swappable::new(
+            Arc::new(InMemoryStore::new()) as Arc<dyn Store>
+        ));
+        let host = host_over(&ajo, store.clone() as Arc<dyn Store>).with_config(ServiceConfig {
+            group_cache,
+            ..ServiceConfig::default()
+        });
+        (store, host)
+    };
+    let mut events_per_contribution = Vec::new();
+    for group_cache in [0, 16] {
+        let (store, host) = counted(group_cache);
+        let id = started(&host).await;
+        host.group(&id).await.unwrap();
+        store.take_events_read();
+        for hand in 1..=5 {
+            let collection = host
+                .request_contribution(&id, 1, HandId(hand))
+                .await
+                .unwrap();
+            let event = ajo.gateway.pay(&collection.reference).unwrap();
+            host.handle_gateway_event(&event).await.unwrap();
+        }
+        events_per_contribution.push(store.take_events_read() / 5);
+    }
+    // Without kept states each of the two commands reads the whole group (ten events
+    // and more at this point); with them, only the payment and profile streams.
+    assert!(
+        events_per_contribution[0] >= 20,
+        "{events_per_contribution:?}"
+    );
+    assert!(
+        events_per_contribution[1] <= 4,
+        "{events_per_contribution:?}"
+    );
+}
