@@ -8,8 +8,8 @@ use std::time::Duration;
 use ajo_core::ledger::{Account, JournalEntry, Ledger, LedgerError};
 use ajo_core::money::{Money, MoneyError};
 use ajo_core::ports::{
-    AppendOutcome, AppendRequest, EntryQuery, OutboxOutcome, OutboxRecord, OutboxStatus,
-    RecordedEvent, Store, StoreError, StreamId,
+    AppendOutcome, AppendRequest, EntryQuery, OutboxOutcome, OutboxRecord, OutboxStatus, ReadFrom,
+    RecordedEvent, Store, StoreError, StoreRead, StreamId,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -167,6 +167,29 @@ impl Store for InMemoryStore {
 
     async fn load(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, StoreError> {
         Ok(self.lock().streams.get(stream).cloned().unwrap_or_default())
+    }
+
+    async fn read(
+        &self,
+        streams: &[ReadFrom],
+        idempotency_key: Option<&str>,
+    ) -> Result<StoreRead, StoreError> {
+        let inner = self.lock();
+        // Versions run from 1 without gaps, so the events after `after` start at that index:
+        // only they are copied.
+        let events = streams
+            .iter()
+            .map(|from| {
+                let all = inner
+                    .streams
+                    .get(&from.stream)
+                    .map_or(&[][..], Vec::as_slice);
+                let skip = usize::try_from(from.after).map_or(all.len(), |n| n.min(all.len()));
+                all.get(skip..).unwrap_or_default().to_vec()
+            })
+            .collect();
+        let key_recorded = idempotency_key.is_some_and(|k| inner.idempotency.contains(k));
+        Ok(StoreRead::new(events, key_recorded))
     }
 
     async fn has_idempotency_key(&self, key: &str) -> Result<bool, StoreError> {
