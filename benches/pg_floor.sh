@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 url="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
 server="${url%/*}"
 seconds="${PGBENCH_SECONDS:-20}"
+export PGOPTIONS="-c client_min_messages=warning"
 
 psql "$url" -q -c "DROP SCHEMA IF EXISTS ajo_floor CASCADE" -c "CREATE SCHEMA ajo_floor"
 {
@@ -23,7 +24,7 @@ psql "$url" -q -c "DROP SCHEMA IF EXISTS ajo_floor CASCADE" -c "CREATE SCHEMA aj
   echo "INSERT INTO streams VALUES ('member', 'm0', 1, NULL);"
   echo "INSERT INTO events VALUES ('member', 'm0', 1, now(), '{\"stream\":\"member\"}');"
 } | psql "$url" -q -v ON_ERROR_STOP=1 >/dev/null
-floor=$(PGOPTIONS="-c search_path=ajo_floor" pgbench -n -c 4 -j 2 -T "$seconds" \
+floor=$(PGOPTIONS="$PGOPTIONS -c search_path=ajo_floor" pgbench -n -M prepared -c 4 -j 2 -T "$seconds" \
   -f benches/floor/contribution.pgb "$url" 2>&1 | awk '/^tps/ { print int($3); exit }')
 entries=$(psql "$url" -Atc "SELECT count(*) FROM ajo_floor.journal_entries")
 psql "$url" -q -c "DROP SCHEMA ajo_floor CASCADE"

@@ -21,7 +21,8 @@ use ajo_testkit::fakes::{FakeClock, FakeEmail, FakeGateway, FakeSms};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 
 const TASKS: usize = 4;
-const GROUPS_PER_TASK: usize = 25;
+/// Groups each task records round 1 of (`AJO_BENCH_GROUPS_PER_TASK` overrides it).
+const GROUPS_PER_TASK: usize = 50;
 const MEMBERS: usize = 12;
 const SCHEMA: &str = "ajo_bench";
 
@@ -35,6 +36,10 @@ fn main() {
 }
 
 async fn run() {
+    let groups_per_task: usize = std::env::var("AJO_BENCH_GROUPS_PER_TASK")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(GROUPS_PER_TASK);
     let url = std::env::var("DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
     let admin = PgStore::connect(&url, 1).await.unwrap();
@@ -68,7 +73,7 @@ async fn run() {
     for task in 0..TASKS {
         let service = service.clone();
         seeding.push(tokio::spawn(async move {
-            for g in 0..GROUPS_PER_TASK {
+            for g in 0..groups_per_task {
                 let id = GroupId::new(format!("t{task}g{g}")).unwrap();
                 let config = builders::naira_group("Bench", 10_000, start)
                     .deposit(DepositRule::None)
@@ -99,7 +104,7 @@ async fn run() {
         let gateway = gateway.clone();
         tasks.push(tokio::spawn(async move {
             let mut recorded = 0u64;
-            for g in 0..GROUPS_PER_TASK {
+            for g in 0..groups_per_task {
                 let id = GroupId::new(format!("t{task}g{g}")).unwrap();
                 for hand in 1..=u32::try_from(MEMBERS).unwrap() {
                     let c = service

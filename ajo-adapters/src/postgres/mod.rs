@@ -11,20 +11,22 @@
 //! ```
 //!
 //! Every [`append`](Store::append) is one call of the SQL function `ajo_append` (migration
-//! `0003`, which takes each part as typed arrays): one round trip and one transaction, in which the server checks the
-//! idempotency key, moves each stream from its expected version (a conditional update
-//! that keeps the stream's row locked until commit), writes the events, wake times and
-//! outbox messages, and posts the ledger entries. Appends that post entries lock the
-//! one-row `journal_head` table, so journal ids run 1, 2, 3... and each entry's previous
-//! hash is the hash of the entry before it, whatever the number of writers: the server
-//! computes `SHA-256(previous hash ‖ id ‖ body)` from the body bytes the store sends
-//! ([`JournalEntry::chain_body`]), so the chain verifies with
-//! [`verify_chain`](ajo_core::ledger::verify_chain). Running balances are kept per
-//! account and refused past [`MAX_MINOR`]. Unique keys on events, entry keys and
-//! idempotency keys let the database itself refuse a lost update or a double post; a
-//! call that loses such a race is retried, and the retry answers with the port's typed
-//! outcome. Every public operation runs in a `tracing` span (never with the URL, row
-//! contents or contact details).
+//! `0003`, which takes each part as typed arrays): one round trip and one transaction, in
+//! which the server checks the idempotency key, moves each stream from its expected version
+//! (a conditional update that keeps the stream's row locked until commit), writes the
+//! events, wake times and outbox messages, and posts the ledger entries. Appends that post
+//! entries lock the one-row `journal_head` table, so journal ids run 1, 2, 3... and each
+//! entry's previous hash is the hash of the entry before it, whatever the number of
+//! writers: the server computes `SHA-256(previous hash ‖ id ‖ body)` from the body bytes
+//! the store sends ([`JournalEntry::chain_body`]), so the chain verifies with
+//! [`verify_chain`](ajo_core::ledger::verify_chain). Running balances are kept per account
+//! and refused past [`MAX_MINOR`]. Unique keys on events, entry keys and idempotency keys
+//! let the database itself refuse a lost update or a double post; a call that loses such a
+//! race is retried, and the retry answers with the port's typed outcome.
+//! [`read`](Store::read) is one call of `ajo_read`: the events after the versions asked and
+//! the idempotency key, in one round trip with a plan made once per connection. Every
+//! public operation runs in a `tracing` span (never with the URL, row contents or contact
+//! details).
 
 mod error;
 mod rows;
