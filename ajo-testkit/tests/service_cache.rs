@@ -35,6 +35,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 struct Swappable {
     inner: Mutex<Arc<dyn Store>>,
     events_read: AtomicUsize,
+    calls: AtomicUsize,
 }
 
 impl Swappable {
@@ -42,6 +43,7 @@ impl Swappable {
         Swappable {
             inner: Mutex::new(inner),
             events_read: AtomicUsize::new(0),
+            calls: AtomicUsize::new(0),
         }
     }
 
@@ -56,6 +58,12 @@ impl Swappable {
     fn take_events_read(&self) -> usize {
         self.events_read.swap(0, Ordering::SeqCst)
     }
+
+    /// Reads of any kind (`read`, `load`, `load_many`, `has_idempotency_key`) since the
+    /// last call.
+    fn take_calls(&self) -> usize {
+        self.calls.swap(0, Ordering::SeqCst)
+    }
 }
 
 #[async_trait]
@@ -64,6 +72,7 @@ impl Store for Swappable {
         self.inner().append(request).await
     }
     async fn load(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
         let events = self.inner().load(stream).await?;
         self.events_read.fetch_add(events.len(), Ordering::SeqCst);
         Ok(events)
@@ -73,12 +82,14 @@ impl Store for Swappable {
         streams: &[ReadFrom],
         idempotency_key: Option<&str>,
     ) -> Result<StoreRead, StoreError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
         let read = self.inner().read(streams, idempotency_key).await?;
         let n: usize = read.events.iter().map(Vec::len).sum();
         self.events_read.fetch_add(n, Ordering::SeqCst);
         Ok(read)
     }
     async fn has_idempotency_key(&self, key: &str) -> Result<bool, StoreError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
         self.inner().has_idempotency_key(key).await
     }
     async fn due_streams(
@@ -282,11 +293,13 @@ async fn a_command_reads_only_what_it_has_not_seen() {
         (store, host)
     };
     let mut events_per_contribution = Vec::new();
+    let mut reads_per_contribution = Vec::new();
     for group_cache in [0, 16] {
         let (store, host) = counted(group_cache);
         let id = started(&host).await;
         host.group(&id).await.unwrap();
         store.take_events_read();
+        store.take_calls();
         for hand in 1..=5 {
             let collection = host
                 .request_contribution(&id, 1, HandId(hand))
@@ -296,6 +309,7 @@ async fn a_command_reads_only_what_it_has_not_seen() {
             host.handle_gateway_event(&event).await.unwrap();
         }
         events_per_contribution.push(store.take_events_read() / 5);
+        reads_per_contribution.push(store.take_calls() / 5);
     }
     // Without kept states each of the two commands reads the whole group (ten events
     // and more at this point); with them, only the payment and profile streams.

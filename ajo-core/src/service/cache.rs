@@ -5,7 +5,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use hashlink::LruCache;
 
-use crate::group::{GroupId, GroupState};
+use crate::group::{GroupId, GroupState, MemberId};
 
 /// The most recently used group states, each at its stream's version
 /// ([`GroupState::version`]).
@@ -73,6 +73,49 @@ impl GroupCache {
     }
 }
 
+/// For the collections this service recorded lately, by reference, whose group and
+/// member they are: so the webhook that settles one can read the collection, the group
+/// and the payer's profile in one call. Only a guess: the collection's own record
+/// decides, and a wrong or missing guess costs one more read.
+pub(super) struct Payers {
+    payers: Option<Mutex<LruCache<String, (GroupId, MemberId)>>>,
+}
+
+impl Payers {
+    /// At most `capacity` collections; 0 keeps none.
+    pub(super) fn new(capacity: usize) -> Payers {
+        Payers {
+            payers: (capacity > 0).then(|| Mutex::new(LruCache::new(capacity))),
+        }
+    }
+
+    fn lock(&self) -> Option<MutexGuard<'_, LruCache<String, (GroupId, MemberId)>>> {
+        self.payers
+            .as_ref()
+            .map(|m| m.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Notes whose collection `reference` is.
+    pub(super) fn note(&self, reference: &str, group: &GroupId, member: &MemberId) {
+        if let Some(mut payers) = self.lock() {
+            payers.insert(reference.to_owned(), (group.clone(), member.clone()));
+        }
+    }
+
+    /// The group and member noted for `reference`, if any.
+    pub(super) fn guess(&self, reference: &str) -> Option<(GroupId, MemberId)> {
+        self.lock()?.get(reference).cloned()
+    }
+}
+
+impl fmt::Debug for Payers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Payers")
+            .field("collections", &self.lock().map_or(0, |p| p.len()))
+            .finish_non_exhaustive()
+    }
+}
+
 impl fmt::Debug for GroupCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GroupCache")
@@ -120,6 +163,17 @@ mod tests {
         assert!(cache.get(&b).is_none(), "b was the least recently used");
         cache.forget(&a);
         assert!(cache.get(&a).is_none());
+    }
+
+    #[test]
+    fn payers_are_guessed_by_reference() {
+        let payers = Payers::new(1);
+        let (g, m) = (GroupId::new("g").unwrap(), MemberId::new("m").unwrap());
+        payers.note("ref-1", &g, &m);
+        assert_eq!(payers.guess("ref-1"), Some((g.clone(), m.clone())));
+        payers.note("ref-2", &g, &m);
+        assert_eq!(payers.guess("ref-1"), None, "only the most recent is kept");
+        assert!(Payers::new(0).guess("ref-2").is_none());
     }
 
     #[test]

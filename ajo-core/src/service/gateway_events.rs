@@ -86,23 +86,53 @@ impl AjoService {
         let payment_stream = StreamId::new(StreamKind::Payment, reference);
         let mut key_unchecked = true;
         for _ in 0..=self.config.conflict_retries {
-            let payment = if std::mem::take(&mut key_unchecked) {
-                // The key first, with the collection: the same fact seen before is a
-                // duplicate whatever the collection says now.
-                let read = self
-                    .store
-                    .read(&[ReadFrom::new(payment_stream.clone(), 0)], Some(key))
-                    .await?;
-                if read.key_recorded {
-                    return Ok(Handled::Duplicate);
+            // The first look checks the key with the collection (the same fact seen before
+            // is a duplicate whatever the collection says now) and, when this service
+            // recorded the collection, reads its group and payer in the same call.
+            let (payment, mut prefetched) = if std::mem::take(&mut key_unchecked) {
+                match self.payers.guess(reference) {
+                    Some((group, member)) => {
+                        let member_at = member_stream(&member);
+                        let read = self
+                            .read_group_with(
+                                &group,
+                                &[payment_stream.clone(), member_at],
+                                Some(key),
+                            )
+                            .await?;
+                        if read.key_recorded {
+                            return Ok(Handled::Duplicate);
+                        }
+                        let mut others = read.others.into_iter();
+                        let payment = decode_as(
+                            &payment_stream,
+                            others.next().unwrap_or_default(),
+                            as_payment,
+                        )?;
+                        let payer = others.next().unwrap_or_default();
+                        (
+                            payment,
+                            Some((group, member, read.state, read.version, payer)),
+                        )
+                    }
+                    None => {
+                        let read = self
+                            .store
+                            .read(&[ReadFrom::new(payment_stream.clone(), 0)], Some(key))
+                            .await?;
+                        if read.key_recorded {
+                            return Ok(Handled::Duplicate);
+                        }
+                        let payment = decode_as(
+                            &payment_stream,
+                            read.events.into_iter().next().unwrap_or_default(),
+                            as_payment,
+                        )?;
+                        (payment, None)
+                    }
                 }
-                decode_as(
-                    &payment_stream,
-                    read.events.into_iter().next().unwrap_or_default(),
-                    as_payment,
-                )?
             } else {
-                self.load_payment(reference).await?
+                (self.load_payment(reference).await?, None)
             };
             let requested = payment.events.iter().find_map(|e| match e {
                 PaymentEvent::Requested {
@@ -159,19 +189,24 @@ impl AjoService {
                 }
                 return Ok(Handled::Ignored);
             };
-            // The group and the payer's profile (for the confirmation), read together.
+            // The group and the payer's profile (for the confirmation): read with the
+            // collection if the guess was right, else read together now.
             let member_at = member_stream(&member);
-            let read = self
-                .read_group_with(&group, std::slice::from_ref(&member_at), None)
-                .await?;
-            let profile = current_profile(decode_as(
-                &member_at,
-                read.others.into_iter().next().unwrap_or_default(),
-                as_member,
-            )?);
+            let (mut state, version, payer) = match prefetched.take() {
+                Some((g, m, state, version, payer)) if g == group && m == member => {
+                    (state, version, payer)
+                }
+                _ => {
+                    let read = self
+                        .read_group_with(&group, std::slice::from_ref(&member_at), None)
+                        .await?;
+                    let payer = read.others.into_iter().next().unwrap_or_default();
+                    (read.state, read.version, payer)
+                }
+            };
+            let profile = current_profile(decode_as(&member_at, payer, as_member)?);
             let mut profiles = Profiles::default();
             profiles.insert(member.clone(), profile);
-            let (mut state, version) = (read.state, read.version);
             let command = GroupCommand::RecordPayment {
                 member: member.clone(),
                 amount: received,

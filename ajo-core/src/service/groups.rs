@@ -432,6 +432,9 @@ impl AjoService {
         description: &str,
     ) -> Result<Collection, ServiceError> {
         let now = self.clock.now();
+        if let Some(group) = purpose.group() {
+            self.payers.note(reference, group, member);
+        }
         let version = match version {
             Some(version) => version,
             None => self.load_payment(reference).await?.version,

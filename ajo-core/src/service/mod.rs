@@ -70,7 +70,9 @@ pub struct ServiceConfig {
     /// only the events after them instead of the whole stream (0 keeps none). Each is a
     /// few kilobytes for a twelve-hand group. Kept states are never trusted over the
     /// store: every command still reads the events after its state, and every append
-    /// still checks the version it was decided on.
+    /// still checks the version it was decided on. Four times as many recent collections
+    /// are noted with their group and payer, so their webhook reads everything it needs
+    /// in one call.
     pub group_cache: usize,
 }
 
@@ -134,6 +136,7 @@ pub struct AjoService {
     clock: Arc<dyn Clock>,
     config: ServiceConfig,
     group_states: Arc<cache::GroupCache>,
+    payers: Arc<cache::Payers>,
 }
 
 impl AjoService {
@@ -152,6 +155,7 @@ impl AjoService {
             sms,
             clock,
             group_states: Arc::new(cache::GroupCache::new(ServiceConfig::default().group_cache)),
+            payers: Arc::new(cache::Payers::new(4 * ServiceConfig::default().group_cache)),
             config: ServiceConfig::default(),
         }
     }
@@ -160,6 +164,7 @@ impl AjoService {
     #[must_use]
     pub fn with_config(mut self, config: ServiceConfig) -> AjoService {
         self.group_states = Arc::new(cache::GroupCache::new(config.group_cache));
+        self.payers = Arc::new(cache::Payers::new(config.group_cache.saturating_mul(4)));
         self.config = config;
         self
     }
