@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The most contributions a second this server can take from ajo's SQL alone: pgbench
 # drives the statements one contribution issues (benches/floor/contribution.pgb: the
-# collection request's read and append, the webhook's two reads and append) with 4
+# collection request's read and append, the webhook's read and append) with 4
 # clients and no application in between, then its own TPC-B-like script, on the same
 # server, and prints both and their ratio. That ratio bounds what benches/pg_vs_pgbench.sh
 # can show: the service's own CPU comes on top, on the same machine.
