@@ -2,8 +2,8 @@
 //!
 //! A service keeps the states of the groups it has read and reads only the events after
 //! them. These check that another host's events are seen, that a store holding less than
-//! a kept state (a database restored to an earlier point) is read afresh after the
-//! conflict it causes, and that a command reads only the events it has not seen.
+//! a kept state, or something else at its version (a database restored to an earlier
+//! point), is read afresh, and that a command reads only the events it has not seen.
 
 #![allow(
     missing_docs,
@@ -257,11 +257,22 @@ async fn a_store_behind_the_kept_state_is_read_afresh() {
             .is_zero()
     );
     store.swap(earlier.clone() as Arc<dyn Store>);
+    assert!(
+        !host
+            .group(&id)
+            .await
+            .unwrap()
+            .due(1, HandId(1))
+            .unwrap()
+            .outstanding()
+            .is_zero(),
+        "a read finds the kept state's last event gone and reads the group whole"
+    );
     let event = ajo.gateway.pay(&second.reference).unwrap();
     assert_eq!(
         host.handle_gateway_event(&event).await.unwrap(),
         Handled::Recorded,
-        "the conflict drops the kept state and the payment is decided afresh"
+        "the payment is decided on the group as the database has it"
     );
     let state = host.group(&id).await.unwrap();
     assert!(
@@ -277,6 +288,38 @@ async fn a_store_behind_the_kept_state_is_read_afresh() {
         .map(|(_, m)| m.minor())
         .sum();
     assert_eq!(total, 0);
+}
+
+#[tokio::test]
+async fn another_event_at_the_kept_version_is_noticed() {
+    let ajo = embedded();
+    let store = Arc::new(Swappable::new(ajo.store.clone() as Arc<dyn Store>));
+    let host_a = host_over(&ajo, store.clone() as Arc<dyn Store>);
+    let id = started(&host_a).await;
+    let first = host_a
+        .request_contribution(&id, 1, HandId(1))
+        .await
+        .unwrap();
+    let second = host_a
+        .request_contribution(&id, 1, HandId(2))
+        .await
+        .unwrap();
+    let earlier = Arc::new(ajo.store.fork());
+    // Host A records hand 1's payment and keeps the group at that version.
+    let event = ajo.gateway.pay(&first.reference).unwrap();
+    host_a.handle_gateway_event(&event).await.unwrap();
+    // The database goes back, and host B writes another event at that same version.
+    store.swap(earlier.clone() as Arc<dyn Store>);
+    let host_b = host_over(&ajo, earlier.clone() as Arc<dyn Store>);
+    let event = ajo.gateway.pay(&second.reference).unwrap();
+    assert_eq!(
+        host_b.handle_gateway_event(&event).await.unwrap(),
+        Handled::Recorded
+    );
+    let seen_by_a = host_a.group(&id).await.unwrap();
+    assert_eq!(seen_by_a, host_b.group(&id).await.unwrap());
+    assert!(!seen_by_a.due(1, HandId(1)).unwrap().outstanding().is_zero());
+    assert!(seen_by_a.due(1, HandId(2)).unwrap().outstanding().is_zero());
 }
 
 #[tokio::test]
@@ -312,13 +355,18 @@ async fn a_command_reads_only_what_it_has_not_seen() {
         reads_per_contribution.push(store.take_calls() / 5);
     }
     // Without kept states each of the two commands reads the whole group (ten events
-    // and more at this point); with them, only the payment and profile streams.
+    // and more at this point); with them, the payment and profile streams and the kept
+    // last event again.
     assert!(
         events_per_contribution[0] >= 20,
         "{events_per_contribution:?}"
     );
     assert!(
-        events_per_contribution[1] <= 4,
+        events_per_contribution[1] <= 6,
         "{events_per_contribution:?}"
     );
+    // And in fewer calls: the request reads the group, the collection and the profile
+    // together; the webhook reads the key, the collection, the group and the payer
+    // together, because this service recorded the collection.
+    assert_eq!(reads_per_contribution, [4, 2]);
 }

@@ -5,19 +5,27 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use hashlink::LruCache;
 
-use crate::group::{GroupId, GroupState, MemberId};
+use crate::group::{GroupEvent, GroupId, GroupState, MemberId};
 
 /// The most recently used group states, each at its stream's version
-/// ([`GroupState::version`]).
+/// ([`GroupState::version`]) with the last event it applied.
 ///
-/// A cached state is only ever brought forward by its stream's later events, read from
-/// the store, so it is never wrong, only behind: each command still reads the events
-/// after it, and every append still checks the version it decided on. Nothing else is
-/// kept (payments, profiles and loans are read whole; they are short). A conflict on a
-/// group's append drops its state, in case the store holds less than the cache (a
-/// database restored to an earlier point).
+/// A kept state is only ever brought forward by its stream's later events, read from the
+/// store, so it is never ahead of what it was built from: each command still reads the
+/// events after it, and every append still checks the version it decided on. Each read
+/// also asks for the kept last event again: if the store holds another event at that
+/// version, or none (a database restored to an earlier point), the state is dropped and
+/// the stream read whole. Nothing else is kept (payments, profiles and loans are read
+/// whole; they are short).
 pub(super) struct GroupCache {
-    states: Option<Mutex<LruCache<GroupId, GroupState>>>,
+    states: Option<Mutex<LruCache<GroupId, Kept>>>,
+}
+
+/// A kept state and the last event applied to it.
+#[derive(Clone)]
+pub(super) struct Kept {
+    pub(super) state: GroupState,
+    pub(super) last: GroupEvent,
 }
 
 impl GroupCache {
@@ -28,7 +36,7 @@ impl GroupCache {
         }
     }
 
-    fn lock(&self) -> Option<MutexGuard<'_, LruCache<GroupId, GroupState>>> {
+    fn lock(&self) -> Option<MutexGuard<'_, LruCache<GroupId, Kept>>> {
         // A panic while holding the lock cannot leave a state half-written (insert and
         // remove are single calls), so a poisoned lock is still sound to use.
         self.states
@@ -36,29 +44,29 @@ impl GroupCache {
             .map(|m| m.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
-    /// A copy of the group's cached state, if any.
-    pub(super) fn get(&self, group: &GroupId) -> Option<GroupState> {
+    /// A copy of the group's kept state, if any.
+    pub(super) fn get(&self, group: &GroupId) -> Option<Kept> {
         self.lock()?.get(group).cloned()
     }
 
-    /// `f` of the group's cached state, if any, without copying it.
+    /// `f` of the group's kept state, if any, without copying it.
     pub(super) fn peek<R>(&self, group: &GroupId, f: impl FnOnce(&GroupState) -> R) -> Option<R> {
-        self.lock()?.peek(group).map(f)
+        self.lock()?.peek(group).map(|kept| f(&kept.state))
     }
 
-    /// Keeps `state` unless a state further on is kept already (another task may have
-    /// read later events first).
-    pub(super) fn put(&self, group: &GroupId, state: GroupState) {
+    /// Keeps `state`, whose last applied event is `last`, unless a state further on is
+    /// kept already (another task may have read later events first).
+    pub(super) fn put(&self, group: &GroupId, state: GroupState, last: GroupEvent) {
         let Some(mut states) = self.lock() else {
             return;
         };
         if states
             .peek(group)
-            .is_some_and(|kept| kept.version() > state.version())
+            .is_some_and(|kept| kept.state.version() > state.version())
         {
             return;
         }
-        states.insert(group.clone(), state);
+        states.insert(group.clone(), Kept { state, last });
     }
 
     /// Drops the group's state.
@@ -130,14 +138,17 @@ mod tests {
     use crate::group::GroupEvent;
     use crate::money::{Currency, Money};
 
-    fn state_at(version: u64) -> GroupState {
-        let joined = GroupEvent::MemberJoined {
+    fn joined() -> GroupEvent {
+        GroupEvent::MemberJoined {
             member: crate::group::MemberId::new("m1").unwrap(),
             hands: 1,
             deposit_required: Money::zero(Currency::NGN),
-        };
+        }
+    }
+
+    fn state_at(version: u64) -> GroupState {
         GroupState::replay(std::iter::repeat_n(
-            &joined,
+            &joined(),
             usize::try_from(version).unwrap(),
         ))
     }
@@ -150,17 +161,18 @@ mod tests {
             GroupId::new("b").unwrap(),
             GroupId::new("c").unwrap(),
         );
-        cache.put(&a, state_at(3));
-        cache.put(&a, state_at(2));
+        cache.put(&a, state_at(3), joined());
+        cache.put(&a, state_at(2), joined());
         assert_eq!(
-            cache.get(&a).map(|s| s.version()),
+            cache.get(&a).map(|k| k.state.version()),
             Some(3),
             "an older state never replaces a newer one"
         );
-        cache.put(&b, state_at(1));
+        cache.put(&b, state_at(1), joined());
         assert!(cache.get(&a).is_some(), "a is now the most recently used");
-        cache.put(&c, state_at(1));
+        cache.put(&c, state_at(1), joined());
         assert!(cache.get(&b).is_none(), "b was the least recently used");
+        assert_eq!(cache.peek(&c, GroupState::version), Some(1));
         cache.forget(&a);
         assert!(cache.get(&a).is_none());
     }
@@ -180,7 +192,7 @@ mod tests {
     fn a_cache_of_no_groups_keeps_nothing() {
         let cache = GroupCache::new(0);
         let a = GroupId::new("a").unwrap();
-        cache.put(&a, state_at(1));
+        cache.put(&a, state_at(1), joined());
         assert!(cache.get(&a).is_none());
     }
 }

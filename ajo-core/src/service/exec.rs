@@ -103,7 +103,8 @@ impl AjoService {
 
     /// A group's state with other streams (whole) and whether `key` is recorded, in one
     /// read: the kept state brought forward by the group's events after it, or the whole
-    /// group stream when none is kept.
+    /// group stream when none is kept (or the store no longer holds what it was built
+    /// from).
     pub(super) async fn read_group_with(
         &self,
         id: &GroupId,
@@ -112,36 +113,48 @@ impl AjoService {
     ) -> Result<GroupRead, ServiceError> {
         let stream = group_stream(id);
         let kept = self.group_states.get(id);
-        let after = kept.as_ref().map_or(0, GroupState::version);
+        let version_kept = kept.as_ref().map_or(0, |k| k.state.version());
         let mut asked = Vec::with_capacity(1 + others.len());
-        asked.push(ReadFrom::new(stream.clone(), after));
+        // From the kept state's own last event, to check the store still holds it.
+        asked.push(ReadFrom::new(
+            stream.clone(),
+            version_kept.saturating_sub(1),
+        ));
         asked.extend(others.iter().map(|s| ReadFrom::new(s.clone(), 0)));
         let read = self.store.read(&asked, key).await?;
         let mut lists = read.events.into_iter();
-        let tail = lists.next().unwrap_or_default();
+        let from_store = lists.next().unwrap_or_default();
         let others: Vec<Vec<RecordedEvent>> = lists.collect();
-        // The events after the kept state must follow it; anything else means the kept
-        // state is not this stream's past, so it is dropped and the stream read whole.
-        let follows = tail
-            .iter()
-            .zip(after + 1..)
-            .all(|(event, version)| event.version == version);
         let (mut state, tail) = match kept {
-            Some(state) if follows => (state, tail),
-            Some(_) => {
-                self.group_states.forget(id);
-                (GroupState::default(), self.store.load(&stream).await?)
+            None => (GroupState::default(), from_store),
+            Some(kept) => {
+                let mut events = from_store.into_iter();
+                let still_there = events.next().is_some_and(|first| {
+                    first.version == version_kept
+                        && matches!(&first.event, DomainEvent::Group(e) if *e == kept.last)
+                });
+                let tail: Vec<RecordedEvent> = events.collect();
+                let follows = tail
+                    .iter()
+                    .zip(version_kept + 1..)
+                    .all(|(event, version)| event.version == version);
+                if still_there && follows {
+                    (kept.state, tail)
+                } else {
+                    // Not this stream's past any more (a database restored to an earlier
+                    // point): read it whole.
+                    self.group_states.forget(id);
+                    (GroupState::default(), self.store.load(&stream).await?)
+                }
             }
-            None => (GroupState::default(), tail),
         };
-        let changed = !tail.is_empty();
         let tail = decode_as(&stream, tail, as_group)?;
         for event in &tail.events {
             state.apply(event);
         }
         let version = state.version();
-        if changed {
-            self.group_states.put(id, state.clone());
+        if let Some(last) = tail.events.last() {
+            self.group_states.put(id, state.clone(), last.clone());
         }
         Ok(GroupRead {
             state,
@@ -149,6 +162,13 @@ impl AjoService {
             others,
             key_recorded: read.key_recorded,
         })
+    }
+
+    /// Keeps a group's state after this service appended `events` to it.
+    pub(super) fn keep_group(&self, id: &GroupId, state: GroupState, events: &[GroupEvent]) {
+        if let Some(last) = events.last() {
+            self.group_states.put(id, state, last.clone());
+        }
     }
 
     /// Calls `f` on the kept state of a group, if one is kept, without reading anything:
@@ -210,9 +230,12 @@ impl AjoService {
                 expected,
                 actual,
             }) => {
-                // Behind is normal (another writer); ahead of the store is not, and a
-                // kept state is dropped either way so the next look reads afresh.
+                // Behind the store is normal (another writer got there first): the next
+                // read brings the kept state forward. Ahead of it is not (the database
+                // went back to an earlier point): the kept state is dropped, so the next
+                // look reads the stream whole.
                 if stream.kind == StreamKind::Group
+                    && actual < expected
                     && let Ok(group) = GroupId::new(stream.id.as_str())
                 {
                     self.group_states.forget(&group);

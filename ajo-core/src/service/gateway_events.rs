@@ -243,7 +243,7 @@ impl AjoService {
             };
             match self.append(request).await {
                 Ok(true) => {
-                    self.group_states.put(&group, state);
+                    self.keep_group(&group, state, &events);
                     return Ok(Handled::Recorded);
                 }
                 Ok(false) => return Ok(Handled::Duplicate),

@@ -93,7 +93,7 @@ impl AjoService {
                 Ok(true) => {
                     // What was just written is the group's state now: keep it, so the next
                     // command reads only what others write after it.
-                    self.group_states.put(id, state);
+                    self.keep_group(id, state, &events);
                     return Ok(events);
                 }
                 Ok(false) => return Ok(Vec::new()),
