@@ -371,15 +371,7 @@ async fn fifty_concurrent_deliveries_of_one_webhook_post_once() {
         .filter(|msg| matches!(msg.channel, OutboxChannel::Email(_)))
         .count();
     assert_eq!(emails, 1, "exactly one confirmation email");
-    verify_chain(&store.entries(&EntryQuery::default()).await.unwrap()).unwrap();
-    let total: i128 = store
-        .balances()
-        .await
-        .unwrap()
-        .iter()
-        .map(|(_, m)| m.minor())
-        .sum();
-    assert_eq!(total, 0, "the trial balance is zero");
+    ajo_testkit::assert_books_balance(store.as_ref()).await;
     store.pool().close().await;
     db.cleanup().await;
 }

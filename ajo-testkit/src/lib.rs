@@ -46,11 +46,13 @@
 //! ```
 
 pub mod builders;
+mod checks;
 pub mod conformance;
 mod embedded;
 pub mod fakes;
 mod memory_store;
 pub mod strategies;
 
+pub use checks::assert_books_balance;
 pub use embedded::Embedded;
 pub use memory_store::InMemoryStore;

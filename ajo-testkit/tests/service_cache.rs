@@ -280,14 +280,7 @@ async fn a_store_behind_the_kept_state_is_read_afresh() {
         "the restored database never saw hand 1's payment"
     );
     assert!(state.due(1, HandId(2)).unwrap().outstanding().is_zero());
-    let total: i128 = earlier
-        .balances()
-        .await
-        .unwrap()
-        .iter()
-        .map(|(_, m)| m.minor())
-        .sum();
-    assert_eq!(total, 0);
+    ajo_testkit::assert_books_balance(earlier.as_ref()).await;
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@
 )]
 
 use ajo_core::group::{GroupId, GroupStatus, HandId, MemberId};
-use ajo_core::ledger::{Account, AccountKind, verify_chain};
+use ajo_core::ledger::{Account, AccountKind};
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{EntryQuery, GatewayError, OutboxChannel, PayoutState, Store};
 use ajo_core::service::{Handled, REVIEW_OWNER};
@@ -72,15 +72,7 @@ async fn started() -> (Embedded, GroupId) {
 }
 
 async fn trial_balance_is_zero(store: &dyn Store) {
-    let total: i128 = store
-        .balances()
-        .await
-        .unwrap()
-        .iter()
-        .map(|(_, m)| m.minor())
-        .sum();
-    assert_eq!(total, 0);
-    verify_chain(&store.entries(&EntryQuery::default()).await.unwrap()).unwrap();
+    ajo_testkit::assert_books_balance(store).await;
 }
 
 #[tokio::test]
