@@ -123,6 +123,23 @@ async fn passes_the_store_conformance_suite() {
     Arc::into_inner(db).unwrap().cleanup().await;
 }
 
+/// The service on the machine's clock (nanoseconds on Linux) over PostgreSQL, which keeps
+/// microseconds: the chain read back verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_service_on_the_system_clock_keeps_a_verifiable_chain() {
+    let Some(db) = TestDb::connect().await else {
+        return;
+    };
+    let db = Arc::new(db);
+    let factory_db = db.clone();
+    ajo_testkit::conformance::service::run_all(move || {
+        let db = factory_db.clone();
+        async move { Arc::new(db.store(8).await) as Arc<dyn Store> }
+    })
+    .await;
+    Arc::into_inner(db).unwrap().cleanup().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_outbox_workers_send_each_message_once() {
     let Some(db) = TestDb::connect().await else {
@@ -250,7 +267,7 @@ async fn concurrent_writers_keep_one_unforked_chain() {
                     entries: vec![entry],
                     outbox: vec![],
                     idempotency_key: Some(format!("req-{n}")),
-                    at,
+                    at: at.into(),
                 })
                 .await
                 .unwrap()
@@ -414,7 +431,7 @@ async fn a_connection_killed_mid_append_leaves_nothing_and_the_retry_lands_once(
             }),
         }],
         idempotency_key: Some("webhook-1".into()),
-        at,
+        at: at.into(),
     };
     // Another session holds the journal head, uncommitted: the append records its key,
     // moves its stream and writes its outbox row, then waits for the head, the last thing
@@ -549,7 +566,7 @@ async fn operations_are_traced_without_the_url() {
         entries: vec![],
         outbox: vec![],
         idempotency_key: Some("evt-9".into()),
-        at,
+        at: at.into(),
     };
     assert!(store.append(request).await.is_err(), "a stale version");
     store.load(&stream).await.unwrap();

@@ -348,7 +348,7 @@ async fn outbox(
                 })
                 .collect(),
             idempotency_key: None,
-            at,
+            at: at.into(),
         })
         .await
         .unwrap();

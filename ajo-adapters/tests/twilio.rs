@@ -440,7 +440,7 @@ async fn status_callbacks_update_each_message_once_and_the_first_final_one_wins(
                 })
                 .collect(),
             idempotency_key: None,
-            at,
+            at: at.into(),
         })
         .await
         .unwrap();

@@ -80,6 +80,7 @@ pub mod penalty;
 pub mod ports;
 pub mod rotation;
 pub mod service;
+pub mod time;
 pub mod webhook;
 
 pub use error::Error;

@@ -127,7 +127,7 @@ impl Store for InMemoryStore {
                 events.push(RecordedEvent {
                     stream: append.stream.clone(),
                     version,
-                    recorded_at: request.at,
+                    recorded_at: request.at.as_datetime(),
                     event,
                 });
             }
@@ -149,7 +149,7 @@ impl Store for InMemoryStore {
                 message,
                 status: OutboxStatus::Pending,
                 attempts: 0,
-                next_attempt_at: request.at,
+                next_attempt_at: request.at.as_datetime(),
             };
             inner.outbox.insert(
                 id,

@@ -20,6 +20,29 @@ async fn in_memory_store_passes_the_store_suite() {
         .await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_memory_store_passes_the_service_suite() {
+    conformance::service::run_all(|| async { Arc::new(InMemoryStore::new()) as Arc<dyn Store> })
+        .await;
+}
+
+/// A clock read between two microseconds, held still: everything the service stores is
+/// cut the same way, so the kept group states and the store agree.
+#[tokio::test]
+async fn the_service_cuts_a_sub_microsecond_clock() {
+    use chrono::TimeZone;
+    let clock = ajo_testkit::fakes::FakeClock::new(
+        chrono::Utc
+            .timestamp_opt(1_772_355_600, 987_654_321)
+            .unwrap(),
+    );
+    conformance::service::a_round_on_a_real_clock_keeps_verifiable_books(
+        Arc::new(InMemoryStore::new()),
+        Arc::new(clock),
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn fake_gateway_passes_the_gateway_contract() {
     let gateway = FakeGateway::new();

@@ -30,7 +30,7 @@ async fn enqueue(ajo: &Embedded, messages: Vec<OutboxMessage>) {
             entries: vec![],
             outbox: messages,
             idempotency_key: None,
-            at: start(),
+            at: start().into(),
         })
         .await
         .unwrap();

@@ -173,7 +173,7 @@ impl Store for PgStore {
                  $27::numeric[], $28::numeric[], $29::numeric)",
             )
             .bind(request.idempotency_key.as_deref())
-            .bind(request.at)
+            .bind(request.at.as_datetime())
             .bind(&args.stream_kind)
             .bind(&args.stream_id)
             .bind(&args.stream_expected)

@@ -69,9 +69,10 @@ pub(crate) fn decode_entry(row: &PgRow) -> Result<JournalEntry, StoreError> {
     let entry: BalancedEntry = from_json(get(row, "content")?, "ledger entry")?;
     let prev: Vec<u8> = get(row, "prev_hash")?;
     let hash: Vec<u8> = get(row, "hash")?;
+    let posted_at: DateTime<Utc> = get(row, "posted_at")?;
     Ok(JournalEntry::from_stored(
         EntryId(u64_of(get(row, "id")?)?),
-        get(row, "posted_at")?,
+        posted_at.into(),
         entry,
         hash_bytes(&prev)?,
         hash_bytes(&hash)?,

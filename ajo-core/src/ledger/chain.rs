@@ -6,10 +6,10 @@
 //! hash, and every later link. Keep the latest hash somewhere the journal's writer cannot
 //! rewrite (a log line, another system) to make a full rewrite detectable too.
 
-use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use super::{BalancedEntry, ChainError, EntryHash, EntryId, JournalEntry, Side};
+use crate::time::Timestamp;
 
 pub(super) fn seal(prev: EntryHash, entry: &JournalEntry) -> EntryHash {
     let mut hasher = Sha256::new();
@@ -22,7 +22,7 @@ pub(super) fn seal(prev: EntryHash, entry: &JournalEntry) -> EntryHash {
 }
 
 /// The bytes an entry's hash covers after the previous hash and the id.
-pub(super) fn body(posted_at: DateTime<Utc>, content: &BalancedEntry) -> Vec<u8> {
+pub(super) fn body(posted_at: Timestamp, content: &BalancedEntry) -> Vec<u8> {
     let mut out = Vec::with_capacity(256);
     write_body(posted_at, content, &mut |bytes| {
         out.extend_from_slice(bytes)
@@ -33,9 +33,12 @@ pub(super) fn body(posted_at: DateTime<Utc>, content: &BalancedEntry) -> Vec<u8>
 /// Everything of the canonical bytes that does not depend on the entry's place in the
 /// journal, so a store can chain an entry where its id is decided (see
 /// [`JournalEntry::chain_body`]) with the same bytes as [`seal`].
-fn write_body(posted_at: DateTime<Utc>, content: &BalancedEntry, out: &mut dyn FnMut(&[u8])) {
-    out(&posted_at.timestamp().to_be_bytes());
-    out(&posted_at.timestamp_subsec_nanos().to_be_bytes());
+fn write_body(posted_at: Timestamp, content: &BalancedEntry, out: &mut dyn FnMut(&[u8])) {
+    // Seconds and nanoseconds, as before times were cut to microseconds: the nanoseconds
+    // are now a multiple of 1,000, and journals written at whole microseconds still verify.
+    let at = posted_at.as_datetime();
+    out(&at.timestamp().to_be_bytes());
+    out(&at.timestamp_subsec_nanos().to_be_bytes());
     field(out, content.key().as_bytes());
     field(out, content.memo().as_bytes());
     optional(out, content.reference().map(str::as_bytes));
@@ -105,7 +108,7 @@ pub fn verify_chain(entries: &[JournalEntry]) -> Result<(), ChainError> {
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
+    use chrono::{TimeZone, Utc};
 
     use super::*;
     use crate::ledger::{Account, AccountKind, EntryDraft};
@@ -132,7 +135,7 @@ mod tests {
         let mut hasher = Sha256::new();
         hasher.update(prev.0);
         hasher.update(42u64.to_be_bytes());
-        hasher.update(JournalEntry::chain_body(at, &entry));
+        hasher.update(JournalEntry::chain_body(at.into(), &entry));
         assert_eq!(sealed.hash(), EntryHash(hasher.finalize().into()));
     }
 }

@@ -1,11 +1,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Account, LedgerError, Side};
 use crate::money::{Currency, Money};
+use crate::time::Timestamp;
 
 /// The longest idempotency key accepted, in bytes.
 pub const MAX_KEY_LEN: usize = 256;
@@ -264,7 +264,7 @@ impl<'de> Deserialize<'de> for EntryHash {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JournalEntry {
     pub(super) id: EntryId,
-    pub(super) posted_at: DateTime<Utc>,
+    pub(super) posted_at: Timestamp,
     pub(super) entry: BalancedEntry,
     pub(super) prev_hash: EntryHash,
     pub(super) hash: EntryHash,
@@ -275,16 +275,17 @@ impl JournalEntry {
     /// hash is `prev_hash` (all zeros for the first): the hash chain of [`Ledger`](super::Ledger),
     /// for stores that keep the journal themselves. Ids must run 1, 2, 3... and each
     /// `prev_hash` be the hash of the entry before, or [`verify_chain`](super::verify_chain)
-    /// rejects the journal.
+    /// rejects the journal. The time is cut to whole microseconds first
+    /// ([`Timestamp`]), so the hash covers exactly what any store keeps.
     pub fn seal(
         id: EntryId,
         prev_hash: EntryHash,
-        posted_at: DateTime<Utc>,
+        posted_at: impl Into<Timestamp>,
         entry: BalancedEntry,
     ) -> JournalEntry {
         let mut sealed = JournalEntry {
             id,
-            posted_at,
+            posted_at: posted_at.into(),
             entry,
             prev_hash,
             hash: EntryHash::default(),
@@ -300,7 +301,7 @@ impl JournalEntry {
     /// where the journal's head is kept (inside a database transaction), so it can chain
     /// entries there without asking the caller; [`verify_chain`](super::verify_chain)
     /// checks the result.
-    pub fn chain_body(posted_at: DateTime<Utc>, entry: &BalancedEntry) -> Vec<u8> {
+    pub fn chain_body(posted_at: Timestamp, entry: &BalancedEntry) -> Vec<u8> {
         super::chain::body(posted_at, entry)
     }
 
@@ -308,7 +309,7 @@ impl JournalEntry {
     /// [`verify_chain`](super::verify_chain) over the journal to check them.
     pub fn from_stored(
         id: EntryId,
-        posted_at: DateTime<Utc>,
+        posted_at: Timestamp,
         entry: BalancedEntry,
         prev_hash: EntryHash,
         hash: EntryHash,
@@ -327,8 +328,9 @@ impl JournalEntry {
         self.id
     }
 
-    /// When it was posted (the time the caller gave, from its clock).
-    pub fn posted_at(&self) -> DateTime<Utc> {
+    /// When it was posted: the time the caller gave, from its clock, in whole
+    /// microseconds.
+    pub fn posted_at(&self) -> Timestamp {
         self.posted_at
     }
 

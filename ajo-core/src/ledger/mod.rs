@@ -48,8 +48,6 @@ mod reconcile;
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Utc};
-
 pub use account::{Account, AccountKind, Side};
 pub use chain::verify_chain;
 pub use entry::{
@@ -59,6 +57,7 @@ pub use error::{ChainError, LedgerError};
 pub use reconcile::{AmountMismatch, ReconciliationReport, StatementLine, reconcile};
 
 use crate::money::{Currency, MAX_MINOR, Money};
+use crate::time::Timestamp;
 
 /// What [`Ledger::post`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,7 +108,7 @@ impl Ledger {
         Ok(ledger)
     }
 
-    /// Records a balanced entry at time `at`.
+    /// Records a balanced entry at time `at`, cut to whole microseconds ([`Timestamp`]).
     ///
     /// If an entry with the same key exists and has the same content (memo, reference,
     /// postings), nothing is recorded and the original is returned with `replayed` set:
@@ -123,7 +122,12 @@ impl Ledger {
     /// - [`LedgerError::Money`] if a balance would leave the representable range.
     ///
     /// On any error the ledger is unchanged.
-    pub fn post(&mut self, entry: BalancedEntry, at: DateTime<Utc>) -> Result<Posted, LedgerError> {
+    pub fn post(
+        &mut self,
+        entry: BalancedEntry,
+        at: impl Into<Timestamp>,
+    ) -> Result<Posted, LedgerError> {
+        let at = at.into();
         if let Some(existing) = self.replay_of(&entry)? {
             return Ok(Posted {
                 id: existing,
@@ -156,8 +160,9 @@ impl Ledger {
     pub fn post_all(
         &mut self,
         entries: Vec<BalancedEntry>,
-        at: DateTime<Utc>,
+        at: impl Into<Timestamp>,
     ) -> Result<Vec<Posted>, LedgerError> {
+        let at = at.into();
         // Check everything against a scratch copy of what the batch touches, then commit.
         let mut staged: HashMap<&str, &BalancedEntry> = HashMap::new();
         let mut touched: HashMap<Account, i128> = HashMap::new();
@@ -205,7 +210,7 @@ impl Ledger {
         original: EntryId,
         key: impl Into<String>,
         memo: impl Into<String>,
-        at: DateTime<Utc>,
+        at: impl Into<Timestamp>,
     ) -> Result<Posted, LedgerError> {
         let source = self
             .entry(original)

@@ -12,6 +12,7 @@ use crate::loan::LoanEvent;
 use crate::money::Money;
 use crate::ports::{EmailMessage, ProviderMessageId, SmsMessage};
 use crate::service::{MemberEvent, PaymentEvent, PayoutEvent};
+use crate::time::Timestamp;
 
 /// What kind of thing a stream of events describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -235,8 +236,10 @@ pub struct AppendRequest {
     pub outbox: Vec<OutboxMessage>,
     /// The request's idempotency key: a second append with the same key writes nothing.
     pub idempotency_key: Option<String>,
-    /// The time of the write (the service's clock).
-    pub at: DateTime<Utc>,
+    /// The time of the write (the service's clock), in whole microseconds: the posting
+    /// time of its ledger entries and the recording time of its events, as every store
+    /// keeps it.
+    pub at: Timestamp,
 }
 
 /// What [`Store::append`] did.

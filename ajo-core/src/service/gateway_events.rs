@@ -167,7 +167,7 @@ impl AjoService {
             if finished {
                 return Ok(Handled::Duplicate);
             }
-            let now = self.clock.now();
+            let now = self.now();
             let Some(group) = purpose.group().cloned() else {
                 if let PaymentPurpose::LoanRepayment { loan } = &purpose {
                     let settled = StreamAppend {
@@ -239,7 +239,7 @@ impl AjoService {
                 outbox: self.group_messages(&before, &events, &mut profiles).await?,
                 streams: vec![group_append(&group, version, &state, &events, now), settled],
                 idempotency_key: Some(key.to_owned()),
-                at: now,
+                at: now.into(),
             };
             match self.append(request).await {
                 Ok(true) => {
@@ -294,7 +294,7 @@ impl AjoService {
                 wake_at: None,
             }],
             idempotency_key: Some(key.to_owned()),
-            at: self.clock.now(),
+            at: self.now().into(),
         };
         match self.append(request).await {
             Ok(true) => {
@@ -335,7 +335,7 @@ impl AjoService {
             entries: Vec::new(),
             outbox: Vec::new(),
             idempotency_key: Some(key.to_owned()),
-            at: self.clock.now(),
+            at: self.now().into(),
         };
         match self.append(request).await {
             Ok(true) => Ok(Handled::Recorded),
@@ -379,7 +379,7 @@ impl AjoService {
                 .filter(|e| matches!(e, PayoutEvent::Reversed { .. }))
                 .count();
             let paid = successes > reversals;
-            let now = self.clock.now();
+            let now = self.now();
             let wallet = self.wallet(&group, &member).await?;
             let clearing = GroupAccounts::clearing_for(amount.currency());
             let (event, wake_at) = match (delivered, paid) {
@@ -431,7 +431,7 @@ impl AjoService {
                 }],
                 outbox: Vec::new(),
                 idempotency_key: Some(key.to_owned()),
-                at: now,
+                at: now.into(),
             };
             match self.append(request).await {
                 Ok(true) => return Ok(Handled::Recorded),

@@ -64,7 +64,7 @@ impl AjoService {
             if read.key_recorded {
                 return Ok(Vec::new());
             }
-            let now = self.clock.now();
+            let now = self.now();
             let (mut state, version) = (read.state, read.version);
             if version == 0 && !matches!(command, GroupCommand::Create { .. }) {
                 return Err(ServiceError::NotFound(stream));
@@ -87,7 +87,7 @@ impl AjoService {
                     .await?,
                 streams,
                 idempotency_key: idempotency_key.clone(),
-                at: now,
+                at: now.into(),
             };
             match self.append(request).await {
                 Ok(true) => {
@@ -159,7 +159,7 @@ impl AjoService {
                     member,
                     amount,
                 })],
-                wake_at: Some(self.clock.now()),
+                wake_at: Some(self.now()),
             })
             .collect()
     }
@@ -240,7 +240,7 @@ impl AjoService {
                 entries: Vec::new(),
                 outbox: Vec::new(),
                 idempotency_key: None,
-                at: self.clock.now(),
+                at: self.now().into(),
             };
             match self.append(request).await {
                 Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
@@ -431,7 +431,7 @@ impl AjoService {
         email: Option<String>,
         description: &str,
     ) -> Result<Collection, ServiceError> {
-        let now = self.clock.now();
+        let now = self.now();
         if let Some(group) = purpose.group() {
             self.payers.note(reference, group, member);
         }
@@ -455,7 +455,7 @@ impl AjoService {
                 entries: Vec::new(),
                 outbox: Vec::new(),
                 idempotency_key: None,
-                at: now,
+                at: now.into(),
             };
             // Someone recorded the same request first: theirs stands.
             self.append_unless_overtaken(append).await?;

@@ -81,7 +81,7 @@ impl AjoService {
             {
                 return Ok(Vec::new());
             }
-            let now = self.clock.now();
+            let now = self.now();
             let (mut state, loaded) = self.load_loan(id).await?;
             if loaded.version == 0 && !matches!(command, LoanCommand::Apply(_)) {
                 return Err(ServiceError::NotFound(stream));
@@ -109,7 +109,7 @@ impl AjoService {
                 outbox: self.loan_messages(id, &state, &events).await?,
                 streams,
                 idempotency_key: key.clone(),
-                at: now,
+                at: now.into(),
             };
             match self.append(request).await {
                 Ok(true) => return Ok(events),
@@ -158,7 +158,7 @@ impl AjoService {
                             member,
                             amount,
                         })],
-                        wake_at: Some(self.clock.now()),
+                        wake_at: Some(self.now()),
                     })
                 }
                 _ => None,
@@ -422,7 +422,7 @@ impl AjoService {
             entries: Vec::new(),
             outbox: reminders,
             idempotency_key: None,
-            at: now,
+            at: now.into(),
         };
         self.append_unless_overtaken(request).await
     }

@@ -46,6 +46,7 @@ use crate::money::MoneyError;
 use crate::ports::{
     Clock, EmailSender, GatewayError, PaymentGateway, SmsSender, Store, StoreError, StreamId,
 };
+use crate::time::Timestamp;
 
 /// Settings of the service.
 #[derive(Debug, Clone)]
@@ -172,5 +173,12 @@ impl AjoService {
     /// The store, for reads (balances, entries, outbox).
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// The clock's reading cut to whole microseconds ([`Timestamp`]): every time the
+    /// service decides with, posts at or stores is one a store gives back unchanged, so a
+    /// group or ledger read back is the one decided.
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        Timestamp::from(self.clock.now()).as_datetime()
     }
 }

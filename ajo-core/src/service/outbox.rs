@@ -82,12 +82,7 @@ impl AjoService {
             // this one is still about to send.
             let claimed = self
                 .store
-                .claim_outbox(
-                    &self.config.worker,
-                    self.clock.now(),
-                    self.config.outbox_lease,
-                    1,
-                )
+                .claim_outbox(&self.config.worker, self.now(), self.config.outbox_lease, 1)
                 .await?;
             let Some(record) = claimed.into_iter().next() else {
                 break;
@@ -96,7 +91,7 @@ impl AjoService {
                 OutboxChannel::Email(email) => self.email.send_email(email).await,
                 OutboxChannel::Sms(sms) => self.sms.send_sms(sms).await,
             };
-            let now = self.clock.now();
+            let now = self.now();
             let outcome = self.outcome(&record, result, now);
             match &outcome {
                 OutboxOutcome::Sent(_) => report.sent += 1,

@@ -42,7 +42,7 @@ impl AjoService {
     /// Only a store error listing what is due; per-stream failures are in the report.
     #[instrument(skip_all, err)]
     pub async fn tick(&self) -> Result<TickReport, ServiceError> {
-        let now = self.clock.now();
+        let now = self.now();
         let mut report = TickReport::default();
         let mut done = std::collections::HashSet::new();
         // A second pass picks up what the first made due now: the payout stream a
@@ -159,7 +159,7 @@ impl AjoService {
             entries: Vec::new(),
             outbox: reminders,
             idempotency_key: None,
-            at: now,
+            at: now.into(),
         };
         self.append_unless_overtaken(request).await
     }
@@ -318,7 +318,7 @@ impl AjoService {
                     entries: Vec::new(),
                     outbox: Vec::new(),
                     idempotency_key: None,
-                    at: now,
+                    at: now.into(),
                 };
                 self.append_unless_overtaken(request).await?;
             }
@@ -343,7 +343,7 @@ impl AjoService {
             entries: Vec::new(),
             outbox: Vec::new(),
             idempotency_key: None,
-            at: now,
+            at: now.into(),
         };
         self.append_unless_overtaken(request).await
     }

@@ -412,7 +412,7 @@ fn a_store_seals_entries_exactly_as_the_ledger_does() {
     assert_eq!(restored, two);
     let forked = JournalEntry::from_stored(
         EntryId(2),
-        at(),
+        at().into(),
         two.entry().clone(),
         Default::default(),
         two.hash(),

@@ -15,6 +15,7 @@ mod group_props;
 mod group_sim;
 mod group_snapshots;
 mod ledger;
+mod ledger_chain;
 mod ledger_props;
 mod loan_lifecycle;
 mod loan_props;

@@ -17,4 +17,5 @@
 pub mod gateway;
 pub mod notify;
 pub mod outbox;
+pub mod service;
 pub mod store;

@@ -107,7 +107,7 @@ pub async fn two_workers_send_each_message_once(
                 entries: vec![],
                 outbox: chunk.to_vec(),
                 idempotency_key: None,
-                at,
+                at: at.into(),
             })
             .await
             .unwrap();

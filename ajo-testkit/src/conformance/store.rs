@@ -80,7 +80,7 @@ fn request(
         entries,
         outbox,
         idempotency_key: key.map(str::to_owned),
-        at: at(),
+        at: at().into(),
     }
 }
 
@@ -107,6 +107,7 @@ where
     a_bad_entry_fails_the_whole_append(factory().await).await;
     replayed_entries_are_skipped(factory().await).await;
     ledger_stays_balanced_and_chained(factory().await).await;
+    sub_microsecond_times_keep_the_chain_verifiable(factory().await).await;
     balances_beyond_the_largest_amount_are_refused(factory().await).await;
     wake_times_list_due_streams(factory().await).await;
     outbox_is_unique_leased_and_reported(factory().await).await;
@@ -420,6 +421,38 @@ pub async fn ledger_stays_balanced_and_chained(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(page.iter().map(|e| e.id().0).collect::<Vec<_>>(), [3, 4]);
+}
+
+/// Appends at clock readings finer than a microsecond, as a real clock gives them (on
+/// both sides of a microsecond's half, since PostgreSQL rounds what it is given), read
+/// back whole microseconds cut toward the past, and the chain verifies: what was hashed is
+/// what was kept.
+pub async fn sub_microsecond_times_keep_the_chain_verifiable(store: Arc<dyn Store>) {
+    let nanos = [123_456_789u32, 123_456_001, 999_999_999, 500, 42_000];
+    for (i, nano) in (1..).zip(nanos) {
+        let at = Utc.timestamp_opt(1_772_355_600 + i, nano).unwrap();
+        let mut request = request(
+            vec![],
+            vec![entry(&format!("t{i}"), i.into())],
+            vec![],
+            None,
+        );
+        request.at = at.into();
+        store.append(request).await.unwrap();
+    }
+    let entries = store.entries(&EntryQuery::default()).await.unwrap();
+    assert_eq!(entries.len(), nanos.len());
+    verify_chain(&entries).expect("entries posted at sub-microsecond times must verify");
+    for ((i, nano), entry) in (1..).zip(nanos).zip(&entries) {
+        let kept = Utc
+            .timestamp_opt(1_772_355_600 + i, nano - nano % 1_000)
+            .unwrap();
+        assert_eq!(
+            entry.posted_at(),
+            kept,
+            "posting times are cut to microseconds"
+        );
+    }
 }
 
 /// A posting that would take a balance past the largest amount `Money` holds is
