@@ -53,7 +53,7 @@ use wiremock::{Mock, MockServer};
 /// answer never reaches us in time.
 const TOO_SLOW: Duration = Duration::from_secs(2);
 /// The payout reference the service gives round 1 of [`GROUP`].
-const PAYOUT: &str = "ajo-g1-r1-payout";
+const PAYOUT: &str = "ajo=out=g1=r1";
 /// Round 1's pot, paid to ada (hand 1): two contributions, no platform fee.
 const POT: &str = "20000";
 /// Ada's wallet while the pot is owed to her (credit balances are negative).
@@ -294,7 +294,7 @@ mod paystack {
     use super::*;
 
     const KEY: &str = "sk_test_4f1c2b9e8d7a";
-    const INITIALIZED: &str = r#"{"status":true,"message":"Authorization URL created","data":{"authorization_url":"https://checkout.paystack.com/3ni8kdavz62431k","access_code":"3ni8kdavz62431k","reference":"ajo-g1-r1-h1"}}"#;
+    const INITIALIZED: &str = r#"{"status":true,"message":"Authorization URL created","data":{"authorization_url":"https://checkout.paystack.com/3ni8kdavz62431k","access_code":"3ni8kdavz62431k","reference":"ajo=ctb=g1=r1=h1"}}"#;
     const RECIPIENT: &str = r#"{"status":true,"message":"Transfer recipient created successfully","data":{"active":true,"currency":"NGN","domain":"test","id":20317609,"integration":463433,"name":"Tolu Robert","recipient_code":"RCP_m7ljkv8leesep7p","type":"nuban","is_deleted":false,"details":{"authorization_code":null,"account_number":"01000000010","account_name":"Tolu Robert","bank_code":"058","bank_name":"Guaranty Trust Bank"}}}"#;
 
     async fn world(server: &MockServer) -> World {
@@ -760,7 +760,7 @@ mod stripe {
 
     async fn mount_collections(server: &MockServer) {
         for hand in ["h1", "h2"] {
-            let reference = format!("ajo-g1-r1-{hand}");
+            let reference = format!("ajo=ctb=g1=r1={hand}");
             mount_search(server, &reference, vec![]).await;
         }
         Mock::given(method("POST"))

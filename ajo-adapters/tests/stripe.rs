@@ -624,9 +624,9 @@ async fn a_contribution_is_collected_and_credited_once() {
     mount_search(&server, common::REFERENCE, vec![]).await;
     Mock::given(method("POST"))
         .and(path("/v1/payment_intents"))
-        .and(header("idempotency-key", "ajo-collect-ajo-g1-r1-h1"))
+        .and(header("idempotency-key", "ajo-collect-ajo=ctb=g1=r1=h1"))
         .and(body_string(
-            "amount=1000000&currency=ngn&automatic_payment_methods%5Benabled%5D=true&description=round+1+contribution&metadata%5Bajo_reference%5D=ajo-g1-r1-h1&receipt_email=ada%40example.com",
+            "amount=1000000&currency=ngn&automatic_payment_methods%5Benabled%5D=true&description=round+1+contribution&metadata%5Bajo_reference%5D=ajo%3Dctb%3Dg1%3Dr1%3Dh1&receipt_email=ada%40example.com",
         ))
         .respond_with(json(200, &intent(common::REFERENCE, "requires_payment_method", 1_000_000).to_string()))
         .expect(1)

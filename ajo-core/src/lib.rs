@@ -78,6 +78,7 @@ pub mod notify;
 pub mod payout;
 pub mod penalty;
 pub mod ports;
+pub mod reference;
 pub mod rotation;
 pub mod service;
 pub mod time;

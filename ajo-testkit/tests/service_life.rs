@@ -56,7 +56,7 @@ async fn started() -> (Embedded, GroupId) {
             .await
             .unwrap();
         let deposit = receipt.deposit.expect("the group takes a deposit");
-        assert_eq!(deposit.reference, format!("ajo-balogun-dep-{name}"));
+        assert_eq!(deposit.reference, format!("ajo=dep=balogun={name}"));
         let event = ajo.gateway.pay(&deposit.reference).unwrap();
         assert_eq!(
             ajo.service.handle_gateway_event(&event).await.unwrap(),
@@ -144,7 +144,7 @@ async fn a_whole_group_life() {
     let payouts = ajo.gateway.payouts();
     let rounds: Vec<_> = payouts
         .iter()
-        .filter(|(r, _)| r.ends_with("-payout"))
+        .filter(|(r, _)| r.starts_with("ajo=out="))
         .collect();
     assert_eq!(rounds.len(), 5, "every hand paid once");
     assert!(
@@ -155,7 +155,7 @@ async fn a_whole_group_life() {
     );
     let refunds: Vec<_> = payouts
         .iter()
-        .filter(|(r, _)| r.ends_with("-deposit-refund"))
+        .filter(|(r, _)| r.starts_with("ajo=drf="))
         .collect();
     assert_eq!(refunds.len(), 5, "every deposit refunded");
     assert!(
@@ -263,7 +263,7 @@ async fn a_lost_webhook_and_a_timeout_are_resolved_by_tick() {
             GatewayError::Timeout
         ))
     ));
-    let reference = "ajo-balogun-r1-h1";
+    let reference = "ajo=ctb=balogun=r1=h1";
     assert!(
         ajo.gateway.pay_silently(reference),
         "the charge exists at the gateway"
@@ -313,7 +313,7 @@ async fn payout_reports_out_of_order_and_a_reversal_after_success() {
     }
     ajo.service.tick().await.unwrap();
     ajo.service.tick().await.unwrap();
-    let reference = "ajo-balogun-r1-payout";
+    let reference = "ajo=out=balogun=r1";
     assert!(ajo.gateway.payouts().contains_key(reference));
     let accounts = ajo.service.group(&id).await.unwrap();
     let wallet = accounts.accounts().unwrap().wallet(&m("ada"));
@@ -439,7 +439,7 @@ async fn a_loan_taken_and_repaid_through_the_service() {
     ajo.service.tick().await.unwrap();
     let sent = ajo.gateway.payouts();
     assert_eq!(
-        sent.get("ajo-loan-ln-ada-1-disbursement").map(|(a, _)| *a),
+        sent.get("ajo=lnd=ln-ada-1").map(|(a, _)| *a),
         Some(ngn("30000"))
     );
     for _ in 0..3 {
@@ -612,7 +612,7 @@ async fn two_schedulers_at_once_do_each_thing_once() {
         .gateway
         .calls()
         .iter()
-        .filter(|c| c.as_str() == "send_payout:ajo-balogun-r1-payout")
+        .filter(|c| c.as_str() == "send_payout:ajo=out=balogun=r1")
         .count();
     assert!(payouts >= 1);
     assert_eq!(ajo.gateway.payouts().len(), 1, "one payout at the gateway");

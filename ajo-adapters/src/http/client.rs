@@ -417,7 +417,9 @@ impl ApiClient {
 pub fn path_segment(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+        // Unreserved characters and `=` (a sub-delimiter, which ajo's references use
+        // between their parts): none of them ends a segment or starts a query.
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'=') {
             out.push(char::from(byte));
         } else {
             out.push_str(&format!("%{byte:02X}"));
@@ -438,6 +440,7 @@ mod tests {
     #[test]
     fn path_segments_cannot_reach_another_endpoint() {
         assert_eq!(path_segment("ajo-g1-r1-1_a.b~"), "ajo-g1-r1-1_a.b~");
+        assert_eq!(path_segment("ajo=ctb=g1=r1=h1"), "ajo=ctb=g1=r1=h1");
         assert_eq!(path_segment("../x?y#z w"), "..%2Fx%3Fy%23z%20w");
         assert_eq!(path_segment("é"), "%C3%A9");
     }

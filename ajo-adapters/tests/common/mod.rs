@@ -40,7 +40,7 @@ pub(crate) async fn trial_balance_is_zero(store: &dyn Store) {
 /// The group every end-to-end test uses: two members, ₦10,000 a month, no deposit.
 pub(crate) const GROUP: &str = "g1";
 /// The reference the service gives round 1, hand 1 of [`GROUP`].
-pub(crate) const REFERENCE: &str = "ajo-g1-r1-h1";
+pub(crate) const REFERENCE: &str = "ajo=ctb=g1=r1=h1";
 
 /// Runs a contribution through the service with `gateway` (the real adapter against its
 /// mock): two members join (recipients registered), the group starts, round 1 hand 1 is

@@ -16,6 +16,7 @@ use crate::ports::{
     AppendRequest, Collection, CollectionRequest, DomainEvent, RecipientDetails, StoreError,
     StreamAppend, StreamId, StreamKind,
 };
+use crate::reference::PaymentReference;
 
 /// How to reach a member, and where to pay them.
 #[derive(Clone, PartialEq, Eq)]
@@ -119,7 +120,7 @@ impl AjoService {
                     ..
                 } => {
                     owed.push((
-                        payout_reference(id, *round),
+                        PaymentReference::payout(id, *round).to_string(),
                         Some(*round),
                         member.clone(),
                         *payout,
@@ -129,7 +130,7 @@ impl AjoService {
                     member, refunded, ..
                 } => {
                     owed.push((
-                        format!("ajo-{id}-{member}-deposit-refund"),
+                        PaymentReference::deposit_refund(id, member).to_string(),
                         None,
                         member.clone(),
                         *refunded,
@@ -138,7 +139,7 @@ impl AjoService {
                 GroupEvent::Cancelled { refunds, .. } => {
                     for (member, refund) in refunds {
                         owed.push((
-                            format!("ajo-{id}-{member}-cancel-refund"),
+                            PaymentReference::cancel_refund(id, member).to_string(),
                             None,
                             member.clone(),
                             *refund,
@@ -287,7 +288,7 @@ impl AjoService {
         let Some(amount) = deposit else {
             return Ok(JoinReceipt { deposit: None });
         };
-        let reference = format!("ajo-{group}-dep-{member}");
+        let reference = PaymentReference::deposit(group, member).to_string();
         let purpose = PaymentPurpose::Deposit {
             group: group.clone(),
         };
@@ -335,8 +336,8 @@ impl AjoService {
     ) -> Result<Collection, ServiceError> {
         // The group, the collection under the base reference and, when the kept state
         // says whose hand it is, the member's profile: one read.
-        let base = format!("ajo-{group}-r{round}-{hand}");
-        let base_stream = StreamId::new(StreamKind::Payment, base.as_str());
+        let base = PaymentReference::contribution(group, round, hand);
+        let base_stream = StreamId::new(StreamKind::Payment, base.to_string());
         let guess = self
             .peek_group(group, |s| s.hand(hand).map(|h| h.member.clone()))
             .flatten();
@@ -387,16 +388,16 @@ impl AjoService {
     }
 
     /// `base` while a collection under it is still open (asking again is a retry of the
-    /// same charge), else `base-a2`, `base-a3`...: a reference whose collection finished
+    /// same charge), else its second, third... attempt ([`PaymentReference::attempt`]): a reference whose collection finished
     /// (settled, held for review or failed) is never used for new money. `loaded_base` is
     /// the collection under `base` if the caller read it already. Returns the reference
     /// with its collection's version, when read.
     pub(super) async fn fresh_reference(
         &self,
-        base: &str,
+        base: &PaymentReference,
         loaded_base: Option<Loaded<PaymentEvent>>,
     ) -> Result<(String, Option<u64>), ServiceError> {
-        let mut reference = base.to_owned();
+        let mut reference = base.to_string();
         let mut known = loaded_base;
         for attempt in 2u32..=1000 {
             let loaded = match known.take() {
@@ -410,7 +411,7 @@ impl AjoService {
             if !finished {
                 return Ok((reference, Some(loaded.version)));
             }
-            reference = format!("{base}-a{attempt}");
+            reference = base.attempt(attempt).to_string();
         }
         Ok((reference, None))
     }
@@ -494,9 +495,4 @@ fn payout_fingerprint(details: &RecipientDetails) -> String {
     hasher.update([0u8]);
     hasher.update(details.currency.as_bytes());
     hex::encode(hasher.finalize())
-}
-
-/// The gateway reference of a round's payout.
-pub(super) fn payout_reference(group: &GroupId, round: u32) -> String {
-    format!("ajo-{group}-r{round}-payout")
 }

@@ -16,6 +16,7 @@ use crate::notify::Notice;
 use crate::ports::{
     AppendRequest, Collection, DomainEvent, StoreError, StreamAppend, StreamId, StreamKind,
 };
+use crate::reference::PaymentReference;
 
 /// A loan to a member of a group, funded through the group's books.
 ///
@@ -149,7 +150,7 @@ impl AjoService {
                     Some(StreamAppend {
                         stream: StreamId::new(
                             StreamKind::Payout,
-                            format!("ajo-loan-{id}-disbursement"),
+                            PaymentReference::loan_disbursement(id).to_string(),
                         ),
                         expected_version: 0,
                         events: vec![DomainEvent::Payout(PayoutEvent::Requested {
@@ -276,7 +277,7 @@ impl AjoService {
     /// [`ServiceError::Loan`] if it is not approved.
     #[instrument(skip_all, fields(loan_id = %id), err)]
     pub async fn disburse_loan(&self, id: &LoanId) -> Result<(), ServiceError> {
-        let reference = format!("ajo-loan-{id}-disbursement");
+        let reference = PaymentReference::loan_disbursement(id).to_string();
         self.run_loan(id, LoanCommand::Disburse { reference }, None, Vec::new())
             .await?;
         Ok(())
@@ -311,7 +312,8 @@ impl AjoService {
                 .filter(|i| i.paid().total().is_ok_and(|t| t.is_positive()))
                 .count()
         });
-        let base = format!("ajo-loan-{id}-p{}", applied + 1);
+        let number = u32::try_from(applied + 1).unwrap_or(u32::MAX);
+        let base = PaymentReference::loan_repayment(id, number);
         let (reference, version) = self.fresh_reference(&base, None).await?;
         let email = self.profile(&member).await?.and_then(|p| p.email);
         let purpose = PaymentPurpose::LoanRepayment { loan: id.clone() };

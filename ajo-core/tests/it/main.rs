@@ -23,6 +23,7 @@ mod loan_reference;
 mod money_props;
 mod notify_snapshots;
 mod reference;
+mod reference_props;
 mod support;
 mod webhook_events;
 mod webhook_props;
