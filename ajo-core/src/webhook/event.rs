@@ -1,9 +1,11 @@
 //! Provider-neutral events: what a verified webhook means to ajo.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use super::Provider;
 use crate::money::Money;
@@ -70,27 +72,78 @@ impl Ignored {
 /// The key a service de-duplicates events on, since every provider may deliver an event
 /// more than once: `provider:event-id` where the provider gives events an id (Stripe,
 /// SendGrid), else `provider:reference:kind` (Paystack, Flutterwave, Twilio).
+///
+/// Inside a part, `%` and `:` are written `%25` and `%3A`, so the parts can always be told
+/// apart. A key is at most [`IdempotencyKey::MAX_LEN`] bytes: a longer one (only possible
+/// with ids and references near [`MAX_ID_LEN`]) is replaced by
+/// `provider:sha256:{hex digest of the long key}`, which is as stable and as distinct.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct IdempotencyKey(String);
 
 impl IdempotencyKey {
+    /// The longest key, in bytes: it fits a ledger entry key
+    /// ([`ledger::MAX_KEY_LEN`](crate::ledger::MAX_KEY_LEN)) and any index.
+    pub const MAX_LEN: usize = 256;
+
     pub(super) fn from_event_id(provider: Provider, event_id: &str) -> IdempotencyKey {
-        IdempotencyKey(format!("{provider}:{event_id}"))
+        IdempotencyKey::bounded(provider, format!("{provider}:{}", escape_part(event_id)))
     }
 
     pub(super) fn from_reference(
         provider: Provider,
-        reference: &str,
+        subject: &str,
         status: &str,
     ) -> IdempotencyKey {
-        IdempotencyKey(format!("{provider}:{reference}:{status}"))
+        IdempotencyKey::from_parts(provider, subject, status, None)
+    }
+
+    /// `provider:subject:kind`, then `:object-id` when there is one.
+    pub(super) fn from_parts(
+        provider: Provider,
+        subject: &str,
+        kind: &str,
+        object_id: Option<&str>,
+    ) -> IdempotencyKey {
+        let mut key = format!("{provider}:{}:{kind}", escape_part(subject));
+        if let Some(id) = object_id {
+            key.push(':');
+            key.push_str(&escape_part(id));
+        }
+        IdempotencyKey::bounded(provider, key)
+    }
+
+    fn bounded(provider: Provider, key: String) -> IdempotencyKey {
+        if key.len() <= Self::MAX_LEN {
+            return IdempotencyKey(key);
+        }
+        // Hashing keeps the key stable for re-deliveries and distinct for different events,
+        // where cutting it short would merge two events that differ only at the end.
+        let digest = Sha256::digest(key.as_bytes());
+        IdempotencyKey(format!("{provider}:sha256:{}", hex::encode(digest)))
     }
 
     /// The key as text.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// A key part with `%` and `:` percent-encoded, so a `:` inside an id or reference can never
+/// be read as a separator.
+fn escape_part(part: &str) -> Cow<'_, str> {
+    if !part.contains(['%', ':']) {
+        return Cow::Borrowed(part);
+    }
+    let mut out = String::with_capacity(part.len().saturating_add(8));
+    for c in part.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            ':' => out.push_str("%3A"),
+            other => out.push(other),
+        }
+    }
+    Cow::Owned(out)
 }
 
 impl fmt::Display for IdempotencyKey {
@@ -395,6 +448,57 @@ mod tests {
         assert_eq!(
             IdempotencyKey::from_event_id(Provider::Stripe, "evt_1").to_string(),
             "stripe:evt_1"
+        );
+    }
+
+    #[test]
+    fn key_parts_can_always_be_told_apart() {
+        let key = |subject, id| {
+            IdempotencyKey::from_parts(Provider::Flutterwave, subject, "charge_succeeded", id)
+        };
+        assert_eq!(
+            key("c-1", Some("42")).as_str(),
+            "flutterwave:c-1:charge_succeeded:42"
+        );
+        // Without escaping these two would both read `…:a:b:charge_succeeded:c`.
+        assert_ne!(
+            key("a:b", Some("c")),
+            key("a", Some("b:charge_succeeded:c"))
+        );
+        assert_eq!(
+            key("a:b", None).as_str(),
+            "flutterwave:a%3Ab:charge_succeeded"
+        );
+        assert_eq!(
+            key("100%", None).as_str(),
+            "flutterwave:100%25:charge_succeeded"
+        );
+        // An event id with a `:` cannot pose as a reference-form key.
+        assert_ne!(
+            IdempotencyKey::from_event_id(Provider::Paystack, "r1:charge_succeeded"),
+            IdempotencyKey::from_reference(Provider::Paystack, "r1", "charge_succeeded")
+        );
+    }
+
+    #[test]
+    fn long_keys_become_a_digest_of_the_whole() {
+        let long = "x".repeat(MAX_ID_LEN);
+        let a =
+            IdempotencyKey::from_parts(Provider::Paystack, &long, "refund_processed", Some(&long));
+        assert!(a.as_str().len() <= IdempotencyKey::MAX_LEN);
+        assert!(a.as_str().starts_with("paystack:sha256:"));
+        let again =
+            IdempotencyKey::from_parts(Provider::Paystack, &long, "refund_processed", Some(&long));
+        assert_eq!(a, again);
+        let other =
+            IdempotencyKey::from_parts(Provider::Paystack, &long, "refund_failed", Some(&long));
+        assert_ne!(a, other);
+        let fits = "x".repeat(IdempotencyKey::MAX_LEN - "paystack:".len());
+        assert_eq!(
+            IdempotencyKey::from_event_id(Provider::Paystack, &fits)
+                .as_str()
+                .len(),
+            IdempotencyKey::MAX_LEN
         );
     }
 }
