@@ -333,7 +333,7 @@ async fn paystack_credits_a_signed_charge_once_and_refuses_forgeries() {
         !server
             .ajo
             .store
-            .has_idempotency_key(&format!("paystack:{reference}:charge_succeeded"))
+            .has_idempotency_key(&format!("paystack:{reference}:charge_succeeded:302961"))
             .await
             .unwrap()
     );

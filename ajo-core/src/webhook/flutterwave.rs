@@ -18,7 +18,7 @@ use serde_json::value::RawValue;
 use sha2::Sha256;
 
 use super::event::{
-    GatewayEvent, IdempotencyKey, Ignored, MAX_REASON_LEN, PaymentEventKind, bounded,
+    AmountBasis, GatewayEvent, IdempotencyKey, Ignored, MAX_REASON_LEN, PaymentEventKind, bounded,
 };
 use super::{
     DEFAULT_MAX_BODY_LEN, Headers, Provider, WebhookError, WebhookOutcome, check_body_len,
@@ -138,8 +138,17 @@ impl FlutterwaveVerifier {
     ///
     /// Amounts are in **major** units (`100` is ₦100.00) and are converted exactly; an amount
     /// with more decimals than the currency has is [`WebhookError::InvalidAmount`]. The
-    /// reference is `tx_ref` for charges and `reference` for transfers; the idempotency key
-    /// is `flutterwave:{reference}:{kind}`.
+    /// reference is `tx_ref` for charges and `reference` for transfers, the transaction id
+    /// `data.id`.
+    ///
+    /// The idempotency key is `flutterwave:{reference}:{kind}:{data.id}`: a re-delivery gives
+    /// the same key, while a second charge on the same `tx_ref` (a new `data.id`) does not
+    /// (without `data.id`, `flutterwave:{reference}:{kind}`).
+    ///
+    /// Refunds and chargebacks: Flutterwave's v3 webhooks, read here, document no refund or
+    /// chargeback event. The v4 `refund.completed` webhook has another envelope (`type`,
+    /// `webhook_id`, `timestamp`) and names no currency, so it is not read: such a body is
+    /// [`WebhookError::MalformedPayload`] (kept for a person), never silently ignored.
     ///
     /// # Errors
     /// As [`verify`](Self::verify); then [`WebhookError::MalformedPayload`] and
@@ -177,6 +186,8 @@ struct Envelope<'a> {
 
 #[derive(Deserialize)]
 struct Charge<'a> {
+    #[serde(borrow, default)]
+    id: Option<&'a RawValue>,
     #[serde(borrow)]
     tx_ref: Cow<'a, str>,
     #[serde(borrow, default)]
@@ -224,9 +235,14 @@ fn parse(body: &[u8]) -> Result<WebhookOutcome, WebhookError> {
                 other => return Ok(ignored(&envelope.event, other)),
             };
             let reason = charge.processor_response;
+            let id = charge
+                .id
+                .map(|id| payload::id(P, id, "data.id"))
+                .transpose()?;
             event(
                 kind,
                 &charge.tx_ref,
+                id,
                 charge.flw_ref.as_deref(),
                 charge.amount,
                 &charge.currency,
@@ -248,6 +264,7 @@ fn parse(body: &[u8]) -> Result<WebhookOutcome, WebhookError> {
             event(
                 kind,
                 &transfer.reference,
+                id.clone(),
                 id.as_deref(),
                 transfer.amount,
                 &transfer.currency,
@@ -267,9 +284,11 @@ fn ignored(event: &str, status: &str) -> WebhookOutcome {
     ))
 }
 
+#[allow(clippy::too_many_arguments)] // each is one field both event types share
 fn event(
     kind: PaymentEventKind,
     reference: &str,
+    transaction_id: Option<String>,
     provider_reference: Option<&str>,
     amount: &RawValue,
     currency: &str,
@@ -286,11 +305,18 @@ fn event(
         provider: P,
         kind,
         event_id: None,
-        idempotency_key: IdempotencyKey::from_reference(P, &reference, kind.as_str()),
+        idempotency_key: IdempotencyKey::from_parts(
+            P,
+            &reference,
+            kind.as_str(),
+            transaction_id.as_deref(),
+        ),
         provider_reference: provider_reference
             .map(|r| payload::text_id(P, r, "data provider reference"))
             .transpose()?,
+        transaction_id,
         amount: payload::major_units(P, amount, "data.amount", currency)?,
+        amount_basis: AmountBasis::Event,
         occurred_at: created_at
             .map(|t| payload::rfc3339(P, t, "data.created_at"))
             .transpose()?,

@@ -52,7 +52,8 @@
 //! assert_eq!(event.kind(), PaymentEventKind::ChargeSucceeded);
 //! assert_eq!(event.reference(), "g1-r1-ada");
 //! assert_eq!(event.amount().human().to_string(), "₦20,000.00");
-//! assert_eq!(event.idempotency_key().as_str(), "paystack:g1-r1-ada:charge_succeeded");
+//! assert_eq!(event.transaction_id(), Some("302961"));
+//! assert_eq!(event.idempotency_key().as_str(), "paystack:g1-r1-ada:charge_succeeded:302961");
 //!
 //! // One altered byte and it is refused.
 //! let mut forged = body.to_vec();
@@ -78,8 +79,8 @@ use serde::Serialize;
 
 pub use error::WebhookError;
 pub use event::{
-    Channel, DeliveryEvent, DeliveryStatus, GatewayEvent, IdempotencyKey, Ignored, MAX_ID_LEN,
-    MAX_REASON_LEN, PaymentEventKind, WebhookOutcome,
+    AmountBasis, Channel, DeliveryEvent, DeliveryStatus, GatewayEvent, IdempotencyKey, Ignored,
+    MAX_ID_LEN, MAX_REASON_LEN, PaymentEventKind, WebhookOutcome,
 };
 pub use flutterwave::FlutterwaveVerifier;
 pub use headers::Headers;

@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 use sha2::Sha512;
 
 use super::event::{
-    GatewayEvent, IdempotencyKey, Ignored, MAX_REASON_LEN, PaymentEventKind, bounded,
+    AmountBasis, GatewayEvent, IdempotencyKey, Ignored, MAX_REASON_LEN, PaymentEventKind, bounded,
 };
 use super::{
     DEFAULT_MAX_BODY_LEN, Headers, Provider, WebhookError, WebhookOutcome, check_body_len,
@@ -24,7 +24,7 @@ const P: Provider = Provider::Paystack;
 /// The signature header.
 const SIGNATURE: &str = "x-paystack-signature";
 
-/// Verifies Paystack webhooks and reads charge, transfer (payout) and refund events.
+/// Verifies Paystack webhooks and reads charge, transfer (payout), refund and dispute events.
 ///
 /// Holds one or more secret keys: during a key roll, configure the old and the new one;
 /// a request signed with either verifies.
@@ -90,18 +90,35 @@ impl PaystackVerifier {
     /// | `charge.success` | [`PaymentEventKind::ChargeSucceeded`] |
     /// | `transfer.success` | [`PaymentEventKind::PayoutSucceeded`] |
     /// | `transfer.failed` | [`PaymentEventKind::PayoutFailed`] |
-    /// | `transfer.reversed` | [`PaymentEventKind::PayoutReversed`] |
-    /// | `refund.processed` | [`PaymentEventKind::RefundProcessed`] (reference: the refunded charge's) |
-    /// | anything else | [`WebhookOutcome::Ignored`] |
+    /// | `transfer.reversed` | [`PaymentEventKind::PayoutReversed`] (the whole transfer) |
+    /// | `refund.processed` | [`PaymentEventKind::RefundProcessed`] |
+    /// | `refund.failed` | [`PaymentEventKind::RefundFailed`] |
+    /// | `charge.dispute.create` | [`PaymentEventKind::DisputeOpened`] |
+    /// | `charge.dispute.resolve`, resolution `merchant-accepted` or `auto-accepted` | [`PaymentEventKind::DisputeLost`] |
+    /// | `charge.dispute.resolve`, resolution `declined` | [`PaymentEventKind::DisputeWon`] |
+    /// | `refund.pending`, `refund.processing`, `refund.needs-attention`, `charge.dispute.remind`, anything else | [`WebhookOutcome::Ignored`] |
     ///
-    /// Amounts are in the currency's minor unit (kobo). The idempotency key is
-    /// `paystack:{reference}:{kind}` (Paystack events carry no event id); for refunds the
-    /// reference in the key is Paystack's refund reference, when given.
+    /// Amounts are in the currency's minor unit (kobo). Refunds and disputes carry the
+    /// refunded or disputed collection's reference (`data.transaction_reference`; for
+    /// disputes `data.transaction.reference`), and their amount is what was refunded
+    /// (`data.amount`) or is disputed (`data.refund_amount`, else the transaction's amount;
+    /// a lost dispute must say its refund amount). The transaction id is `data.id` (for
+    /// disputes `data.transaction.id`; refund events carry none).
+    ///
+    /// Paystack events carry no event id, so the idempotency key is
+    /// `paystack:{reference}:{kind}:{id}`, where the id is what the event is about: the
+    /// charge's or transfer's `data.id`, the refund's `data.id` or else its
+    /// `refund_reference` (else `amount-{minor units}`), the dispute's `data.id`. A
+    /// re-delivery gives the same key; a second charge, refund or dispute on one reference
+    /// does not. Without a `data.id` on a charge or transfer the key is
+    /// `paystack:{reference}:{kind}`.
     ///
     /// # Errors
     /// As [`verify`](Self::verify); then [`WebhookError::MalformedPayload`] for JSON that is
-    /// not a Paystack event or a `data.status` that contradicts the event, and
-    /// [`WebhookError::InvalidAmount`] for an unknown currency or an amount out of range.
+    /// not a Paystack event, a `data.status` that contradicts the event, or a dispute
+    /// resolution that is not one of the above (it may have moved money, so it is not
+    /// ignored), and [`WebhookError::InvalidAmount`] for an unknown currency or an amount
+    /// out of range.
     pub fn verify_and_parse<H: Headers + ?Sized>(
         &self,
         headers: &H,
@@ -151,6 +168,8 @@ struct Charge<'a> {
 #[derive(Deserialize)]
 struct Transfer<'a> {
     #[serde(borrow, default)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
     status: Option<Cow<'a, str>>,
     #[serde(borrow)]
     reference: Cow<'a, str>,
@@ -173,6 +192,9 @@ struct Transfer<'a> {
 
 #[derive(Deserialize)]
 struct Refund<'a> {
+    // Only some refund samples carry the refund's id (`refund.needs-attention`).
+    #[serde(borrow, default)]
+    id: Option<&'a RawValue>,
     #[serde(borrow, default)]
     status: Option<Cow<'a, str>>,
     #[serde(borrow)]
@@ -183,6 +205,42 @@ struct Refund<'a> {
     amount: &'a RawValue,
     #[serde(borrow)]
     currency: Cow<'a, str>,
+}
+
+/// A `charge.dispute.*` payload: the dispute, with the disputed transaction inside.
+#[derive(Deserialize)]
+struct Dispute<'a> {
+    #[serde(borrow)]
+    id: &'a RawValue,
+    // Null on disputes not yet given an amount (seen in list answers); the transaction's
+    // amount is the one at stake then.
+    #[serde(borrow, default)]
+    refund_amount: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    currency: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    resolution: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    transaction: Option<DisputedTransaction<'a>>,
+    // Null in every sample, which name the transaction inside `transaction`.
+    #[serde(borrow, default)]
+    transaction_reference: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    created_at: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "resolvedAt")]
+    resolved_at: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct DisputedTransaction<'a> {
+    #[serde(borrow, default)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    reference: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    amount: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    currency: Option<Cow<'a, str>>,
 }
 
 fn parse(body: &[u8]) -> Result<WebhookOutcome, WebhookError> {
@@ -206,7 +264,39 @@ fn parse(body: &[u8]) -> Result<WebhookOutcome, WebhookError> {
             PaymentEventKind::PayoutReversed,
             "reversed",
         )?,
-        "refund.processed" => refund(payload::json(P, data)?)?,
+        "refund.processed" => refund(
+            payload::json(P, data)?,
+            PaymentEventKind::RefundProcessed,
+            "processed",
+        )?,
+        "refund.failed" => refund(
+            payload::json(P, data)?,
+            PaymentEventKind::RefundFailed,
+            "failed",
+        )?,
+        "charge.dispute.create" => {
+            dispute(payload::json(P, data)?, PaymentEventKind::DisputeOpened)?
+        }
+        "charge.dispute.resolve" => {
+            let dispute_data: Dispute<'_> = payload::json(P, data)?;
+            let kind = match dispute_data.resolution.as_deref() {
+                // Accepted by the merchant, or by Paystack when the merchant did not answer
+                // in time: the payer is refunded.
+                Some("merchant-accepted" | "auto-accepted") => PaymentEventKind::DisputeLost,
+                Some("declined") => PaymentEventKind::DisputeWon,
+                // A resolution we cannot read may have moved money: keep it for a person
+                // rather than acknowledge it as nothing.
+                _ => {
+                    return Err(WebhookError::payload(
+                        P,
+                        "data.resolution is not a known dispute resolution",
+                    ));
+                }
+            };
+            dispute(dispute_data, kind)?
+        }
+        // `refund.pending`, `refund.processing`, `refund.needs-attention` and
+        // `charge.dispute.remind` move no money.
         other => return Ok(WebhookOutcome::Ignored(Ignored::new(P, other))),
     };
     Ok(WebhookOutcome::Payment(event))
@@ -227,16 +317,19 @@ fn charge(data: Charge<'_>) -> Result<GatewayEvent, WebhookError> {
     let kind = PaymentEventKind::ChargeSucceeded;
     let reference = payload::text_id(P, &data.reference, "data.reference")?;
     let currency = payload::currency(P, &data.currency)?;
+    let id = data
+        .id
+        .map(|id| payload::id(P, id, "data.id"))
+        .transpose()?;
     Ok(GatewayEvent {
         provider: P,
         kind,
         event_id: None,
-        idempotency_key: IdempotencyKey::from_reference(P, &reference, kind.as_str()),
-        provider_reference: data
-            .id
-            .map(|id| payload::id(P, id, "data.id"))
-            .transpose()?,
+        idempotency_key: IdempotencyKey::from_parts(P, &reference, kind.as_str(), id.as_deref()),
+        provider_reference: id.clone(),
+        transaction_id: id,
         amount: payload::minor_units(P, data.amount, "data.amount", currency)?,
+        amount_basis: AmountBasis::Event,
         occurred_at: data
             .paid_at
             .map(|t| payload::rfc3339(P, &t, "data.paid_at"))
@@ -254,6 +347,10 @@ fn transfer(
     status_must_be(data.status.as_deref(), status)?;
     let reference = payload::text_id(P, &data.reference, "data.reference")?;
     let currency = payload::currency(P, &data.currency)?;
+    let id = data
+        .id
+        .map(|id| payload::id(P, id, "data.id"))
+        .transpose()?;
     let time = data
         .transferred_at
         .or(data.updated_at)
@@ -268,12 +365,15 @@ fn transfer(
         provider: P,
         kind,
         event_id: None,
-        idempotency_key: IdempotencyKey::from_reference(P, &reference, kind.as_str()),
+        idempotency_key: IdempotencyKey::from_parts(P, &reference, kind.as_str(), id.as_deref()),
         provider_reference: data
             .transfer_code
             .map(|c| payload::text_id(P, &c, "data.transfer_code"))
             .transpose()?,
+        transaction_id: id,
+        // A Paystack reversal returns the whole transfer.
         amount: payload::minor_units(P, data.amount, "data.amount", currency)?,
+        amount_basis: AmountBasis::Event,
         occurred_at: time
             .map(|t| payload::rfc3339(P, &t, "data.transferred_at"))
             .transpose()?,
@@ -282,24 +382,105 @@ fn transfer(
     })
 }
 
-fn refund(data: Refund<'_>) -> Result<GatewayEvent, WebhookError> {
-    status_must_be(data.status.as_deref(), "processed")?;
-    let kind = PaymentEventKind::RefundProcessed;
+fn refund(
+    data: Refund<'_>,
+    kind: PaymentEventKind,
+    status: &str,
+) -> Result<GatewayEvent, WebhookError> {
+    status_must_be(data.status.as_deref(), status)?;
     let reference = payload::text_id(P, &data.transaction_reference, "data.transaction_reference")?;
-    let refund_reference = data
-        .refund_reference
-        .map(|r| payload::text_id(P, &r, "data.refund_reference"))
-        .transpose()?;
+    let refund_id = match (data.id, data.refund_reference) {
+        (Some(id), _) => Some(payload::id(P, id, "data.id")?),
+        (None, Some(r)) => Some(payload::text_id(P, &r, "data.refund_reference")?),
+        (None, None) => None,
+    };
     let currency = payload::currency(P, &data.currency)?;
-    let key_subject = refund_reference.as_deref().unwrap_or(&reference);
+    let amount = payload::minor_units(P, data.amount, "data.amount", currency)?;
+    // Without any refund id, the amount is what tells two partial refunds of one charge
+    // apart (two equal ones would still be taken for one: no sample lacks an id).
+    let amount_id = format!("amount-{}", amount.minor());
+    let key_id = refund_id.as_deref().unwrap_or(&amount_id);
     Ok(GatewayEvent {
         provider: P,
         kind,
         event_id: None,
-        idempotency_key: IdempotencyKey::from_reference(P, key_subject, kind.as_str()),
-        amount: payload::minor_units(P, data.amount, "data.amount", currency)?,
-        provider_reference: refund_reference,
+        idempotency_key: IdempotencyKey::from_parts(P, &reference, kind.as_str(), Some(key_id)),
+        provider_reference: refund_id,
+        // Refund payloads name the refunded transaction by reference only.
+        transaction_id: None,
+        amount,
+        amount_basis: AmountBasis::Event,
         occurred_at: None,
+        failure_reason: None,
+        reference,
+    })
+}
+
+fn dispute(data: Dispute<'_>, kind: PaymentEventKind) -> Result<GatewayEvent, WebhookError> {
+    let dispute_id = payload::id(P, data.id, "data.id")?;
+    let transaction = data.transaction;
+    let reference = match (
+        transaction.as_ref().and_then(|t| t.reference.as_deref()),
+        data.transaction_reference.as_deref(),
+    ) {
+        (Some(r), _) => payload::text_id(P, r, "data.transaction.reference")?,
+        (None, Some(r)) => payload::text_id(P, r, "data.transaction_reference")?,
+        (None, None) => {
+            return Err(WebhookError::payload(
+                P,
+                "a dispute names no transaction reference",
+            ));
+        }
+    };
+    let transaction_id = transaction
+        .as_ref()
+        .and_then(|t| t.id)
+        .map(|id| payload::id(P, id, "data.transaction.id"))
+        .transpose()?;
+    let currency_code = data
+        .currency
+        .or_else(|| transaction.as_ref().and_then(|t| t.currency.clone()))
+        .ok_or_else(|| WebhookError::payload(P, "a dispute names no currency"))?;
+    let currency = payload::currency(P, &currency_code)?;
+    // What leaves when a dispute is lost is the refund amount agreed, which may be part of
+    // the charge; falling back to the whole charge would book more than left.
+    let amount = match (data.refund_amount, kind) {
+        (Some(raw), _) => payload::minor_units(P, raw, "data.refund_amount", currency)?,
+        (_, PaymentEventKind::DisputeLost) => {
+            return Err(WebhookError::payload(
+                P,
+                "a lost dispute has no data.refund_amount",
+            ));
+        }
+        _ => {
+            let raw = transaction
+                .as_ref()
+                .and_then(|t| t.amount)
+                .ok_or_else(|| WebhookError::payload(P, "a dispute names no amount"))?;
+            payload::minor_units(P, raw, "data.transaction.amount", currency)?
+        }
+    };
+    let time = match kind {
+        PaymentEventKind::DisputeOpened => data.created_at,
+        _ => data.resolved_at.or(data.created_at),
+    };
+    Ok(GatewayEvent {
+        provider: P,
+        kind,
+        event_id: None,
+        idempotency_key: IdempotencyKey::from_parts(
+            P,
+            &reference,
+            kind.as_str(),
+            Some(&dispute_id),
+        ),
+        provider_reference: Some(dispute_id),
+        transaction_id,
+        amount,
+        amount_basis: AmountBasis::Event,
+        occurred_at: time
+            .map(|t| payload::rfc3339(P, &t, "data time"))
+            .transpose()?,
         failure_reason: None,
         reference,
     })

@@ -14,7 +14,7 @@ use serde_json::value::RawValue;
 use sha2::Sha256;
 
 use super::event::{
-    GatewayEvent, IdempotencyKey, Ignored, MAX_REASON_LEN, PaymentEventKind, bounded,
+    AmountBasis, GatewayEvent, IdempotencyKey, Ignored, MAX_REASON_LEN, PaymentEventKind, bounded,
 };
 use super::{
     DEFAULT_MAX_BODY_LEN, Headers, Provider, WebhookError, WebhookOutcome, check_body_len,
@@ -32,10 +32,10 @@ const MAX_HEADER_LEN: usize = 2048;
 const MAX_SIGNATURES: usize = 16;
 
 /// The metadata key ajo puts its reference under when it creates a PaymentIntent,
-/// Refund, Transfer or Payout.
+/// Refund, Transfer or Payout (Stripe copies a PaymentIntent's metadata to its Charge).
 pub(super) const REFERENCE_METADATA_KEY: &str = "ajo_reference";
 
-/// Verifies Stripe webhooks and reads payment, refund, payout and transfer events.
+/// Verifies Stripe webhooks and reads payment, refund, dispute, payout and transfer events.
 #[derive(Clone)]
 pub struct StripeVerifier {
     secrets: Vec<SecretString>,
@@ -134,22 +134,41 @@ impl StripeVerifier {
     /// | --- | --- |
     /// | `payment_intent.succeeded` | [`PaymentEventKind::ChargeSucceeded`] (`amount_received`) |
     /// | `payment_intent.payment_failed` | [`PaymentEventKind::ChargeFailed`] (reason: `last_payment_error`) |
-    /// | `refund.created`, `refund.updated` with status `succeeded` | [`PaymentEventKind::RefundProcessed`] |
+    /// | `refund.created`, `refund.updated`, `charge.refund.updated` with status `succeeded` | [`PaymentEventKind::RefundProcessed`] (this refund's `amount`) |
+    /// | the same with status `failed` or `canceled`; `refund.failed` | [`PaymentEventKind::RefundFailed`] |
+    /// | `charge.refunded` | [`PaymentEventKind::RefundProcessed`] ([`AmountBasis::Cumulative`]: `amount_refunded`, all refunds of the charge so far) |
+    /// | `charge.dispute.created` | [`PaymentEventKind::DisputeOpened`] |
+    /// | `charge.dispute.funds_withdrawn` | [`PaymentEventKind::DisputeFundsWithdrawn`] |
+    /// | `charge.dispute.funds_reinstated` | [`PaymentEventKind::DisputeFundsReinstated`] |
+    /// | `charge.dispute.closed` with status `won` (or `warning_closed`: an inquiry that never became a chargeback) | [`PaymentEventKind::DisputeWon`] |
+    /// | `charge.dispute.closed` with status `lost` | [`PaymentEventKind::DisputeLost`] |
     /// | `payout.paid` | [`PaymentEventKind::PayoutSucceeded`] |
     /// | `payout.failed`, `payout.canceled` | [`PaymentEventKind::PayoutFailed`] |
-    /// | `transfer.reversed` | [`PaymentEventKind::PayoutReversed`] (`amount_reversed`, cumulative) |
-    /// | anything else (`charge.refunded` too: its amount is cumulative and would count a refund twice beside `refund.*`) | [`WebhookOutcome::Ignored`] |
+    /// | `transfer.reversed` | [`PaymentEventKind::PayoutReversed`] ([`AmountBasis::Cumulative`]: `amount_reversed`, all reversals so far) |
+    /// | refunds still `pending` or `requires_action`; `charge.dispute.updated`; anything else | [`WebhookOutcome::Ignored`] |
     ///
     /// Amounts are in the smallest currency unit, as Stripe sends them (zero-decimal
-    /// currencies in whole units). The reference is the object's `metadata.ajo_reference`,
-    /// else the object's id (`pi_…`, `re_…`, `po_…`, `tr_…`). The idempotency key is
-    /// `stripe:{object id}:{kind}` rather than the event id, because Stripe may report one
-    /// refund in both `refund.created` and `refund.updated`; for reversals the cumulative
-    /// reversed amount is part of it, so a second partial reversal is not lost.
+    /// currencies in whole units); a dispute's is its `amount`, the disputed amount in the
+    /// charge's currency (the balance transactions, in the settlement currency and with
+    /// Stripe's fee, are not read).
+    ///
+    /// The reference is the object's `metadata.ajo_reference` (a Charge carries its
+    /// PaymentIntent's metadata; ajo's refunds carry the collection's reference), else the
+    /// [transaction id](GatewayEvent::transaction_id): the object's own id for a
+    /// PaymentIntent, Payout or Transfer, and for a Charge, Refund or Dispute the
+    /// `payment_intent` it names, else the charge. A Dispute never carries ajo's reference.
+    ///
+    /// The idempotency key is `stripe:{object id}:{kind}` rather than the event id, because
+    /// Stripe reports one fact in several events (a refund in `refund.created` and
+    /// `refund.updated`, or `refund.updated` and `charge.refund.updated`); each refund,
+    /// dispute step, payout or transfer still has its own. For running totals it is
+    /// `stripe:{object id}@{total in minor units}:{kind}`, so a second partial refund or
+    /// reversal is a new key and a re-delivery is not.
     ///
     /// # Errors
-    /// As [`verify`](Self::verify); then [`WebhookError::MalformedPayload`] and
-    /// [`WebhookError::InvalidAmount`].
+    /// As [`verify`](Self::verify); then [`WebhookError::MalformedPayload`] (also for a
+    /// `charge.refunded` without `amount_refunded` and for a closed dispute whose status is
+    /// none of the above, which may have moved money) and [`WebhookError::InvalidAmount`].
     pub fn verify_and_parse<H: Headers + ?Sized>(
         &self,
         headers: &H,
@@ -252,7 +271,7 @@ struct EventData<'a> {
     object: &'a RawValue,
 }
 
-/// The fields ajo reads from a PaymentIntent, Refund, Payout or Transfer.
+/// The fields ajo reads from a PaymentIntent, Charge, Refund, Dispute, Payout or Transfer.
 #[derive(Deserialize)]
 struct Object<'a> {
     #[serde(borrow)]
@@ -262,6 +281,8 @@ struct Object<'a> {
     #[serde(borrow, default)]
     amount_received: Option<&'a RawValue>,
     #[serde(borrow, default)]
+    amount_refunded: Option<&'a RawValue>,
+    #[serde(borrow, default)]
     amount_reversed: Option<&'a RawValue>,
     #[serde(borrow)]
     currency: Cow<'a, str>,
@@ -269,12 +290,38 @@ struct Object<'a> {
     status: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     metadata: Option<BTreeMap<Cow<'a, str>, Option<Cow<'a, str>>>>,
+    /// On a Charge, Refund or Dispute: the PaymentIntent it belongs to.
+    #[serde(borrow, default)]
+    payment_intent: Option<Expandable<'a>>,
+    /// On a Refund or Dispute: the Charge it is about.
+    #[serde(borrow, default)]
+    charge: Option<Expandable<'a>>,
     #[serde(borrow, default)]
     last_payment_error: Option<PaymentError<'a>>,
     #[serde(borrow, default)]
     failure_code: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     failure_message: Option<Cow<'a, str>>,
+}
+
+/// A related object: its id, as webhooks send it, or the object itself where it was
+/// expanded.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Expandable<'a> {
+    Id(#[serde(borrow)] Cow<'a, str>),
+    Object {
+        #[serde(borrow)]
+        id: Cow<'a, str>,
+    },
+}
+
+impl Expandable<'_> {
+    fn id(&self) -> &str {
+        match self {
+            Expandable::Id(id) | Expandable::Object { id } => id,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -287,27 +334,75 @@ struct PaymentError<'a> {
     message: Option<Cow<'a, str>>,
 }
 
+/// What an event type says, before its object is read.
+enum Reading {
+    /// The kind is known from the type alone.
+    Kind(PaymentEventKind),
+    /// A refund's status decides (`refund.created`, `refund.updated`,
+    /// `charge.refund.updated`).
+    RefundStatus,
+    /// A closed dispute's status decides.
+    ClosedDispute,
+}
+
 fn parse(body: &[u8]) -> Result<WebhookOutcome, WebhookError> {
     let text = payload::utf8(P, body)?;
     let event: Event<'_> = payload::json(P, text)?;
-    let kind = match event.kind.as_ref() {
-        "payment_intent.succeeded" => PaymentEventKind::ChargeSucceeded,
-        "payment_intent.payment_failed" => PaymentEventKind::ChargeFailed,
-        "refund.created" | "refund.updated" => PaymentEventKind::RefundProcessed,
-        "payout.paid" => PaymentEventKind::PayoutSucceeded,
-        "payout.failed" | "payout.canceled" => PaymentEventKind::PayoutFailed,
-        "transfer.reversed" => PaymentEventKind::PayoutReversed,
+    let reading = match event.kind.as_ref() {
+        "payment_intent.succeeded" => Reading::Kind(PaymentEventKind::ChargeSucceeded),
+        "payment_intent.payment_failed" => Reading::Kind(PaymentEventKind::ChargeFailed),
+        "charge.refunded" => Reading::Kind(PaymentEventKind::RefundProcessed),
+        "refund.created" | "refund.updated" | "charge.refund.updated" => Reading::RefundStatus,
+        "refund.failed" => Reading::Kind(PaymentEventKind::RefundFailed),
+        "charge.dispute.created" => Reading::Kind(PaymentEventKind::DisputeOpened),
+        "charge.dispute.funds_withdrawn" => Reading::Kind(PaymentEventKind::DisputeFundsWithdrawn),
+        "charge.dispute.funds_reinstated" => {
+            Reading::Kind(PaymentEventKind::DisputeFundsReinstated)
+        }
+        "charge.dispute.closed" => Reading::ClosedDispute,
+        "payout.paid" => Reading::Kind(PaymentEventKind::PayoutSucceeded),
+        "payout.failed" | "payout.canceled" => Reading::Kind(PaymentEventKind::PayoutFailed),
+        "transfer.reversed" => Reading::Kind(PaymentEventKind::PayoutReversed),
         other => return Ok(WebhookOutcome::Ignored(Ignored::new(P, other))),
     };
     let object: Object<'_> = payload::json(P, event.data.object.get())?;
-    if kind == PaymentEventKind::RefundProcessed && object.status.as_deref() != Some("succeeded") {
-        let status = bounded(object.status.as_deref().unwrap_or("no status"), 32);
-        return Ok(WebhookOutcome::Ignored(Ignored::new(
-            P,
-            &format!("{} ({status})", event.kind),
-        )));
-    }
+    let status = object.status.as_deref();
+    let kind = match reading {
+        Reading::Kind(kind) => kind,
+        Reading::RefundStatus => match status {
+            Some("succeeded") => PaymentEventKind::RefundProcessed,
+            // A refund can fail after it succeeded; Stripe then returns the money.
+            Some("failed" | "canceled") => PaymentEventKind::RefundFailed,
+            // `pending`, `requires_action`: nothing has moved yet.
+            other => return Ok(ignored_with_status(&event.kind, other)),
+        },
+        Reading::ClosedDispute => match status {
+            Some("won") => PaymentEventKind::DisputeWon,
+            Some("lost") => PaymentEventKind::DisputeLost,
+            // An inquiry that closed without becoming a chargeback: no money was taken and
+            // none will be, which is what winning means here.
+            Some("warning_closed") => PaymentEventKind::DisputeWon,
+            // A closed status we cannot read may have moved money: keep it for a person.
+            _ => {
+                return Err(WebhookError::payload(
+                    P,
+                    "data.object.status is not a known closed dispute status",
+                ));
+            }
+        },
+    };
     let object_id = payload::text_id(P, &object.id, "data.object.id")?;
+    let transaction_id = if kind.is_about_a_collection() {
+        // Refunds, disputes and charges name their PaymentIntent (ajo collects through
+        // PaymentIntents); a charge made without one is known by its own id.
+        match (&object.payment_intent, &object.charge) {
+            (Some(pi), _) => payload::text_id(P, pi.id(), "data.object.payment_intent")?,
+            (None, Some(ch)) => payload::text_id(P, ch.id(), "data.object.charge")?,
+            (None, None) => object_id.clone(),
+        }
+    } else {
+        object_id.clone()
+    };
     let reference = match object
         .metadata
         .as_ref()
@@ -315,17 +410,34 @@ fn parse(body: &[u8]) -> Result<WebhookOutcome, WebhookError> {
         .and_then(Option::as_deref)
     {
         Some(r) => payload::text_id(P, r, "data.object.metadata.ajo_reference")?,
-        None => object_id.clone(),
+        None => transaction_id.clone(),
     };
     let currency = payload::currency(P, &object.currency)?;
-    let amount_field = match kind {
-        PaymentEventKind::ChargeSucceeded => object.amount_received.unwrap_or(object.amount),
-        PaymentEventKind::PayoutReversed => object.amount_reversed.unwrap_or(object.amount),
-        _ => object.amount,
+    let (amount_field, amount_name, amount_basis) = match (event.kind.as_ref(), kind) {
+        (_, PaymentEventKind::ChargeSucceeded) => (
+            object.amount_received.unwrap_or(object.amount),
+            "data.object.amount_received",
+            AmountBasis::Event,
+        ),
+        ("charge.refunded", _) => (
+            object.amount_refunded.ok_or_else(|| {
+                WebhookError::payload(P, "charge.refunded without data.object.amount_refunded")
+            })?,
+            "data.object.amount_refunded",
+            AmountBasis::Cumulative,
+        ),
+        (_, PaymentEventKind::PayoutReversed) => (
+            object.amount_reversed.unwrap_or(object.amount),
+            "data.object.amount_reversed",
+            AmountBasis::Cumulative,
+        ),
+        _ => (object.amount, "data.object.amount", AmountBasis::Event),
     };
-    let amount = payload::minor_units(P, amount_field, "data.object.amount", currency)?;
-    let key_subject = match kind {
-        PaymentEventKind::PayoutReversed => format!("{object_id}@{}", amount.minor()),
+    let amount = payload::minor_units(P, amount_field, amount_name, currency)?;
+    // A running total is reported again each time it grows: the total in the key makes
+    // each growth a new event and a re-delivery the same one.
+    let key_subject = match amount_basis {
+        AmountBasis::Cumulative => format!("{object_id}@{}", amount.minor()),
         _ => object_id.clone(),
     };
     let failure_reason = match kind {
@@ -346,10 +458,17 @@ fn parse(body: &[u8]) -> Result<WebhookOutcome, WebhookError> {
         idempotency_key: IdempotencyKey::from_reference(P, &key_subject, kind.as_str()),
         reference,
         provider_reference: Some(object_id),
+        transaction_id: Some(transaction_id),
         amount,
+        amount_basis,
         occurred_at: Some(payload::unix(P, event.created, "created")?),
         failure_reason,
     }))
+}
+
+fn ignored_with_status(event_type: &str, status: Option<&str>) -> WebhookOutcome {
+    let status = bounded(status.unwrap_or("no status"), 32);
+    WebhookOutcome::Ignored(Ignored::new(P, &format!("{event_type} ({status})")))
 }
 
 #[cfg(test)]
