@@ -5,7 +5,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::Provider;
+use super::{Authentication, Provider};
 use crate::money::Money;
 
 /// The longest provider text (a decline reason, a bounce message) kept on an event.
@@ -155,6 +155,10 @@ pub struct GatewayEvent {
     pub(super) occurred_at: Option<DateTime<Utc>>,
     pub(super) failure_reason: Option<String>,
     pub(super) idempotency_key: IdempotencyKey,
+    // Left out when it is a signature, the usual case, so serialized events (and their
+    // snapshots) only grow for the weaker proof.
+    #[serde(skip_serializing_if = "Authentication::is_signature")]
+    pub(super) authentication: Authentication,
 }
 
 impl GatewayEvent {
@@ -179,6 +183,7 @@ impl GatewayEvent {
             occurred_at: None,
             failure_reason: None,
             idempotency_key,
+            authentication: Authentication::Signature,
         }
     }
 
@@ -197,6 +202,21 @@ impl GatewayEvent {
     pub fn with_occurred_at(mut self, at: DateTime<Utc>) -> GatewayEvent {
         self.occurred_at = Some(at);
         self
+    }
+
+    /// The same event, proven by `authentication` (a hand-built event is a
+    /// [`Authentication::Signature`] unless it says otherwise).
+    #[must_use]
+    pub fn with_authentication(mut self, authentication: Authentication) -> GatewayEvent {
+        self.authentication = authentication;
+        self
+    }
+
+    /// How the webhook proved it came from the gateway. For a
+    /// [`Authentication::StaticToken`], confirm the charge or payout with the gateway
+    /// before giving value: the token does not cover the body.
+    pub fn authentication(&self) -> Authentication {
+        self.authentication
     }
 
     /// The gateway.

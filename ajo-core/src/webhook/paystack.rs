@@ -229,6 +229,7 @@ fn charge(data: Charge<'_>) -> Result<GatewayEvent, WebhookError> {
     let currency = payload::currency(P, &data.currency)?;
     Ok(GatewayEvent {
         provider: P,
+        authentication: super::Authentication::Signature,
         kind,
         event_id: None,
         idempotency_key: IdempotencyKey::from_reference(P, &reference, kind.as_str()),
@@ -266,6 +267,7 @@ fn transfer(
     };
     Ok(GatewayEvent {
         provider: P,
+        authentication: super::Authentication::Signature,
         kind,
         event_id: None,
         idempotency_key: IdempotencyKey::from_reference(P, &reference, kind.as_str()),
@@ -294,6 +296,7 @@ fn refund(data: Refund<'_>) -> Result<GatewayEvent, WebhookError> {
     let key_subject = refund_reference.as_deref().unwrap_or(&reference);
     Ok(GatewayEvent {
         provider: P,
+        authentication: super::Authentication::Signature,
         kind,
         event_id: None,
         idempotency_key: IdempotencyKey::from_reference(P, key_subject, kind.as_str()),
