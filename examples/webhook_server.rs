@@ -4,11 +4,14 @@
 //! `cargo run -p ajo-examples --example webhook_server`, configured from the environment:
 //! `AJO_ADDR` (default `127.0.0.1:8080`), `PAYSTACK_SECRET_KEY`,
 //! `FLUTTERWAVE_SECRET_HASH`, `STRIPE_WEBHOOK_SECRET`, `SENDGRID_WEBHOOK_PUBLIC_KEY`,
-//! `TWILIO_AUTH_TOKEN` with `AJO_PUBLIC_URL`, and `DATABASE_URL` for PostgreSQL (else the
-//! in-memory store). The service's gateway and senders come from the API keys
-//! (`PAYSTACK_SECRET_KEY`, `FLUTTERWAVE_SECRET_KEY`, `STRIPE_SECRET_KEY`,
-//! `SENDGRID_API_KEY` with `AJO_EMAIL_FROM`, `TWILIO_ACCOUNT_SID` with `TWILIO_FROM`), else
-//! testkit fakes. See `ajo_examples::webhook_server` for what each answer means and
+//! `TWILIO_AUTH_TOKEN` with `AJO_PUBLIC_URL` (each with a `_PREVIOUS` twin while a key is
+//! rolled), and `DATABASE_URL` for PostgreSQL (else the in-memory store). Limits:
+//! `AJO_HEADER_TIMEOUT_MS` (10000), `AJO_BODY_TIMEOUT_MS` (30000), `AJO_MAX_CONNECTIONS`
+//! (512), `SENDGRID_WEBHOOK_TOLERANCE_SECS` (300); `FLUTTERWAVE_ACCEPT_VERIF_HASH=true`
+//! accepts Flutterwave's static `verif-hash` (warned about at start). The service's gateway
+//! and senders come from the API keys (`PAYSTACK_SECRET_KEY`, `FLUTTERWAVE_SECRET_KEY`,
+//! `STRIPE_SECRET_KEY`, `SENDGRID_API_KEY` with `AJO_EMAIL_FROM`, `TWILIO_ACCOUNT_SID` with
+//! `TWILIO_FROM`), else testkit fakes. See `ajo_examples::webhook_server` for what each answer means and
 //! `ajo_examples::webhook_server::vars` for every variable.
 
 use std::process::ExitCode;
@@ -34,14 +37,13 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let app = webhook_server::router(&config, service, clock)?;
     let listener = tokio::net::TcpListener::bind(config.addr()).await?;
     tracing::info!(addr = %listener.local_addr()?, "listening");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            // If the signal handler cannot be installed, run until killed.
-            if tokio::signal::ctrl_c().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-            tracing::info!("shutting down after the requests in flight");
-        })
-        .await?;
+    // Not `axum::serve`: it has no header timeout and no connection limit.
+    webhook_server::serve(listener, app, &config, async {
+        // If the signal handler cannot be installed, run until killed.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    })
+    .await;
     Ok(())
 }

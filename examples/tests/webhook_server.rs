@@ -14,7 +14,9 @@
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::Write;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use ajo_core::deposit::DepositRule;
 use ajo_core::group::{GroupId, HandId, MemberId};
@@ -22,8 +24,7 @@ use ajo_core::ledger::{Account, AccountKind};
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{Clock, EntryQuery, OutboxStatus, PaymentGateway, Store};
 use ajo_core::service::{AjoService, REVIEW_OWNER};
-use ajo_examples::webhook_server::wiring;
-use ajo_examples::webhook_server::{Config, router, vars};
+use ajo_examples::webhook_server::{self, Config, router, vars, wiring};
 use ajo_testkit::{Embedded, builders};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -34,6 +35,8 @@ use p256::ecdsa::signature::Signer;
 use reqwest::StatusCode;
 use sha1::Sha1;
 use sha2::{Sha256, Sha512};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 const PAYSTACK_SECRET: &str = "sk_test_ws_paystack_3f9a";
 const FLUTTERWAVE_HASH: &str = "flw-ws-secret-hash-77c1";
@@ -106,6 +109,7 @@ fn config(vars: &[(&'static str, String)]) -> Config {
 struct Server {
     ajo: Embedded,
     group: GroupId,
+    addr: SocketAddr,
     base: String,
     http: reqwest::Client,
 }
@@ -149,12 +153,16 @@ impl Server {
 
         let app = router(&config, ajo.service.clone(), ajo.clock.clone()).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        let addr = listener.local_addr().unwrap();
+        // As the example binary serves it: with its timeouts and connection limit.
+        tokio::spawn(async move {
+            webhook_server::serve(listener, app, &config, std::future::pending()).await;
+        });
         Server {
             ajo,
             group,
-            base,
+            addr,
+            base: format!("http://{addr}"),
             http: reqwest::Client::new(),
         }
     }
@@ -459,6 +467,17 @@ fn flutterwave_charge(reference: &str, naira: u64) -> Vec<u8> {
     .into_bytes()
 }
 
+/// What Flutterwave sends when signed webhooks are on: base64 HMAC-SHA256 of the body,
+/// keyed with the secret hash.
+fn flutterwave_headers(secret_hash: &str, body: &[u8]) -> Vec<(&'static str, String)> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret_hash.as_bytes()).unwrap();
+    mac.update(body);
+    vec![(
+        "flutterwave-signature",
+        BASE64.encode(mac.finalize().into_bytes()),
+    )]
+}
+
 #[tokio::test]
 async fn flutterwave_signed_is_credited_forged_is_refused() {
     let server = Server::start(config(&all_providers())).await;
@@ -474,15 +493,8 @@ async fn flutterwave_signed_is_credited_forged_is_refused() {
         StatusCode::UNAUTHORIZED
     );
     // A signature, when present, decides, even beside a correct verif-hash.
-    let mut mac = Hmac::<Sha256>::new_from_slice(b"flw-guessed-hash").unwrap();
-    mac.update(&body);
-    let bad_signature = vec![
-        ("verif-hash", FLUTTERWAVE_HASH.to_owned()),
-        (
-            "flutterwave-signature",
-            BASE64.encode(mac.finalize().into_bytes()),
-        ),
-    ];
+    let mut bad_signature = flutterwave_headers("flw-guessed-hash", &body);
+    bad_signature.push(("verif-hash", FLUTTERWAVE_HASH.to_owned()));
     assert_eq!(
         server
             .post("/webhooks/flutterwave", &bad_signature, body.clone())
@@ -491,7 +503,7 @@ async fn flutterwave_signed_is_credited_forged_is_refused() {
     );
     assert_eq!(server.books().await, before);
 
-    let good = vec![("verif-hash", FLUTTERWAVE_HASH.to_owned())];
+    let good = flutterwave_headers(FLUTTERWAVE_HASH, &body);
     assert_eq!(
         server
             .post("/webhooks/flutterwave", &good, body.clone())
@@ -505,6 +517,60 @@ async fn flutterwave_signed_is_credited_forged_is_refused() {
         StatusCode::OK
     );
     assert_eq!(server.entries_for(&reference).await, 1);
+}
+
+/// `verif-hash` is the secret hash itself, the same on every delivery: refused unless the
+/// operator turns it on, and then logged as a static-token proof. (Before: accepted by
+/// default, and `FLUTTERWAVE_ACCEPT_VERIF_HASH` did not exist.)
+#[tokio::test]
+async fn flutterwave_verif_hash_alone_is_401_by_default_and_200_when_enabled() {
+    let server = Server::start(config(&all_providers())).await;
+    let reference = server.pending_contribution(2).await;
+    let body = flutterwave_charge(&reference, 10_000);
+    let before = server.books().await;
+    let only_hash = vec![("verif-hash", FLUTTERWAVE_HASH.to_owned())];
+    assert_eq!(
+        server
+            .post("/webhooks/flutterwave", &only_hash, body.clone())
+            .await,
+        StatusCode::UNAUTHORIZED,
+        "the right hash, but the scheme is off"
+    );
+    assert_eq!(server.books().await, before, "nothing credited");
+    assert!(
+        logs().contains("verif-hash scheme is not enabled"),
+        "the refusal says why"
+    );
+
+    let mut vars = all_providers();
+    vars.push((vars::FLUTTERWAVE_ACCEPT_VERIF_HASH, "true".to_owned()));
+    let enabled = config(&vars);
+    webhook_server::announce(&enabled);
+    assert!(
+        logs().contains("only the static verif-hash are accepted"),
+        "the operator is warned at start"
+    );
+    let server = Server::start(enabled).await;
+    let reference = server.pending_contribution(2).await;
+    let body = flutterwave_charge(&reference, 10_000);
+    let wrong_hash = vec![("verif-hash", "flw-guessed-hash".to_owned())];
+    assert_eq!(
+        server
+            .post("/webhooks/flutterwave", &wrong_hash, body.clone())
+            .await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        server
+            .post("/webhooks/flutterwave", &only_hash, body.clone())
+            .await,
+        StatusCode::OK
+    );
+    assert_eq!(server.entries_for(&reference).await, 1);
+    assert!(
+        logs().contains("static_token"),
+        "the weaker proof is logged"
+    );
 }
 
 // --- Stripe: `Stripe-Signature: t=…,v1=…`, HMAC-SHA256 of "{t}.{body}", ±300 s.
@@ -626,6 +692,58 @@ async fn sendgrid_signed_report_lands_on_its_message_forged_is_refused() {
         StatusCode::OK
     );
     assert_eq!(server.status(&message_id).await, OutboxStatus::Delivered);
+}
+
+/// SendGrid signs a timestamp; the server now holds it to a window (300 s by default,
+/// `SENDGRID_WEBHOOK_TOLERANCE_SECS`). (Before: no window, so a captured report replayed
+/// days later was accepted.)
+#[tokio::test]
+async fn sendgrid_events_outside_the_replay_window_are_401() {
+    let server = Server::start(config(&all_providers())).await;
+    server.paid_and_notified(1).await;
+    let (message_id, provider_id) = server.sent(false).await.remove(0);
+    let now = server.ajo.clock.now().timestamp();
+    let signed_at = |t: i64| {
+        let body = sendgrid_delivered(&provider_id, &message_id, t);
+        (sendgrid_headers(&sendgrid_key(7), t, &body), body)
+    };
+    for stale in [now - 301, now + 301, now - 86_400] {
+        let (headers, body) = signed_at(stale);
+        assert_eq!(
+            server.post("/webhooks/sendgrid", &headers, body).await,
+            StatusCode::UNAUTHORIZED,
+            "signed at {stale}, now {now}"
+        );
+    }
+    assert!(matches!(
+        server.status(&message_id).await,
+        OutboxStatus::Sent { .. }
+    ));
+    let (headers, body) = signed_at(now - 299);
+    assert_eq!(
+        server.post("/webhooks/sendgrid", &headers, body).await,
+        StatusCode::OK
+    );
+    assert_eq!(server.status(&message_id).await, OutboxStatus::Delivered);
+
+    // A narrower window from the environment.
+    let mut vars = all_providers();
+    vars.push((vars::SENDGRID_TOLERANCE, "60".to_owned()));
+    let server = Server::start(config(&vars)).await;
+    server.paid_and_notified(1).await;
+    let (message_id, provider_id) = server.sent(false).await.remove(0);
+    let body = sendgrid_delivered(&provider_id, &message_id, now - 120);
+    let headers = sendgrid_headers(&sendgrid_key(7), now - 120, &body);
+    assert_eq!(
+        server.post("/webhooks/sendgrid", &headers, body).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let body = sendgrid_delivered(&provider_id, &message_id, now - 30);
+    let headers = sendgrid_headers(&sendgrid_key(7), now - 30, &body);
+    assert_eq!(
+        server.post("/webhooks/sendgrid", &headers, body).await,
+        StatusCode::OK
+    );
 }
 
 // --- Twilio: base64 HMAC-SHA1 of the public URL + sorted form fields.
@@ -773,6 +891,297 @@ async fn no_secret_reaches_the_logs() {
         "SG.ws-sendgrid-api-key",
     ] {
         assert!(!text.contains(secret), "{secret} was logged");
+    }
+}
+
+// --- Key rotation: the previous secret of each provider, from its `_PREVIOUS` variable.
+
+const PAYSTACK_OLD: &str = "sk_test_ws_paystack_old_1c2d";
+const FLUTTERWAVE_OLD: &str = "flw-ws-old-secret-hash-9e0f";
+const STRIPE_OLD: &str = "whsec_ws_stripe_old_7a8b";
+const TWILIO_OLD: &str = "twilio-ws-old-auth-token-3e4f";
+
+/// Every provider configured with a new secret and the old one being rolled out.
+fn rolling_providers() -> Vec<(&'static str, String)> {
+    let mut vars = all_providers();
+    vars.extend([
+        (vars::PAYSTACK_PREVIOUS, PAYSTACK_OLD.to_owned()),
+        (vars::FLUTTERWAVE_PREVIOUS, FLUTTERWAVE_OLD.to_owned()),
+        (vars::STRIPE_PREVIOUS, STRIPE_OLD.to_owned()),
+        (
+            vars::SENDGRID_PREVIOUS,
+            sendgrid_public_key(&sendgrid_key(8)),
+        ),
+        (vars::TWILIO_PREVIOUS, TWILIO_OLD.to_owned()),
+    ]);
+    vars
+}
+
+/// While a key is rolled, webhooks signed with the current or the previous secret are
+/// accepted, for every provider; one signed with neither is 401. (Before: the `_PREVIOUS`
+/// variables were ignored, so each "old" request here was 401.)
+#[tokio::test]
+async fn webhooks_signed_with_the_previous_secret_are_accepted_during_a_rotation() {
+    let server = Server::start(config(&rolling_providers())).await;
+    let now = server.ajo.clock.now().timestamp();
+
+    // Paystack, end to end: the old key's signature credits the pot.
+    let reference = server.pending_contribution(1).await;
+    let body = paystack_charge(&reference, 1_000_000);
+    let stranger = paystack_headers("sk_test_neither_key", &body);
+    assert_eq!(
+        server
+            .post("/webhooks/paystack", &stranger, body.clone())
+            .await,
+        StatusCode::UNAUTHORIZED
+    );
+    let old = paystack_headers(PAYSTACK_OLD, &body);
+    assert_eq!(
+        server.post("/webhooks/paystack", &old, body).await,
+        StatusCode::OK
+    );
+    assert_eq!(server.entries_for(&reference).await, 1, "credited");
+    let reference = server.pending_contribution(2).await;
+    let body = paystack_charge(&reference, 1_000_000);
+    let new = paystack_headers(PAYSTACK_SECRET, &body);
+    assert_eq!(
+        server.post("/webhooks/paystack", &new, body).await,
+        StatusCode::OK
+    );
+    assert_eq!(server.entries_for(&reference).await, 1, "credited");
+
+    // The others: an event ajo cannot match is still acknowledged once authentic, so the
+    // status alone tells accepted (200) from refused (401).
+    let fw = flutterwave_charge("ajo-rotation-flw", 10_000);
+    let stripe = stripe_intent("ajo-rotation-stripe", 1_000_000, now);
+    let sg = sendgrid_delivered("sgRotation01", "ajo-rotation-email", now);
+    let path = "/webhooks/twilio";
+    let fields = twilio_status("SM_rotation_never_sent", "delivered");
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let twilio = |token: &str| {
+        let (signature, body) = twilio_request(&format!("{PUBLIC_URL}{path}"), &fields, token);
+        (vec![("X-Twilio-Signature", signature)], body)
+    };
+    let cases = vec![
+        (
+            "/webhooks/flutterwave",
+            flutterwave_headers(FLUTTERWAVE_OLD, &fw),
+            fw.clone(),
+            StatusCode::OK,
+        ),
+        (
+            "/webhooks/flutterwave",
+            flutterwave_headers(FLUTTERWAVE_HASH, &fw),
+            fw.clone(),
+            StatusCode::OK,
+        ),
+        (
+            "/webhooks/flutterwave",
+            flutterwave_headers("flw-neither-hash", &fw),
+            fw,
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "/webhooks/stripe",
+            stripe_headers(STRIPE_OLD, now, &stripe),
+            stripe.clone(),
+            StatusCode::OK,
+        ),
+        (
+            "/webhooks/stripe",
+            stripe_headers("whsec_neither", now, &stripe),
+            stripe,
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "/webhooks/sendgrid",
+            sendgrid_headers(&sendgrid_key(8), now, &sg),
+            sg.clone(),
+            StatusCode::OK,
+        ),
+        (
+            "/webhooks/sendgrid",
+            sendgrid_headers(&sendgrid_key(7), now, &sg),
+            sg.clone(),
+            StatusCode::OK,
+        ),
+        (
+            "/webhooks/sendgrid",
+            sendgrid_headers(&sendgrid_key(9), now, &sg),
+            sg,
+            StatusCode::UNAUTHORIZED,
+        ),
+    ];
+    for (path, headers, body, expected) in cases {
+        let who = headers.first().map(|h| h.1.clone()).unwrap_or_default();
+        assert_eq!(
+            server.post(path, &headers, body).await,
+            expected,
+            "{path} {who}"
+        );
+    }
+    for (token, expected) in [
+        (TWILIO_OLD, StatusCode::OK),
+        (TWILIO_TOKEN, StatusCode::OK),
+        ("twilio-neither-token", StatusCode::UNAUTHORIZED),
+    ] {
+        let (headers, body) = twilio(token);
+        assert_eq!(server.post(path, &headers, body).await, expected, "{token}");
+    }
+    let text = logs();
+    for secret in [PAYSTACK_OLD, FLUTTERWAVE_OLD, STRIPE_OLD, TWILIO_OLD] {
+        assert!(!text.contains(secret), "{secret} was logged");
+    }
+}
+
+// --- Slow and idle clients: timeouts and the connection limit.
+
+/// Reads until the server closes the connection: what it sent, and when it closed.
+async fn until_closed(mut reader: tokio::net::tcp::OwnedReadHalf) -> (Vec<u8>, Instant) {
+    let mut received = Vec::new();
+    let mut buffer = [0_u8; 1024];
+    loop {
+        match reader.read(&mut buffer).await {
+            Ok(0) | Err(_) => return (received, Instant::now()),
+            Ok(n) => received.extend_from_slice(&buffer[..n]),
+        }
+    }
+}
+
+/// Sends `bytes` one at a time, `pause` apart, until they are all sent or the server has
+/// closed the connection (`closed` finished); how many were sent.
+async fn trickle(
+    writer: &mut tokio::net::tcp::OwnedWriteHalf,
+    bytes: &[u8],
+    pause: Duration,
+    closed: &tokio::task::JoinHandle<(Vec<u8>, Instant)>,
+) -> usize {
+    for (sent, byte) in bytes.iter().enumerate() {
+        if closed.is_finished() || writer.write_all(&[*byte]).await.is_err() {
+            return sent;
+        }
+        tokio::time::sleep(pause).await;
+    }
+    bytes.len()
+}
+
+/// A client that sends its request head a byte every 100 ms never finishes it: the server
+/// closes the connection once the 300 ms header timeout has passed, although no single
+/// pause was that long (a deadline on the whole head, not an idle timer). (Before:
+/// `axum::serve` set no header timeout, so the connection stayed open for as long as the
+/// client kept trickling.)
+#[tokio::test]
+async fn a_slow_loris_is_cut_off_at_the_header_timeout() {
+    let mut vars = all_providers();
+    vars.push((vars::HEADER_TIMEOUT, "300".to_owned()));
+    let server = Server::start(config(&vars)).await;
+    let head = b"POST /webhooks/paystack HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+
+    let started = Instant::now();
+    let (reader, mut writer) = TcpStream::connect(server.addr).await.unwrap().into_split();
+    let closed = tokio::spawn(until_closed(reader));
+    let sent = trickle(&mut writer, head, Duration::from_millis(100), &closed).await;
+    let (answer, at) = tokio::time::timeout(Duration::from_secs(5), closed)
+        .await
+        .expect("the server never closed the connection")
+        .unwrap();
+    assert!(sent < head.len(), "closed before the head was complete");
+    let after = at - started;
+    assert!(
+        after >= Duration::from_millis(300) && after < Duration::from_secs(3),
+        "closed after {after:?}"
+    );
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+
+    // The server itself is fine.
+    let body = paystack_charge("ajo-after-loris", 1_000);
+    let headers = paystack_headers(PAYSTACK_SECRET, &body);
+    assert_eq!(
+        server.post("/webhooks/paystack", &headers, body).await,
+        StatusCode::OK
+    );
+}
+
+/// A client that sends its head and then its body a byte every 100 ms is answered `408`
+/// and closed once the 300 ms body timeout has passed. (Before: no body deadline, so the
+/// server waited for as long as the bytes kept coming.)
+#[tokio::test]
+async fn a_body_sent_too_slowly_is_answered_408_and_closed() {
+    let mut vars = all_providers();
+    vars.push((vars::BODY_TIMEOUT, "300".to_owned()));
+    let server = Server::start(config(&vars)).await;
+    let body = paystack_charge("ajo-slow-body", 1_000);
+    let head = format!(
+        "POST /webhooks/paystack HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nx-paystack-signature: {}\r\nContent-Length: {}\r\n\r\n",
+        paystack_signature(PAYSTACK_SECRET, &body),
+        body.len()
+    );
+
+    let (reader, mut writer) = TcpStream::connect(server.addr).await.unwrap().into_split();
+    let closed = tokio::spawn(until_closed(reader));
+    writer.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let sent = trickle(&mut writer, &body, Duration::from_millis(100), &closed).await;
+    let (answer, at) = tokio::time::timeout(Duration::from_secs(5), closed)
+        .await
+        .expect("the server never closed the connection")
+        .unwrap();
+    assert!(sent < body.len(), "cut off before the body was complete");
+    assert!(
+        at - started >= Duration::from_millis(300),
+        "{:?}",
+        at - started
+    );
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(logs().contains("request body not received in time"));
+}
+
+/// With a limit of 8 connections, 8 idle sockets hold every slot: a signed request on a
+/// 9th waits (it is not accepted, so costs the server nothing) rather than being served.
+/// Once the idle ones reach the 1 s header timeout the server closes them and the waiting
+/// request is served. (Before: no limit and no header timeout, so the 9th was served at
+/// once and the idle sockets were held open for ever; a few thousand of them would have
+/// taken every file descriptor.)
+#[tokio::test]
+async fn idle_connections_beyond_the_limit_wait_and_their_slots_come_back() {
+    let mut vars = all_providers();
+    vars.push((vars::MAX_CONNECTIONS, "8".to_owned()));
+    vars.push((vars::HEADER_TIMEOUT, "1000".to_owned()));
+    let server = Server::start(config(&vars)).await;
+    let mut idle = Vec::new();
+    for _ in 0..8 {
+        idle.push(TcpStream::connect(server.addr).await.unwrap());
+    }
+
+    let reference = server.pending_contribution(1).await;
+    let body = paystack_charge(&reference, 1_000_000);
+    let headers = paystack_headers(PAYSTACK_SECRET, &body);
+    let request = server.post("/webhooks/paystack", &headers, body);
+    let mut request = std::pin::pin!(request);
+    assert!(
+        tokio::time::timeout(Duration::from_millis(400), &mut request)
+            .await
+            .is_err(),
+        "a 9th connection was served while 8 were open"
+    );
+    let status = tokio::time::timeout(Duration::from_secs(10), request)
+        .await
+        .expect("the waiting request was never served");
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(server.entries_for(&reference).await, 1);
+
+    // Each idle socket was closed by the server (the client never closed its side).
+    for socket in idle {
+        let (reader, writer) = socket.into_split();
+        tokio::time::timeout(Duration::from_secs(5), until_closed(reader))
+            .await
+            .expect("an idle connection was left open");
+        drop(writer);
     }
 }
 

@@ -33,7 +33,9 @@ fuzz_target!(|request: Request<'_>| {
         let _ = v.verify_and_parse(headers, body);
     }
     if let Ok(v) = FlutterwaveVerifier::new(secret()) {
+        // Signature only (the default), then with the legacy `verif-hash` path enabled.
         let _ = v.verify_and_parse(headers, body);
+        let _ = v.with_verif_hash().verify_and_parse(headers, body);
     }
     if let Ok(v) = StripeVerifier::new(secret()) {
         let _ = v.verify_and_parse(headers, body, now);

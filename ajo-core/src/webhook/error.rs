@@ -15,8 +15,8 @@ use crate::money::MoneyError;
 /// - [`is_configuration`](Self::is_configuration): the verifier was set up wrongly (no
 ///   secret, a key that does not parse); fix the deployment.
 /// - [`is_rejected_request`](Self::is_rejected_request): the request is not proven to come
-///   from the provider (missing or malformed header, bad signature, outside the replay
-///   window, body too large). Answer `401`/`400` and give no value.
+///   from the provider (missing or malformed header, a scheme not enabled, bad signature,
+///   outside the replay window, body too large). Answer `401`/`400` and give no value.
 /// - otherwise the signature was good but the payload could not be read
 ///   ([`MalformedPayload`](Self::MalformedPayload), [`InvalidAmount`](Self::InvalidAmount)):
 ///   the provider really sent it, so keep it for a person to look at.
@@ -84,6 +84,17 @@ pub enum WebhookError {
         header: &'static str,
         /// What is wrong with it (a fixed description, never the value).
         reason: &'static str,
+    },
+    /// The request authenticates with a scheme this verifier does not accept unless told to
+    /// (Flutterwave's static `verif-hash`, off until
+    /// [`FlutterwaveVerifier::with_verif_hash`](super::FlutterwaveVerifier::with_verif_hash)).
+    /// The header's value was not compared with anything.
+    #[error("{provider}: the {scheme} scheme is not enabled on this verifier")]
+    SchemeNotEnabled {
+        /// The provider.
+        provider: Provider,
+        /// The scheme, named by its header (`verif-hash`).
+        scheme: &'static str,
     },
     /// The signature does not match the body under any configured secret: forged, altered,
     /// or signed with a secret this verifier does not have.
@@ -162,6 +173,7 @@ impl WebhookError {
             | WebhookError::MissingHeader { provider, .. }
             | WebhookError::DuplicateHeader { provider, .. }
             | WebhookError::MalformedHeader { provider, .. }
+            | WebhookError::SchemeNotEnabled { provider, .. }
             | WebhookError::BadSignature { provider }
             | WebhookError::BodyHashMismatch { provider }
             | WebhookError::OutsideReplayWindow { provider, .. }
@@ -190,6 +202,7 @@ impl WebhookError {
             WebhookError::MissingHeader { .. }
                 | WebhookError::DuplicateHeader { .. }
                 | WebhookError::MalformedHeader { .. }
+                | WebhookError::SchemeNotEnabled { .. }
                 | WebhookError::BadSignature { .. }
                 | WebhookError::BodyHashMismatch { .. }
                 | WebhookError::OutsideReplayWindow { .. }
@@ -259,6 +272,10 @@ mod tests {
                 provider: p,
                 header: "h",
                 reason: "r",
+            },
+            WebhookError::SchemeNotEnabled {
+                provider: p,
+                scheme: "verif-hash",
             },
             WebhookError::BadSignature { provider: p },
             WebhookError::BodyHashMismatch { provider: p },

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::Provider;
+use super::{Authentication, Provider};
 use crate::money::Money;
 
 /// The longest provider text (a decline reason, a bounce message) kept on an event.
@@ -312,6 +312,10 @@ pub struct GatewayEvent {
     pub(super) occurred_at: Option<DateTime<Utc>>,
     pub(super) failure_reason: Option<String>,
     pub(super) idempotency_key: IdempotencyKey,
+    // Left out when it is a signature, the usual case, so serialized events (and their
+    // snapshots) only grow for the weaker proof.
+    #[serde(skip_serializing_if = "Authentication::is_signature")]
+    pub(super) authentication: Authentication,
 }
 
 impl GatewayEvent {
@@ -343,6 +347,7 @@ impl GatewayEvent {
             occurred_at: None,
             failure_reason: None,
             idempotency_key,
+            authentication: Authentication::Signature,
         }
     }
 
@@ -405,6 +410,21 @@ impl GatewayEvent {
             self.kind.as_str(),
             object_id.as_deref(),
         )
+    }
+
+    /// The same event, proven by `authentication` (a hand-built event is a
+    /// [`Authentication::Signature`] unless it says otherwise).
+    #[must_use]
+    pub fn with_authentication(mut self, authentication: Authentication) -> GatewayEvent {
+        self.authentication = authentication;
+        self
+    }
+
+    /// How the webhook proved it came from the gateway. For a
+    /// [`Authentication::StaticToken`], confirm the charge or payout with the gateway
+    /// before giving value: the token does not cover the body.
+    pub fn authentication(&self) -> Authentication {
+        self.authentication
     }
 
     /// The gateway.

@@ -1,10 +1,14 @@
 //! Flutterwave (v3): two schemes, both keyed with the dashboard's *secret hash*.
 //!
-//! - `flutterwave-signature`: base64 HMAC-SHA256 of the raw body. Verified whenever present.
-//! - `verif-hash` (legacy, what most accounts send): the secret hash itself, sent verbatim
-//!   on every delivery. It proves only that the sender knows the shared string and does not
-//!   cover the body, so [`FlutterwaveVerifier::without_verif_hash`] turns it off once an
-//!   account sends signatures.
+//! - `flutterwave-signature`: base64 HMAC-SHA256 of the raw body. The default, and the only
+//!   scheme a verifier accepts unless told otherwise.
+//! - `verif-hash` (legacy, what many accounts still send): the secret hash itself, sent
+//!   verbatim on every delivery. It covers neither the body nor a time, so anyone who has
+//!   seen one request can forge any event with it. It is refused
+//!   ([`WebhookError::SchemeNotEnabled`]) unless [`FlutterwaveVerifier::with_verif_hash`]
+//!   turns it on, and events it let in say so
+//!   ([`Authentication::StaticToken`](super::Authentication::StaticToken)), so the host can
+//!   confirm them with Flutterwave before giving value.
 //!
 //! Neither scheme signs a timestamp: replays are stopped by de-duplication.
 
@@ -21,8 +25,8 @@ use super::event::{
     AmountBasis, GatewayEvent, IdempotencyKey, Ignored, MAX_REASON_LEN, PaymentEventKind, bounded,
 };
 use super::{
-    DEFAULT_MAX_BODY_LEN, Headers, Provider, WebhookError, WebhookOutcome, check_body_len,
-    checked_max_body_len, headers, payload, secret,
+    Authentication, DEFAULT_MAX_BODY_LEN, Headers, Provider, WebhookError, WebhookOutcome,
+    check_body_len, checked_max_body_len, headers, payload, secret,
 };
 
 const P: Provider = Provider::Flutterwave;
@@ -39,8 +43,9 @@ pub struct FlutterwaveVerifier {
 }
 
 impl FlutterwaveVerifier {
-    /// A verifier for the given secret hashes (several during a rotation). Both the
-    /// `flutterwave-signature` and the legacy `verif-hash` schemes are accepted.
+    /// A verifier for the given secret hashes (several during a rotation). It accepts only
+    /// the `flutterwave-signature` scheme; see [`with_verif_hash`](Self::with_verif_hash)
+    /// for the legacy one.
     ///
     /// # Errors
     /// [`WebhookError::SecretMissing`] for no secret hash or an empty one;
@@ -48,16 +53,26 @@ impl FlutterwaveVerifier {
     pub fn new(secret_hashes: Vec<SecretString>) -> Result<FlutterwaveVerifier, WebhookError> {
         Ok(FlutterwaveVerifier {
             secrets: secret::checked(P, secret_hashes)?,
-            accept_verif_hash: true,
+            accept_verif_hash: false,
             max_body_len: DEFAULT_MAX_BODY_LEN,
         })
     }
 
-    /// Refuses requests that carry only `verif-hash`: require `flutterwave-signature`,
-    /// which covers the body.
+    /// Also accepts requests that carry only the legacy `verif-hash` header, for accounts
+    /// that do not send `flutterwave-signature` yet.
+    ///
+    /// # Risk
+    ///
+    /// `verif-hash` is the secret hash itself, identical on every delivery and unrelated to
+    /// the body: whoever has seen one request (a proxy or load-balancer log, a captured
+    /// delivery) can forge any `charge.completed` from then on. Events it let in carry
+    /// [`Authentication::StaticToken`] ([`GatewayEvent::authentication`]): confirm each with
+    /// Flutterwave (re-query the transaction or transfer) before crediting it. A signature,
+    /// when present, is still checked and decides; a wrong one is never rescued by a right
+    /// `verif-hash`. Turn this off as soon as the account sends signatures.
     #[must_use]
-    pub fn without_verif_hash(mut self) -> FlutterwaveVerifier {
-        self.accept_verif_hash = false;
+    pub fn with_verif_hash(mut self) -> FlutterwaveVerifier {
+        self.accept_verif_hash = true;
         self
     }
 
@@ -70,19 +85,29 @@ impl FlutterwaveVerifier {
         Ok(self)
     }
 
-    /// Checks the request: `flutterwave-signature` when present, else `verif-hash` (unless
-    /// turned off).
+    /// Checks the request: `flutterwave-signature` when present, else `verif-hash` if
+    /// [enabled](Self::with_verif_hash).
     ///
     /// # Errors
-    /// [`WebhookError::BodyTooLarge`]; [`WebhookError::MissingHeader`] when neither header
-    /// is present (or only `verif-hash` when it is turned off);
-    /// [`WebhookError::DuplicateHeader`]; [`WebhookError::MalformedHeader`] if the signature
-    /// is not base64 of 32 bytes; [`WebhookError::BadSignature`] if no secret hash matches.
+    /// [`WebhookError::BodyTooLarge`]; [`WebhookError::SchemeNotEnabled`] when only
+    /// `verif-hash` is present and it is not enabled; [`WebhookError::MissingHeader`] when
+    /// no header of an accepted scheme is present; [`WebhookError::DuplicateHeader`];
+    /// [`WebhookError::MalformedHeader`] if the signature is not base64 of 32 bytes;
+    /// [`WebhookError::BadSignature`] if no secret hash matches.
     pub fn verify<H: Headers + ?Sized>(
         &self,
         headers: &H,
         body: &[u8],
     ) -> Result<(), WebhookError> {
+        self.authenticate(headers, body).map(drop)
+    }
+
+    /// [`verify`](Self::verify), saying which scheme let the request in.
+    fn authenticate<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+    ) -> Result<Authentication, WebhookError> {
         check_body_len(P, body, self.max_body_len)?;
         if let Some(value) = headers::optional(headers, P, SIGNATURE, 128)? {
             let signature: [u8; 32] =
@@ -97,30 +122,36 @@ impl FlutterwaveVerifier {
                 &[body],
                 &[&signature],
             )? {
-                Ok(())
+                Ok(Authentication::Signature)
             } else {
                 Err(WebhookError::BadSignature { provider: P })
             };
         }
-        if !self.accept_verif_hash {
-            return Err(WebhookError::MissingHeader {
-                provider: P,
-                header: SIGNATURE,
-            });
-        }
         let Some(value) = headers::optional(headers, P, VERIF_HASH, 1024)? else {
             return Err(WebhookError::MissingHeader {
                 provider: P,
-                header: "flutterwave-signature or verif-hash",
+                header: if self.accept_verif_hash {
+                    "flutterwave-signature or verif-hash"
+                } else {
+                    SIGNATURE
+                },
             });
         };
+        if !self.accept_verif_hash {
+            // Refused before any comparison: a host that did not opt in learns nothing about
+            // its secret hash from these requests.
+            return Err(WebhookError::SchemeNotEnabled {
+                provider: P,
+                scheme: VERIF_HASH,
+            });
+        }
         let mut matched = false;
         for secret in &self.secrets {
             // Every secret is compared, in constant time, whatever matched before.
             matched |= secret::ct_eq_any_len(value.as_bytes(), secret.expose_secret().as_bytes());
         }
         if matched {
-            Ok(())
+            Ok(Authentication::StaticToken)
         } else {
             Err(WebhookError::BadSignature { provider: P })
         }
@@ -150,6 +181,9 @@ impl FlutterwaveVerifier {
     /// `webhook_id`, `timestamp`) and names no currency, so it is not read: such a body is
     /// [`WebhookError::MalformedPayload`] (kept for a person), never silently ignored.
     ///
+    /// An event let in by `verif-hash` carries [`Authentication::StaticToken`], one with a
+    /// signature [`Authentication::Signature`].
+    ///
     /// # Errors
     /// As [`verify`](Self::verify); then [`WebhookError::MalformedPayload`] and
     /// [`WebhookError::InvalidAmount`].
@@ -158,8 +192,12 @@ impl FlutterwaveVerifier {
         headers: &H,
         body: &[u8],
     ) -> Result<WebhookOutcome, WebhookError> {
-        self.verify(headers, body)?;
-        parse(body)
+        let authentication = self.authenticate(headers, body)?;
+        let mut outcome = parse(body)?;
+        if let WebhookOutcome::Payment(event) = &mut outcome {
+            event.authentication = authentication;
+        }
+        Ok(outcome)
     }
 }
 
@@ -303,6 +341,8 @@ fn event(
     );
     Ok(GatewayEvent {
         provider: P,
+        // Set by `verify_and_parse`, which knows the scheme.
+        authentication: Authentication::Signature,
         kind,
         event_id: None,
         idempotency_key: IdempotencyKey::from_parts(

@@ -11,7 +11,7 @@
 //! | provider | verifier | scheme | replay defence |
 //! | --- | --- | --- | --- |
 //! | Paystack | [`PaystackVerifier`] | HMAC-SHA512 of the body, hex, `x-paystack-signature` | none in the scheme: de-duplicate on the idempotency key |
-//! | Flutterwave | [`FlutterwaveVerifier`] | HMAC-SHA256 of the body, base64, `flutterwave-signature`; else the shared `verif-hash` | none: de-duplicate; turn `verif-hash` off once the signature is sent |
+//! | Flutterwave | [`FlutterwaveVerifier`] | HMAC-SHA256 of the body, base64, `flutterwave-signature`; the static `verif-hash` only after [`with_verif_hash`](FlutterwaveVerifier::with_verif_hash), its events marked [`Authentication::StaticToken`] | none: de-duplicate; confirm `verif-hash` events with the gateway |
 //! | Stripe | [`StripeVerifier`] | HMAC-SHA256 of `"{t}.{body}"`, `Stripe-Signature: t=…,v1=…` | signed timestamp within ±300 s of `now` |
 //! | Twilio (SMS) | [`TwilioVerifier`] | HMAC-SHA1 of URL + sorted form fields, base64, `X-Twilio-Signature`; `bodySHA256` for JSON | none: de-duplicate |
 //! | SendGrid (email) | [`SendGridVerifier`] | ECDSA P-256 over timestamp + body | optional window on the signed timestamp |
@@ -26,7 +26,10 @@
 //! - De-duplicate on [`WebhookOutcome::idempotency_key`] before giving value: providers
 //!   retry, and Paystack, Flutterwave and Twilio sign no timestamp, so a captured request
 //!   can be replayed. For payments, also check the amount and currency against what you
-//!   expected (and re-query the gateway where its notes advise it).
+//!   expected (and re-query the gateway where its notes advise it). Always re-query for a
+//!   [`GatewayEvent`] whose [`authentication`](GatewayEvent::authentication) is
+//!   [`Authentication::StaticToken`]: it proves only that the sender knew a token that
+//!   travels in clear with every delivery.
 //! - [`WebhookError::is_rejected_request`] errors mean "not proven authentic": answer
 //!   `401` and do nothing. Errors never contain secrets, expected signatures, header values
 //!   or bodies, so they can be logged.
@@ -62,6 +65,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod authentication;
 mod error;
 mod event;
 mod flutterwave;
@@ -77,6 +81,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+pub use authentication::Authentication;
 pub use error::WebhookError;
 pub use event::{
     AmountBasis, Channel, DeliveryEvent, DeliveryStatus, GatewayEvent, IdempotencyKey, Ignored,

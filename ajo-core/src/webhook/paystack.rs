@@ -323,6 +323,7 @@ fn charge(data: Charge<'_>) -> Result<GatewayEvent, WebhookError> {
         .transpose()?;
     Ok(GatewayEvent {
         provider: P,
+        authentication: super::Authentication::Signature,
         kind,
         event_id: None,
         idempotency_key: IdempotencyKey::from_parts(P, &reference, kind.as_str(), id.as_deref()),
@@ -363,6 +364,7 @@ fn transfer(
     };
     Ok(GatewayEvent {
         provider: P,
+        authentication: super::Authentication::Signature,
         kind,
         event_id: None,
         idempotency_key: IdempotencyKey::from_parts(P, &reference, kind.as_str(), id.as_deref()),
@@ -402,6 +404,7 @@ fn refund(
     let key_id = refund_id.as_deref().unwrap_or(&amount_id);
     Ok(GatewayEvent {
         provider: P,
+        authentication: super::Authentication::Signature,
         kind,
         event_id: None,
         idempotency_key: IdempotencyKey::from_parts(P, &reference, kind.as_str(), Some(key_id)),
@@ -466,6 +469,7 @@ fn dispute(data: Dispute<'_>, kind: PaymentEventKind) -> Result<GatewayEvent, We
     };
     Ok(GatewayEvent {
         provider: P,
+        authentication: super::Authentication::Signature,
         kind,
         event_id: None,
         idempotency_key: IdempotencyKey::from_parts(

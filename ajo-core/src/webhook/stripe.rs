@@ -453,6 +453,7 @@ fn parse(body: &[u8]) -> Result<WebhookOutcome, WebhookError> {
     .map(|r| bounded(&r, MAX_REASON_LEN));
     Ok(WebhookOutcome::Payment(GatewayEvent {
         provider: P,
+        authentication: super::Authentication::Signature,
         kind,
         event_id: Some(payload::text_id(P, &event.id, "id")?),
         idempotency_key: IdempotencyKey::from_reference(P, &key_subject, kind.as_str()),

@@ -3,7 +3,7 @@
 
 use ajo_core::money::{Currency, MoneyError};
 use ajo_core::webhook::{
-    AmountBasis, DeliveryStatus, FlutterwaveVerifier, GatewayEvent, IdempotencyKey,
+    AmountBasis, Authentication, DeliveryStatus, FlutterwaveVerifier, GatewayEvent, IdempotencyKey,
     PaymentEventKind, PaystackVerifier, Provider, SendGridVerifier, StripeVerifier, TwilioVerifier,
     WebhookError, WebhookOutcome,
 };
@@ -57,10 +57,20 @@ fn paystack(body: &[u8]) -> Result<WebhookOutcome, WebhookError> {
 }
 
 fn flutterwave(body: &[u8]) -> Result<WebhookOutcome, WebhookError> {
-    let v = FlutterwaveVerifier::new(vec![secret(FLUTTERWAVE_HASH)]).unwrap();
+    let v = FlutterwaveVerifier::new(vec![secret(FLUTTERWAVE_HASH)])
+        .unwrap()
+        .with_verif_hash();
     let sig = flutterwave_sign(FLUTTERWAVE_HASH, body);
     let signed = v.verify_and_parse(&[("flutterwave-signature", sig.as_str())], body);
     let legacy = v.verify_and_parse(&[("verif-hash", FLUTTERWAVE_HASH)], body);
+    // Both schemes read the same event; only how it was proven differs.
+    let legacy = legacy.map(|outcome| match outcome {
+        WebhookOutcome::Payment(event) => {
+            assert_eq!(event.authentication(), Authentication::StaticToken);
+            WebhookOutcome::Payment(event.with_authentication(Authentication::Signature))
+        }
+        other => other,
+    });
     assert_eq!(signed, legacy, "both schemes read the same event");
     signed
 }

@@ -87,6 +87,11 @@ impl Vector {
         let (headers, body) = (&request.headers, request.body.as_slice());
         match self.provider.as_str() {
             "paystack" => PaystackVerifier::new(secrets)?.verify(headers, body),
+            // The legacy scheme's vectors describe it as enabled; a default verifier
+            // refuses them (webhook_vectors checks that too).
+            "flutterwave" if self.scheme == "verif-hash" => FlutterwaveVerifier::new(secrets)?
+                .with_verif_hash()
+                .verify(headers, body),
             "flutterwave" => FlutterwaveVerifier::new(secrets)?.verify(headers, body),
             "stripe" => StripeVerifier::new(secrets)?
                 .with_tolerance(self.tolerance_s.unwrap())?
@@ -147,6 +152,7 @@ pub fn variant(e: &WebhookError) -> &'static str {
         WebhookError::MissingHeader { .. } => "MissingHeader",
         WebhookError::DuplicateHeader { .. } => "DuplicateHeader",
         WebhookError::MalformedHeader { .. } => "MalformedHeader",
+        WebhookError::SchemeNotEnabled { .. } => "SchemeNotEnabled",
         WebhookError::BadSignature { .. } => "BadSignature",
         WebhookError::BodyHashMismatch { .. } => "BodyHashMismatch",
         WebhookError::OutsideReplayWindow { .. } => "OutsideReplayWindow",

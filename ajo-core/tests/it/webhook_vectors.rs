@@ -1,7 +1,9 @@
 //! Every case of the providers' vectors (`tests/data/webhooks/vectors.json`, copied from
 //! `shared/providers`), valid and invalid; each invalid one must fail for its own reason.
 
-use crate::webhook_support::{variant, vectors};
+use ajo_core::webhook::FlutterwaveVerifier;
+
+use crate::webhook_support::{secret, variant, vectors};
 
 /// Why each invalid case must fail: the error variant our verifier gives. The vectors carry
 /// no reason of their own, so this table is ours; a new invalid case without an entry fails.
@@ -114,6 +116,27 @@ fn every_vector_verifies_as_expected_and_fails_for_its_reason() {
         checked += 1;
     }
     assert_eq!(checked, 76);
+}
+
+/// The valid `verif-hash` vectors are valid only where the host enabled the scheme: a
+/// default verifier refuses each of them without comparing the hash.
+#[test]
+fn verif_hash_vectors_are_refused_by_a_default_verifier() {
+    let mut checked = 0;
+    for v in vectors()
+        .into_iter()
+        .filter(|v| v.scheme == "verif-hash" && v.expected_valid)
+    {
+        let request = v.request();
+        let verifier = FlutterwaveVerifier::new(vec![secret(&v.secret)]).unwrap();
+        let err = verifier
+            .verify(&request.headers, &request.body)
+            .unwrap_err();
+        assert_eq!(variant(&err), "SchemeNotEnabled", "{}", v.case);
+        assert!(err.is_rejected_request(), "{}", v.case);
+        checked += 1;
+    }
+    assert!(checked >= 1);
 }
 
 #[test]

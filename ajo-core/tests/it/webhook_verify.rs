@@ -2,8 +2,8 @@
 //! header handling, replay windows, and that no secret ever shows in output.
 
 use ajo_core::webhook::{
-    FlutterwaveVerifier, MAX_SECRETS, PaystackVerifier, SendGridVerifier, StripeVerifier,
-    TwilioVerifier, WebhookError,
+    Authentication, FlutterwaveVerifier, MAX_SECRETS, PaystackVerifier, SendGridVerifier,
+    StripeVerifier, TwilioVerifier, WebhookError, WebhookOutcome,
 };
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
@@ -136,7 +136,9 @@ fn any_active_secret_verifies_during_a_rotation() {
         "BadSignature"
     );
 
-    let flutterwave = FlutterwaveVerifier::new(vec![secret(old), secret(new)]).unwrap();
+    let flutterwave = FlutterwaveVerifier::new(vec![secret(old), secret(new)])
+        .unwrap()
+        .with_verif_hash();
     for key in [old, new] {
         let sig = flutterwave_sign(key, BODY);
         assert_eq!(
@@ -333,8 +335,10 @@ fn sendgrid_window_is_off_unless_set() {
 }
 
 #[test]
-fn flutterwave_signature_wins_over_verif_hash_and_verif_hash_can_be_turned_off() {
-    let v = FlutterwaveVerifier::new(vec![secret("hash")]).unwrap();
+fn flutterwave_signature_wins_over_verif_hash() {
+    let v = FlutterwaveVerifier::new(vec![secret("hash")])
+        .unwrap()
+        .with_verif_hash();
     // A wrong signature is not rescued by a correct verif-hash: no downgrade.
     let forged = flutterwave_sign("other", BODY);
     let both = [
@@ -342,15 +346,85 @@ fn flutterwave_signature_wins_over_verif_hash_and_verif_hash_can_be_turned_off()
         ("verif-hash", "hash"),
     ];
     assert_eq!(variant(&v.verify(&both, BODY).unwrap_err()), "BadSignature");
-    let strict = v.without_verif_hash();
-    assert_eq!(
-        variant(&strict.verify(&[("verif-hash", "hash")], BODY).unwrap_err()),
-        "MissingHeader"
-    );
     let sig = flutterwave_sign("hash", BODY);
+    assert_eq!(v.verify(&[("flutterwave-signature", sig)], BODY), Ok(()));
+}
+
+const FLUTTERWAVE_CHARGE: &[u8] = br#"{"event":"charge.completed","data":{"id":285959875,"tx_ref":"g1-r1-ada","flw_ref":"AJO/FLW270177170","amount":100,"currency":"NGN","status":"successful","created_at":"2020-07-06T19:17:04.000Z"}}"#;
+
+/// The static `verif-hash` lets anyone who saw one delivery forge the next, so it is off
+/// unless the host turns it on; what it lets in says it was a static token.
+#[test]
+fn flutterwave_verif_hash_is_refused_unless_enabled() {
+    let default = FlutterwaveVerifier::new(vec![secret("hash")]).unwrap();
+    let only_hash = [("verif-hash", "hash")];
+    let refused = default.verify(&only_hash, BODY).unwrap_err();
     assert_eq!(
-        strict.verify(&[("flutterwave-signature", sig)], BODY),
-        Ok(())
+        refused,
+        WebhookError::SchemeNotEnabled {
+            provider: ajo_core::webhook::Provider::Flutterwave,
+            scheme: "verif-hash",
+        }
+    );
+    assert!(refused.is_rejected_request() && !refused.is_configuration());
+    assert!(refused.to_string().contains("not enabled"), "{refused}");
+    let parsed = default.verify_and_parse(&only_hash, FLUTTERWAVE_CHARGE);
+    assert_eq!(parsed, Err(refused.clone()));
+    // A wrong hash is refused the same way: it is never compared.
+    assert_eq!(
+        default.verify(&[("verif-hash", "guess")], BODY),
+        Err(refused)
+    );
+    // With no header at all, the one scheme it accepts is named.
+    let none: [(&str, &str); 0] = [];
+    assert_eq!(
+        default.verify(&none, BODY),
+        Err(WebhookError::MissingHeader {
+            provider: ajo_core::webhook::Provider::Flutterwave,
+            header: "flutterwave-signature",
+        })
+    );
+    assert!(format!("{default:?}").contains("accept_verif_hash: false"));
+
+    let enabled = default.with_verif_hash();
+    assert!(format!("{enabled:?}").contains("accept_verif_hash: true"));
+    assert_eq!(enabled.verify(&only_hash, BODY), Ok(()));
+    assert_eq!(
+        variant(
+            &enabled
+                .verify(&[("verif-hash", "guess")], BODY)
+                .unwrap_err()
+        ),
+        "BadSignature"
+    );
+    let WebhookOutcome::Payment(token) = enabled
+        .verify_and_parse(&only_hash, FLUTTERWAVE_CHARGE)
+        .unwrap()
+    else {
+        panic!("a successful charge.completed is a payment");
+    };
+    assert_eq!(token.authentication(), Authentication::StaticToken);
+    assert!(token.authentication().is_static_token());
+    let sig = flutterwave_sign("hash", FLUTTERWAVE_CHARGE);
+    let WebhookOutcome::Payment(signed) = enabled
+        .verify_and_parse(&[("flutterwave-signature", sig)], FLUTTERWAVE_CHARGE)
+        .unwrap()
+    else {
+        panic!("a successful charge.completed is a payment");
+    };
+    assert_eq!(signed.authentication(), Authentication::Signature);
+    // The same event otherwise, and the weaker proof shows when it is serialized.
+    assert_eq!(
+        token.clone().with_authentication(Authentication::Signature),
+        signed
+    );
+    let json = serde_json::to_value(&token).unwrap();
+    assert_eq!(json["authentication"], "static_token");
+    assert!(
+        serde_json::to_value(&signed)
+            .unwrap()
+            .get("authentication")
+            .is_none()
     );
 }
 
@@ -397,7 +471,9 @@ fn no_secret_or_expected_signature_ever_shows() {
     ];
 
     let paystack = PaystackVerifier::new(vec![secret(key), secret("sk_live_SECRET_2")]).unwrap();
-    let flutterwave = FlutterwaveVerifier::new(vec![secret(hash)]).unwrap();
+    let flutterwave = FlutterwaveVerifier::new(vec![secret(hash)])
+        .unwrap()
+        .with_verif_hash();
     let stripe = StripeVerifier::new(vec![secret(whsec)]).unwrap();
     let twilio = TwilioVerifier::new(vec![secret(token)]).unwrap();
     let sendgrid = SendGridVerifier::new([sendgrid_key().1]).unwrap();

@@ -4,7 +4,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use ajo_core::webhook::{DEFAULT_MAX_BODY_LEN, Provider};
+use ajo_core::webhook::{DEFAULT_MAX_BODY_LEN, Provider, SendGridVerifier};
 use secrecy::{ExposeSecret, SecretString};
 use thiserror::Error;
 
@@ -15,6 +15,32 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 /// How long one webhook may take to handle before the server answers `503` (the provider
 /// retries, and the retry is a duplicate at worst).
 pub const DEFAULT_HANDLE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a connection may take to send a request's head (request line and headers),
+/// counted from when it opens or its previous response: a client that trickles a header
+/// byte by byte (slow loris), or sits idle, is cut off after this.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a request's body may take to arrive in full, counted from its head: a body
+/// sent a byte at a time is answered `408` and the connection closed after this.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How many connections are served at once. Providers send a few requests at a time; the
+/// bound keeps a flood of idle sockets from taking every file descriptor. Further clients
+/// wait in the listener's backlog until a connection closes.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+
+/// SendGrid's replay window: a signed timestamp more than this many seconds from the
+/// server's clock is refused. SendGrid signs the time it posts, so five minutes leaves room
+/// for clock skew and slow deliveries, as Stripe's own window does.
+pub const DEFAULT_SENDGRID_TOLERANCE_S: u32 = 300;
+
+/// The longest header or body timeout accepted: an hour, well past any provider's own
+/// request timeout.
+const MAX_TIMEOUT_MS: u64 = 3_600_000;
+
+/// The most connections accepted: past this the process's open-file limit is the bound.
+const MAX_CONNECTIONS: u64 = 65_536;
 
 /// The environment variables the server reads.
 pub mod vars {
@@ -35,6 +61,44 @@ pub mod vars {
     pub const TWILIO: &str = "TWILIO_AUTH_TOKEN";
     /// A PostgreSQL URL; the in-memory store is used when unset.
     pub const DATABASE_URL: &str = "DATABASE_URL";
+
+    /// Paystack's previous secret key, while a key is being rolled: webhooks signed with it
+    /// are still accepted. API calls always use [`PAYSTACK`].
+    ///
+    /// Each webhook variable has a `_PREVIOUS` twin like this one, for the secret or key
+    /// being retired: set the new value in the main variable and the old one here, restart,
+    /// then unset this once the provider signs only with the new one (and its retries of
+    /// older deliveries are over). Set without its main variable it stops the start.
+    pub const PAYSTACK_PREVIOUS: &str = "PAYSTACK_SECRET_KEY_PREVIOUS";
+    /// Flutterwave's previous secret hash, while it is being changed (see
+    /// [`PAYSTACK_PREVIOUS`]).
+    pub const FLUTTERWAVE_PREVIOUS: &str = "FLUTTERWAVE_SECRET_HASH_PREVIOUS";
+    /// The Stripe endpoint's previous `whsec_…`, while it is being rolled (see
+    /// [`PAYSTACK_PREVIOUS`]).
+    pub const STRIPE_PREVIOUS: &str = "STRIPE_WEBHOOK_SECRET_PREVIOUS";
+    /// SendGrid's previous verification key, while it is being replaced (see
+    /// [`PAYSTACK_PREVIOUS`]).
+    pub const SENDGRID_PREVIOUS: &str = "SENDGRID_WEBHOOK_PUBLIC_KEY_PREVIOUS";
+    /// Twilio's previous auth token, while the secondary token is promoted (see
+    /// [`PAYSTACK_PREVIOUS`]). SMS are always sent with [`TWILIO`].
+    pub const TWILIO_PREVIOUS: &str = "TWILIO_AUTH_TOKEN_PREVIOUS";
+
+    /// `true` to accept Flutterwave webhooks that carry only the legacy `verif-hash`
+    /// (default `false`). That header is the secret hash itself, the same on every delivery:
+    /// anyone who has seen one request can forge any event. The server warns at start
+    /// while it is on; events let in by it are marked as proven by a static token.
+    pub const FLUTTERWAVE_ACCEPT_VERIF_HASH: &str = "FLUTTERWAVE_ACCEPT_VERIF_HASH";
+    /// SendGrid's replay window in seconds (default 300, at most 172800): a signed
+    /// timestamp further than this from the server's clock is refused.
+    pub const SENDGRID_TOLERANCE: &str = "SENDGRID_WEBHOOK_TOLERANCE_SECS";
+
+    /// Milliseconds a connection has to send a request's head (default 10000).
+    pub const HEADER_TIMEOUT: &str = "AJO_HEADER_TIMEOUT_MS";
+    /// Milliseconds a request has to send its whole body (default 30000).
+    pub const BODY_TIMEOUT: &str = "AJO_BODY_TIMEOUT_MS";
+    /// Connections served at once (default 512); keep it below the process's open-file
+    /// limit.
+    pub const MAX_CONNECTIONS: &str = "AJO_MAX_CONNECTIONS";
 
     /// Flutterwave's secret API key (`FLWSECK-…`), which the service calls Flutterwave
     /// with. Not [`FLUTTERWAVE`], which only verifies webhooks.
@@ -111,6 +175,14 @@ pub enum ConfigError {
     /// A body limit of zero.
     #[error("the body limit must be above zero")]
     ZeroBodyLimit,
+    /// A variable holds a value outside what it accepts (never repeated in the message).
+    #[error("{var} must be {expected}")]
+    InvalidValue {
+        /// The variable.
+        var: &'static str,
+        /// What it accepts.
+        expected: &'static str,
+    },
     /// A provider's secret or key was refused by its verifier.
     #[error(transparent)]
     Verifier(#[from] ajo_core::webhook::WebhookError),
@@ -155,6 +227,12 @@ pub struct Config {
     sendgrid: Option<String>,
     twilio: Option<SecretString>,
     database_url: Option<SecretString>,
+    previous: Previous,
+    flutterwave_accept_verif_hash: bool,
+    sendgrid_tolerance_s: u32,
+    header_timeout: Duration,
+    body_timeout: Duration,
+    max_connections: usize,
     flutterwave_api_key: Option<SecretString>,
     stripe_api_key: Option<SecretString>,
     sendgrid_api_key: Option<SecretString>,
@@ -165,6 +243,16 @@ pub struct Config {
     base_urls: BaseUrls,
     max_body_len: usize,
     handle_timeout: Duration,
+}
+
+/// The webhook secrets being retired, from the `*_PREVIOUS` variables.
+#[derive(Clone, Default)]
+struct Previous {
+    paystack: Option<SecretString>,
+    flutterwave: Option<SecretString>,
+    stripe: Option<SecretString>,
+    sendgrid: Option<String>,
+    twilio: Option<SecretString>,
 }
 
 /// The `*_BASE_URL` overrides, each checked and without a trailing `/`.
@@ -193,8 +281,11 @@ impl Config {
     /// [`ConfigError::NotUnicode`], [`ConfigError::InvalidAddr`],
     /// [`ConfigError::PublicUrlMissing`] for Twilio without a public URL,
     /// [`ConfigError::InvalidPublicUrl`], [`ConfigError::Incomplete`] for SendGrid or
-    /// Twilio settings only partly given, [`ConfigError::NotStripeApiKey`],
-    /// [`ConfigError::InvalidBaseUrl`].
+    /// Twilio settings only partly given (or a `*_PREVIOUS` secret, or
+    /// `FLUTTERWAVE_ACCEPT_VERIF_HASH`, without the provider's secret),
+    /// [`ConfigError::NotStripeApiKey`], [`ConfigError::InvalidBaseUrl`],
+    /// [`ConfigError::InvalidValue`] for a timeout, connection limit, replay window or
+    /// switch out of range.
     pub fn from_lookup<F>(lookup: F) -> Result<Config, ConfigError>
     where
         F: Fn(&str) -> Option<std::ffi::OsString>,
@@ -268,15 +359,115 @@ impl Config {
             sendgrid: base_url(vars::SENDGRID_BASE_URL)?,
             twilio: base_url(vars::TWILIO_BASE_URL)?,
         };
+        let paystack = secret(vars::PAYSTACK)?;
+        let flutterwave = secret(vars::FLUTTERWAVE)?;
+        let stripe = secret(vars::STRIPE)?;
+        let sendgrid = get(vars::SENDGRID)?;
+        let previous = Previous {
+            paystack: secret(vars::PAYSTACK_PREVIOUS)?,
+            flutterwave: secret(vars::FLUTTERWAVE_PREVIOUS)?,
+            stripe: secret(vars::STRIPE_PREVIOUS)?,
+            sendgrid: get(vars::SENDGRID_PREVIOUS)?,
+            twilio: secret(vars::TWILIO_PREVIOUS)?,
+        };
+        // A previous secret alone would verify nothing (its route is off): most likely a
+        // typo in the main variable's name, so say so rather than serve 404s.
+        for (var, set, needs, present) in [
+            (
+                vars::PAYSTACK_PREVIOUS,
+                previous.paystack.is_some(),
+                vars::PAYSTACK,
+                paystack.is_some(),
+            ),
+            (
+                vars::FLUTTERWAVE_PREVIOUS,
+                previous.flutterwave.is_some(),
+                vars::FLUTTERWAVE,
+                flutterwave.is_some(),
+            ),
+            (
+                vars::STRIPE_PREVIOUS,
+                previous.stripe.is_some(),
+                vars::STRIPE,
+                stripe.is_some(),
+            ),
+            (
+                vars::SENDGRID_PREVIOUS,
+                previous.sendgrid.is_some(),
+                vars::SENDGRID,
+                sendgrid.is_some(),
+            ),
+            (
+                vars::TWILIO_PREVIOUS,
+                previous.twilio.is_some(),
+                vars::TWILIO,
+                twilio.is_some(),
+            ),
+        ] {
+            need(var, set, needs, present)?;
+        }
+        let flutterwave_accept_verif_hash = get(vars::FLUTTERWAVE_ACCEPT_VERIF_HASH)?
+            .map(|v| switch(vars::FLUTTERWAVE_ACCEPT_VERIF_HASH, &v))
+            .transpose()?
+            .unwrap_or(false);
+        need(
+            vars::FLUTTERWAVE_ACCEPT_VERIF_HASH,
+            flutterwave_accept_verif_hash,
+            vars::FLUTTERWAVE,
+            flutterwave.is_some(),
+        )?;
+        let sendgrid_tolerance_s = match get(vars::SENDGRID_TOLERANCE)? {
+            None => DEFAULT_SENDGRID_TOLERANCE_S,
+            Some(v) => u32::try_from(number(
+                vars::SENDGRID_TOLERANCE,
+                &v,
+                1,
+                u64::from(SendGridVerifier::MAX_TOLERANCE_S),
+                "a whole number of seconds from 1 to 172800",
+            )?)
+            .map_err(|_| ConfigError::InvalidValue {
+                var: vars::SENDGRID_TOLERANCE,
+                expected: "a whole number of seconds from 1 to 172800",
+            })?,
+        };
+        let millis = |var, default: Duration| -> Result<Duration, ConfigError> {
+            Ok(match get(var)? {
+                None => default,
+                Some(v) => Duration::from_millis(number(
+                    var,
+                    &v,
+                    1,
+                    MAX_TIMEOUT_MS,
+                    "a whole number of milliseconds from 1 to 3600000",
+                )?),
+            })
+        };
+        let header_timeout = millis(vars::HEADER_TIMEOUT, DEFAULT_HEADER_TIMEOUT)?;
+        let body_timeout = millis(vars::BODY_TIMEOUT, DEFAULT_BODY_TIMEOUT)?;
+        let max_connections = match get(vars::MAX_CONNECTIONS)? {
+            None => DEFAULT_MAX_CONNECTIONS,
+            Some(v) => {
+                let var = vars::MAX_CONNECTIONS;
+                let expected = "a whole number from 1 to 65536";
+                let n = number(var, &v, 1, MAX_CONNECTIONS, expected)?;
+                usize::try_from(n).map_err(|_| ConfigError::InvalidValue { var, expected })?
+            }
+        };
         Ok(Config {
             addr,
             public_url,
-            paystack: secret(vars::PAYSTACK)?,
-            flutterwave: secret(vars::FLUTTERWAVE)?,
-            stripe: secret(vars::STRIPE)?,
-            sendgrid: get(vars::SENDGRID)?,
+            paystack,
+            flutterwave,
+            stripe,
+            sendgrid,
             twilio,
             database_url: secret(vars::DATABASE_URL)?,
+            previous,
+            flutterwave_accept_verif_hash,
+            sendgrid_tolerance_s,
+            header_timeout,
+            body_timeout,
+            max_connections,
             flutterwave_api_key: secret(vars::FLUTTERWAVE_API_KEY)?,
             stripe_api_key,
             sendgrid_api_key,
@@ -335,24 +526,70 @@ impl Config {
         self.handle_timeout
     }
 
-    pub(super) fn paystack_secret(&self) -> Option<&SecretString> {
-        self.paystack.as_ref()
+    /// How long a connection has to send a request's head ([`vars::HEADER_TIMEOUT`]).
+    pub fn header_timeout(&self) -> Duration {
+        self.header_timeout
     }
 
-    pub(super) fn flutterwave_secret(&self) -> Option<&SecretString> {
-        self.flutterwave.as_ref()
+    /// How long a request has to send its whole body ([`vars::BODY_TIMEOUT`]).
+    pub fn body_timeout(&self) -> Duration {
+        self.body_timeout
     }
 
-    pub(super) fn stripe_secret(&self) -> Option<&SecretString> {
-        self.stripe.as_ref()
+    /// How many connections are served at once ([`vars::MAX_CONNECTIONS`]).
+    pub fn max_connections(&self) -> usize {
+        self.max_connections
     }
 
-    pub(super) fn sendgrid_key(&self) -> Option<&str> {
-        self.sendgrid.as_deref()
+    /// SendGrid's replay window, in seconds ([`vars::SENDGRID_TOLERANCE`]).
+    pub fn sendgrid_tolerance_s(&self) -> u32 {
+        self.sendgrid_tolerance_s
     }
 
-    pub(super) fn twilio_token(&self) -> Option<&SecretString> {
-        self.twilio.as_ref()
+    /// Whether Flutterwave's static `verif-hash` is accepted
+    /// ([`vars::FLUTTERWAVE_ACCEPT_VERIF_HASH`]).
+    pub fn flutterwave_accepts_verif_hash(&self) -> bool {
+        self.flutterwave_accept_verif_hash
+    }
+
+    /// The variables of the `*_PREVIOUS` secrets that are set: keys being rolled.
+    pub fn previous_secrets_set(&self) -> Vec<&'static str> {
+        let p = &self.previous;
+        [
+            (vars::PAYSTACK_PREVIOUS, p.paystack.is_some()),
+            (vars::FLUTTERWAVE_PREVIOUS, p.flutterwave.is_some()),
+            (vars::STRIPE_PREVIOUS, p.stripe.is_some()),
+            (vars::SENDGRID_PREVIOUS, p.sendgrid.is_some()),
+            (vars::TWILIO_PREVIOUS, p.twilio.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(var, set)| set.then_some(var))
+        .collect()
+    }
+
+    /// The secrets that verify `provider`'s webhooks, current first, then the previous one
+    /// while a key is rolled; `None` when its route is off. Not SendGrid, whose keys are
+    /// public ([`sendgrid_keys`](Self::sendgrid_keys)).
+    pub(super) fn webhook_secrets(&self, provider: Provider) -> Option<Vec<SecretString>> {
+        let (current, previous) = match provider {
+            Provider::Paystack => (&self.paystack, &self.previous.paystack),
+            Provider::Flutterwave => (&self.flutterwave, &self.previous.flutterwave),
+            Provider::Stripe => (&self.stripe, &self.previous.stripe),
+            Provider::Twilio => (&self.twilio, &self.previous.twilio),
+            _ => return None,
+        };
+        let current = current.clone()?;
+        Some(std::iter::once(current).chain(previous.clone()).collect())
+    }
+
+    /// SendGrid's verification keys, current first; `None` when its route is off.
+    pub(super) fn sendgrid_keys(&self) -> Option<Vec<&str>> {
+        let current = self.sendgrid.as_deref()?;
+        Some(
+            std::iter::once(current)
+                .chain(self.previous.sendgrid.as_deref())
+                .collect(),
+        )
     }
 
     /// The payment gateway the service calls: the first of Paystack, Flutterwave and
@@ -497,6 +734,15 @@ impl fmt::Debug for Config {
             .field("sendgrid", &set(self.sendgrid.is_some()))
             .field("twilio", &set(self.twilio.is_some()))
             .field("database_url", &set(self.database_url.is_some()))
+            .field("previous", &self.previous_secrets_set())
+            .field(
+                "flutterwave_accept_verif_hash",
+                &self.flutterwave_accept_verif_hash,
+            )
+            .field("sendgrid_tolerance_s", &self.sendgrid_tolerance_s)
+            .field("header_timeout", &self.header_timeout)
+            .field("body_timeout", &self.body_timeout)
+            .field("max_connections", &self.max_connections)
             .field(
                 "flutterwave_api_key",
                 &set(self.flutterwave_api_key.is_some()),
@@ -528,6 +774,33 @@ fn need(
         return Err(ConfigError::Incomplete { var, needs });
     }
     Ok(())
+}
+
+/// `true` or `false` (also `1`/`0`, any case) from `var`.
+fn switch(var: &'static str, value: &str) -> Result<bool, ConfigError> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(ConfigError::InvalidValue {
+            var,
+            expected: "true or false",
+        }),
+    }
+}
+
+/// A whole number from `min` to `max` from `var`.
+fn number(
+    var: &'static str,
+    value: &str,
+    min: u64,
+    max: u64,
+    expected: &'static str,
+) -> Result<u64, ConfigError> {
+    value
+        .parse::<u64>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or(ConfigError::InvalidValue { var, expected })
 }
 
 /// Checks an API base URL from `var` and drops any trailing `/`. Credentials in it are
@@ -599,10 +872,10 @@ mod tests {
             .map(|r| r.path)
             .collect();
         assert_eq!(enabled, ["/webhooks/paystack", "/webhooks/sendgrid"]);
-        assert_eq!(
-            c.paystack_secret().map(|s| s.expose_secret().to_owned()),
-            Some("sk_test_1".to_owned())
-        );
+        let secrets = c.webhook_secrets(Provider::Paystack).unwrap();
+        let secrets: Vec<&str> = secrets.iter().map(|s| s.expose_secret()).collect();
+        assert_eq!(secrets, ["sk_test_1"]);
+        assert!(c.webhook_secrets(Provider::Stripe).is_none());
     }
 
     #[test]
@@ -866,6 +1139,151 @@ mod tests {
                 "twilio-auth-token",
             ] {
                 assert!(!text.contains(key), "{key} in {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn limits_have_sane_defaults_and_read_their_variables() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.header_timeout(), DEFAULT_HEADER_TIMEOUT);
+        assert_eq!(c.header_timeout(), Duration::from_secs(10));
+        assert_eq!(c.body_timeout(), Duration::from_secs(30));
+        assert_eq!(c.max_connections(), 512);
+        assert_eq!(c.sendgrid_tolerance_s(), 300);
+        assert!(!c.flutterwave_accepts_verif_hash());
+
+        let c = config(&[
+            (vars::HEADER_TIMEOUT, "300"),
+            (vars::BODY_TIMEOUT, "1500"),
+            (vars::MAX_CONNECTIONS, "8"),
+            (vars::SENDGRID_TOLERANCE, "60"),
+            (vars::FLUTTERWAVE, "flw-hash"),
+            (vars::FLUTTERWAVE_ACCEPT_VERIF_HASH, "TRUE"),
+        ])
+        .unwrap();
+        assert_eq!(c.header_timeout(), Duration::from_millis(300));
+        assert_eq!(c.body_timeout(), Duration::from_millis(1500));
+        assert_eq!(c.max_connections(), 8);
+        assert_eq!(c.sendgrid_tolerance_s(), 60);
+        assert!(c.flutterwave_accepts_verif_hash());
+        let off = config(&[
+            (vars::FLUTTERWAVE, "flw-hash"),
+            (vars::FLUTTERWAVE_ACCEPT_VERIF_HASH, "false"),
+        ])
+        .unwrap();
+        assert!(!off.flutterwave_accepts_verif_hash());
+    }
+
+    #[test]
+    fn limits_out_of_range_stop_the_start_with_a_typed_error() {
+        for (var, bad) in [
+            (vars::HEADER_TIMEOUT, "0"),
+            (vars::HEADER_TIMEOUT, "10s"),
+            (vars::HEADER_TIMEOUT, "3600001"),
+            (vars::BODY_TIMEOUT, "-1"),
+            (vars::MAX_CONNECTIONS, "0"),
+            (vars::MAX_CONNECTIONS, "65537"),
+            (vars::MAX_CONNECTIONS, "many"),
+            (vars::SENDGRID_TOLERANCE, "0"),
+            (vars::SENDGRID_TOLERANCE, "172801"),
+            (vars::SENDGRID_TOLERANCE, "99999999999999999999"),
+        ] {
+            match config(&[(var, bad)]) {
+                Err(ConfigError::InvalidValue { var: v, .. }) => assert_eq!(v, var, "{bad}"),
+                other => panic!("{var}={bad}: {other:?}"),
+            }
+        }
+        match config(&[
+            (vars::FLUTTERWAVE, "flw-hash"),
+            (vars::FLUTTERWAVE_ACCEPT_VERIF_HASH, "yes please"),
+        ]) {
+            Err(error @ ConfigError::InvalidValue { .. }) => {
+                assert_eq!(
+                    error.to_string(),
+                    "FLUTTERWAVE_ACCEPT_VERIF_HASH must be true or false"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn verif_hash_needs_the_flutterwave_hash() {
+        match config(&[(vars::FLUTTERWAVE_ACCEPT_VERIF_HASH, "true")]) {
+            Err(ConfigError::Incomplete { var, needs }) => {
+                assert_eq!(
+                    (var, needs),
+                    (vars::FLUTTERWAVE_ACCEPT_VERIF_HASH, vars::FLUTTERWAVE)
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // Turned off explicitly, it needs nothing.
+        assert!(config(&[(vars::FLUTTERWAVE_ACCEPT_VERIF_HASH, "0")]).is_ok());
+    }
+
+    #[test]
+    fn a_previous_secret_is_verified_after_the_current_one_and_never_shown() {
+        let c = config(&[
+            (vars::PAYSTACK, "sk_live_new_key"),
+            (vars::PAYSTACK_PREVIOUS, "sk_live_old_key"),
+            (vars::STRIPE, "whsec_new"),
+            (vars::SENDGRID, "MFkw-new"),
+            (vars::SENDGRID_PREVIOUS, "MFkw-old"),
+            (vars::TWILIO, "twilio-new-token"),
+            (vars::TWILIO_PREVIOUS, "twilio-old-token"),
+            (vars::PUBLIC_URL, "https://ajo.example.com"),
+        ])
+        .unwrap();
+        let exposed = |p| {
+            c.webhook_secrets(p)
+                .unwrap()
+                .iter()
+                .map(|s| s.expose_secret().to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            exposed(Provider::Paystack),
+            ["sk_live_new_key", "sk_live_old_key"]
+        );
+        assert_eq!(exposed(Provider::Stripe), ["whsec_new"]);
+        assert_eq!(
+            exposed(Provider::Twilio),
+            ["twilio-new-token", "twilio-old-token"]
+        );
+        assert_eq!(c.sendgrid_keys().unwrap(), ["MFkw-new", "MFkw-old"]);
+        // API calls keep using the current key only.
+        assert_eq!(
+            c.gateway_api_key(Provider::Paystack)
+                .map(|k| k.expose_secret().to_owned()),
+            Some("sk_live_new_key".to_owned())
+        );
+        assert_eq!(
+            c.previous_secrets_set(),
+            [
+                vars::PAYSTACK_PREVIOUS,
+                vars::SENDGRID_PREVIOUS,
+                vars::TWILIO_PREVIOUS
+            ]
+        );
+        let text = format!("{c:?}");
+        for secret in ["sk_live_old_key", "twilio-old-token", "sk_live_new_key"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+
+        for (previous, main) in [
+            (vars::PAYSTACK_PREVIOUS, vars::PAYSTACK),
+            (vars::FLUTTERWAVE_PREVIOUS, vars::FLUTTERWAVE),
+            (vars::STRIPE_PREVIOUS, vars::STRIPE),
+            (vars::SENDGRID_PREVIOUS, vars::SENDGRID),
+            (vars::TWILIO_PREVIOUS, vars::TWILIO),
+        ] {
+            match config(&[(previous, "old"), (vars::PUBLIC_URL, "https://a.example")]) {
+                Err(ConfigError::Incomplete { var, needs }) => {
+                    assert_eq!((var, needs), (previous, main));
+                }
+                other => panic!("{previous}: {other:?}"),
             }
         }
     }

@@ -3,11 +3,13 @@
 //! a few lines and the integration test runs the very same router.
 //!
 //! ```text
-//! POST /webhooks/paystack      x-paystack-signature            → handle_gateway_event
-//! POST /webhooks/flutterwave   flutterwave-signature/verif-hash → handle_gateway_event
-//! POST /webhooks/stripe        Stripe-Signature (±300 s)        → handle_gateway_event
-//! POST /webhooks/sendgrid      ECDSA P-256 event webhook        → handle_delivery_event
-//! POST /webhooks/twilio        X-Twilio-Signature (public URL)  → handle_delivery_event
+//! POST /webhooks/paystack      x-paystack-signature                 → handle_gateway_event
+//! POST /webhooks/flutterwave   flutterwave-signature (+verif-hash*) → handle_gateway_event
+//! POST /webhooks/stripe        Stripe-Signature (±300 s)            → handle_gateway_event
+//! POST /webhooks/sendgrid      ECDSA P-256 event webhook (±300 s)   → handle_delivery_event
+//! POST /webhooks/twilio        X-Twilio-Signature (public URL)      → handle_delivery_event
+//!
+//! * only with FLUTTERWAVE_ACCEPT_VERIF_HASH=true
 //! ```
 //!
 //! # What each answer means
@@ -15,8 +17,9 @@
 //! | status | when | the provider |
 //! | --- | --- | --- |
 //! | `200` | handled, a duplicate, an event ajo ignores, or money that does not fit (held in suspense and logged as flagged for review, never credited) | stops |
-//! | `401` | missing or bad signature, outside Stripe's replay window: nothing is done | retries, then gives up |
+//! | `401` | missing or bad signature, outside Stripe's or SendGrid's replay window, Flutterwave's `verif-hash` alone when not enabled: nothing is done | retries, then gives up |
 //! | `404` | the provider's secret is not configured | |
+//! | `408` | the body did not arrive within the body timeout (30 s by default): the connection is closed | retries |
 //! | `413` | the body is over the limit (1 MiB by default): refused unread | |
 //! | `422` | authentic but unreadable (a payload ajo cannot parse) | keeps it as failed, for a person |
 //! | `5xx` | the store failed or was too slow | retries later |
@@ -33,6 +36,35 @@
 //! well before providers give up on the request. Duplicates from those retries are
 //! recognised by their idempotency key and change nothing.
 //!
+//! # Holding up under slow and idle clients
+//!
+//! [`serve`] runs the router with bounds that `axum::serve` does not offer, each set from
+//! the environment ([`vars`]):
+//!
+//! | variable | default | what |
+//! | --- | --- | --- |
+//! | `AJO_HEADER_TIMEOUT_MS` | 10000 | a connection must send a request's head within this of opening (or of its previous response), else it is closed: slow-loris clients and idle keep-alives |
+//! | `AJO_BODY_TIMEOUT_MS` | 30000 | the whole body must arrive within this of the head, else `408` and the connection is closed |
+//! | `AJO_MAX_CONNECTIONS` | 512 | connections open at once; the next client waits in the listener's backlog until one closes |
+//!
+//! With HTTP/1 a connection carries one request at a time, so the connection bound also
+//! bounds requests in flight; the handling time limit (10 s) bounds the rest.
+//!
+//! # Rolling a key
+//!
+//! Each webhook variable has a `_PREVIOUS` twin (`PAYSTACK_SECRET_KEY_PREVIOUS`,
+//! `FLUTTERWAVE_SECRET_HASH_PREVIOUS`, `STRIPE_WEBHOOK_SECRET_PREVIOUS`,
+//! `SENDGRID_WEBHOOK_PUBLIC_KEY_PREVIOUS`, `TWILIO_AUTH_TOKEN_PREVIOUS`): put the new secret
+//! in the main variable and the old one in its twin, restart, and webhooks signed with
+//! either are accepted; API calls use only the main one. Unset the twin once the provider
+//! signs with the new secret and its retries of older deliveries are over.
+//!
+//! # Flutterwave's `verif-hash`
+//!
+//! Off unless `FLUTTERWAVE_ACCEPT_VERIF_HASH=true`: it is a static token, the same on every
+//! delivery, so anyone who has seen one can forge any event. While it is on, the server
+//! warns at start, and each event it lets in is logged with `authentication=static_token`.
+//!
 //! # Running it
 //!
 //! `cargo run -p ajo-examples --example webhook_server`; see [`vars`] for the
@@ -45,13 +77,19 @@
 mod adapters;
 mod config;
 mod routes;
+mod serve;
 pub mod wiring;
 
-pub use config::{Config, ConfigError, DEFAULT_ADDR, DEFAULT_HANDLE_TIMEOUT, Route, vars};
+pub use config::{
+    Config, ConfigError, DEFAULT_ADDR, DEFAULT_BODY_TIMEOUT, DEFAULT_HANDLE_TIMEOUT,
+    DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_SENDGRID_TOLERANCE_S, Route, vars,
+};
 pub use routes::router;
+pub use serve::serve;
 
 /// Logs which routes are served and which are not (and the variable that would enable
-/// each), never a secret.
+/// each), the limits, any key being rolled, and a warning while Flutterwave's `verif-hash`
+/// is accepted; never a secret.
 pub fn announce(config: &Config) {
     for route in config.routes() {
         if route.enabled {
@@ -75,4 +113,23 @@ pub fn announce(config: &Config) {
             "Twilio signatures are checked against this public URL"
         );
     }
+    for var in config.previous_secrets_set() {
+        tracing::info!(
+            var,
+            "a previous webhook secret is also accepted while the key is rolled; unset it once the provider signs with the new one"
+        );
+    }
+    if config.flutterwave_accepts_verif_hash() {
+        tracing::warn!(
+            var = vars::FLUTTERWAVE_ACCEPT_VERIF_HASH,
+            "Flutterwave webhooks carrying only the static verif-hash are accepted: anyone who has seen one delivery can forge any event. Turn on signed webhooks in Flutterwave's dashboard and unset this"
+        );
+    }
+    tracing::info!(
+        header_timeout_ms = config.header_timeout().as_millis(),
+        body_timeout_ms = config.body_timeout().as_millis(),
+        max_connections = config.max_connections(),
+        sendgrid_tolerance_s = config.sendgrid_tolerance_s(),
+        "limits"
+    );
 }

@@ -11,9 +11,10 @@ use ajo_core::webhook::{
     StripeVerifier, TwilioVerifier, WebhookError, WebhookOutcome,
 };
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use tracing::{Instrument, info_span};
@@ -36,7 +37,16 @@ struct App {
 
 /// The router for `config`: `POST /webhooks/{provider}` for each provider whose secret is
 /// set (the others fall through to `404`), bodies over the configured limit refused with
-/// `413` before anything else is done with them.
+/// `413` before anything else is done with them, and bodies that take longer than
+/// [`Config::body_timeout`] to arrive answered `408` (the connection is then closed).
+///
+/// Each verifier gets the provider's current secret and, while a key is rolled, the
+/// previous one; SendGrid's gets the replay window of [`Config::sendgrid_tolerance_s`];
+/// Flutterwave's accepts the static `verif-hash` only if
+/// [`Config::flutterwave_accepts_verif_hash`].
+///
+/// The router bounds what a request may do; serve it with [`serve`](super::serve), which
+/// bounds connections and how long a request head may take, as `axum::serve` does not.
 ///
 /// `clock` should be the service's clock: Stripe's signed timestamp must be within five
 /// minutes of it.
@@ -50,29 +60,38 @@ pub fn router(
     clock: Arc<dyn Clock>,
 ) -> Result<Router, ConfigError> {
     let max = config.max_body_len();
+    let secrets = |provider| config.webhook_secrets(provider);
     let app = App {
         service,
         clock,
         handle_timeout: config.handle_timeout(),
-        paystack: config
-            .paystack_secret()
-            .map(|s| PaystackVerifier::new(vec![s.clone()])?.with_max_body_len(max))
+        paystack: secrets(Provider::Paystack)
+            .map(|s| PaystackVerifier::new(s)?.with_max_body_len(max))
             .transpose()?,
-        flutterwave: config
-            .flutterwave_secret()
-            .map(|s| FlutterwaveVerifier::new(vec![s.clone()])?.with_max_body_len(max))
+        flutterwave: secrets(Provider::Flutterwave)
+            .map(|s| {
+                let verifier = FlutterwaveVerifier::new(s)?;
+                let verifier = if config.flutterwave_accepts_verif_hash() {
+                    verifier.with_verif_hash()
+                } else {
+                    verifier
+                };
+                verifier.with_max_body_len(max)
+            })
             .transpose()?,
-        stripe: config
-            .stripe_secret()
-            .map(|s| StripeVerifier::new(vec![s.clone()])?.with_max_body_len(max))
+        stripe: secrets(Provider::Stripe)
+            .map(|s| StripeVerifier::new(s)?.with_max_body_len(max))
             .transpose()?,
         sendgrid: config
-            .sendgrid_key()
-            .map(|k| SendGridVerifier::new([k])?.with_max_body_len(max))
+            .sendgrid_keys()
+            .map(|k| {
+                SendGridVerifier::new(k)?
+                    .with_tolerance(config.sendgrid_tolerance_s())?
+                    .with_max_body_len(max)
+            })
             .transpose()?,
-        twilio: config
-            .twilio_token()
-            .map(|s| TwilioVerifier::new(vec![s.clone()])?.with_max_body_len(max))
+        twilio: secrets(Provider::Twilio)
+            .map(|s| TwilioVerifier::new(s)?.with_max_body_len(max))
             .transpose()?,
         public_url: config.public_url().unwrap_or_default().to_owned(),
     };
@@ -87,9 +106,59 @@ pub fn router(
             _ => router,
         };
     }
+    let body = BodyLimits {
+        max_len: max,
+        timeout: config.body_timeout(),
+    };
     Ok(router
         .layer(DefaultBodyLimit::max(max))
+        .layer(middleware::from_fn_with_state(body, read_body))
         .with_state(Arc::new(app)))
+}
+
+/// How much body a request may send, and how long it has to send it.
+#[derive(Debug, Clone, Copy)]
+struct BodyLimits {
+    max_len: usize,
+    timeout: Duration,
+}
+
+/// Reads the whole body before the handler runs, within the body timeout and the limit.
+///
+/// hyper's header timeout ends once the head has arrived; without a deadline here a client
+/// could hold its connection open by sending the body a byte at a time. tower-http's body
+/// timeout would not do: it restarts with every chunk, so it never fires on a trickle.
+async fn read_body(State(limits): State<BodyLimits>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let read = axum::body::to_bytes(body, limits.max_len);
+    let bytes = match tokio::time::timeout(limits.timeout, read).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(error)) => {
+            let too_large = error.into_inner().is::<http_body_util::LengthLimitError>();
+            return if too_large {
+                tracing::warn!(max = limits.max_len, "webhook refused: body too large");
+                (StatusCode::PAYLOAD_TOO_LARGE, "body too large").into_response()
+            } else {
+                // The client went away or sent a malformed chunked body: nothing to verify.
+                tracing::debug!("request body could not be read");
+                (StatusCode::BAD_REQUEST, "body not readable").into_response()
+            };
+        }
+        Err(_) => {
+            tracing::warn!(
+                timeout_ms = limits.timeout.as_millis(),
+                "request body not received in time; closing the connection"
+            );
+            // The rest of the body may still be on its way: close rather than read it.
+            let mut response = (StatusCode::REQUEST_TIMEOUT, "body too slow").into_response();
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
+        }
+    };
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 /// The request's headers in the form the verifiers read.
@@ -227,6 +296,7 @@ impl App {
             reference = event.reference(),
             kind = event.kind().as_str(),
             idempotency_key = event.idempotency_key().as_str(),
+            authentication = event.authentication().as_str(),
         );
         async {
             match self.service.handle_gateway_event(event).await {

@@ -1,0 +1,45 @@
+//! How a verified webhook proved where it came from.
+
+use serde::Serialize;
+
+/// How a verified webhook proved it came from the provider, carried on each
+/// [`GatewayEvent`](super::GatewayEvent) so that a host can ask more of the weaker proof.
+///
+/// Every scheme but one is a [`Signature`](Self::Signature). The exception is Flutterwave's
+/// legacy `verif-hash`, accepted only after
+/// [`FlutterwaveVerifier::with_verif_hash`](super::FlutterwaveVerifier::with_verif_hash):
+/// a [`StaticToken`](Self::StaticToken).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Authentication {
+    /// A signature over the body (an HMAC or ECDSA) made with a secret the request never
+    /// carries: the body is the provider's, byte for byte.
+    Signature,
+    /// A static shared token, sent verbatim with every delivery. It covers nothing: anyone
+    /// who has seen one request (a proxy log, a leaked capture) can send any body with it.
+    /// Confirm such an event with the gateway (re-query the charge or transfer) before
+    /// giving value.
+    StaticToken,
+}
+
+impl Authentication {
+    /// Whether this is [`Authentication::Signature`].
+    pub fn is_signature(&self) -> bool {
+        matches!(self, Authentication::Signature)
+    }
+
+    /// Whether this is [`Authentication::StaticToken`]: the event's content is unproven
+    /// until the gateway confirms it.
+    pub fn is_static_token(&self) -> bool {
+        matches!(self, Authentication::StaticToken)
+    }
+
+    /// A stable snake_case name (`signature`, `static_token`), for logs.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Authentication::Signature => "signature",
+            Authentication::StaticToken => "static_token",
+        }
+    }
+}
