@@ -166,3 +166,52 @@ pub async fn connect(cli: &Cli) -> Result<PgStore, AdminError> {
     }
     Ok(store)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn options_go_before_or_after_the_subcommand() {
+        for args in [
+            ["admin", "--schema", "ajo_quickstart", "verify"],
+            ["admin", "verify", "--schema", "ajo_quickstart"],
+        ] {
+            let cli = Cli::try_parse_from(args).unwrap();
+            assert_eq!(cli.command, Command::Verify);
+            assert_eq!(cli.schema.as_deref(), Some("ajo_quickstart"));
+        }
+    }
+
+    #[test]
+    fn a_schema_that_is_not_a_plain_name_is_a_usage_error() {
+        for schema in [
+            "",
+            "9lives",
+            "Ajo",
+            "ajo,public",
+            "ajo public",
+            &"a".repeat(64),
+        ] {
+            let error = Cli::try_parse_from(["admin", "--schema", schema, "verify"]).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{schema:?}");
+        }
+        assert!(pg::schema_name(&"a".repeat(63)).is_ok());
+    }
+
+    #[test]
+    fn exit_codes() {
+        for (status, code) in [(Status::Ok, 0), (Status::Fault, 1), (Status::Error, 2)] {
+            assert_eq!(ExitCode::from(status), ExitCode::from(code));
+        }
+    }
+}
