@@ -349,9 +349,7 @@ mod host {
 
     #[cfg(feature = "postgres")]
     async fn postgres(url: &str) -> Result<Arc<dyn Store>, Box<dyn std::error::Error>> {
-        use std::str::FromStr;
-
-        use ajo_adapters::postgres::{PgConnectOptions, PgStore};
+        use ajo_adapters::postgres::PgStore;
 
         const SCHEMA: &str = "ajo_quickstart";
         let admin = PgStore::connect(url, 1).await?;
@@ -365,10 +363,7 @@ mod host {
                 .map_err(|_| "could not make the schema ajo_quickstart")?;
         }
         admin.pool().close().await;
-        let options = PgConnectOptions::from_str(url)
-            .map_err(|_| "bad database URL")?
-            .options([("search_path", SCHEMA)]);
-        let store = PgStore::connect_with(options, 4).await?;
+        let store = PgStore::connect_with(ajo_examples::pg::options(url, Some(SCHEMA))?, 4).await?;
         store.migrate().await?;
         println!("(on PostgreSQL, schema {SCHEMA})\n");
         Ok(Arc::new(store))

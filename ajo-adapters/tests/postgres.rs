@@ -2,8 +2,8 @@
 //!
 //! Uses `DATABASE_URL`, else `postgres://postgres@127.0.0.1:5432/test`. Each test works in
 //! its own freshly created schema (set as the connections' `search_path`) and drops it at
-//! the end, so tests run in parallel and leave nothing behind. Without a server the tests
-//! print why and pass, unless `CI` is set: then they fail.
+//! the end, so tests run in parallel and leave nothing behind (see `pgdb`). Without a
+//! server the tests print why and pass, unless `CI` is set: then they fail.
 
 #![allow(
     missing_docs,
@@ -22,91 +22,18 @@ use ajo_core::group::{GroupId, HandId, MemberId};
 use ajo_core::ledger::{Account, AccountKind, EntryDraft, verify_chain};
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{
-    AppendOutcome, AppendRequest, Clock, EmailSender, EntryQuery, OutboxChannel, OutboxMessage,
-    PaymentGateway, SmsSender, Store, StoreError,
+    AppendOutcome, AppendRequest, EntryQuery, OutboxChannel, OutboxMessage, Store, StoreError,
 };
-use ajo_core::service::{AjoService, Handled};
+use ajo_core::service::Handled;
 use ajo_testkit::builders;
-use ajo_testkit::fakes::{FakeClock, FakeEmail, FakeGateway, FakeSms};
+use ajo_testkit::fakes::{FakeClock, FakeGateway};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use sqlx::Row;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool};
 
-const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+mod pgdb;
 
-fn url() -> String {
-    std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_URL.to_owned())
-}
-
-/// The server, and the schemas this test made (dropped by `cleanup`).
-struct TestDb {
-    admin: PgPool,
-    schemas: Mutex<Vec<String>>,
-}
-
-static NEXT: AtomicU64 = AtomicU64::new(0);
-
-impl TestDb {
-    /// `None` (with a printed reason) when there is no server and `CI` is not set.
-    async fn connect() -> Option<TestDb> {
-        let admin = PgPoolOptions::new()
-            .max_connections(2)
-            .acquire_timeout(std::time::Duration::from_secs(5))
-            .connect(&url())
-            .await;
-        match admin {
-            Ok(admin) => Some(TestDb {
-                admin,
-                schemas: Mutex::new(Vec::new()),
-            }),
-            Err(error) if std::env::var_os("CI").is_some() => {
-                panic!("CI is set but PostgreSQL is unreachable: {error}")
-            }
-            Err(error) => {
-                eprintln!("skipped: PostgreSQL is unreachable ({error}); set DATABASE_URL");
-                None
-            }
-        }
-    }
-
-    /// A fresh schema with the migrations applied, and a store whose connections use it.
-    async fn store(&self, pool_size: u32) -> PgStore {
-        self.store_named(pool_size).await.0
-    }
-
-    /// As `store`, with the schema's name, which is also the connections' application
-    /// name (to find them in `pg_stat_activity`).
-    async fn store_named(&self, pool_size: u32) -> (PgStore, String) {
-        let schema = format!(
-            "ajo_test_{}_{}_{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed),
-            Utc::now().timestamp_micros()
-        );
-        sqlx::query(&format!("CREATE SCHEMA {schema}"))
-            .execute(&self.admin)
-            .await
-            .unwrap();
-        self.schemas.lock().unwrap().push(schema.clone());
-        let options = PgConnectOptions::from_str(&url())
-            .unwrap()
-            .options([("search_path", schema.as_str())])
-            .application_name(&schema);
-        let store = PgStore::connect_with(options, pool_size).await.unwrap();
-        store.migrate().await.unwrap();
-        (store, schema)
-    }
-
-    async fn cleanup(self) {
-        let schemas = std::mem::take(&mut *self.schemas.lock().unwrap());
-        for schema in schemas {
-            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-                .execute(&self.admin)
-                .await
-                .unwrap();
-        }
-    }
-}
+use pgdb::{TestDb, url};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn passes_the_store_conformance_suite() {
@@ -148,10 +75,7 @@ async fn two_outbox_workers_send_each_message_once() {
     // Two pools on one schema, as two hosts would have: SKIP LOCKED splits the rows
     // between their concurrent claims.
     let (first, schema) = db.store_named(4).await;
-    let options = PgConnectOptions::from_str(&url())
-        .unwrap()
-        .options([("search_path", schema.as_str())]);
-    let second = PgStore::connect_with(options, 4).await.unwrap();
+    let second = PgStore::connect_with(db.options(&schema), 4).await.unwrap();
     ajo_testkit::conformance::outbox::two_workers_send_each_message_once(
         Arc::new(first),
         Arc::new(second),
@@ -174,7 +98,7 @@ async fn migrating_twice_changes_nothing() {
         .await
         .unwrap()
         .get("n");
-    assert_eq!(applied, 3, "0001 to 0003, once each");
+    assert_eq!(applied, 4, "0001 to 0004, once each");
     store.pool().close().await;
     db.cleanup().await;
 }
@@ -238,39 +162,226 @@ async fn the_database_refuses_an_unbalanced_entry() {
     db.cleanup().await;
 }
 
+/// One contribution posted straight through the store: an entry, its postings, a key.
+fn contribution(key: &str, minor: i128) -> AppendRequest {
+    let amount = Money::from_minor(minor, Currency::NGN).unwrap();
+    let entry = EntryDraft::new(key, "contribution")
+        .debit(
+            Account::new("gw", AccountKind::GatewayClearing, Currency::NGN),
+            amount,
+        )
+        .credit(
+            Account::new("g1", AccountKind::GroupPot, Currency::NGN),
+            amount,
+        )
+        .balance()
+        .unwrap();
+    AppendRequest {
+        streams: vec![],
+        entries: vec![entry],
+        outbox: vec![],
+        idempotency_key: Some(format!("req-{key}")),
+        at: Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap().into(),
+    }
+}
+
+/// The SQLSTATE and message of a statement that must fail.
+async fn refused(pool: &PgPool, statement: &str) -> (String, String) {
+    let error = sqlx::query(statement)
+        .execute(pool)
+        .await
+        .expect_err(statement);
+    let db = error.as_database_error().expect("a database error");
+    (
+        db.code().unwrap_or_default().into_owned(),
+        db.message().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_books_are_append_only() {
+    let Some(db) = TestDb::connect().await else {
+        return;
+    };
+    let store = db.store(2).await;
+    store.append(contribution("c1", 500_000)).await.unwrap();
+    for (statement, table, operation) in [
+        (
+            "DELETE FROM postings WHERE entry_id = 1",
+            "postings",
+            "DELETE",
+        ),
+        ("UPDATE postings SET amount_minor = 1", "postings", "UPDATE"),
+        (
+            "UPDATE journal_entries SET memo = 'rewritten'",
+            "journal_entries",
+            "UPDATE",
+        ),
+        ("DELETE FROM journal_entries", "journal_entries", "DELETE"),
+        (
+            "DELETE FROM idempotency_keys WHERE key = 'req-c1'",
+            "idempotency_keys",
+            "DELETE",
+        ),
+        (
+            "UPDATE idempotency_keys SET recorded_at = now()",
+            "idempotency_keys",
+            "UPDATE",
+        ),
+        // Statement triggers: refused even when no row would change.
+        (
+            "UPDATE events SET version = version WHERE false",
+            "events",
+            "UPDATE",
+        ),
+        ("DELETE FROM events", "events", "DELETE"),
+        ("TRUNCATE postings", "postings", "TRUNCATE"),
+        ("TRUNCATE idempotency_keys", "idempotency_keys", "TRUNCATE"),
+    ] {
+        let (code, message) = refused(store.pool(), statement).await;
+        assert_eq!(code, "AJ006", "{statement}: {message}");
+        assert_eq!(
+            message,
+            format!("{table} is append-only: {operation} refused")
+        );
+    }
+    // What the store itself does still works: the key replays, balances and the head
+    // move with the next entry.
+    assert_eq!(
+        store.append(contribution("c1", 500_000)).await.unwrap(),
+        AppendOutcome::Duplicate
+    );
+    store.append(contribution("c2", 250_000)).await.unwrap();
+    let entries = store.entries(&EntryQuery::default()).await.unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0].entry().memo(), "contribution");
+    ajo_testkit::assert_books_balance(&store).await;
+    store.pool().close().await;
+    db.cleanup().await;
+}
+
+/// The grants docs/postgres.md gives an application role, for `schema` and `role`.
+fn documented_grants(schema: &str, role: &str) -> Vec<String> {
+    let guide = include_str!("../../docs/postgres.md");
+    let block = guide
+        .split("```sql\n")
+        .find(|block| block.contains("GRANT"))
+        .and_then(|block| block.split("```").next())
+        .expect("docs/postgres.md has a sql block of grants");
+    block
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && !s.starts_with("CREATE ROLE"))
+        .map(|s| {
+            s.replace("ajo_service", role)
+                .replace("SCHEMA ajo ", &format!("SCHEMA {schema} "))
+                .replace("ajo.", &format!("{schema}."))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_application_role_with_the_documented_grants_runs_the_store_but_cannot_rewrite_it() {
+    let Some(db) = TestDb::connect().await else {
+        return;
+    };
+    let (owner, schema) = db.store_named(1).await;
+    owner.pool().close().await;
+    let role = format!("{schema}_app");
+    sqlx::query(&format!("CREATE ROLE {role} NOLOGIN"))
+        .execute(&db.admin)
+        .await
+        .unwrap();
+    let grants = documented_grants(&schema, &role);
+    assert!(grants.len() >= 4, "{grants:?}");
+    for grant in &grants {
+        sqlx::query(grant).execute(&db.admin).await.unwrap();
+    }
+    // The test's server login, acting as the role for the whole session.
+    let options = db.options(&schema).options([("role", role.as_str())]);
+    let store = Arc::new(PgStore::connect_with(options, 4).await.unwrap());
+    let current: String = sqlx::query_scalar("SELECT current_user::text")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(current, role);
+
+    // A contribution end to end, its receipts sent: appends, reads, outbox claims.
+    let start = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap();
+    let gateway = Arc::new(FakeGateway::new());
+    let clock = Arc::new(FakeClock::new(
+        Utc.with_ymd_and_hms(2026, 1, 10, 9, 0, 0).unwrap(),
+    ));
+    let service = pgdb::service(store.clone(), gateway.clone(), clock);
+    let group = GroupId::new("g1").unwrap();
+    let config = builders::naira_group("Ikeja traders", 10_000, start)
+        .deposit(ajo_core::deposit::DepositRule::None)
+        .build()
+        .unwrap();
+    service.create_group(&group, config).await.unwrap();
+    for name in ["ada", "bola"] {
+        service
+            .join(&group, &m(name), 1, &builders::contact(name))
+            .await
+            .unwrap();
+    }
+    service.start(&group).await.unwrap();
+    let collection = service
+        .request_contribution(&group, 1, HandId(1))
+        .await
+        .unwrap();
+    let event = gateway.pay(&collection.reference).unwrap();
+    assert_eq!(
+        service.handle_gateway_event(&event).await.unwrap(),
+        Handled::Recorded
+    );
+    assert_eq!(
+        service.handle_gateway_event(&event).await.unwrap(),
+        Handled::Duplicate
+    );
+    assert!(service.deliver_outbox(100).await.unwrap().sent > 0);
+    ajo_testkit::assert_books_balance(store.as_ref()).await;
+
+    // What it cannot do: write the books but through ajo_append.
+    for statement in [
+        "UPDATE account_balances SET balance_minor = balance_minor + 5000",
+        "DELETE FROM account_balances",
+        "UPDATE journal_head SET last_id = 0",
+        "UPDATE streams SET version = 0",
+        "DELETE FROM postings",
+        "UPDATE journal_entries SET memo = 'rewritten'",
+        "DELETE FROM idempotency_keys",
+        "INSERT INTO idempotency_keys (key, recorded_at) VALUES ('forged', now())",
+        "INSERT INTO events (stream_kind, stream_id, version, recorded_at, payload) \
+         VALUES ('group', 'g1', 99, now(), '{}')",
+    ] {
+        let (code, message) = refused(store.pool(), statement).await;
+        assert_eq!(code, "42501", "{statement}: {message}");
+    }
+    store.pool().close().await;
+    let admin = db.admin.clone();
+    db.cleanup().await;
+    for statement in [format!("DROP OWNED BY {role}"), format!("DROP ROLE {role}")] {
+        sqlx::query(&statement).execute(&admin).await.unwrap();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_writers_keep_one_unforked_chain() {
     let Some(db) = TestDb::connect().await else {
         return;
     };
     let store = Arc::new(db.store(8).await);
-    let at = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
     let mut tasks = Vec::new();
     for n in 0..24i128 {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
-            let amount = Money::from_minor((n + 1) * 100, Currency::NGN).unwrap();
-            let entry = EntryDraft::new(format!("k{n}"), "concurrent")
-                .debit(
-                    Account::new("gw", AccountKind::GatewayClearing, Currency::NGN),
-                    amount,
-                )
-                .credit(
-                    Account::new("g1", AccountKind::GroupPot, Currency::NGN),
-                    amount,
-                )
-                .balance()
-                .unwrap();
-            store
-                .append(AppendRequest {
-                    streams: vec![],
-                    entries: vec![entry],
-                    outbox: vec![],
-                    idempotency_key: Some(format!("req-{n}")),
-                    at: at.into(),
-                })
-                .await
-                .unwrap()
+            let request = contribution(&format!("k{n}"), (n + 1) * 100);
+            store.append(request).await.unwrap()
         }));
     }
     for task in tasks {
@@ -318,13 +429,7 @@ async fn fifty_concurrent_deliveries_of_one_webhook_post_once() {
     let noon = |d: NaiveDate| Utc.from_utc_datetime(&d.and_hms_opt(11, 0, 0).unwrap());
     let gateway = Arc::new(FakeGateway::new());
     let clock = Arc::new(FakeClock::new(noon(start - Duration::days(20))));
-    let service = AjoService::new(
-        store.clone() as Arc<dyn Store>,
-        gateway.clone() as Arc<dyn PaymentGateway>,
-        Arc::new(FakeEmail::new()) as Arc<dyn EmailSender>,
-        Arc::new(FakeSms::new()) as Arc<dyn SmsSender>,
-        clock.clone() as Arc<dyn Clock>,
-    );
+    let service = pgdb::service(store.clone(), gateway.clone(), clock.clone());
     let id = GroupId::new("balogun").unwrap();
     service
         .create_group(
@@ -399,27 +504,16 @@ async fn a_connection_killed_mid_append_leaves_nothing_and_the_retry_lands_once(
         return;
     };
     let (store, schema) = db.store_named(2).await;
-    let at = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
-    let amount = Money::from_minor(500_000, Currency::NGN).unwrap();
-    let entry = EntryDraft::new("c1", "contribution")
-        .debit(
-            Account::new("gw", AccountKind::GatewayClearing, Currency::NGN),
-            amount,
-        )
-        .credit(
-            Account::new("g1", AccountKind::GroupPot, Currency::NGN),
-            amount,
-        )
-        .balance()
-        .unwrap();
+    let posted = contribution("c1", 500_000);
+    let at = posted.at;
     let request = AppendRequest {
         streams: vec![ajo_core::ports::StreamAppend {
             stream: ajo_core::ports::StreamId::new(ajo_core::ports::StreamKind::Payment, "p1"),
             expected_version: 0,
             events: vec![],
-            wake_at: Some(at),
+            wake_at: Some(at.as_datetime()),
         }],
-        entries: vec![entry],
+        entries: posted.entries,
         outbox: vec![OutboxMessage {
             id: "receipt-p1".into(),
             channel: OutboxChannel::Email(ajo_core::ports::EmailMessage {
@@ -431,7 +525,7 @@ async fn a_connection_killed_mid_append_leaves_nothing_and_the_retry_lands_once(
             }),
         }],
         idempotency_key: Some("webhook-1".into()),
-        at: at.into(),
+        at,
     };
     // Another session holds the journal head, uncommitted: the append records its key,
     // moves its stream and writes its outbox row, then waits for the head, the last thing

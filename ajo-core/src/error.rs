@@ -5,7 +5,7 @@ use thiserror::Error;
 use crate::calendar::CalendarError;
 use crate::eligibility::EligibilityError;
 use crate::group::GroupError;
-use crate::ledger::{ChainError, LedgerError};
+use crate::ledger::{AuditFault, ChainError, LedgerError};
 use crate::loan::LoanError;
 use crate::money::MoneyError;
 use crate::penalty::PenaltyError;
@@ -37,6 +37,9 @@ pub enum Error {
     /// From [`ledger::verify_chain`](crate::ledger::verify_chain).
     #[error(transparent)]
     Chain(#[from] ChainError),
+    /// From [`ledger::audit`](crate::ledger::audit).
+    #[error(transparent)]
+    Audit(#[from] AuditFault),
     /// From [`webhook`](crate::webhook).
     #[error(transparent)]
     Webhook(#[from] WebhookError),

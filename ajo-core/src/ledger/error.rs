@@ -1,6 +1,7 @@
 use thiserror::Error;
 
-use super::EntryId;
+use super::audit::MinorAmount;
+use super::{Account, EntryId};
 use crate::money::{Currency, Money, MoneyError};
 
 /// Why a journal entry was refused or a journal failed a check. A refused entry changes
@@ -101,5 +102,55 @@ pub enum ChainError {
         id: EntryId,
         /// What is wrong with it.
         source: Box<LedgerError>,
+    },
+}
+
+/// The first fault [`audit`](super::audit) found in books read back from a store.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum AuditFault {
+    /// The journal's chain is broken: an entry is missing, out of order, invalid, badly
+    /// linked or altered.
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    /// The stored balances of one currency do not sum to zero.
+    #[error("trial balance in {currency} is {}, not zero", MinorAmount(*total_minor, *currency))]
+    TrialBalance {
+        /// The first currency out of balance.
+        currency: Currency,
+        /// The sum of its balances, in minor units (debits positive).
+        total_minor: i128,
+    },
+    /// A stored balance is not its account's debits minus credits over the journal.
+    #[error(
+        "balance of {account} is {} but its postings sum to {}",
+        balance.human(),
+        MinorAmount(*postings_minor, account.currency())
+    )]
+    BalanceMismatch {
+        /// The account.
+        account: Account,
+        /// The balance the store holds.
+        balance: Money,
+        /// Its postings' debits minus credits, in minor units of the account's currency
+        /// (zero when nothing was posted to it).
+        postings_minor: i128,
+    },
+    /// An account was posted to but the store holds no balance for it.
+    #[error(
+        "{account} has postings summing to {} but no stored balance",
+        MinorAmount(*postings_minor, account.currency())
+    )]
+    MissingBalance {
+        /// The account.
+        account: Account,
+        /// Its postings' debits minus credits, in minor units of the account's currency.
+        postings_minor: i128,
+    },
+    /// The store lists one account's balance more than once.
+    #[error("balance of {account} is stored twice")]
+    DuplicateBalance {
+        /// The account listed twice.
+        account: Account,
     },
 }

@@ -11,6 +11,10 @@
 //! - Ask [`Ledger::balance`] and [`Ledger::trial_balance`] what the books say,
 //!   [`verify_chain`] whether stored entries were altered, and [`reconcile`] whether a
 //!   gateway's statement agrees.
+//! - Check books read back from a store with [`audit`]: the chain, the trial balance, and
+//!   every stored balance against the sum of its postings (which finds money moved
+//!   between two balances behind the journal's back, though the trial balance still
+//!   sums to zero).
 //!
 //! Balances are signed debit-minus-credit: an account that normally carries a credit
 //! balance (a member's wallet, the pot) shows a negative number. Use
@@ -41,6 +45,7 @@
 //! ```
 
 mod account;
+mod audit;
 mod chain;
 mod entry;
 mod error;
@@ -49,11 +54,12 @@ mod reconcile;
 use std::collections::{BTreeMap, HashMap};
 
 pub use account::{Account, AccountKind, Side};
+pub use audit::{AuditSummary, audit};
 pub use chain::verify_chain;
 pub use entry::{
     BalancedEntry, EntryDraft, EntryHash, EntryId, JournalEntry, MAX_KEY_LEN, Posting,
 };
-pub use error::{ChainError, LedgerError};
+pub use error::{AuditFault, ChainError, LedgerError};
 pub use reconcile::{AmountMismatch, ReconciliationReport, StatementLine, reconcile};
 
 use crate::money::{Currency, MAX_MINOR, Money};
