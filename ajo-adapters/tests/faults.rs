@@ -625,6 +625,88 @@ mod flutterwave {
         trial_balance_is_zero(world.store.as_ref()).await;
     }
 
+    /// A charge let in by the static `verif-hash` (the host turned it on) is what anyone
+    /// who has seen one delivery can write: the service confirms it with Flutterwave by
+    /// the transaction id the body names, and credits it only when Flutterwave has that
+    /// transaction, successful, for this `tx_ref`, amount and currency.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_static_token_charge_is_confirmed_by_its_transaction_id_before_credit() {
+        let server = MockServer::start().await;
+        let world = world(&server).await;
+        mount_payments(&server).await;
+        let collection = world
+            .service
+            .request_contribution(&world.group, 1, HandId(1))
+            .await
+            .unwrap();
+        let reference = collection.reference.as_str();
+        let by_token = |id: u64, amount: &str| {
+            let body = format!(
+                r#"{{"event":"charge.completed","data":{{"id":{id},"tx_ref":"{reference}","flw_ref":"AJO/FLW{id}","amount":{amount},"currency":"NGN","charged_amount":{amount},"status":"successful","payment_type":"card","created_at":"2026-01-10T09:17:04.000Z","customer":{{"email":"ada@example.com"}}}}}}"#
+            );
+            let headers = [("verif-hash", SECRET_HASH.to_owned())];
+            let verifier = FlutterwaveVerifier::new(vec![SecretString::from(SECRET_HASH)])
+                .unwrap()
+                .with_verif_hash();
+            match verifier
+                .verify_and_parse(&headers, body.as_bytes())
+                .unwrap()
+            {
+                WebhookOutcome::Payment(event) => event,
+                other => panic!("a payment event: {other:?}"),
+            }
+        };
+        let lookup = |id: u64, tx_ref: &str, amount: &str, status: &str| {
+            j!({"status":"success","message":"Transaction fetched successfully","data":{"id":id,"tx_ref":tx_ref,"flw_ref":"AJO/FLW","amount":amount.parse::<u64>().unwrap(),"currency":"NGN","charged_amount":amount.parse::<u64>().unwrap(),"status":status,"payment_type":"card","created_at":"2026-01-10T09:17:04.000Z","customer":{"email":"ada@example.com"}}}).to_string()
+        };
+        // Another payer's real charge, claimed for this reference.
+        Mock::given(method("GET"))
+            .and(path("/v3/transactions/901/verify"))
+            .respond_with(json(
+                200,
+                &lookup(901, "someone-else", "10000", "successful"),
+            ))
+            .expect(1)
+            .mount(&server)
+            .await;
+        // A charge of this reference that failed.
+        Mock::given(method("GET"))
+            .and(path("/v3/transactions/902/verify"))
+            .respond_with(json(200, &lookup(902, reference, "10000", "failed")))
+            .expect(1)
+            .mount(&server)
+            .await;
+        // The real one, for ₦10,000 (claimed once as ₦90,000).
+        Mock::given(method("GET"))
+            .and(path("/v3/transactions/903/verify"))
+            .respond_with(json(200, &lookup(903, reference, "10000", "successful")))
+            .expect(2)
+            .mount(&server)
+            .await;
+        for (id, amount) in [(901, "10000"), (902, "10000"), (903, "90000")] {
+            let outcome = world
+                .service
+                .handle_gateway_event(&by_token(id, amount))
+                .await
+                .unwrap();
+            assert!(
+                matches!(outcome, Handled::Unconfirmed { .. }),
+                "{id}: {outcome:?}"
+            );
+        }
+        assert_eq!(world.entries(REFERENCE).await, 0, "nothing credited");
+        assert_eq!(
+            world
+                .service
+                .handle_gateway_event(&by_token(903, "10000"))
+                .await
+                .unwrap(),
+            Handled::Recorded
+        );
+        assert_eq!(world.paid(1).await, ngn("10000"));
+        trial_balance_is_zero(world.store.as_ref()).await;
+    }
+
     /// Flutterwave has no reversal event: a `FAILED` report after `SUCCESSFUL` is the
     /// bank returning the money, recorded as a reversal.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

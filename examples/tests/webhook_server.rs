@@ -560,6 +560,22 @@ async fn flutterwave_verif_hash_alone_is_401_by_default_and_200_when_enabled() {
             .await,
         StatusCode::UNAUTHORIZED
     );
+    // Let in, but a static token does not cover the body: the service asks the gateway,
+    // which has not been paid, so nothing is credited (a forgery by anyone who has seen
+    // one delivery).
+    assert_eq!(
+        server
+            .post("/webhooks/flutterwave", &only_hash, body.clone())
+            .await,
+        StatusCode::OK
+    );
+    assert_eq!(server.entries_for(&reference).await, 0, "not confirmed");
+    assert!(
+        logs().contains("not confirmed by the gateway"),
+        "the refusal is reported"
+    );
+    // Once the payer has paid, the gateway confirms the same report and it is credited.
+    assert!(server.ajo.gateway.pay_silently(&reference));
     assert_eq!(
         server
             .post("/webhooks/flutterwave", &only_hash, body.clone())

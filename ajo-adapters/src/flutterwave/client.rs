@@ -207,6 +207,22 @@ impl PaymentGateway for FlutterwaveGateway {
         Self::status(reference, &transaction)
     }
 
+    /// By Flutterwave's id (`GET /v3/transactions/{id}/verify`): one `tx_ref` can carry
+    /// several charges, and the one a webhook names is the one to confirm. The status
+    /// carries the `tx_ref` Flutterwave recorded, for the caller to compare.
+    async fn verify_transaction(
+        &self,
+        transaction_id: &str,
+        _reference: &str,
+    ) -> Result<PaymentStatus, GatewayError> {
+        let id = transaction_id
+            .parse::<u64>()
+            .map_err(|_| GatewayError::InvalidRequest {
+                message: "flutterwave: a transaction id is a number".into(),
+            })?;
+        self.verify_by_id(id).await
+    }
+
     #[instrument(skip_all, fields(provider = PROVIDER, currency = %recipient.currency), err)]
     async fn create_recipient(
         &self,

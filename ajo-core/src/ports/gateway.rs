@@ -38,6 +38,23 @@ pub trait PaymentGateway: Send + Sync + fmt::Debug + 'static {
     /// What the provider says about a collection.
     async fn verify_payment(&self, reference: &str) -> Result<PaymentStatus, GatewayError>;
 
+    /// What the provider says about one charge, found by the provider's own id for it
+    /// (as its webhook names it), with our reference as the provider recorded it in
+    /// [`PaymentStatus::reference`]: how the service confirms a charge reported by a
+    /// webhook it cannot fully trust. `reference` is the reference the webhook claimed.
+    ///
+    /// The default asks by reference ([`verify_payment`](Self::verify_payment)), which is
+    /// as good where the provider keeps one charge per reference; a provider that can take
+    /// several charges under one reference (Flutterwave) should look the id up.
+    async fn verify_transaction(
+        &self,
+        transaction_id: &str,
+        reference: &str,
+    ) -> Result<PaymentStatus, GatewayError> {
+        let _ = transaction_id;
+        self.verify_payment(reference).await
+    }
+
     /// Registers a payout recipient (a bank account or mobile wallet).
     async fn create_recipient(
         &self,

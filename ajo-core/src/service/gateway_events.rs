@@ -3,14 +3,16 @@
 use tracing::instrument;
 
 use super::exec::{
-    Profiles, as_member, as_payment, current_profile, decode_as, group_append, member_stream,
+    Loaded, Profiles, as_member, as_payment, current_profile, decode_as, group_append,
+    member_stream,
 };
 use super::{AjoService, PaymentEvent, PaymentPurpose, PayoutEvent, ServiceError};
 use crate::group::{GroupAccounts, GroupCommand, GroupId, decide};
 use crate::ledger::{Account, AccountKind, EntryDraft};
 use crate::money::Money;
 use crate::ports::{
-    AppendRequest, DomainEvent, ReadFrom, StoreError, StreamAppend, StreamId, StreamKind,
+    AppendRequest, DomainEvent, GatewayError, PaymentState, ReadFrom, StoreError, StreamAppend,
+    StreamId, StreamKind,
 };
 use crate::webhook::{GatewayEvent, PaymentEventKind};
 
@@ -35,8 +37,24 @@ pub enum Handled {
     },
     /// No collection or payout has this reference.
     UnknownReference,
-    /// An event ajo does not act on (a refund report: refunds are started by ajo and
-    /// posted when it asks for them).
+    /// A refund or chargeback at the gateway: recorded on its collection, and the change
+    /// in what is out of the gateway's clearing account booked against review for a
+    /// person to settle.
+    HeldForReview {
+        /// What this report moved from clearing into review (negative: back).
+        moved: Money,
+        /// Everything of the collection out of clearing through refunds and disputes now.
+        out_of_clearing: Money,
+    },
+    /// A charge the service was told to confirm with the gateway first
+    /// ([`ConfirmationPolicy`](super::ConfirmationPolicy)), and the gateway did not
+    /// confirm it: nothing was credited or recorded, so the provider's retry or `tick`'s
+    /// re-verification can still settle a charge that was only slow.
+    Unconfirmed {
+        /// Why, for the log.
+        reason: String,
+    },
+    /// An event ajo does not act on.
     Ignored,
 }
 
@@ -55,13 +73,31 @@ impl AjoService {
     ) -> Result<Handled, ServiceError> {
         let key = event.idempotency_key().as_str();
         if event.kind() == PaymentEventKind::ChargeSucceeded {
+            if self.config.confirmation.requires(event) {
+                // Asking the gateway costs a call: not for what was seen already.
+                if self.store.has_idempotency_key(key).await? {
+                    return Ok(Handled::Duplicate);
+                }
+                if let Some(reason) = self.unconfirmed(event).await? {
+                    tracing::warn!(%reason, "charge not confirmed by the gateway: nothing credited");
+                    return Ok(Handled::Unconfirmed { reason });
+                }
+            }
             // Checks the key with its first read.
             return self
-                .settle_payment(event.reference(), event.amount(), key)
+                .settle_payment(
+                    event.reference(),
+                    event.amount(),
+                    key,
+                    event.transaction_id(),
+                )
                 .await;
         }
         if self.store.has_idempotency_key(key).await? {
             return Ok(Handled::Duplicate);
+        }
+        if let Some(what) = super::returns::gateway_return(event.kind()) {
+            return self.record_return(event, what).await;
         }
         match event.kind() {
             PaymentEventKind::ChargeFailed => self.fail_payment(event.reference(), key).await,
@@ -82,6 +118,7 @@ impl AjoService {
         reference: &str,
         received: Money,
         key: &str,
+        transaction_id: Option<&str>,
     ) -> Result<Handled, ServiceError> {
         let payment_stream = StreamId::new(StreamKind::Payment, reference);
         let mut key_unchecked = true;
@@ -145,14 +182,15 @@ impl AjoService {
             });
             let Some((member, purpose, expected)) = requested else {
                 // Money for a reference ajo never issued: hold it for review all the same.
-                if payment.events.is_empty() {
+                if !payment.events.iter().any(|e| is_charge(e, None, received)) {
                     return self
                         .hold_for_review(
                             reference,
                             Money::zero(received.currency()),
                             received,
                             key,
-                            0,
+                            &payment,
+                            transaction_id,
                         )
                         .await;
                 }
@@ -165,7 +203,25 @@ impl AjoService {
                 )
             });
             if finished {
-                return Ok(Handled::Duplicate);
+                if payment
+                    .events
+                    .iter()
+                    .any(|e| is_charge(e, transaction_id, received))
+                {
+                    return Ok(Handled::Duplicate);
+                }
+                // Another charge on a reference already settled: the money is at the
+                // gateway all the same, so it is held, never dropped as a duplicate.
+                return self
+                    .hold_for_review(
+                        reference,
+                        Money::zero(received.currency()),
+                        received,
+                        key,
+                        &payment,
+                        transaction_id,
+                    )
+                    .await;
             }
             let now = self.now();
             let Some(group) = purpose.group().cloned() else {
@@ -175,12 +231,20 @@ impl AjoService {
                         expected_version: payment.version,
                         events: vec![DomainEvent::Payment(PaymentEvent::Settled {
                             amount: received,
+                            transaction_id: transaction_id.map(str::to_owned),
                         })],
                         wake_at: None,
                     };
                     if received != expected {
                         return self
-                            .hold_for_review(reference, expected, received, key, payment.version)
+                            .hold_for_review(
+                                reference,
+                                expected,
+                                received,
+                                key,
+                                &payment,
+                                transaction_id,
+                            )
                             .await;
                     }
                     return self
@@ -219,7 +283,7 @@ impl AjoService {
             };
             let Some(events) = decided else {
                 return self
-                    .hold_for_review(reference, expected, received, key, payment.version)
+                    .hold_for_review(reference, expected, received, key, &payment, transaction_id)
                     .await;
             };
             let before = state.clone();
@@ -231,6 +295,7 @@ impl AjoService {
                 expected_version: payment.version,
                 events: vec![DomainEvent::Payment(PaymentEvent::Settled {
                     amount: received,
+                    transaction_id: transaction_id.map(str::to_owned),
                 })],
                 wake_at: None,
             };
@@ -265,18 +330,29 @@ impl AjoService {
         expected: Money,
         received: Money,
         key: &str,
-        version: u64,
+        payment: &Loaded<PaymentEvent>,
+        transaction_id: Option<&str>,
     ) -> Result<Handled, ServiceError> {
+        let version = payment.version;
         let clearing = GroupAccounts::clearing_for(received.currency());
         let review = Account::new(REVIEW_OWNER, AccountKind::Suspense, received.currency());
-        let Ok(entry) = EntryDraft::new(
-            format!("{reference}:held"),
-            format!("held for review: {reference}"),
-        )
-        .reference(reference)
-        .debit(clearing, received)
-        .credit(review, received)
-        .balance() else {
+        // The first hold keeps its old key; a later one (a second charge) is told apart by
+        // the collection's version it follows.
+        let held_before = payment
+            .events
+            .iter()
+            .any(|e| matches!(e, PaymentEvent::Flagged { .. }));
+        let entry_key = if held_before {
+            format!("{reference}:held:{}", version + 1)
+        } else {
+            format!("{reference}:held")
+        };
+        let Ok(entry) = EntryDraft::new(entry_key, format!("held for review: {reference}"))
+            .reference(reference)
+            .debit(clearing, received)
+            .credit(review, received)
+            .balance()
+        else {
             // Nothing positive arrived: there is nothing to hold.
             return Ok(Handled::Ignored);
         };
@@ -290,6 +366,7 @@ impl AjoService {
                     expected,
                     received,
                     entry,
+                    transaction_id: transaction_id.map(str::to_owned),
                 })],
                 wake_at: None,
             }],
@@ -446,6 +523,39 @@ impl AjoService {
         })
     }
 
+    /// Why the gateway does not confirm a reported charge, or `None` when it does: it
+    /// knows the charge (by the provider's id when the report names one), it succeeded,
+    /// and it is for this reference, in this currency and amount.
+    ///
+    /// # Errors
+    /// The gateway's error when it cannot answer (unavailable, timeout): the webhook
+    /// should be retried, not dropped.
+    async fn unconfirmed(&self, event: &GatewayEvent) -> Result<Option<String>, ServiceError> {
+        let answer = match event.transaction_id() {
+            Some(id) => self.gateway.verify_transaction(id, event.reference()).await,
+            None => self.gateway.verify_payment(event.reference()).await,
+        };
+        let status = match answer {
+            Ok(status) => status,
+            Err(GatewayError::NotFound { .. }) => {
+                return Ok(Some("the gateway does not know this charge".into()));
+            }
+            Err(other) => return Err(other.into()),
+        };
+        Ok(if status.state != PaymentState::Succeeded {
+            Some(format!("the gateway says the charge is {:?}", status.state))
+        } else if status.reference != event.reference() {
+            Some("the gateway has this charge under another reference".into())
+        } else if status.amount != Some(event.amount()) {
+            Some(match status.amount {
+                Some(amount) => format!("the gateway has {amount}, the report {}", event.amount()),
+                None => "the gateway names no amount".into(),
+            })
+        } else {
+            None
+        })
+    }
+
     async fn wallet(
         &self,
         group: &GroupId,
@@ -456,6 +566,28 @@ impl AjoService {
             .accounts()
             .map(|a| a.wallet(member))
             .ok_or_else(|| ServiceError::NotFound(super::exec::group_stream(group)))
+    }
+}
+
+/// Whether a recorded charge (settled or held) is the one now reported: the same
+/// provider transaction where both name one, else the same amount (a charge settled by
+/// `tick`'s re-verification names none, and the gateway confirmed exactly one).
+fn is_charge(event: &PaymentEvent, transaction_id: Option<&str>, amount: Money) -> bool {
+    let (recorded_amount, recorded_id) = match event {
+        PaymentEvent::Settled {
+            amount,
+            transaction_id,
+        } => (*amount, transaction_id.as_deref()),
+        PaymentEvent::Flagged {
+            received,
+            transaction_id,
+            ..
+        } => (*received, transaction_id.as_deref()),
+        _ => return false,
+    };
+    match (recorded_id, transaction_id) {
+        (Some(recorded), Some(reported)) => recorded == reported,
+        _ => recorded_amount == amount,
     }
 }
 

@@ -352,7 +352,7 @@ impl AjoService {
             Ok(_) => Ok(Handled::Recorded),
             Err(ServiceError::Loan(_)) => {
                 let payment = self.load_payment(reference).await?;
-                self.hold_for_review(reference, amount, amount, key, payment.version)
+                self.hold_for_review(reference, amount, amount, key, &payment, None)
                     .await
             }
             Err(other) => Err(other),

@@ -27,6 +27,7 @@ mod groups;
 mod loans;
 mod outbox;
 mod records;
+mod returns;
 mod tick;
 
 use std::sync::Arc;
@@ -38,7 +39,9 @@ pub use gateway_events::{Handled, REVIEW_OWNER};
 pub use groups::{Contact, JoinReceipt};
 pub use loans::LoanRequest;
 pub use outbox::DeliveryReport;
-pub use records::{MemberEvent, MemberProfile, PaymentEvent, PaymentPurpose, PayoutEvent};
+pub use records::{
+    GatewayReturn, MemberEvent, MemberProfile, PaymentEvent, PaymentPurpose, PayoutEvent,
+};
 pub use tick::TickReport;
 
 use crate::group::GroupError;
@@ -75,6 +78,77 @@ pub struct ServiceConfig {
     /// are noted with their group and payer, so their webhook reads everything it needs
     /// in one call.
     pub group_cache: usize,
+    /// Which successful charges are confirmed with the gateway before anything is
+    /// credited (by default, every charge whose webhook was authenticated only by a
+    /// static token, such as Flutterwave's `verif-hash`).
+    pub confirmation: ConfirmationPolicy,
+}
+
+/// Which successful charges [`AjoService::handle_gateway_event`] confirms with the
+/// gateway ([`PaymentGateway::verify_transaction`]: status, amount, currency and
+/// reference) before crediting them. A charge the gateway does not confirm is never
+/// credited and is reported as [`Handled::Unconfirmed`].
+///
+/// A webhook authenticated by a static token proves only that its sender has seen the
+/// token (any earlier delivery shows it), not that the body is the gateway's, so such
+/// charges are confirmed unless the host says otherwise; a provider whose signatures the
+/// host does not want to rely on alone can be confirmed always.
+///
+/// ```
+/// use ajo_core::service::ConfirmationPolicy;
+/// use ajo_core::webhook::Provider;
+///
+/// let policy = ConfirmationPolicy::default().always(Provider::Paystack);
+/// assert!(policy.confirms_static_tokens());
+/// assert!(policy.confirms_every_charge_of(Provider::Paystack));
+/// assert!(!policy.confirms_every_charge_of(Provider::Stripe));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfirmationPolicy {
+    static_tokens: bool,
+    always: std::collections::BTreeSet<crate::webhook::Provider>,
+}
+
+impl Default for ConfirmationPolicy {
+    fn default() -> Self {
+        ConfirmationPolicy {
+            static_tokens: true,
+            always: std::collections::BTreeSet::new(),
+        }
+    }
+}
+
+impl ConfirmationPolicy {
+    /// Confirms every charge reported by `provider`, whatever authenticated it.
+    #[must_use]
+    pub fn always(mut self, provider: crate::webhook::Provider) -> ConfirmationPolicy {
+        self.always.insert(provider);
+        self
+    }
+
+    /// Credits charges authenticated by a static token without asking the gateway. Only
+    /// for a host that confirms them itself before calling the service.
+    #[must_use]
+    pub fn trust_static_tokens(mut self) -> ConfirmationPolicy {
+        self.static_tokens = false;
+        self
+    }
+
+    /// Whether charges authenticated by a static token are confirmed.
+    pub fn confirms_static_tokens(&self) -> bool {
+        self.static_tokens
+    }
+
+    /// Whether every charge of `provider` is confirmed.
+    pub fn confirms_every_charge_of(&self, provider: crate::webhook::Provider) -> bool {
+        self.always.contains(&provider)
+    }
+
+    /// Whether `event` is confirmed before it is credited.
+    pub fn requires(&self, event: &crate::webhook::GatewayEvent) -> bool {
+        (self.static_tokens && event.authentication().is_static_token())
+            || self.always.contains(&event.provider())
+    }
 }
 
 impl Default for ServiceConfig {
@@ -88,6 +162,7 @@ impl Default for ServiceConfig {
             outbox_max_attempts: 5,
             outbox_backoff: chrono::Duration::seconds(30),
             group_cache: 4096,
+            confirmation: ConfirmationPolicy::default(),
         }
     }
 }

@@ -195,6 +195,7 @@ impl AjoService {
                         reference,
                         amount,
                         &format!("reverify:{reference}:succeeded"),
+                        None,
                     )
                     .await?;
                     return Ok(());

@@ -15,6 +15,7 @@
 )]
 
 pub mod gateway;
+pub mod gateway_events;
 pub mod notify;
 pub mod outbox;
 pub mod service;

@@ -322,6 +322,21 @@ impl App {
                     );
                     Ok("unknown reference")
                 }
+                Ok(Handled::HeldForReview {
+                    moved,
+                    out_of_clearing,
+                }) => {
+                    tracing::warn!(
+                        %moved,
+                        %out_of_clearing,
+                        "refund or chargeback at the gateway: booked against review"
+                    );
+                    Ok("held for review")
+                }
+                Ok(Handled::Unconfirmed { reason }) => {
+                    tracing::warn!(%reason, "not confirmed by the gateway: nothing credited");
+                    Ok("unconfirmed")
+                }
                 Ok(Handled::Ignored) => {
                     tracing::info!("nothing to do for this event");
                     Ok("ignored")
