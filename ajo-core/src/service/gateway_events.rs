@@ -180,29 +180,16 @@ impl AjoService {
                 } => Some((member.clone(), purpose.clone(), *amount)),
                 _ => None,
             });
-            let Some((member, purpose, expected)) = requested else {
-                // Money for a reference ajo never issued: hold it for review all the same.
-                if !payment.events.iter().any(|e| is_charge(e, None, received)) {
-                    return self
-                        .hold_for_review(
-                            reference,
-                            Money::zero(received.currency()),
-                            received,
-                            key,
-                            &payment,
-                            transaction_id,
-                        )
-                        .await;
-                }
-                return Ok(Handled::Duplicate);
-            };
+            // Money for a reference ajo never issued, or another charge on a reference
+            // already settled: at the gateway all the same, so it is held for review,
+            // never dropped; only the charge already recorded is a duplicate.
             let finished = payment.events.iter().any(|e| {
                 matches!(
                     e,
                     PaymentEvent::Settled { .. } | PaymentEvent::Flagged { .. }
                 )
             });
-            if finished {
+            let Some((member, purpose, expected)) = requested.filter(|_| !finished) else {
                 if payment
                     .events
                     .iter()
@@ -210,8 +197,6 @@ impl AjoService {
                 {
                     return Ok(Handled::Duplicate);
                 }
-                // Another charge on a reference already settled: the money is at the
-                // gateway all the same, so it is held, never dropped as a duplicate.
                 return self
                     .hold_for_review(
                         reference,
@@ -222,7 +207,7 @@ impl AjoService {
                         transaction_id,
                     )
                     .await;
-            }
+            };
             let now = self.now();
             let Some(group) = purpose.group().cloned() else {
                 if let PaymentPurpose::LoanRepayment { loan } = &purpose {
