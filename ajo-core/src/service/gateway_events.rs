@@ -5,8 +5,8 @@ use tracing::instrument;
 use super::exec::{
     Profiles, as_member, as_payment, current_profile, decode_as, group_append, member_stream,
 };
-use super::{AjoService, PaymentEvent, PaymentPurpose, PayoutEvent, ServiceError};
-use crate::group::{GroupAccounts, GroupCommand, GroupId, decide};
+use super::{AjoService, PaymentEvent, PaymentPurpose, ServiceError};
+use crate::group::{GroupAccounts, GroupCommand, decide};
 use crate::ledger::{Account, AccountKind, EntryDraft};
 use crate::money::Money;
 use crate::ports::{
@@ -26,7 +26,11 @@ pub enum Handled {
     /// Seen before (a duplicate or an older event arriving late): nothing changed.
     Duplicate,
     /// Money arrived that does not match what was expected, or for a group that can no
-    /// longer take it: held in suspense for review, never credited.
+    /// longer take it: held in suspense for review, never credited. Or a payout report
+    /// that does not match the payout attempt it names (another currency, another amount
+    /// for a success, more than was sent for a failure or reversal): nothing is booked and
+    /// the payout is not sent again until
+    /// [`resolve_payout_review`](AjoService::resolve_payout_review).
     Flagged {
         /// What was expected (zero when nothing could be expected).
         expected: Money,
@@ -43,8 +47,8 @@ pub enum Handled {
 impl AjoService {
     /// Acts on a verified gateway event, once: the same event again (or the same fact by
     /// another route, such as `tick`'s re-verification) changes nothing; a payout failure
-    /// after its success is recorded as a reversal; money that does not match is held for
-    /// review.
+    /// after its success is recorded as a reversal, and a reversal books only what came
+    /// back; money or a payout report that does not match is held for review.
     ///
     /// # Errors
     /// A store error, or [`ServiceError::TooMuchContention`].
@@ -65,12 +69,9 @@ impl AjoService {
         }
         match event.kind() {
             PaymentEventKind::ChargeFailed => self.fail_payment(event.reference(), key).await,
-            PaymentEventKind::PayoutSucceeded => {
-                self.payout_outcome(event.reference(), true, key).await
-            }
-            PaymentEventKind::PayoutFailed | PaymentEventKind::PayoutReversed => {
-                self.payout_outcome(event.reference(), false, key).await
-            }
+            PaymentEventKind::PayoutSucceeded
+            | PaymentEventKind::PayoutFailed
+            | PaymentEventKind::PayoutReversed => self.payout_event(event, key).await,
             _ => Ok(Handled::Ignored),
         }
     }
@@ -344,118 +345,6 @@ impl AjoService {
             }
             Err(other) => Err(other),
         }
-    }
-
-    /// A payout delivered (`delivered`) or failed/reversed. A failure after a success
-    /// reverses it; a success after a failure records the success.
-    pub(super) async fn payout_outcome(
-        &self,
-        reference: &str,
-        delivered: bool,
-        key: &str,
-    ) -> Result<Handled, ServiceError> {
-        let stream = StreamId::new(StreamKind::Payout, reference);
-        for _ in 0..=self.config.conflict_retries {
-            let payout = self.load_payout(reference).await?;
-            let Some((group, member, amount)) = payout.events.iter().find_map(|e| match e {
-                PayoutEvent::Requested {
-                    group,
-                    member,
-                    amount,
-                    ..
-                } => Some((group.clone(), member.clone(), *amount)),
-                _ => None,
-            }) else {
-                return Ok(Handled::UnknownReference);
-            };
-            let successes = payout
-                .events
-                .iter()
-                .filter(|e| matches!(e, PayoutEvent::Succeeded { .. }))
-                .count();
-            let reversals = payout
-                .events
-                .iter()
-                .filter(|e| matches!(e, PayoutEvent::Reversed { .. }))
-                .count();
-            let paid = successes > reversals;
-            let now = self.now();
-            let wallet = self.wallet(&group, &member).await?;
-            let clearing = GroupAccounts::clearing_for(amount.currency());
-            let (event, wake_at) = match (delivered, paid) {
-                (true, true) => return Ok(Handled::Duplicate),
-                (true, false) => {
-                    let entry = EntryDraft::new(
-                        format!("{reference}:paid:{successes}"),
-                        format!("payout {reference} delivered"),
-                    )
-                    .reference(reference)
-                    .debit(wallet, amount)
-                    .credit(clearing, amount)
-                    .balance()
-                    .map_err(|_| {
-                        ServiceError::Money(crate::money::MoneyError::Overflow {
-                            operation: "payout",
-                        })
-                    })?;
-                    (PayoutEvent::Succeeded { entry }, None)
-                }
-                (false, true) => {
-                    let entry = EntryDraft::new(
-                        format!("{reference}:reversed:{reversals}"),
-                        format!("payout {reference} returned"),
-                    )
-                    .reference(reference)
-                    .debit(clearing, amount)
-                    .credit(wallet, amount)
-                    .balance()
-                    .map_err(|_| {
-                        ServiceError::Money(crate::money::MoneyError::Overflow {
-                            operation: "payout",
-                        })
-                    })?;
-                    (
-                        PayoutEvent::Reversed { entry },
-                        Some(now + self.config.reverify_after),
-                    )
-                }
-                (false, false) => (PayoutEvent::Failed, Some(now + self.config.reverify_after)),
-            };
-            let request = AppendRequest {
-                entries: event.entry().cloned().into_iter().collect(),
-                streams: vec![StreamAppend {
-                    stream: stream.clone(),
-                    expected_version: payout.version,
-                    events: vec![DomainEvent::Payout(event)],
-                    wake_at,
-                }],
-                outbox: Vec::new(),
-                idempotency_key: Some(key.to_owned()),
-                at: now.into(),
-            };
-            match self.append(request).await {
-                Ok(true) => return Ok(Handled::Recorded),
-                Ok(false) => return Ok(Handled::Duplicate),
-                Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
-                Err(other) => return Err(other),
-            }
-        }
-        Err(ServiceError::TooMuchContention {
-            stream,
-            attempts: self.config.conflict_retries + 1,
-        })
-    }
-
-    async fn wallet(
-        &self,
-        group: &GroupId,
-        member: &crate::group::MemberId,
-    ) -> Result<Account, ServiceError> {
-        let state = self.group(group).await?;
-        state
-            .accounts()
-            .map(|a| a.wallet(member))
-            .ok_or_else(|| ServiceError::NotFound(super::exec::group_stream(group)))
     }
 }
 

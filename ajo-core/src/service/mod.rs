@@ -11,7 +11,9 @@
 //!   asks the gateway to collect the deposit), [`start`](AjoService::start),
 //!   [`request_contribution`](AjoService::request_contribution).
 //! - Money arriving or leaving: [`handle_gateway_event`](AjoService::handle_gateway_event)
-//!   for verified webhooks, idempotent and order-tolerant.
+//!   for verified webhooks, idempotent and order-tolerant;
+//!   [`resolve_payout_review`](AjoService::resolve_payout_review) once a person has
+//!   checked a payout whose report was held for review.
 //! - Time passing: [`tick`](AjoService::tick) does what is due (reminders, penalties,
 //!   deposit cover, payouts, re-verifying stuck payments, sending payouts), once, however
 //!   often and on however many hosts it runs.
@@ -26,6 +28,7 @@ mod gateway_events;
 mod groups;
 mod loans;
 mod outbox;
+mod payouts;
 mod records;
 mod tick;
 
@@ -38,7 +41,10 @@ pub use gateway_events::{Handled, REVIEW_OWNER};
 pub use groups::{Contact, JoinReceipt};
 pub use loans::LoanRequest;
 pub use outbox::DeliveryReport;
-pub use records::{MemberEvent, MemberProfile, PaymentEvent, PaymentPurpose, PayoutEvent};
+pub use records::{
+    MemberEvent, MemberProfile, PaymentEvent, PaymentPurpose, PayoutEvent, PayoutOutcome,
+    PayoutReview,
+};
 pub use tick::TickReport;
 
 use crate::group::GroupError;
