@@ -6,7 +6,10 @@
 //!   webhook is lost: nothing is credited until `tick` re-verifies it, then exactly once;
 //! - duplicate and out-of-order webhooks for charges and transfers;
 //! - a transfer that succeeds and is then reversed (Paystack, Stripe) or reported failed
-//!   (Flutterwave, which has no reversal event).
+//!   (Flutterwave, which has no reversal event);
+//! - a reversed transfer paid again under a new reference (Paystack), and a partial
+//!   reversal reported as a running total, of which only the new part is booked and only
+//!   what came back is paid again (Stripe).
 //!
 //! After each: one ledger entry per fact, the trial balance zero, the hash chain intact.
 #![allow(
@@ -46,7 +49,7 @@ use hmac::{Hmac, Mac};
 use secrecy::SecretString;
 use serde_json::json as j;
 use sha2::{Sha256, Sha512};
-use wiremock::matchers::{method, path, query_param};
+use wiremock::matchers::{body_partial_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer};
 
 /// Longer than `common::http`'s 500 ms timeout: the provider takes the request, the
@@ -54,6 +57,8 @@ use wiremock::{Mock, MockServer};
 const TOO_SLOW: Duration = Duration::from_secs(2);
 /// The payout reference the service gives round 1 of [`GROUP`].
 const PAYOUT: &str = "ajo=out=g1=r1";
+/// The reference of the payout's second attempt, after a reversal.
+const RETRY: &str = "ajo=out=g1=r1=a2";
 /// Round 1's pot, paid to ada (hand 1): two contributions, no platform fee.
 const POT: &str = "20000";
 /// Ada's wallet while the pot is owed to her (credit balances are negative).
@@ -348,9 +353,18 @@ mod paystack {
     }
 
     fn transfer_event(event: &str, status: &str, amount: Money) -> GatewayEvent {
+        transfer_event_for(PAYOUT, event, status, amount)
+    }
+
+    fn transfer_event_for(
+        reference: &str,
+        event: &str,
+        status: &str,
+        amount: Money,
+    ) -> GatewayEvent {
         webhook(
             event,
-            j!({"amount": minor(amount), "currency": "NGN", "domain": "test", "reference": PAYOUT,
+            j!({"amount": minor(amount), "currency": "NGN", "domain": "test", "reference": reference,
                 "source": "balance", "reason": "ajo round 1 payout", "status": status,
                 "transfer_code": "TRF_v5tip3zx8nna9o78", "transferred_at": "2026-02-02T10:40:00.000Z",
                 "gateway_response": "Account could not be credited"}),
@@ -462,6 +476,97 @@ mod paystack {
             &transfer_event("transfer.reversed", "reversed", ngn(POT)),
         )
         .await;
+    }
+    /// The references of the transfers asked for, in order.
+    async fn transfers_asked(server: &MockServer) -> Vec<String> {
+        server
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.method.as_str() == "POST" && r.url.path() == "/transfer")
+            .map(|r| {
+                let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+                body["reference"].as_str().unwrap().to_owned()
+            })
+            .collect()
+    }
+
+    /// Paystack answers a transfer reference it has seen with the transfer made under it,
+    /// so a reversed transfer sent again under its own reference would never pay: the
+    /// second attempt goes under a new reference, and ada is paid once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_reversed_transfer_is_paid_again_once_under_a_new_reference() {
+        let server = MockServer::start().await;
+        let world = world(&server).await;
+        Mock::given(method("POST"))
+            .and(path("/transaction/initialize"))
+            .respond_with(json(200, INITIALIZED))
+            .mount(&server)
+            .await;
+        for reference in [PAYOUT, RETRY] {
+            Mock::given(method("POST"))
+                .and(path("/transfer"))
+                .and(body_partial_json(j!({ "reference": reference })))
+                .respond_with(json(200, &transfer(reference, 2_000_000, "pending")))
+                .expect(1)
+                .mount(&server)
+                .await;
+        }
+        world.pay_round_and_send_payout(charge_success).await;
+        let wallet = world.wallet("ada").await;
+        let delivered = transfer_event("transfer.success", "success", ngn(POT));
+        assert_eq!(
+            world
+                .service
+                .handle_gateway_event(&delivered)
+                .await
+                .unwrap(),
+            Handled::Recorded
+        );
+        let returned = transfer_event("transfer.reversed", "reversed", ngn(POT));
+        deliver_concurrently(&world.service, &returned, 2).await;
+        assert_eq!(world.balance(&wallet).await, ngn(OWED));
+
+        world.clock.advance(chrono::Duration::minutes(31));
+        let report = world.service.tick().await.unwrap();
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        assert_eq!(report.payouts_sent, 1);
+        assert_eq!(
+            transfers_asked(&server).await,
+            [PAYOUT, RETRY],
+            "two transfers, the second under a new reference"
+        );
+        assert_eq!(
+            world.balance(&wallet).await,
+            ngn(OWED),
+            "pending at Paystack"
+        );
+
+        deliver_concurrently(
+            &world.service,
+            &transfer_event_for(RETRY, "transfer.success", "success", ngn(POT)),
+            2,
+        )
+        .await;
+        assert!(world.balance(&wallet).await.is_zero(), "paid once");
+        assert_eq!(
+            world
+                .service
+                .handle_gateway_event(&delivered)
+                .await
+                .unwrap(),
+            Handled::Duplicate,
+            "the first transfer's success again pays nothing"
+        );
+        world.clock.advance(chrono::Duration::minutes(31));
+        assert_eq!(world.service.tick().await.unwrap().payouts_sent, 0);
+        assert_eq!(transfers_asked(&server).await.len(), 2);
+        assert_eq!(
+            (world.entries(PAYOUT).await, world.entries(RETRY).await),
+            (2, 1)
+        );
+        trial_balance_is_zero(world.store.as_ref()).await;
     }
 }
 
@@ -815,10 +920,17 @@ mod stripe {
     }
 
     fn transfer(amount: Money, reversed: bool) -> serde_json::Value {
+        let back = if reversed { amount } else { ngn("0") };
+        transfer_of("tr_1", PAYOUT, amount, back)
+    }
+
+    /// Transfer `id` under `reference`, with `back` of it reversed so far.
+    fn transfer_of(id: &str, reference: &str, amount: Money, back: Money) -> serde_json::Value {
         let minor = i64::try_from(amount.minor()).unwrap();
-        j!({"id":"tr_1","object":"transfer","amount":minor,"currency":"ngn","destination":"acct_1Abc",
-            "reversed":reversed,"amount_reversed":if reversed { minor } else { 0 },
-            "transfer_group":PAYOUT,"metadata":{"ajo_reference":PAYOUT}})
+        let back = i64::try_from(back.minor()).unwrap();
+        j!({"id":id,"object":"transfer","amount":minor,"currency":"ngn","destination":"acct_1Abc",
+            "reversed":back == minor,"amount_reversed":back,
+            "transfer_group":reference,"metadata":{"ajo_reference":reference}})
     }
 
     /// No transfer under our reference yet; creating one succeeds at once (a Connect
@@ -940,6 +1052,99 @@ mod stripe {
             Handled::Duplicate
         );
         assert_eq!(world.entries(PAYOUT).await, 2);
+        trial_balance_is_zero(world.store.as_ref()).await;
+    }
+
+    /// Stripe reports reversals of a transfer as a running total (`amount_reversed`), again
+    /// each time it grows: each part is booked once, and only what came back is sent
+    /// again, as a new transfer under a new reference.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_partial_reversal_books_its_running_total_and_only_that_is_sent_again() {
+        let server = MockServer::start().await;
+        let world = world(&server).await;
+        mount_collections(&server).await;
+        Mock::given(method("GET"))
+            .and(path("/v1/transfers"))
+            .respond_with(json(
+                200,
+                r#"{"object":"list","url":"/v1/transfers","has_more":false,"data":[]}"#,
+            ))
+            .mount(&server)
+            .await;
+        let pot = ngn(POT);
+        let one_naira = ngn("1.00");
+        for (id, reference, amount) in [("tr_1", PAYOUT, pot), ("tr_2", RETRY, one_naira)] {
+            Mock::given(method("POST"))
+                .and(path("/v1/transfers"))
+                .and(header(
+                    "idempotency-key",
+                    format!("ajo-payout-{reference}").as_str(),
+                ))
+                .respond_with(json(
+                    200,
+                    &transfer_of(id, reference, amount, ngn("0")).to_string(),
+                ))
+                .expect(1)
+                .mount(&server)
+                .await;
+        }
+        world.pay_round_and_send_payout(succeeded).await;
+        let wallet = world.wallet("ada").await;
+        assert!(
+            world.balance(&wallet).await.is_zero(),
+            "delivered on creation"
+        );
+
+        let reversed_so_far = |event: &str, back: Money| {
+            webhook(
+                event,
+                "transfer.reversed",
+                &transfer_of("tr_1", PAYOUT, pot, back),
+            )
+        };
+        let first = reversed_so_far("evt_rev_1", one_naira);
+        deliver_concurrently(&world.service, &first, 2).await;
+        assert_eq!(
+            world.balance(&wallet).await,
+            ngn("-1.00"),
+            "ada is owed the ₦1.00 that came back"
+        );
+        assert_eq!(
+            world
+                .service
+                .handle_gateway_event(&reversed_so_far("evt_rev_1_again", one_naira))
+                .await
+                .unwrap(),
+            Handled::Duplicate,
+            "the same total in another event"
+        );
+
+        world.clock.advance(chrono::Duration::minutes(31));
+        let report = world.service.tick().await.unwrap();
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        assert_eq!(report.payouts_sent, 1);
+        assert!(
+            world.balance(&wallet).await.is_zero(),
+            "the ₦1.00 went out again, alone"
+        );
+
+        // The rest of the first transfer comes back: the total less the ₦1.00 booked.
+        let rest = reversed_so_far("evt_rev_2", pot);
+        assert_eq!(
+            world.service.handle_gateway_event(&rest).await.unwrap(),
+            Handled::Recorded
+        );
+        assert_eq!(world.balance(&wallet).await, ngn("-19999.00"));
+        assert_eq!(
+            world.service.handle_gateway_event(&first).await.unwrap(),
+            Handled::Duplicate,
+            "an older total arriving late"
+        );
+        assert_eq!(
+            (world.entries(PAYOUT).await, world.entries(RETRY).await),
+            (3, 1),
+            "delivered, ₦1.00 back, ₦19,999.00 back; ₦1.00 delivered"
+        );
         trial_balance_is_zero(world.store.as_ref()).await;
     }
 }

@@ -515,6 +515,145 @@ async fn fifty_concurrent_deliveries_of_one_webhook_post_once() {
     db.cleanup().await;
 }
 
+/// A payout delivered, ₦1.00 of it reversed, sent again by `tick` under a new reference
+/// for that ₦1.00, and delivered, on PostgreSQL with a sub-microsecond clock: ada is paid
+/// ₦50,000 once; the old attempt's success arriving late changes nothing; the new
+/// attempt's success is found by a second host (its own pool on the same schema) from its
+/// reference alone; the books balance and the chain verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partly_reversed_payout_is_paid_again_once_on_postgres() {
+    use ajo_core::webhook::{AmountBasis, PaymentEventKind};
+    use ajo_testkit::fakes::PayoutMode;
+
+    let Some(db) = TestDb::connect().await else {
+        return;
+    };
+    let (store, schema) = db.store_named(4).await;
+    let store = Arc::new(store);
+    let start = NaiveDate::from_ymd_opt(2026, 3, 21).unwrap();
+    let opening = Utc.timestamp_opt(1_772_355_600, 987_654_321).unwrap();
+    let gateway = Arc::new(FakeGateway::new());
+    gateway.set_payout_mode(PayoutMode::Pending);
+    let clock = Arc::new(FakeClock::new(opening));
+    let service = pgdb::service(store.clone(), gateway.clone(), clock.clone());
+    let id = GroupId::new("balogun").unwrap();
+    service
+        .create_group(
+            &id,
+            builders::naira_group("Balogun market", 10_000, start)
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let names = ["ada", "bola", "chidi", "dayo", "emeka"];
+    for name in names {
+        let receipt = service
+            .join(&id, &m(name), 1, &builders::contact(name))
+            .await
+            .unwrap();
+        let event = gateway.pay(&receipt.deposit.unwrap().reference).unwrap();
+        service.handle_gateway_event(&event).await.unwrap();
+    }
+    service.start(&id).await.unwrap();
+    for hand in 1..=5 {
+        let c = service
+            .request_contribution(&id, 1, HandId(hand))
+            .await
+            .unwrap();
+        let event = gateway.pay(&c.reference).unwrap();
+        service.handle_gateway_event(&event).await.unwrap();
+    }
+    clock.set(opening + Duration::days(22));
+    assert_eq!(service.tick().await.unwrap().payouts_sent, 1);
+    let (first, second) = ("ajo=out=balogun=r1", "ajo=out=balogun=r1=a2");
+    let wallet = service
+        .group(&id)
+        .await
+        .unwrap()
+        .accounts()
+        .unwrap()
+        .wallet(&m("ada"));
+    let ngn = |s: &str| Money::parse(s, Currency::NGN).unwrap();
+
+    let delivered = gateway
+        .payout_event(first, PaymentEventKind::PayoutSucceeded)
+        .unwrap();
+    assert_eq!(
+        service.handle_gateway_event(&delivered).await.unwrap(),
+        Handled::Recorded
+    );
+    let one_naira = gateway
+        .payout_event_with(
+            first,
+            PaymentEventKind::PayoutReversed,
+            ngn("1.00"),
+            AmountBasis::Event,
+        )
+        .unwrap();
+    assert_eq!(
+        service.handle_gateway_event(&one_naira).await.unwrap(),
+        Handled::Recorded
+    );
+    assert_eq!(store.balance(&wallet).await.unwrap(), ngn("-1.00"));
+
+    clock.advance(Duration::minutes(31));
+    assert_eq!(service.tick().await.unwrap().payouts_sent, 1);
+    let sent: Vec<String> = gateway
+        .calls()
+        .into_iter()
+        .filter_map(|c| c.strip_prefix("send_payout:").map(str::to_owned))
+        .collect();
+    assert_eq!(sent, [first, second], "two sends, two references");
+    assert_eq!(gateway.payouts()[second].0, ngn("1.00"));
+
+    let late = gateway
+        .payout_event_with(
+            first,
+            PaymentEventKind::PayoutSucceeded,
+            ngn("50000"),
+            AmountBasis::Event,
+        )
+        .unwrap();
+    assert_eq!(
+        service.handle_gateway_event(&late).await.unwrap(),
+        Handled::Duplicate
+    );
+    let other_store = Arc::new(PgStore::connect_with(db.options(&schema), 2).await.unwrap());
+    let other_host = pgdb::service(other_store.clone(), gateway.clone(), clock.clone());
+    let retried = gateway
+        .payout_event(second, PaymentEventKind::PayoutSucceeded)
+        .unwrap();
+    assert_eq!(
+        other_host.handle_gateway_event(&retried).await.unwrap(),
+        Handled::Recorded
+    );
+    assert_eq!(
+        service.handle_gateway_event(&retried).await.unwrap(),
+        Handled::Duplicate
+    );
+    assert!(store.balance(&wallet).await.unwrap().is_zero(), "paid once");
+    clock.advance(Duration::minutes(31));
+    assert_eq!(service.tick().await.unwrap().payouts_sent, 0);
+
+    let mut booked = 0;
+    for reference in [first, second] {
+        booked += store
+            .entries(&EntryQuery {
+                reference: Some(reference.into()),
+                ..EntryQuery::default()
+            })
+            .await
+            .unwrap()
+            .len();
+    }
+    assert_eq!(booked, 3, "delivered, ₦1.00 back, ₦1.00 delivered");
+    ajo_testkit::assert_books_balance(store.as_ref()).await;
+    other_store.pool().close().await;
+    store.pool().close().await;
+    db.cleanup().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_killed_mid_append_leaves_nothing_and_the_retry_lands_once() {
     let Some(db) = TestDb::connect().await else {

@@ -12,7 +12,7 @@ use ajo_core::ports::{
     ProviderMessageId, RecipientDetails, RecipientId, RefundReceipt, RefundRequest, SmsMessage,
     SmsSender, is_e164,
 };
-use ajo_core::webhook::{GatewayEvent, PaymentEventKind, Provider};
+use ajo_core::webhook::{AmountBasis, GatewayEvent, PaymentEventKind, Provider};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 
@@ -73,6 +73,7 @@ struct GatewayState {
     failures: VecDeque<GatewayError>,
     payout_mode: Option<PayoutMode>,
     calls: Vec<String>,
+    events: u64,
 }
 
 /// A scriptable payment gateway. Collections and payouts are remembered by reference;
@@ -163,6 +164,32 @@ impl FakeGateway {
             reference,
             slot.0,
         ))
+    }
+
+    /// The webhook for a payout's outcome reporting `amount`, counted as `basis`: a
+    /// reversal of part of the payout, a running total of what came back, a success in
+    /// another amount or currency. Records the outcome like
+    /// [`payout_event`](Self::payout_event).
+    ///
+    /// Each call is a new event from the provider, with its own event id (and so its own
+    /// idempotency key): the service must tell a repeated fact from its content. Deliver
+    /// the returned event again for a re-delivery.
+    pub fn payout_event_with(
+        &self,
+        reference: &str,
+        kind: PaymentEventKind,
+        amount: Money,
+        basis: AmountBasis,
+    ) -> Option<GatewayEvent> {
+        // Records the outcome; the event it builds is replaced by one with this amount.
+        self.payout_event(reference, kind)?;
+        let mut state = lock(&self.state);
+        state.events += 1;
+        Some(
+            GatewayEvent::new(Provider::Paystack, kind, reference, amount)
+                .with_amount_basis(basis)
+                .with_event_id(format!("evt_{}", state.events)),
+        )
     }
 
     /// References of collections started, in order.

@@ -6,8 +6,8 @@ use super::exec::{
     Loaded, Profiles, as_member, as_payment, current_profile, decode_as, group_append,
     member_stream,
 };
-use super::{AjoService, PaymentEvent, PaymentPurpose, PayoutEvent, ServiceError};
-use crate::group::{GroupAccounts, GroupCommand, GroupId, decide};
+use super::{AjoService, PaymentEvent, PaymentPurpose, ServiceError};
+use crate::group::{GroupAccounts, GroupCommand, decide};
 use crate::ledger::{Account, AccountKind, EntryDraft};
 use crate::money::Money;
 use crate::ports::{
@@ -28,7 +28,11 @@ pub enum Handled {
     /// Seen before (a duplicate or an older event arriving late): nothing changed.
     Duplicate,
     /// Money arrived that does not match what was expected, or for a group that can no
-    /// longer take it: held in suspense for review, never credited.
+    /// longer take it: held in suspense for review, never credited. Or a payout report
+    /// that does not match the payout attempt it names (another currency, another amount
+    /// for a success, more than was sent for a failure or reversal): nothing is booked and
+    /// the payout is not sent again until
+    /// [`resolve_payout_review`](AjoService::resolve_payout_review).
     Flagged {
         /// What was expected (zero when nothing could be expected).
         expected: Money,
@@ -61,8 +65,8 @@ pub enum Handled {
 impl AjoService {
     /// Acts on a verified gateway event, once: the same event again (or the same fact by
     /// another route, such as `tick`'s re-verification) changes nothing; a payout failure
-    /// after its success is recorded as a reversal; money that does not match is held for
-    /// review.
+    /// after its success is recorded as a reversal, and a reversal books only what came
+    /// back; money or a payout report that does not match is held for review.
     ///
     /// # Errors
     /// A store error, or [`ServiceError::TooMuchContention`].
@@ -101,12 +105,16 @@ impl AjoService {
         }
         match event.kind() {
             PaymentEventKind::ChargeFailed => self.fail_payment(event.reference(), key).await,
-            PaymentEventKind::PayoutSucceeded => {
-                self.payout_outcome(event.reference(), true, key).await
+            PaymentEventKind::PayoutSucceeded
+            | PaymentEventKind::PayoutFailed
+            | PaymentEventKind::PayoutReversed
+                if self.config.confirmation.requires(event) =>
+            {
+                self.payout_hint(event).await
             }
-            PaymentEventKind::PayoutFailed | PaymentEventKind::PayoutReversed => {
-                self.payout_outcome(event.reference(), false, key).await
-            }
+            PaymentEventKind::PayoutSucceeded
+            | PaymentEventKind::PayoutFailed
+            | PaymentEventKind::PayoutReversed => self.payout_event(event, key).await,
             _ => Ok(Handled::Ignored),
         }
     }
@@ -408,104 +416,28 @@ impl AjoService {
         }
     }
 
-    /// A payout delivered (`delivered`) or failed/reversed. A failure after a success
-    /// reverses it; a success after a failure records the success.
-    pub(super) async fn payout_outcome(
-        &self,
-        reference: &str,
-        delivered: bool,
-        key: &str,
-    ) -> Result<Handled, ServiceError> {
-        let stream = StreamId::new(StreamKind::Payout, reference);
-        for _ in 0..=self.config.conflict_retries {
-            let payout = self.load_payout(reference).await?;
-            let Some((group, member, amount)) = payout.events.iter().find_map(|e| match e {
-                PayoutEvent::Requested {
-                    group,
-                    member,
-                    amount,
-                    ..
-                } => Some((group.clone(), member.clone(), *amount)),
-                _ => None,
-            }) else {
-                return Ok(Handled::UnknownReference);
-            };
-            let successes = payout
-                .events
-                .iter()
-                .filter(|e| matches!(e, PayoutEvent::Succeeded { .. }))
-                .count();
-            let reversals = payout
-                .events
-                .iter()
-                .filter(|e| matches!(e, PayoutEvent::Reversed { .. }))
-                .count();
-            let paid = successes > reversals;
-            let now = self.now();
-            let wallet = self.wallet(&group, &member).await?;
-            let clearing = GroupAccounts::clearing_for(amount.currency());
-            let (event, wake_at) = match (delivered, paid) {
-                (true, true) => return Ok(Handled::Duplicate),
-                (true, false) => {
-                    let entry = EntryDraft::new(
-                        format!("{reference}:paid:{successes}"),
-                        format!("payout {reference} delivered"),
-                    )
-                    .reference(reference)
-                    .debit(wallet, amount)
-                    .credit(clearing, amount)
-                    .balance()
-                    .map_err(|_| {
-                        ServiceError::Money(crate::money::MoneyError::Overflow {
-                            operation: "payout",
-                        })
-                    })?;
-                    (PayoutEvent::Succeeded { entry }, None)
-                }
-                (false, true) => {
-                    let entry = EntryDraft::new(
-                        format!("{reference}:reversed:{reversals}"),
-                        format!("payout {reference} returned"),
-                    )
-                    .reference(reference)
-                    .debit(clearing, amount)
-                    .credit(wallet, amount)
-                    .balance()
-                    .map_err(|_| {
-                        ServiceError::Money(crate::money::MoneyError::Overflow {
-                            operation: "payout",
-                        })
-                    })?;
-                    (
-                        PayoutEvent::Reversed { entry },
-                        Some(now + self.config.reverify_after),
-                    )
-                }
-                (false, false) => (PayoutEvent::Failed, Some(now + self.config.reverify_after)),
-            };
-            let request = AppendRequest {
-                entries: event.entry().cloned().into_iter().collect(),
-                streams: vec![StreamAppend {
-                    stream: stream.clone(),
-                    expected_version: payout.version,
-                    events: vec![DomainEvent::Payout(event)],
-                    wake_at,
-                }],
-                outbox: Vec::new(),
-                idempotency_key: Some(key.to_owned()),
-                at: now.into(),
-            };
-            match self.append(request).await {
-                Ok(true) => return Ok(Handled::Recorded),
-                Ok(false) => return Ok(Handled::Duplicate),
-                Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
-                Err(other) => return Err(other),
-            }
+    /// A payout report the service may not act on by itself (authenticated by a static
+    /// token, say): a forged "failed" after a success would have the payout sent twice.
+    /// It is taken as a hint: the payout's next look by `tick`, which asks the gateway
+    /// by sending again under the same reference (the gateway answers with the transfer
+    /// it has), is brought forward to now; nothing is booked or recorded from the report.
+    async fn payout_hint(&self, event: &GatewayEvent) -> Result<Handled, ServiceError> {
+        let (base, _) = super::payouts::payout_of(event.reference());
+        let payout = self.load_payout(&base).await?;
+        if payout.version == 0 {
+            return Ok(Handled::UnknownReference);
         }
-        Err(ServiceError::TooMuchContention {
-            stream,
-            attempts: self.config.conflict_retries + 1,
-        })
+        let now = self.now();
+        self.set_wake(
+            StreamId::new(StreamKind::Payout, base),
+            payout.version,
+            Some(now),
+            now,
+        )
+        .await?;
+        let reason = "a payout report is confirmed with the gateway by the next tick".to_owned();
+        tracing::warn!(%reason, "payout report not taken as it stands");
+        Ok(Handled::Unconfirmed { reason })
     }
 
     /// Why the gateway does not confirm a reported charge, or `None` when it does: it
@@ -539,18 +471,6 @@ impl AjoService {
         } else {
             None
         })
-    }
-
-    async fn wallet(
-        &self,
-        group: &GroupId,
-        member: &crate::group::MemberId,
-    ) -> Result<Account, ServiceError> {
-        let state = self.group(group).await?;
-        state
-            .accounts()
-            .map(|a| a.wallet(member))
-            .ok_or_else(|| ServiceError::NotFound(super::exec::group_stream(group)))
     }
 }
 

@@ -11,7 +11,9 @@
 //!   asks the gateway to collect the deposit), [`start`](AjoService::start),
 //!   [`request_contribution`](AjoService::request_contribution).
 //! - Money arriving or leaving: [`handle_gateway_event`](AjoService::handle_gateway_event)
-//!   for verified webhooks, idempotent and order-tolerant.
+//!   for verified webhooks, idempotent and order-tolerant;
+//!   [`resolve_payout_review`](AjoService::resolve_payout_review) once a person has
+//!   checked a payout whose report was held for review.
 //! - Time passing: [`tick`](AjoService::tick) does what is due (reminders, penalties,
 //!   deposit cover, payouts, re-verifying stuck payments, sending payouts), once, however
 //!   often and on however many hosts it runs.
@@ -26,6 +28,7 @@ mod gateway_events;
 mod groups;
 mod loans;
 mod outbox;
+mod payouts;
 mod records;
 mod returns;
 mod tick;
@@ -41,6 +44,7 @@ pub use loans::LoanRequest;
 pub use outbox::DeliveryReport;
 pub use records::{
     GatewayReturn, MemberEvent, MemberProfile, PaymentEvent, PaymentPurpose, PayoutEvent,
+    PayoutOutcome, PayoutReview,
 };
 pub use tick::TickReport;
 
@@ -84,10 +88,12 @@ pub struct ServiceConfig {
     pub confirmation: ConfirmationPolicy,
 }
 
-/// Which successful charges [`AjoService::handle_gateway_event`] confirms with the
-/// gateway ([`PaymentGateway::verify_transaction`]: status, amount, currency and
-/// reference) before crediting them. A charge the gateway does not confirm is never
-/// credited and is reported as [`Handled::Unconfirmed`].
+/// Which gateway reports [`AjoService::handle_gateway_event`] confirms with the gateway
+/// before acting on them. A successful charge is confirmed with
+/// [`PaymentGateway::verify_transaction`] (status, amount, currency and reference); one
+/// the gateway does not confirm is never credited and is reported as
+/// [`Handled::Unconfirmed`]. A payout's outcome is not taken from such a report at all:
+/// the payout's next look by `tick`, which asks the gateway, is brought forward to now.
 ///
 /// A webhook authenticated by a static token proves only that its sender has seen the
 /// token (any earlier delivery shows it), not that the body is the gateway's, so such

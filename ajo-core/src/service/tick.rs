@@ -4,13 +4,17 @@ use chrono::{DateTime, Utc};
 use tracing::instrument;
 
 use super::exec::{Profiles, group_stream, next_wake};
-use super::{AjoService, PaymentEvent, PayoutEvent, ServiceError};
+use super::payouts::{Payout, PayoutReport};
+use super::{AjoService, PaymentEvent, PayoutEvent, PayoutOutcome, ServiceError};
 use crate::group::{GroupCommand, GroupId};
 use crate::notify::Notice;
 use crate::payout::DueAction;
 use crate::ports::{
-    AppendRequest, PaymentState, PayoutRequest, PayoutState, StreamAppend, StreamId, StreamKind,
+    AppendRequest, DomainEvent, PaymentState, PayoutRequest, PayoutState, StoreError, StreamAppend,
+    StreamId, StreamKind,
 };
+use crate::reference::PaymentReference;
+use crate::webhook::AmountBasis;
 
 /// What one [`AjoService::tick`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -218,60 +222,90 @@ impl AjoService {
         .await
     }
 
-    /// Sends a payout that is owed and not yet delivered.
+    /// Sends what a payout still owes: the current attempt again under its own reference
+    /// while it may still deliver (the gateway de-duplicates on it), or, once it can
+    /// deliver nothing more (delivered, then reversed), a new attempt under a fresh
+    /// reference for what is owed. Sends nothing while a report is held for review.
     async fn send_payout(
         &self,
         reference: &str,
         now: DateTime<Utc>,
         report: &mut TickReport,
     ) -> Result<(), ServiceError> {
-        let payout = self.load_payout(reference).await?;
-        let Some((member, amount, round)) = payout.events.iter().find_map(|e| match e {
-            PayoutEvent::Requested {
-                member,
-                amount,
-                round,
-                ..
-            } => Some((member.clone(), *amount, *round)),
-            _ => None,
-        }) else {
+        let loaded = self.load_payout(reference).await?;
+        let stream = StreamId::new(StreamKind::Payout, reference);
+        let Some(payout) = Payout::from_events(reference, &loaded.events)? else {
             return Ok(());
         };
-        let successes = payout
-            .events
-            .iter()
-            .filter(|e| matches!(e, PayoutEvent::Succeeded { .. }))
-            .count();
-        let reversals = payout
-            .events
-            .iter()
-            .filter(|e| matches!(e, PayoutEvent::Reversed { .. }))
-            .count();
-        let stream = StreamId::new(StreamKind::Payout, reference);
-        if successes > reversals {
-            return self.set_wake(stream, payout.version, None, now).await;
+        let mut version = loaded.version;
+        if let Some(attempt) = payout.held {
+            tracing::warn!(
+                reference,
+                attempt,
+                "payout waits: a report about it is held for review"
+            );
+            return self.set_wake(stream, version, None, now).await;
         }
+        let owed = payout.owed()?;
+        let Some(current) = payout.current().filter(|_| owed.is_positive()) else {
+            return self.set_wake(stream, version, None, now).await;
+        };
         let recipient = self
-            .profile(&member)
+            .profile(&payout.member)
             .await?
             .and_then(|p| p.payout_recipient);
         let Some(recipient) = recipient else {
-            tracing::warn!(member_id = %member, "payout waits: no payout account on file");
+            tracing::warn!(member_id = %payout.member, "payout waits: no payout account on file");
             return self
-                .set_wake(
-                    stream,
-                    payout.version,
-                    Some(now + chrono::Duration::days(1)),
-                    now,
-                )
+                .set_wake(stream, version, Some(now + chrono::Duration::days(1)), now)
                 .await;
+        };
+        let (attempt, attempt_reference, amount) = if current.is_finished() {
+            let number = current.number.saturating_add(1);
+            let Ok(first) = PaymentReference::parse(reference) else {
+                // A reference from before typed references: a new attempt's reference
+                // would not lead back to this payout.
+                tracing::warn!(
+                    reference,
+                    "payout owed again, but its reference cannot take an attempt: resolve by hand"
+                );
+                return self.set_wake(stream, version, None, now).await;
+            };
+            let next = first.attempt(number).to_string();
+            // Recorded before the gateway is asked: if the answer is lost, the next tick
+            // sends this same attempt again, never a third.
+            let started = AppendRequest {
+                streams: vec![StreamAppend {
+                    stream: stream.clone(),
+                    expected_version: version,
+                    events: vec![DomainEvent::Payout(PayoutEvent::AttemptStarted {
+                        attempt: number,
+                        reference: next.clone(),
+                        amount: owed,
+                    })],
+                    wake_at: Some(now + self.config.reverify_after),
+                }],
+                entries: Vec::new(),
+                outbox: Vec::new(),
+                idempotency_key: None,
+                at: now.into(),
+            };
+            match self.append(started).await {
+                Ok(_) => version += 1,
+                // Another tick started it: that tick sends it.
+                Err(ServiceError::Store(StoreError::Conflict { .. })) => return Ok(()),
+                Err(other) => return Err(other),
+            }
+            (number, next, owed)
+        } else {
+            (current.number, current.reference.clone(), current.amount)
         };
         report.payouts_sent += 1;
         let request = PayoutRequest {
-            reference: reference.to_owned(),
+            reference: attempt_reference.clone(),
             recipient,
             amount,
-            reason: round.map_or_else(
+            reason: payout.round.map_or_else(
                 || "ajo refund".to_owned(),
                 |r| format!("ajo round {r} payout"),
             ),
@@ -283,35 +317,33 @@ impl AjoService {
                     .retry_after()
                     .and_then(|d| chrono::Duration::from_std(d).ok())
                     .unwrap_or(self.config.reverify_after);
-                self.set_wake(stream, payout.version, Some(now + wait), now)
+                self.set_wake(stream, version, Some(now + wait), now)
                     .await?;
                 return Err(error.into());
             }
         };
-        match receipt.state {
-            PayoutState::Succeeded => {
-                self.payout_outcome(
-                    reference,
-                    true,
-                    &format!("send:{reference}:succeeded:{successes}"),
-                )
-                .await?;
-            }
-            PayoutState::Failed | PayoutState::Reversed => {
-                self.payout_outcome(
-                    reference,
-                    false,
-                    &format!("send:{reference}:failed:{}", payout.version),
-                )
-                .await?;
-            }
+        // The answer is about what was asked: its amount is the request's.
+        let (outcome, key) = match receipt.state {
+            PayoutState::Succeeded => (
+                PayoutOutcome::Succeeded,
+                format!("send:{attempt_reference}:succeeded"),
+            ),
+            PayoutState::Failed => (
+                PayoutOutcome::Failed,
+                format!("send:{attempt_reference}:failed:{version}"),
+            ),
+            PayoutState::Reversed => (
+                PayoutOutcome::Reversed,
+                format!("send:{attempt_reference}:reversed"),
+            ),
             _ => {
                 let request = AppendRequest {
                     streams: vec![StreamAppend {
                         stream,
-                        expected_version: payout.version,
-                        events: vec![crate::ports::DomainEvent::Payout(PayoutEvent::Sent {
+                        expected_version: version,
+                        events: vec![DomainEvent::Payout(PayoutEvent::Sent {
                             provider_reference: receipt.provider_reference,
+                            attempt,
                         })],
                         // No webhook by then: send again (the gateway de-duplicates our reference).
                         wake_at: Some(now + self.config.reverify_after),
@@ -321,9 +353,17 @@ impl AjoService {
                     idempotency_key: None,
                     at: now.into(),
                 };
-                self.append_unless_overtaken(request).await?;
+                return self.append_unless_overtaken(request).await;
             }
-        }
+        };
+        self.payout_outcome(&PayoutReport {
+            reference: &attempt_reference,
+            outcome,
+            amount,
+            basis: AmountBasis::Event,
+            key: &key,
+        })
+        .await?;
         Ok(())
     }
 

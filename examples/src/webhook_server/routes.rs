@@ -312,7 +312,7 @@ impl App {
                     tracing::warn!(
                         %expected,
                         %received,
-                        "flagged for review: held in suspense, not credited"
+                        "flagged for review: money held in suspense, or a payout report not booked"
                     );
                     Ok("held for review")
                 }

@@ -1,0 +1,759 @@
+//! Payouts after they are made: the attempts a payout is sent in, what each gateway report
+//! about an attempt books, and reports held for review.
+//!
+//! A payout is owed its amount less what is booked as delivered and not returned. Every
+//! report is checked against the attempt it names before anything is booked:
+//!
+//! - a success books the attempt's amount delivered (wallet → clearing) once; a success in
+//!   another currency or amount books nothing and is held for review;
+//! - a reversal books what came back (clearing → wallet) and no more than what is still
+//!   delivered: a running total ([`AmountBasis::Cumulative`]) books the total less what is
+//!   already booked as returned for the attempt (a total at or below that is a repeat),
+//!   an event's own amount ([`AmountBasis::Event`]) books that amount. What came back is
+//!   owed again, and only that;
+//! - a failure before any success books nothing (the same reference is sent again); after
+//!   a success it is a reversal (Flutterwave reports a returned transfer so);
+//! - a failure or reversal in another currency or above the attempt's amount books nothing
+//!   and is held for review.
+//!
+//! Running totals are per attempt because they are per provider object: each attempt is a
+//! new transfer at the gateway, whose total starts again from zero.
+//!
+//! A payout with a report held for review is not sent again by `tick` until a person
+//! resolves it ([`AjoService::resolve_payout_review`]): after a success that did not
+//! match, the money may have left, and sending the same reference again would have the
+//! gateway answer "succeeded" about a transfer of the wrong amount, which a receipt (it
+//! carries no amount) cannot tell.
+
+use tracing::instrument;
+
+use super::{AjoService, Handled, PayoutEvent, PayoutOutcome, PayoutReview, ServiceError};
+use crate::group::{GroupAccounts, GroupId, MemberId};
+use crate::ledger::{Account, BalancedEntry, EntryDraft, Side};
+use crate::money::{Money, MoneyError};
+use crate::ports::{AppendRequest, DomainEvent, StoreError, StreamAppend, StreamId, StreamKind};
+use crate::reference::PaymentReference;
+use crate::webhook::{AmountBasis, GatewayEvent, PaymentEventKind};
+
+/// A gateway's report about a payout attempt: from a webhook, or from the gateway's answer
+/// when `tick` sent the attempt.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct PayoutReport<'a> {
+    /// The attempt's reference, as the gateway echoes it.
+    pub(super) reference: &'a str,
+    pub(super) outcome: PayoutOutcome,
+    pub(super) amount: Money,
+    pub(super) basis: AmountBasis,
+    /// The idempotency key the report is recorded under.
+    pub(super) key: &'a str,
+}
+
+/// The payout stream a reference belongs to and which attempt it names. An attempt's
+/// reference reads back to the payout's first one, so any host, restarted or not, finds
+/// the payout from the reference alone; the stream then says whether that attempt was
+/// made.
+pub(super) fn payout_of(reference: &str) -> (String, u32) {
+    match PaymentReference::parse(reference) {
+        Ok(parsed) => (parsed.attempt(1).to_string(), parsed.attempt_number()),
+        // Not a reference ajo makes today: it can only be a first attempt.
+        Err(_) => (reference.to_owned(), 1),
+    }
+}
+
+/// One attempt at a payout, as its stream tells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Attempt {
+    pub(super) number: u32,
+    pub(super) reference: String,
+    pub(super) amount: Money,
+    /// Booked as delivered (wallet → clearing).
+    delivered: Money,
+    /// Booked as returned (clearing → wallet).
+    returned: Money,
+    /// A person found none of it delivered.
+    abandoned: bool,
+}
+
+impl Attempt {
+    fn new(number: u32, reference: String, amount: Money) -> Attempt {
+        Attempt {
+            number,
+            reference,
+            amount,
+            delivered: Money::zero(amount.currency()),
+            returned: Money::zero(amount.currency()),
+            abandoned: false,
+        }
+    }
+
+    fn is_delivered(&self) -> bool {
+        self.delivered.is_positive()
+    }
+
+    /// Can deliver nothing more: what is owed needs a new attempt.
+    pub(super) fn is_finished(&self) -> bool {
+        self.is_delivered() || self.abandoned
+    }
+
+    fn still_delivered(&self) -> Result<Money, MoneyError> {
+        self.delivered.checked_sub(self.returned)
+    }
+}
+
+/// A payout as its stream tells it.
+#[derive(Debug, Clone)]
+pub(super) struct Payout {
+    pub(super) group: GroupId,
+    pub(super) member: MemberId,
+    pub(super) round: Option<u32>,
+    pub(super) amount: Money,
+    attempts: Vec<Attempt>,
+    /// The attempt of the last report held for review, until a person resolves it.
+    pub(super) held: Option<u32>,
+}
+
+impl Payout {
+    /// Folds a payout stream keyed by `reference`; `None` for a stream without a request
+    /// (no payout has that reference).
+    pub(super) fn from_events(
+        reference: &str,
+        events: &[PayoutEvent],
+    ) -> Result<Option<Payout>, ServiceError> {
+        let mut payout: Option<Payout> = None;
+        for event in events {
+            if let PayoutEvent::Requested {
+                group,
+                round,
+                member,
+                amount,
+            } = event
+            {
+                payout = Some(Payout {
+                    group: group.clone(),
+                    member: member.clone(),
+                    round: *round,
+                    amount: *amount,
+                    attempts: vec![Attempt::new(1, reference.to_owned(), *amount)],
+                    held: None,
+                });
+                continue;
+            }
+            let Some(payout) = payout.as_mut() else {
+                continue;
+            };
+            let currency = payout.amount.currency();
+            match event {
+                PayoutEvent::AttemptStarted {
+                    attempt,
+                    reference,
+                    amount,
+                } => payout
+                    .attempts
+                    .push(Attempt::new(*attempt, reference.clone(), *amount)),
+                PayoutEvent::Succeeded { entry, attempt } => {
+                    let a = payout.attempt_mut(*attempt)?;
+                    a.delivered = a.delivered.checked_add(booked(entry, currency)?)?;
+                }
+                PayoutEvent::Reversed { entry, attempt } => {
+                    let a = payout.attempt_mut(*attempt)?;
+                    a.returned = a.returned.checked_add(booked(entry, currency)?)?;
+                }
+                PayoutEvent::HeldForReview { attempt, .. } => payout.held = Some(*attempt),
+                PayoutEvent::ReviewResolved {
+                    attempt,
+                    review,
+                    entry,
+                } => {
+                    payout.held = None;
+                    let a = payout.attempt_mut(*attempt)?;
+                    let amount = match entry {
+                        Some(entry) => booked(entry, currency)?,
+                        None => Money::zero(currency),
+                    };
+                    match review {
+                        PayoutReview::Delivered => a.delivered = a.delivered.checked_add(amount)?,
+                        PayoutReview::NotDelivered => {
+                            a.returned = a.returned.checked_add(amount)?;
+                            a.abandoned = true;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(payout)
+    }
+
+    fn attempt_mut(&mut self, number: u32) -> Result<&mut Attempt, ServiceError> {
+        self.attempts
+            .iter_mut()
+            .find(|a| a.number == number)
+            .ok_or_else(|| {
+                ServiceError::Store(StoreError::Corrupt {
+                    reason: format!("a payout event names attempt {number}, which was never made"),
+                })
+            })
+    }
+
+    pub(super) fn attempt(&self, number: u32) -> Option<&Attempt> {
+        self.attempts.iter().find(|a| a.number == number)
+    }
+
+    /// The latest attempt (a payout always has its first).
+    pub(super) fn current(&self) -> Option<&Attempt> {
+        self.attempts.last()
+    }
+
+    /// What the member is still owed: the amount less what is delivered and not returned.
+    pub(super) fn owed(&self) -> Result<Money, MoneyError> {
+        self.attempts.iter().try_fold(self.amount, |owed, a| {
+            owed.checked_sub(a.still_delivered()?)
+        })
+    }
+}
+
+/// What an entry moved: the sum of its debits.
+fn booked(entry: &BalancedEntry, currency: crate::money::Currency) -> Result<Money, MoneyError> {
+    Money::checked_sum(
+        currency,
+        entry
+            .postings()
+            .iter()
+            .filter(|p| p.side == Side::Debit)
+            .map(|p| &p.amount),
+    )
+}
+
+/// What a report does to its attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Nothing new.
+    Duplicate,
+    /// Does not match the attempt: held for review, nothing booked.
+    Hold,
+    /// Not delivered, nothing was booked: recorded, sent again later.
+    Fail,
+    /// The attempt's amount delivered.
+    Deliver,
+    /// This much of a delivered attempt came back.
+    Return(Money),
+    /// All of an attempt never booked as delivered came back: it was delivered, then
+    /// returned. Booking both keeps the books true to the gateway's statement, and marks
+    /// the attempt finished so the next one gets a fresh reference.
+    DeliverAndReturn,
+}
+
+fn decide(attempt: &Attempt, report: &PayoutReport<'_>) -> Result<Step, MoneyError> {
+    let expected = attempt.amount;
+    let same_currency = report.amount.currency() == expected.currency();
+    if report.outcome == PayoutOutcome::Succeeded {
+        return Ok(if attempt.is_delivered() {
+            Step::Duplicate
+        } else if same_currency && report.amount == expected {
+            Step::Deliver
+        } else {
+            Step::Hold
+        });
+    }
+    if !same_currency || report.amount > expected {
+        return Ok(Step::Hold);
+    }
+    if !attempt.is_delivered() {
+        return Ok(match report.outcome {
+            PayoutOutcome::Reversed if report.amount == expected => Step::DeliverAndReturn,
+            // Part of a transfer came back whose success was never reported: how much
+            // reached the member is not known.
+            PayoutOutcome::Reversed => Step::Hold,
+            _ => Step::Fail,
+        });
+    }
+    let still = attempt.still_delivered()?;
+    let back = match report.basis {
+        AmountBasis::Cumulative => report.amount.checked_sub(attempt.returned)?,
+        _ => report.amount,
+    };
+    let back = if back > still { still } else { back };
+    Ok(if back.is_positive() {
+        Step::Return(back)
+    } else {
+        Step::Duplicate
+    })
+}
+
+impl AjoService {
+    /// A verified payout webhook, checked against the attempt it names.
+    pub(super) async fn payout_event(
+        &self,
+        event: &GatewayEvent,
+        key: &str,
+    ) -> Result<Handled, ServiceError> {
+        let outcome = match event.kind() {
+            PaymentEventKind::PayoutSucceeded => PayoutOutcome::Succeeded,
+            PaymentEventKind::PayoutFailed => PayoutOutcome::Failed,
+            PaymentEventKind::PayoutReversed => PayoutOutcome::Reversed,
+            _ => return Ok(Handled::Ignored),
+        };
+        self.payout_outcome(&PayoutReport {
+            reference: event.reference(),
+            outcome,
+            amount: event.amount(),
+            basis: event.amount_basis(),
+            key,
+        })
+        .await
+    }
+
+    /// Books what a report about a payout attempt means, once (see the module docs).
+    pub(super) async fn payout_outcome(
+        &self,
+        report: &PayoutReport<'_>,
+    ) -> Result<Handled, ServiceError> {
+        let (base, number) = payout_of(report.reference);
+        let stream = StreamId::new(StreamKind::Payout, base.clone());
+        for _ in 0..=self.config.conflict_retries {
+            let loaded = self.load_payout(&base).await?;
+            let Some(payout) = Payout::from_events(&base, &loaded.events)? else {
+                return Ok(Handled::UnknownReference);
+            };
+            let Some(attempt) = payout
+                .attempt(number)
+                .filter(|a| a.reference == report.reference)
+            else {
+                return Ok(Handled::UnknownReference);
+            };
+            let step = decide(attempt, report)?;
+            let now = self.now();
+            let owed = payout.owed()?;
+            let mut entries = Vec::new();
+            let (events, owed_after) = match step {
+                Step::Duplicate => return Ok(Handled::Duplicate),
+                Step::Hold => {
+                    let held = PayoutEvent::HeldForReview {
+                        attempt: attempt.number,
+                        outcome: report.outcome,
+                        expected: attempt.amount,
+                        reported: report.amount,
+                    };
+                    (vec![held], None)
+                }
+                Step::Fail => (
+                    vec![PayoutEvent::Failed {
+                        attempt: attempt.number,
+                    }],
+                    Some(owed),
+                ),
+                Step::Deliver => {
+                    let entry = self.delivery_entry(&payout, attempt).await?;
+                    entries.push(entry.clone());
+                    let event = PayoutEvent::Succeeded {
+                        entry,
+                        attempt: attempt.number,
+                    };
+                    (vec![event], Some(owed.checked_sub(attempt.amount)?))
+                }
+                Step::Return(back) => {
+                    let entry = self
+                        .return_entry(&payout, attempt, attempt.returned, back)
+                        .await?;
+                    entries.push(entry.clone());
+                    let event = PayoutEvent::Reversed {
+                        entry,
+                        attempt: attempt.number,
+                    };
+                    (vec![event], Some(owed.checked_add(back)?))
+                }
+                Step::DeliverAndReturn => {
+                    let paid = self.delivery_entry(&payout, attempt).await?;
+                    let back = self
+                        .return_entry(&payout, attempt, attempt.returned, attempt.amount)
+                        .await?;
+                    entries.extend([paid.clone(), back.clone()]);
+                    let events = vec![
+                        PayoutEvent::Succeeded {
+                            entry: paid,
+                            attempt: attempt.number,
+                        },
+                        PayoutEvent::Reversed {
+                            entry: back,
+                            attempt: attempt.number,
+                        },
+                    ];
+                    (events, Some(owed))
+                }
+            };
+            // Look again once the gateway has had time to report, while anything is owed
+            // and nothing is held; a hold stops sending until a person resolves it.
+            let wake_at = owed_after
+                .filter(|o| o.is_positive() && payout.held.is_none())
+                .map(|_| now + self.config.reverify_after);
+            let request = AppendRequest {
+                entries,
+                streams: vec![StreamAppend {
+                    stream: stream.clone(),
+                    expected_version: loaded.version,
+                    events: events.into_iter().map(DomainEvent::Payout).collect(),
+                    wake_at,
+                }],
+                outbox: Vec::new(),
+                idempotency_key: Some(report.key.to_owned()),
+                at: now.into(),
+            };
+            match self.append(request).await {
+                Ok(true) if step == Step::Hold => {
+                    tracing::warn!(
+                        reference = report.reference,
+                        attempt = attempt.number,
+                        outcome = ?report.outcome,
+                        expected = %attempt.amount,
+                        reported = %report.amount,
+                        "payout report held for review: not booked, not sent again until resolved"
+                    );
+                    return Ok(Handled::Flagged {
+                        expected: attempt.amount,
+                        received: report.amount,
+                    });
+                }
+                Ok(true) => return Ok(Handled::Recorded),
+                Ok(false) => return Ok(Handled::Duplicate),
+                Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
+                Err(other) => return Err(other),
+            }
+        }
+        Err(ServiceError::TooMuchContention {
+            stream,
+            attempts: self.config.conflict_retries + 1,
+        })
+    }
+
+    /// Resolves the reports held for review on a payout, once a person has checked with
+    /// the gateway what became of the attempt they were about (the last one held). See
+    /// [`PayoutReview`] for what each finding books; after it, `tick` sends whatever is
+    /// still owed, in a new attempt under a fresh reference.
+    ///
+    /// `reference` is the payout's, or any of its attempts'. Returns whether anything was
+    /// held: `false` (and nothing changes) when nothing is, as for a repeated call.
+    ///
+    /// # Errors
+    /// [`ServiceError::NotFound`] when no payout has the reference, a store error, or
+    /// [`ServiceError::TooMuchContention`].
+    #[instrument(skip_all, fields(reference = %reference, review = ?review), err)]
+    pub async fn resolve_payout_review(
+        &self,
+        reference: &str,
+        review: PayoutReview,
+    ) -> Result<bool, ServiceError> {
+        let (base, _) = payout_of(reference);
+        let stream = StreamId::new(StreamKind::Payout, base.clone());
+        for _ in 0..=self.config.conflict_retries {
+            let loaded = self.load_payout(&base).await?;
+            let payout = Payout::from_events(&base, &loaded.events)?
+                .ok_or_else(|| ServiceError::NotFound(stream.clone()))?;
+            let Some(number) = payout.held else {
+                return Ok(false);
+            };
+            let attempt = payout
+                .attempt(number)
+                .ok_or_else(|| ServiceError::NotFound(stream.clone()))?;
+            let owed = payout.owed()?;
+            let (entry, owed_after) = match review {
+                PayoutReview::Delivered if !attempt.is_delivered() => (
+                    Some(self.delivery_entry(&payout, attempt).await?),
+                    owed.checked_sub(attempt.amount)?,
+                ),
+                PayoutReview::Delivered => (None, owed),
+                PayoutReview::NotDelivered => {
+                    let still = attempt.still_delivered()?;
+                    if still.is_positive() {
+                        let entry = self
+                            .return_entry(&payout, attempt, attempt.returned, still)
+                            .await?;
+                        (Some(entry), owed.checked_add(still)?)
+                    } else {
+                        (None, owed)
+                    }
+                }
+            };
+            let now = self.now();
+            let request = AppendRequest {
+                entries: entry.iter().cloned().collect(),
+                streams: vec![StreamAppend {
+                    stream: stream.clone(),
+                    expected_version: loaded.version,
+                    events: vec![DomainEvent::Payout(PayoutEvent::ReviewResolved {
+                        attempt: number,
+                        review,
+                        entry,
+                    })],
+                    // A person has just looked: what is owed goes out on the next tick.
+                    wake_at: owed_after.is_positive().then_some(now),
+                }],
+                outbox: Vec::new(),
+                idempotency_key: None,
+                at: now.into(),
+            };
+            match self.append(request).await {
+                Ok(_) => {
+                    tracing::info!(reference = %base, attempt = number, review = ?review, "payout review resolved");
+                    return Ok(true);
+                }
+                Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
+                Err(other) => return Err(other),
+            }
+        }
+        Err(ServiceError::TooMuchContention {
+            stream,
+            attempts: self.config.conflict_retries + 1,
+        })
+    }
+
+    /// Wallet → clearing for an attempt's amount, keyed by the attempt: one delivery per
+    /// attempt.
+    async fn delivery_entry(
+        &self,
+        payout: &Payout,
+        attempt: &Attempt,
+    ) -> Result<BalancedEntry, ServiceError> {
+        let wallet = self.wallet(&payout.group, &payout.member).await?;
+        let clearing = GroupAccounts::clearing_for(attempt.amount.currency());
+        let reference = &attempt.reference;
+        EntryDraft::new(
+            format!("{reference}:paid"),
+            format!("payout {reference} delivered"),
+        )
+        .reference(reference)
+        .debit(wallet, attempt.amount)
+        .credit(clearing, attempt.amount)
+        .balance()
+        .map_err(|_| unbookable())
+    }
+
+    /// Clearing → wallet for `back` of an attempt that had `returned` booked as returned
+    /// already. Keyed by the attempt and the running total after it, which only grows, so
+    /// each return has its own key and the same return decided twice has the same one.
+    async fn return_entry(
+        &self,
+        payout: &Payout,
+        attempt: &Attempt,
+        returned: Money,
+        back: Money,
+    ) -> Result<BalancedEntry, ServiceError> {
+        let wallet = self.wallet(&payout.group, &payout.member).await?;
+        let clearing = GroupAccounts::clearing_for(back.currency());
+        let total = returned.checked_add(back)?;
+        let reference = &attempt.reference;
+        EntryDraft::new(
+            format!("{reference}:reversal:{}", total.minor()),
+            format!("payout {reference} returned: {back}"),
+        )
+        .reference(reference)
+        .debit(clearing, back)
+        .credit(wallet, back)
+        .balance()
+        .map_err(|_| unbookable())
+    }
+
+    async fn wallet(&self, group: &GroupId, member: &MemberId) -> Result<Account, ServiceError> {
+        let state = self.group(group).await?;
+        state
+            .accounts()
+            .map(|a| a.wallet(member))
+            .ok_or_else(|| ServiceError::NotFound(super::exec::group_stream(group)))
+    }
+}
+
+/// An entry that will not balance: only a zero or out-of-range amount does that here.
+fn unbookable() -> ServiceError {
+    ServiceError::Money(MoneyError::Overflow {
+        operation: "payout",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::AccountKind;
+    use crate::money::Currency;
+
+    fn ngn(s: &str) -> Money {
+        Money::parse(s, Currency::NGN).unwrap()
+    }
+
+    fn report(outcome: PayoutOutcome, amount: Money, basis: AmountBasis) -> PayoutReport<'static> {
+        PayoutReport {
+            reference: "ajo=out=g=r1",
+            outcome,
+            amount,
+            basis,
+            key: "k",
+        }
+    }
+
+    /// An attempt of ₦50,000 delivered, with `returned` booked as come back.
+    fn delivered(returned: &str) -> Attempt {
+        let mut attempt = Attempt::new(1, "ajo=out=g=r1".into(), ngn("50000"));
+        attempt.delivered = ngn("50000");
+        attempt.returned = ngn(returned);
+        attempt
+    }
+
+    #[test]
+    fn attempt_references_lead_back_to_their_payout() {
+        assert_eq!(payout_of("ajo=out=g=r1"), ("ajo=out=g=r1".into(), 1));
+        assert_eq!(payout_of("ajo=out=g=r1=a2"), ("ajo=out=g=r1".into(), 2));
+        assert_eq!(payout_of("ajo=lnd=ln-1=a3"), ("ajo=lnd=ln-1".into(), 3));
+        // Not ours: its own payout, first attempt.
+        assert_eq!(payout_of("TRF_123=a2"), ("TRF_123=a2".into(), 1));
+    }
+
+    #[test]
+    fn a_success_must_match_the_attempt() {
+        let sent = Attempt::new(1, "ajo=out=g=r1".into(), ngn("50000"));
+        let success = |amount| report(PayoutOutcome::Succeeded, amount, AmountBasis::Event);
+        assert_eq!(decide(&sent, &success(ngn("50000"))), Ok(Step::Deliver));
+        assert_eq!(decide(&sent, &success(ngn("49999.99"))), Ok(Step::Hold));
+        let dollars = Money::parse("50000", Currency::USD).unwrap();
+        assert_eq!(decide(&sent, &success(dollars)), Ok(Step::Hold));
+        assert_eq!(
+            decide(&delivered("0"), &success(dollars)),
+            Ok(Step::Duplicate),
+            "a delivered attempt is delivered once"
+        );
+    }
+
+    #[test]
+    fn a_running_total_books_what_is_new_and_no_more() {
+        let total = |amount| {
+            report(
+                PayoutOutcome::Reversed,
+                ngn(amount),
+                AmountBasis::Cumulative,
+            )
+        };
+        assert_eq!(
+            decide(&delivered("0"), &total("1")),
+            Ok(Step::Return(ngn("1")))
+        );
+        assert_eq!(
+            decide(&delivered("1000"), &total("50000")),
+            Ok(Step::Return(ngn("49000")))
+        );
+        assert_eq!(
+            decide(&delivered("1000"), &total("1000")),
+            Ok(Step::Duplicate)
+        );
+        assert_eq!(
+            decide(&delivered("1000"), &total("999")),
+            Ok(Step::Duplicate)
+        );
+        assert_eq!(decide(&delivered("0"), &total("50000.01")), Ok(Step::Hold));
+    }
+
+    #[test]
+    fn an_event_amount_books_at_most_what_is_still_delivered() {
+        let back = |outcome, amount| report(outcome, ngn(amount), AmountBasis::Event);
+        assert_eq!(
+            decide(&delivered("0"), &back(PayoutOutcome::Reversed, "1")),
+            Ok(Step::Return(ngn("1")))
+        );
+        assert_eq!(
+            decide(&delivered("49000"), &back(PayoutOutcome::Reversed, "50000")),
+            Ok(Step::Return(ngn("1000")))
+        );
+        assert_eq!(
+            decide(&delivered("50000"), &back(PayoutOutcome::Failed, "50000")),
+            Ok(Step::Duplicate)
+        );
+        // A failure after a success is a reversal (Flutterwave reports one so).
+        assert_eq!(
+            decide(&delivered("0"), &back(PayoutOutcome::Failed, "50000")),
+            Ok(Step::Return(ngn("50000")))
+        );
+    }
+
+    #[test]
+    fn reports_about_an_attempt_never_booked_delivered() {
+        let sent = Attempt::new(1, "ajo=out=g=r1".into(), ngn("50000"));
+        let back = |outcome, amount| report(outcome, ngn(amount), AmountBasis::Event);
+        assert_eq!(
+            decide(&sent, &back(PayoutOutcome::Failed, "50000")),
+            Ok(Step::Fail)
+        );
+        assert_eq!(
+            decide(&sent, &back(PayoutOutcome::Reversed, "50000")),
+            Ok(Step::DeliverAndReturn)
+        );
+        assert_eq!(
+            decide(&sent, &back(PayoutOutcome::Reversed, "1")),
+            Ok(Step::Hold),
+            "how much reached the member is not known"
+        );
+        assert_eq!(
+            decide(&sent, &back(PayoutOutcome::Failed, "50000.01")),
+            Ok(Step::Hold)
+        );
+    }
+
+    fn entry(key: &str, from: Account, to: Account, amount: Money) -> BalancedEntry {
+        EntryDraft::new(key, "test")
+            .debit(from, amount)
+            .credit(to, amount)
+            .balance()
+            .unwrap()
+    }
+
+    #[test]
+    fn what_is_owed_follows_every_attempt() {
+        let wallet = Account::new("g", AccountKind::MemberWallet, Currency::NGN);
+        let clearing = GroupAccounts::clearing_for(Currency::NGN);
+        let group = GroupId::new("g").unwrap();
+        let member = MemberId::new("ada").unwrap();
+        let events = vec![
+            PayoutEvent::Requested {
+                group,
+                round: Some(1),
+                member,
+                amount: ngn("50000"),
+            },
+            PayoutEvent::Succeeded {
+                entry: entry("a:paid", wallet.clone(), clearing.clone(), ngn("50000")),
+                attempt: 1,
+            },
+            PayoutEvent::Reversed {
+                entry: entry("a:r", clearing.clone(), wallet.clone(), ngn("1")),
+                attempt: 1,
+            },
+            PayoutEvent::AttemptStarted {
+                attempt: 2,
+                reference: "ajo=out=g=r1=a2".into(),
+                amount: ngn("1"),
+            },
+        ];
+        let payout = Payout::from_events("ajo=out=g=r1", &events)
+            .unwrap()
+            .unwrap();
+        assert_eq!(payout.owed(), Ok(ngn("1")));
+        let current = payout.current().unwrap();
+        assert_eq!((current.number, current.is_finished()), (2, false));
+        assert!(payout.attempt(1).unwrap().is_finished());
+
+        let mut more = events.clone();
+        more.push(PayoutEvent::Reversed {
+            entry: entry("a:r2", clearing.clone(), wallet.clone(), ngn("49999")),
+            attempt: 1,
+        });
+        let payout = Payout::from_events("ajo=out=g=r1", &more).unwrap().unwrap();
+        assert_eq!(payout.owed(), Ok(ngn("50000")));
+
+        // A booking for an attempt the stream never started is a corrupt stream.
+        let mut stray = events;
+        stray.push(PayoutEvent::Succeeded {
+            entry: entry("a7:paid", wallet, clearing, ngn("1")),
+            attempt: 7,
+        });
+        assert!(matches!(
+            Payout::from_events("ajo=out=g=r1", &stray),
+            Err(ServiceError::Store(StoreError::Corrupt { .. }))
+        ));
+        assert!(Payout::from_events("ajo=out=g=r1", &[]).unwrap().is_none());
+    }
+}
