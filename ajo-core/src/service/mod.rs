@@ -21,6 +21,7 @@
 //!   delivery reports.
 
 mod cache;
+mod config;
 mod exec;
 mod gateway_events;
 mod groups;
@@ -30,10 +31,14 @@ mod records;
 mod tick;
 
 use std::sync::Arc;
-use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use thiserror::Error;
 
+pub use config::{
+    ConfigError, MAX_CONFLICT_RETRIES, MAX_GROUP_CACHE, MAX_OUTBOX_ATTEMPTS, MAX_SETTING_DURATION,
+    MAX_TICK_BATCH, MAX_WORKER_LEN, ServiceConfig,
+};
 pub use gateway_events::{Handled, REVIEW_OWNER};
 pub use groups::{Contact, JoinReceipt};
 pub use loans::LoanRequest;
@@ -47,50 +52,6 @@ use crate::ports::{
     Clock, EmailSender, GatewayError, PaymentGateway, SmsSender, Store, StoreError, StreamId,
 };
 use crate::time::Timestamp;
-
-/// Settings of the service.
-#[derive(Debug, Clone)]
-pub struct ServiceConfig {
-    /// How often a command is decided again after a version conflict.
-    pub conflict_retries: u32,
-    /// How long a collection may stay pending before `tick` asks the gateway about it.
-    pub reverify_after: chrono::Duration,
-    /// How many streams one `tick` looks at, at most.
-    pub tick_batch: usize,
-    /// This worker's name, for outbox leases.
-    pub worker: String,
-    /// How long an outbox claim lasts: longer than one send can take, retries and
-    /// `Retry-After` waits included, or a second worker may send the message too (default
-    /// five minutes, well above the HTTP adapters' defaults).
-    pub outbox_lease: Duration,
-    /// Send attempts before a message is marked failed.
-    pub outbox_max_attempts: u32,
-    /// The first retry delay for a failed send; it doubles each attempt.
-    pub outbox_backoff: chrono::Duration,
-    /// How many groups' states the service keeps between commands, so a command reads
-    /// only the events after them instead of the whole stream (0 keeps none). Each is a
-    /// few kilobytes for a twelve-hand group. Kept states are never trusted over the
-    /// store: every command still reads the events after its state, and every append
-    /// still checks the version it was decided on. Four times as many recent collections
-    /// are noted with their group and payer, so their webhook reads everything it needs
-    /// in one call.
-    pub group_cache: usize,
-}
-
-impl Default for ServiceConfig {
-    fn default() -> Self {
-        ServiceConfig {
-            conflict_retries: 8,
-            reverify_after: chrono::Duration::minutes(30),
-            tick_batch: 100_000,
-            worker: "ajo".into(),
-            outbox_lease: Duration::from_secs(300),
-            outbox_max_attempts: 5,
-            outbox_backoff: chrono::Duration::seconds(30),
-            group_cache: 4096,
-        }
-    }
-}
 
 /// Why a service operation failed.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -125,6 +86,9 @@ pub enum ServiceError {
     /// A stored event is not of the stream's kind.
     #[error("stream {0} holds events of another kind")]
     WrongStreamKind(StreamId),
+    /// The service's settings were refused.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
 }
 
 /// The service; see the module docs.
@@ -161,13 +125,34 @@ impl AjoService {
         }
     }
 
-    /// The same service with other settings.
-    #[must_use]
-    pub fn with_config(mut self, config: ServiceConfig) -> AjoService {
+    /// The same service with other settings, once they pass
+    /// [`ServiceConfig::validate`].
+    ///
+    /// ```
+    /// use ajo_core::service::{ConfigError, ServiceConfig};
+    /// use ajo_testkit::Embedded;
+    /// use chrono::{TimeZone, Utc};
+    ///
+    /// let ajo = Embedded::new(Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).unwrap());
+    /// let patient = ServiceConfig { conflict_retries: 20, ..ServiceConfig::default() };
+    /// let service = ajo.service.clone().with_config(patient)?;
+    ///
+    /// let stuck = ServiceConfig { outbox_lease: std::time::Duration::ZERO, ..ServiceConfig::default() };
+    /// assert!(matches!(
+    ///     ajo.service.clone().with_config(stuck),
+    ///     Err(ConfigError::DurationOutOfRange { setting: "outbox_lease", .. })
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`ServiceConfig::validate`]; `self` is dropped, as it is on success.
+    pub fn with_config(mut self, config: ServiceConfig) -> Result<AjoService, ConfigError> {
+        config.validate()?;
         self.group_states = Arc::new(cache::GroupCache::new(config.group_cache));
         self.payers = Arc::new(cache::Payers::new(config.group_cache.saturating_mul(4)));
         self.config = config;
-        self
+        Ok(self)
     }
 
     /// The store, for reads (balances, entries, outbox).
@@ -178,7 +163,7 @@ impl AjoService {
     /// The clock's reading cut to whole microseconds ([`Timestamp`]): every time the
     /// service decides with, posts at or stores is one a store gives back unchanged, so a
     /// group or ledger read back is the one decided.
-    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+    fn now(&self) -> DateTime<Utc> {
         Timestamp::from(self.clock.now()).as_datetime()
     }
 }
