@@ -414,12 +414,9 @@ impl AjoService {
                             operation: "payout",
                         })
                     })?;
-                    (
-                        PayoutEvent::Reversed { entry },
-                        Some(now + self.config.reverify_after),
-                    )
+                    (PayoutEvent::Reversed { entry }, Some(self.reverify_at(now)))
                 }
-                (false, false) => (PayoutEvent::Failed, Some(now + self.config.reverify_after)),
+                (false, false) => (PayoutEvent::Failed, Some(self.reverify_at(now))),
             };
             let request = AppendRequest {
                 entries: event.entry().cloned().into_iter().collect(),

@@ -32,7 +32,7 @@ mod tick;
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use thiserror::Error;
 
 pub use config::{
@@ -166,4 +166,16 @@ impl AjoService {
     fn now(&self) -> DateTime<Utc> {
         Timestamp::from(self.clock.now()).as_datetime()
     }
+
+    /// When a collection or payout still open at `now` is looked at again.
+    fn reverify_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        later(now, self.config.reverify_after)
+    }
+}
+
+/// `now` plus `wait`, for a wake time. The clock is the host's, so `now` can be anywhere
+/// chrono reaches: past the last time it can hold, the stream wakes at that last time
+/// (its microsecond, as stores keep it) and nothing panics.
+fn later(now: DateTime<Utc>, wait: TimeDelta) -> DateTime<Utc> {
+    Timestamp::from(now).saturating_add(wait).as_datetime()
 }

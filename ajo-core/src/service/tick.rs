@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use tracing::instrument;
 
 use super::exec::{Profiles, group_stream, next_wake};
-use super::{AjoService, PaymentEvent, PayoutEvent, ServiceError};
+use super::{AjoService, PaymentEvent, PayoutEvent, ServiceError, later};
 use crate::group::{GroupCommand, GroupId};
 use crate::notify::Notice;
 use crate::payout::DueAction;
@@ -207,7 +207,7 @@ impl AjoService {
                 _ => {}
             }
         }
-        let wake_at = open.then(|| now + self.config.reverify_after);
+        let wake_at = open.then(|| self.reverify_at(now));
         self.set_wake(
             StreamId::new(StreamKind::Payment, reference),
             payment.version,
@@ -260,7 +260,7 @@ impl AjoService {
                 .set_wake(
                     stream,
                     payout.version,
-                    Some(now + chrono::Duration::days(1)),
+                    Some(later(now, chrono::Duration::days(1))),
                     now,
                 )
                 .await;
@@ -282,7 +282,7 @@ impl AjoService {
                     .retry_after()
                     .and_then(|d| chrono::Duration::from_std(d).ok())
                     .unwrap_or(self.config.reverify_after);
-                self.set_wake(stream, payout.version, Some(now + wait), now)
+                self.set_wake(stream, payout.version, Some(later(now, wait)), now)
                     .await?;
                 return Err(error.into());
             }
@@ -313,7 +313,7 @@ impl AjoService {
                             provider_reference: receipt.provider_reference,
                         })],
                         // No webhook by then: send again (the gateway de-duplicates our reference).
-                        wake_at: Some(now + self.config.reverify_after),
+                        wake_at: Some(self.reverify_at(now)),
                     }],
                     entries: Vec::new(),
                     outbox: Vec::new(),

@@ -1,11 +1,13 @@
-//! A host's settings cannot make the service panic: out-of-range settings are refused
-//! with a typed error before the service takes them.
+//! A host's settings and clock cannot make the service panic: out-of-range settings are
+//! refused with a typed error before the service takes them, and a group's calendar date
+//! at either end of chrono's range stops at that end.
 
 use std::time::Duration;
 
+use ajo_core::group::{GroupEvent, GroupId, GroupState};
 use ajo_core::service::{ConfigError, MAX_SETTING_DURATION, ServiceConfig, ServiceError};
-use ajo_testkit::Embedded;
-use chrono::{TimeDelta, TimeZone, Utc};
+use ajo_testkit::{Embedded, builders};
+use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 
 fn embedded() -> Embedded {
     Embedded::new(Utc.with_ymd_and_hms(2026, 1, 10, 9, 0, 0).unwrap())
@@ -146,4 +148,40 @@ fn with_config_takes_settings_in_range() {
         ..ServiceConfig::default()
     };
     assert!(embedded().service.with_config(config).is_ok());
+}
+
+/// A created group in `zone`.
+fn group_in(zone: chrono_tz::Tz) -> GroupState {
+    let config =
+        builders::naira_group("Ends", 1_000, NaiveDate::from_ymd_opt(2026, 1, 31).unwrap())
+            .time_zone(zone)
+            .build()
+            .unwrap();
+    GroupState::replay(&[GroupEvent::Created {
+        id: GroupId::new("ends").unwrap(),
+        config,
+        at: DateTime::UNIX_EPOCH,
+    }])
+}
+
+#[test]
+fn a_groups_date_at_either_end_of_time_stops_there() {
+    // Before: chrono's `date_naive` panicked ("Local time out of range") once the zone's
+    // offset carried the clock past the last date, or before the first.
+    let lagos = group_in(chrono_tz::Africa::Lagos);
+    let end = DateTime::<Utc>::MAX_UTC;
+    assert_eq!(lagos.today(end), NaiveDate::MAX);
+    assert_eq!(lagos.today(end - TimeDelta::minutes(59)), NaiveDate::MAX);
+    let new_york = group_in(chrono_tz::America::New_York);
+    assert_eq!(new_york.today(DateTime::<Utc>::MIN_UTC), NaiveDate::MIN);
+    // Away from the ends, the zone's date as before.
+    let late_evening = Utc.with_ymd_and_hms(2026, 3, 1, 23, 30, 0).unwrap();
+    assert_eq!(
+        lagos.today(late_evening),
+        NaiveDate::from_ymd_opt(2026, 3, 2).unwrap()
+    );
+    assert_eq!(
+        new_york.today(late_evening),
+        NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()
+    );
 }
