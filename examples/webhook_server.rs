@@ -5,7 +5,8 @@
 //! `AJO_ADDR` (default `127.0.0.1:8080`), `PAYSTACK_SECRET_KEY`,
 //! `FLUTTERWAVE_SECRET_HASH`, `STRIPE_WEBHOOK_SECRET`, `SENDGRID_WEBHOOK_PUBLIC_KEY`,
 //! `TWILIO_AUTH_TOKEN` with `AJO_PUBLIC_URL` (each with a `_PREVIOUS` twin while a key is
-//! rolled), and `DATABASE_URL` for PostgreSQL (else the in-memory store). Limits:
+//! rolled), and `DATABASE_URL` for PostgreSQL (else the in-memory store), with
+//! `AJO_PG_SCHEMA` naming the schema its tables are in. Limits:
 //! `AJO_HEADER_TIMEOUT_MS` (10000), `AJO_BODY_TIMEOUT_MS` (30000), `AJO_MAX_CONNECTIONS`
 //! (512), `SENDGRID_WEBHOOK_TOLERANCE_SECS` (300); `FLUTTERWAVE_ACCEPT_VERIF_HASH=true`
 //! accepts Flutterwave's static `verif-hash` (warned about at start). The service's gateway

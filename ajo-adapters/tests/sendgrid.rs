@@ -363,7 +363,8 @@ async fn outbox(
     .with_config(ServiceConfig {
         outbox_backoff: chrono::Duration::seconds(30),
         ..ServiceConfig::default()
-    });
+    })
+    .unwrap();
     (service, store, clock)
 }
 

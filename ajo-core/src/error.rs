@@ -10,6 +10,7 @@ use crate::loan::LoanError;
 use crate::money::MoneyError;
 use crate::penalty::PenaltyError;
 use crate::rotation::RotationError;
+use crate::service::ConfigError;
 use crate::webhook::WebhookError;
 
 /// Any error of `ajo-core`. Each area keeps its own typed enum; this wraps them.
@@ -49,4 +50,7 @@ pub enum Error {
     /// From [`eligibility`](crate::eligibility).
     #[error(transparent)]
     Eligibility(#[from] EligibilityError),
+    /// From [`ServiceConfig::validate`](crate::service::ServiceConfig::validate).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
 }

@@ -12,7 +12,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Timelike, Utc};
+use chrono::{DateTime, TimeDelta, Timelike, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A UTC instant in whole microseconds. Converting from a [`DateTime<Utc>`] cuts the
@@ -43,6 +43,37 @@ impl Timestamp {
     /// The instant as a chrono time, for arithmetic and for the domain's rules.
     pub fn as_datetime(self) -> DateTime<Utc> {
         self.0
+    }
+
+    /// This instant moved by `by`, stopping at the first or last instant chrono can hold
+    /// (cut to its microsecond) instead of overflowing: a deadline past the end of time is
+    /// the end of time. Clocks and settings come from the host, so times the service and
+    /// the stores compute from them use this, never `+`, which panics on overflow.
+    ///
+    /// ```
+    /// use ajo_core::time::Timestamp;
+    /// use chrono::{DateTime, TimeDelta, Utc};
+    ///
+    /// let last = Timestamp::from(DateTime::<Utc>::MAX_UTC);
+    /// let soon = Timestamp::from(DateTime::<Utc>::MAX_UTC - TimeDelta::minutes(1));
+    /// assert_eq!(soon.saturating_add(TimeDelta::days(1)), last);
+    /// assert!(soon.saturating_add(TimeDelta::seconds(1)) < last);
+    /// ```
+    #[must_use]
+    pub fn saturating_add(self, by: TimeDelta) -> Timestamp {
+        let bound = if by < TimeDelta::zero() {
+            DateTime::<Utc>::MIN_UTC
+        } else {
+            DateTime::<Utc>::MAX_UTC
+        };
+        Timestamp::from(self.0.checked_add_signed(by).unwrap_or(bound))
+    }
+
+    /// As [`saturating_add`](Self::saturating_add), for a `std` duration (a lease, a
+    /// timeout); one too long for chrono to hold reaches the last instant.
+    #[must_use]
+    pub fn saturating_add_std(self, by: std::time::Duration) -> Timestamp {
+        self.saturating_add(TimeDelta::from_std(by).unwrap_or(TimeDelta::MAX))
     }
 
     /// Seconds since the Unix epoch and the microseconds within that second.
@@ -106,6 +137,30 @@ mod tests {
         assert_eq!(cut.timestamp(), -5);
         assert_eq!(cut.timestamp_subsec_nanos(), 1_000);
         assert!(cut <= before);
+    }
+
+    #[test]
+    fn adding_stops_at_either_end_of_time_instead_of_panicking() {
+        let first = Timestamp::from(DateTime::<Utc>::MIN_UTC);
+        let last = Timestamp::from(DateTime::<Utc>::MAX_UTC);
+        let now = Timestamp::from(Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap());
+        assert_eq!(
+            now.saturating_add(TimeDelta::minutes(30)).as_datetime(),
+            now.as_datetime() + TimeDelta::minutes(30)
+        );
+        assert_eq!(now.saturating_add(TimeDelta::MAX), last);
+        assert_eq!(now.saturating_add(TimeDelta::MIN), first);
+        assert_eq!(last.saturating_add(TimeDelta::microseconds(1)), last);
+        assert_eq!(first.saturating_add(-TimeDelta::microseconds(1)), first);
+        // The end is kept at a whole microsecond, as every Timestamp is.
+        assert_eq!(last.as_datetime().nanosecond() % 1_000, 0);
+        assert_eq!(
+            now.saturating_add_std(std::time::Duration::from_secs(300)),
+            now.saturating_add(TimeDelta::seconds(300))
+        );
+        assert_eq!(now.saturating_add_std(std::time::Duration::MAX), last);
+        // Sub-microsecond steps are cut like any other reading.
+        assert_eq!(now.saturating_add(TimeDelta::nanoseconds(999)), now);
     }
 
     #[test]

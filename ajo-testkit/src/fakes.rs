@@ -42,6 +42,11 @@ impl FakeClock {
     }
 
     /// Moves the time on.
+    ///
+    /// # Panics
+    /// If the time would pass the first or last instant chrono holds: a test that walks
+    /// its clock off the end of time has a bug worth stopping at. To put the clock at the
+    /// very end (to test the service there), [`set`](Self::set) it.
     pub fn advance(&self, by: Duration) {
         let mut now = lock(&self.now);
         *now += by;

@@ -11,6 +11,7 @@ use ajo_core::ports::{
     AppendOutcome, AppendRequest, EntryQuery, OutboxOutcome, OutboxRecord, OutboxStatus, ReadFrom,
     RecordedEvent, Store, StoreError, StoreRead, StreamId,
 };
+use ajo_core::time::Timestamp;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -252,8 +253,7 @@ impl Store for InMemoryStore {
         limit: usize,
     ) -> Result<Vec<OutboxRecord>, StoreError> {
         let mut inner = self.lock();
-        let until =
-            now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
+        let until = Timestamp::from(now).saturating_add_std(lease).as_datetime();
         let ids: Vec<String> = inner.outbox_order.clone();
         let mut claimed = Vec::new();
         for id in ids {

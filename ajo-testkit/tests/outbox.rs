@@ -62,11 +62,14 @@ fn sms(id: &str, to: &str) -> OutboxMessage {
 
 /// Three attempts, 30 s apart at first.
 fn service(ajo: &Embedded) -> AjoService {
-    ajo.service.clone().with_config(ServiceConfig {
-        outbox_max_attempts: 3,
-        outbox_backoff: Duration::seconds(30),
-        ..ServiceConfig::default()
-    })
+    ajo.service
+        .clone()
+        .with_config(ServiceConfig {
+            outbox_max_attempts: 3,
+            outbox_backoff: Duration::seconds(30),
+            ..ServiceConfig::default()
+        })
+        .unwrap()
 }
 
 async fn status(ajo: &Embedded, id: &str) -> (OutboxStatus, u32) {

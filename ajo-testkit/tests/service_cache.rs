@@ -322,10 +322,12 @@ async fn a_command_reads_only_what_it_has_not_seen() {
         let store = Arc::new(Swappable::new(
             Arc::new(InMemoryStore::new()) as Arc<dyn Store>
         ));
-        let host = host_over(&ajo, store.clone() as Arc<dyn Store>).with_config(ServiceConfig {
-            group_cache,
-            ..ServiceConfig::default()
-        });
+        let host = host_over(&ajo, store.clone() as Arc<dyn Store>)
+            .with_config(ServiceConfig {
+                group_cache,
+                ..ServiceConfig::default()
+            })
+            .unwrap();
         (store, host)
     };
     let mut events_per_contribution = Vec::new();

@@ -3,7 +3,7 @@
 //! named; and the exit code 2 cases.
 //!
 //! The binary is built with cargo (`cargo build --example admin`, the cargo running this
-//! test) and run as an operator would. Schemas come from ajo-adapters' Postgres test
+//! test; see `common::binary`) and run as an operator would. Schemas come from ajo-adapters' Postgres test
 //! helpers: without a server the Postgres test prints why and passes, unless `CI` is set.
 
 #![allow(
@@ -15,12 +15,11 @@
     reason = "test code: a failed setup step should stop the test"
 )]
 
+mod common;
 #[path = "../../ajo-adapters/tests/pgdb/mod.rs"]
 mod pgdb;
 
-use std::path::PathBuf;
-use std::process::Command;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use ajo_adapters::postgres::PgStore;
 use ajo_adapters::postgres::sqlx;
@@ -32,83 +31,12 @@ use ajo_core::service::Handled;
 use ajo_testkit::builders;
 use ajo_testkit::fakes::{FakeClock, FakeGateway};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use common::binary::admin;
 use pgdb::TestDb;
 
-/// The example's binary, built once per test run by the cargo that runs the tests.
-fn admin_binary() -> &'static PathBuf {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let mut cargo = Command::new(env!("CARGO"));
-        cargo
-            .args(["build", "-q", "-p", "ajo-examples", "--example", "admin"])
-            .args(["--message-format", "json-render-diagnostics"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
-        // Without what cargo set for this test: some build scripts (ring's) rerun when
-        // CARGO_MANIFEST_DIR changes, so a build in this environment would rebuild much of
-        // the tree, and the next plain `cargo` command would rebuild it back.
-        for (key, _) in std::env::vars_os() {
-            let set_for_test = key.to_str().is_some_and(|k| {
-                k.starts_with("CARGO_PKG_")
-                    || matches!(
-                        k,
-                        "CARGO_MANIFEST_DIR"
-                            | "CARGO_MANIFEST_PATH"
-                            | "CARGO_CRATE_NAME"
-                            | "CARGO_PRIMARY_PACKAGE"
-                            | "CARGO_TARGET_TMPDIR"
-                    )
-            });
-            if set_for_test {
-                cargo.env_remove(key);
-            }
-        }
-        let output = cargo.output().expect("cargo runs");
-        assert!(
-            output.status.success(),
-            "cargo build --example admin failed"
-        );
-        String::from_utf8(output.stdout)
-            .unwrap()
-            .lines()
-            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-            .filter(|message| message["target"]["name"] == "admin")
-            .find_map(|message| message["executable"].as_str().map(PathBuf::from))
-            .expect("cargo names the admin executable")
-    })
-}
-
-/// What a run printed and its exit code.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `admin` with `args`, and `DATABASE_URL` only if `env_url` is given.
-fn admin(args: &[&str], env_url: Option<&str>) -> Run {
-    let mut command = Command::new(admin_binary());
-    command.args(args).env_remove("DATABASE_URL");
-    if let Some(url) = env_url {
-        command.env("DATABASE_URL", url);
-    }
-    let output = command.output().unwrap();
-    Run {
-        code: output.status.code().expect("exited, not killed"),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
-
-/// `verify` on `schema`: its exit code and its one line.
+/// `verify` on `schema` of the test server: its exit code and its one line.
 fn verify(schema: &str) -> (i32, String) {
-    let url = pgdb::url();
-    let run = admin(
-        &["--database-url", &url, "--schema", schema, "verify"],
-        None,
-    );
-    assert_eq!(run.stdout.lines().count(), 1, "one line: {:?}", run.stdout);
-    assert!(!run.stderr.contains(&url), "the URL is never printed");
-    (run.code, run.stdout.trim_end().to_owned())
+    common::binary::verify(&pgdb::url(), schema)
 }
 
 /// Three members pay a deposit and round 1 on PgStore through the service, and the

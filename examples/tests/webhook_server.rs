@@ -11,6 +11,8 @@
     reason = "test code: a failed setup step should stop the test"
 )]
 
+mod common;
+
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::Write;
@@ -29,12 +31,15 @@ use ajo_testkit::{Embedded, builders};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{TimeZone, Utc};
+use common::sign::{
+    paystack_charge, paystack_headers, paystack_signature, stripe_headers, stripe_intent,
+};
 use hmac::{Hmac, Mac};
 use p256::ecdsa::SigningKey;
 use p256::ecdsa::signature::Signer;
 use reqwest::StatusCode;
 use sha1::Sha1;
-use sha2::{Sha256, Sha512};
+use sha2::Sha256;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -282,27 +287,8 @@ fn ngn(text: &str) -> Money {
     Money::parse(text, Currency::NGN).unwrap()
 }
 
-// --- Paystack: HMAC-SHA512 of the raw body, lowercase hex, `x-paystack-signature`.
-
-fn paystack_charge(reference: &str, kobo: u64) -> Vec<u8> {
-    format!(
-        r#"{{"event":"charge.success","data":{{"id":302961,"domain":"test","status":"success","reference":"{reference}","amount":{kobo},"message":null,"gateway_response":"Approved by Financial Institution","paid_at":"2026-01-10T11:00:00.000Z","created_at":"2026-01-10T10:59:40.000Z","channel":"card","currency":"NGN","metadata":0,"fees":null,"customer":{{"id":68324,"email":"ada@example.com","customer_code":"CUS_qo38as2hpsgk2r0"}},"authorization":{{"authorization_code":"AUTH_f5rnfq9p","last4":"8877","brand":"mastercard"}},"plan":{{}}}}}}"#
-    )
-    .into_bytes()
-}
-
-fn paystack_signature(secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha512>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(body);
-    hex::encode(mac.finalize().into_bytes())
-}
-
-fn paystack_headers(secret: &str, body: &[u8]) -> Vec<(&'static str, String)> {
-    vec![
-        ("x-paystack-signature", paystack_signature(secret, body)),
-        ("content-type", "application/json".to_owned()),
-    ]
-}
+// --- Paystack: HMAC-SHA512 of the raw body, lowercase hex, `x-paystack-signature` (see
+// `common::sign`).
 
 #[tokio::test]
 async fn paystack_credits_a_signed_charge_once_and_refuses_forgeries() {
@@ -589,29 +575,15 @@ async fn flutterwave_verif_hash_alone_is_401_by_default_and_200_when_enabled() {
     );
 }
 
-// --- Stripe: `Stripe-Signature: t=…,v1=…`, HMAC-SHA256 of "{t}.{body}", ±300 s.
-
-fn stripe_intent(reference: &str, minor: u64, created: i64) -> Vec<u8> {
-    format!(
-        r#"{{"id":"evt_3ws0001","object":"event","api_version":"2024-06-20","created":{created},"livemode":false,"type":"payment_intent.succeeded","data":{{"object":{{"id":"pi_3ws0001","object":"payment_intent","amount":{minor},"amount_received":{minor},"currency":"ngn","status":"succeeded","metadata":{{"ajo_reference":"{reference}"}}}}}},"pending_webhooks":1,"request":{{"id":null,"idempotency_key":null}}}}"#
-    )
-    .into_bytes()
-}
-
-fn stripe_headers(secret: &str, timestamp: i64, body: &[u8]) -> Vec<(&'static str, String)> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(format!("{timestamp}.").as_bytes());
-    mac.update(body);
-    let v1 = hex::encode(mac.finalize().into_bytes());
-    vec![("Stripe-Signature", format!("t={timestamp},v1={v1}"))]
-}
+// --- Stripe: `Stripe-Signature: t=…,v1=…`, HMAC-SHA256 of "{t}.{body}", ±300 s (see
+// `common::sign`).
 
 #[tokio::test]
 async fn stripe_signed_now_is_credited_forged_or_stale_is_refused() {
     let server = Server::start(config(&all_providers())).await;
     let reference = server.pending_contribution(3).await;
     let now = server.ajo.clock.now().timestamp();
-    let body = stripe_intent(&reference, 1_000_000, now);
+    let body = stripe_intent("evt_3ws0001", &reference, 1_000_000, now);
     let before = server.books().await;
 
     let forged = stripe_headers("whsec_guessed", now, &body);
@@ -969,7 +941,7 @@ async fn webhooks_signed_with_the_previous_secret_are_accepted_during_a_rotation
     // The others: an event ajo cannot match is still acknowledged once authentic, so the
     // status alone tells accepted (200) from refused (401).
     let fw = flutterwave_charge("ajo-rotation-flw", 10_000);
-    let stripe = stripe_intent("ajo-rotation-stripe", 1_000_000, now);
+    let stripe = stripe_intent("evt_3ws0001", "ajo-rotation-stripe", 1_000_000, now);
     let sg = sendgrid_delivered("sgRotation01", "ajo-rotation-email", now);
     let path = "/webhooks/twilio";
     let fields = twilio_status("SM_rotation_never_sent", "delivered");

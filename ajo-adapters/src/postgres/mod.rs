@@ -45,6 +45,7 @@ use ajo_core::ports::{
     AppendOutcome, AppendRequest, EntryQuery, OutboxOutcome, OutboxRecord, OutboxStatus, ReadFrom,
     RecordedEvent, Store, StoreError, StoreRead, StreamId,
 };
+use ajo_core::time::Timestamp;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -392,8 +393,7 @@ impl Store for PgStore {
         lease: Duration,
         limit: usize,
     ) -> Result<Vec<OutboxRecord>, StoreError> {
-        let until =
-            now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
+        let until = Timestamp::from(now).saturating_add_std(lease).as_datetime();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         // SKIP LOCKED: two workers claiming at once split the messages, never share one.
         let rows = sqlx::query(

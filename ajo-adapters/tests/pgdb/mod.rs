@@ -66,6 +66,17 @@ impl TestDb {
     /// As `store`, with the schema's name, which is also the connections' application
     /// name (to find them in `pg_stat_activity`).
     pub(crate) async fn store_named(&self, pool_size: u32) -> (PgStore, String) {
+        let schema = self.schema().await;
+        let store = PgStore::connect_with(self.options(&schema), pool_size)
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        (store, schema)
+    }
+
+    /// A fresh, empty schema (no migrations), dropped by `cleanup`: for a process that
+    /// migrates it itself, as `webhook_server` does at start.
+    pub(crate) async fn schema(&self) -> String {
         let schema = format!(
             "ajo_test_{}_{}_{}",
             std::process::id(),
@@ -77,11 +88,7 @@ impl TestDb {
             .await
             .unwrap();
         self.schemas.lock().unwrap().push(schema.clone());
-        let store = PgStore::connect_with(self.options(&schema), pool_size)
-            .await
-            .unwrap();
-        store.migrate().await.unwrap();
-        (store, schema)
+        schema
     }
 
     /// Connection options for `schema`: the test server, with the schema as the

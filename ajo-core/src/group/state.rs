@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Offset, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{GroupAccounts, GroupConfig, GroupEvent, GroupId, HandId, MemberId};
@@ -438,11 +438,23 @@ impl GroupState {
             .map_or(crate::money::Currency::NGN, GroupConfig::currency)
     }
 
-    /// The calendar date of `now` in the group's time zone.
+    /// The calendar date of `now` in the group's time zone: within a few hours of either
+    /// end of chrono's range, where that date is past the last (or before the first) it
+    /// holds, that last (or first) date.
     pub fn today(&self, now: DateTime<Utc>) -> NaiveDate {
-        match &self.config {
-            Some(config) => now.with_timezone(&config.time_zone()).date_naive(),
-            None => now.date_naive(),
+        let Some(config) = &self.config else {
+            return now.date_naive();
+        };
+        // Not `with_timezone(..).date_naive()`, which panics there: the clock is the
+        // host's, and a date that far out is as good as the last one to every rule here.
+        let offset = config
+            .time_zone()
+            .offset_from_utc_datetime(&now.naive_utc())
+            .fix();
+        match now.naive_utc().checked_add_offset(offset) {
+            Some(local) => local.date(),
+            None if offset.local_minus_utc() > 0 => NaiveDate::MAX,
+            None => NaiveDate::MIN,
         }
     }
 

@@ -416,7 +416,10 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     async fn entries(&self, query: &EntryQuery) -> Result<Vec<JournalEntry>, StoreError>;
 
     /// Claims up to `limit` pending messages due by `now` for `worker`, for `lease`: no
-    /// other worker gets them until the lease runs out.
+    /// other worker gets them until the lease runs out. A lease that would end past the
+    /// last instant chrono holds ends there
+    /// ([`Timestamp::saturating_add_std`](crate::time::Timestamp::saturating_add_std));
+    /// the claim never fails or panics for the sum.
     async fn claim_outbox(
         &self,
         worker: &str,

@@ -451,7 +451,7 @@ impl AjoService {
                         amount,
                         at: now,
                     })],
-                    wake_at: Some(now + self.config.reverify_after),
+                    wake_at: Some(self.reverify_at(now)),
                 }],
                 entries: Vec::new(),
                 outbox: Vec::new(),

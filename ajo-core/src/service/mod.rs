@@ -23,6 +23,7 @@
 //!   delivery reports.
 
 mod cache;
+mod config;
 mod exec;
 mod gateway_events;
 mod groups;
@@ -34,10 +35,14 @@ mod returns;
 mod tick;
 
 use std::sync::Arc;
-use std::time::Duration;
 
+use chrono::{DateTime, TimeDelta, Utc};
 use thiserror::Error;
 
+pub use config::{
+    ConfigError, ConfirmationPolicy, MAX_CONFLICT_RETRIES, MAX_GROUP_CACHE, MAX_OUTBOX_ATTEMPTS,
+    MAX_SETTING_DURATION, MAX_TICK_BATCH, MAX_WORKER_LEN, ServiceConfig,
+};
 pub use gateway_events::{Handled, REVIEW_OWNER};
 pub use groups::{Contact, JoinReceipt};
 pub use loans::LoanRequest;
@@ -54,124 +59,6 @@ use crate::ports::{
     Clock, EmailSender, GatewayError, PaymentGateway, SmsSender, Store, StoreError, StreamId,
 };
 use crate::time::Timestamp;
-
-/// Settings of the service.
-#[derive(Debug, Clone)]
-pub struct ServiceConfig {
-    /// How often a command is decided again after a version conflict.
-    pub conflict_retries: u32,
-    /// How long a collection may stay pending before `tick` asks the gateway about it.
-    pub reverify_after: chrono::Duration,
-    /// How many streams one `tick` looks at, at most.
-    pub tick_batch: usize,
-    /// This worker's name, for outbox leases.
-    pub worker: String,
-    /// How long an outbox claim lasts: longer than one send can take, retries and
-    /// `Retry-After` waits included, or a second worker may send the message too (default
-    /// five minutes, well above the HTTP adapters' defaults).
-    pub outbox_lease: Duration,
-    /// Send attempts before a message is marked failed.
-    pub outbox_max_attempts: u32,
-    /// The first retry delay for a failed send; it doubles each attempt.
-    pub outbox_backoff: chrono::Duration,
-    /// How many groups' states the service keeps between commands, so a command reads
-    /// only the events after them instead of the whole stream (0 keeps none). Each is a
-    /// few kilobytes for a twelve-hand group. Kept states are never trusted over the
-    /// store: every command still reads the events after its state, and every append
-    /// still checks the version it was decided on. Four times as many recent collections
-    /// are noted with their group and payer, so their webhook reads everything it needs
-    /// in one call.
-    pub group_cache: usize,
-    /// Which successful charges are confirmed with the gateway before anything is
-    /// credited (by default, every charge whose webhook was authenticated only by a
-    /// static token, such as Flutterwave's `verif-hash`).
-    pub confirmation: ConfirmationPolicy,
-}
-
-/// Which gateway reports [`AjoService::handle_gateway_event`] confirms with the gateway
-/// before acting on them. A successful charge is confirmed with
-/// [`PaymentGateway::verify_transaction`] (status, amount, currency and reference); one
-/// the gateway does not confirm is never credited and is reported as
-/// [`Handled::Unconfirmed`]. A payout's outcome is not taken from such a report at all:
-/// the payout's next look by `tick`, which asks the gateway, is brought forward to now.
-///
-/// A webhook authenticated by a static token proves only that its sender has seen the
-/// token (any earlier delivery shows it), not that the body is the gateway's, so such
-/// charges are confirmed unless the host says otherwise; a provider whose signatures the
-/// host does not want to rely on alone can be confirmed always.
-///
-/// ```
-/// use ajo_core::service::ConfirmationPolicy;
-/// use ajo_core::webhook::Provider;
-///
-/// let policy = ConfirmationPolicy::default().always(Provider::Paystack);
-/// assert!(policy.confirms_static_tokens());
-/// assert!(policy.confirms_every_charge_of(Provider::Paystack));
-/// assert!(!policy.confirms_every_charge_of(Provider::Stripe));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfirmationPolicy {
-    static_tokens: bool,
-    always: std::collections::BTreeSet<crate::webhook::Provider>,
-}
-
-impl Default for ConfirmationPolicy {
-    fn default() -> Self {
-        ConfirmationPolicy {
-            static_tokens: true,
-            always: std::collections::BTreeSet::new(),
-        }
-    }
-}
-
-impl ConfirmationPolicy {
-    /// Confirms every charge reported by `provider`, whatever authenticated it.
-    #[must_use]
-    pub fn always(mut self, provider: crate::webhook::Provider) -> ConfirmationPolicy {
-        self.always.insert(provider);
-        self
-    }
-
-    /// Credits charges authenticated by a static token without asking the gateway. Only
-    /// for a host that confirms them itself before calling the service.
-    #[must_use]
-    pub fn trust_static_tokens(mut self) -> ConfirmationPolicy {
-        self.static_tokens = false;
-        self
-    }
-
-    /// Whether charges authenticated by a static token are confirmed.
-    pub fn confirms_static_tokens(&self) -> bool {
-        self.static_tokens
-    }
-
-    /// Whether every charge of `provider` is confirmed.
-    pub fn confirms_every_charge_of(&self, provider: crate::webhook::Provider) -> bool {
-        self.always.contains(&provider)
-    }
-
-    /// Whether `event` is confirmed before it is credited.
-    pub fn requires(&self, event: &crate::webhook::GatewayEvent) -> bool {
-        (self.static_tokens && event.authentication().is_static_token())
-            || self.always.contains(&event.provider())
-    }
-}
-
-impl Default for ServiceConfig {
-    fn default() -> Self {
-        ServiceConfig {
-            conflict_retries: 8,
-            reverify_after: chrono::Duration::minutes(30),
-            tick_batch: 100_000,
-            worker: "ajo".into(),
-            outbox_lease: Duration::from_secs(300),
-            outbox_max_attempts: 5,
-            outbox_backoff: chrono::Duration::seconds(30),
-            group_cache: 4096,
-            confirmation: ConfirmationPolicy::default(),
-        }
-    }
-}
 
 /// Why a service operation failed.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -206,6 +93,9 @@ pub enum ServiceError {
     /// A stored event is not of the stream's kind.
     #[error("stream {0} holds events of another kind")]
     WrongStreamKind(StreamId),
+    /// The service's settings were refused.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
 }
 
 /// The service; see the module docs.
@@ -242,13 +132,34 @@ impl AjoService {
         }
     }
 
-    /// The same service with other settings.
-    #[must_use]
-    pub fn with_config(mut self, config: ServiceConfig) -> AjoService {
+    /// The same service with other settings, once they pass
+    /// [`ServiceConfig::validate`].
+    ///
+    /// ```
+    /// use ajo_core::service::{ConfigError, ServiceConfig};
+    /// use ajo_testkit::Embedded;
+    /// use chrono::{TimeZone, Utc};
+    ///
+    /// let ajo = Embedded::new(Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).unwrap());
+    /// let patient = ServiceConfig { conflict_retries: 20, ..ServiceConfig::default() };
+    /// let service = ajo.service.clone().with_config(patient)?;
+    ///
+    /// let stuck = ServiceConfig { outbox_lease: std::time::Duration::ZERO, ..ServiceConfig::default() };
+    /// assert!(matches!(
+    ///     ajo.service.clone().with_config(stuck),
+    ///     Err(ConfigError::DurationOutOfRange { setting: "outbox_lease", .. })
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`ServiceConfig::validate`]; `self` is dropped, as it is on success.
+    pub fn with_config(mut self, config: ServiceConfig) -> Result<AjoService, ConfigError> {
+        config.validate()?;
         self.group_states = Arc::new(cache::GroupCache::new(config.group_cache));
         self.payers = Arc::new(cache::Payers::new(config.group_cache.saturating_mul(4)));
         self.config = config;
-        self
+        Ok(self)
     }
 
     /// The store, for reads (balances, entries, outbox).
@@ -259,7 +170,19 @@ impl AjoService {
     /// The clock's reading cut to whole microseconds ([`Timestamp`]): every time the
     /// service decides with, posts at or stores is one a store gives back unchanged, so a
     /// group or ledger read back is the one decided.
-    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+    fn now(&self) -> DateTime<Utc> {
         Timestamp::from(self.clock.now()).as_datetime()
     }
+
+    /// When a collection or payout still open at `now` is looked at again.
+    fn reverify_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        later(now, self.config.reverify_after)
+    }
+}
+
+/// `now` plus `wait`, for a wake time. The clock is the host's, so `now` can be anywhere
+/// chrono reaches: past the last time it can hold, the stream wakes at that last time
+/// (its microsecond, as stores keep it) and nothing panics.
+fn later(now: DateTime<Utc>, wait: TimeDelta) -> DateTime<Utc> {
+    Timestamp::from(now).saturating_add(wait).as_datetime()
 }

@@ -385,7 +385,7 @@ impl AjoService {
             // and nothing is held; a hold stops sending until a person resolves it.
             let wake_at = owed_after
                 .filter(|o| o.is_positive() && payout.held.is_none())
-                .map(|_| now + self.config.reverify_after);
+                .map(|_| self.reverify_at(now));
             let request = AppendRequest {
                 entries,
                 streams: vec![StreamAppend {

@@ -5,7 +5,7 @@ use tracing::instrument;
 
 use super::exec::{Profiles, group_stream, next_wake};
 use super::payouts::{Payout, PayoutReport};
-use super::{AjoService, PaymentEvent, PayoutEvent, PayoutOutcome, ServiceError};
+use super::{AjoService, PaymentEvent, PayoutEvent, PayoutOutcome, ServiceError, later};
 use crate::group::{GroupCommand, GroupId};
 use crate::notify::Notice;
 use crate::payout::DueAction;
@@ -212,7 +212,7 @@ impl AjoService {
                 _ => {}
             }
         }
-        let wake_at = open.then(|| now + self.config.reverify_after);
+        let wake_at = open.then(|| self.reverify_at(now));
         self.set_wake(
             StreamId::new(StreamKind::Payment, reference),
             payment.version,
@@ -257,7 +257,12 @@ impl AjoService {
         let Some(recipient) = recipient else {
             tracing::warn!(member_id = %payout.member, "payout waits: no payout account on file");
             return self
-                .set_wake(stream, version, Some(now + chrono::Duration::days(1)), now)
+                .set_wake(
+                    stream,
+                    version,
+                    Some(later(now, chrono::Duration::days(1))),
+                    now,
+                )
                 .await;
         };
         let (attempt, attempt_reference, amount) = if current.is_finished() {
@@ -283,7 +288,7 @@ impl AjoService {
                         reference: next.clone(),
                         amount: owed,
                     })],
-                    wake_at: Some(now + self.config.reverify_after),
+                    wake_at: Some(self.reverify_at(now)),
                 }],
                 entries: Vec::new(),
                 outbox: Vec::new(),
@@ -317,7 +322,7 @@ impl AjoService {
                     .retry_after()
                     .and_then(|d| chrono::Duration::from_std(d).ok())
                     .unwrap_or(self.config.reverify_after);
-                self.set_wake(stream, version, Some(now + wait), now)
+                self.set_wake(stream, version, Some(later(now, wait)), now)
                     .await?;
                 return Err(error.into());
             }
@@ -346,7 +351,7 @@ impl AjoService {
                             attempt,
                         })],
                         // No webhook by then: send again (the gateway de-duplicates our reference).
-                        wake_at: Some(now + self.config.reverify_after),
+                        wake_at: Some(self.reverify_at(now)),
                     }],
                     entries: Vec::new(),
                     outbox: Vec::new(),

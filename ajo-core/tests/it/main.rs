@@ -24,6 +24,7 @@ mod money_props;
 mod notify_snapshots;
 mod reference;
 mod reference_props;
+mod service_config;
 mod support;
 mod webhook_events;
 mod webhook_props;

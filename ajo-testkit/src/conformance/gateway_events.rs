@@ -214,10 +214,14 @@ pub async fn signed_charges_are_confirmed_only_for_providers_the_host_names(stor
     assert_eq!(paid_in(&ajo, &id).await, ngn("10000"));
 
     let (ajo, _, reference) = asked(store, "ikeja-2").await;
-    let strict = ajo.service.clone().with_config(ServiceConfig {
-        confirmation: ConfirmationPolicy::default().always(Provider::Flutterwave),
-        ..ServiceConfig::default()
-    });
+    let strict = ajo
+        .service
+        .clone()
+        .with_config(ServiceConfig {
+            confirmation: ConfirmationPolicy::default().always(Provider::Flutterwave),
+            ..ServiceConfig::default()
+        })
+        .unwrap();
     let unpaid = charge(&reference, ngn("10000"), "780");
     let outcome = strict.handle_gateway_event(&unpaid).await.unwrap();
     assert!(

@@ -126,6 +126,7 @@ pub async fn two_workers_send_each_message_once(
             worker: name.to_owned(),
             ..ServiceConfig::default()
         })
+        .unwrap()
     };
     let drain = |service: AjoService| {
         tokio::spawn(async move {

@@ -61,6 +61,11 @@ pub mod vars {
     pub const TWILIO: &str = "TWILIO_AUTH_TOKEN";
     /// A PostgreSQL URL; the in-memory store is used when unset.
     pub const DATABASE_URL: &str = "DATABASE_URL";
+    /// The schema of [`DATABASE_URL`]'s database that holds ajo's tables (a plain name,
+    /// as `admin --schema` takes): every connection is opened with it as its
+    /// `search_path`, so the migrations and every query land there. When unset, the
+    /// database's default `search_path`.
+    pub const PG_SCHEMA: &str = "AJO_PG_SCHEMA";
 
     /// Paystack's previous secret key, while a key is being rolled: webhooks signed with it
     /// are still accepted. API calls always use [`PAYSTACK`].
@@ -227,6 +232,7 @@ pub struct Config {
     sendgrid: Option<String>,
     twilio: Option<SecretString>,
     database_url: Option<SecretString>,
+    pg_schema: Option<String>,
     previous: Previous,
     flutterwave_accept_verif_hash: bool,
     sendgrid_tolerance_s: u32,
@@ -282,10 +288,11 @@ impl Config {
     /// [`ConfigError::PublicUrlMissing`] for Twilio without a public URL,
     /// [`ConfigError::InvalidPublicUrl`], [`ConfigError::Incomplete`] for SendGrid or
     /// Twilio settings only partly given (or a `*_PREVIOUS` secret, or
-    /// `FLUTTERWAVE_ACCEPT_VERIF_HASH`, without the provider's secret),
+    /// `FLUTTERWAVE_ACCEPT_VERIF_HASH`, without the provider's secret, or `AJO_PG_SCHEMA`
+    /// without `DATABASE_URL`),
     /// [`ConfigError::NotStripeApiKey`], [`ConfigError::InvalidBaseUrl`],
     /// [`ConfigError::InvalidValue`] for a timeout, connection limit, replay window or
-    /// switch out of range.
+    /// switch out of range, or a schema name that is not plain.
     pub fn from_lookup<F>(lookup: F) -> Result<Config, ConfigError>
     where
         F: Fn(&str) -> Option<std::ffi::OsString>,
@@ -406,6 +413,16 @@ impl Config {
         ] {
             need(var, set, needs, present)?;
         }
+        let database_url = secret(vars::DATABASE_URL)?;
+        let pg_schema = get(vars::PG_SCHEMA)?
+            .map(|name| schema_name(&name))
+            .transpose()?;
+        need(
+            vars::PG_SCHEMA,
+            pg_schema.is_some(),
+            vars::DATABASE_URL,
+            database_url.is_some(),
+        )?;
         let flutterwave_accept_verif_hash = get(vars::FLUTTERWAVE_ACCEPT_VERIF_HASH)?
             .map(|v| switch(vars::FLUTTERWAVE_ACCEPT_VERIF_HASH, &v))
             .transpose()?
@@ -461,7 +478,8 @@ impl Config {
             stripe,
             sendgrid,
             twilio,
-            database_url: secret(vars::DATABASE_URL)?,
+            database_url,
+            pg_schema,
             previous,
             flutterwave_accept_verif_hash,
             sendgrid_tolerance_s,
@@ -514,6 +532,12 @@ impl Config {
     /// The database URL, when the server should run on PostgreSQL.
     pub fn database_url(&self) -> Option<&SecretString> {
         self.database_url.as_ref()
+    }
+
+    /// The schema holding ajo's tables ([`vars::PG_SCHEMA`]), when not on the database's
+    /// default `search_path`.
+    pub fn pg_schema(&self) -> Option<&str> {
+        self.pg_schema.as_deref()
     }
 
     /// The largest body accepted.
@@ -734,6 +758,7 @@ impl fmt::Debug for Config {
             .field("sendgrid", &set(self.sendgrid.is_some()))
             .field("twilio", &set(self.twilio.is_some()))
             .field("database_url", &set(self.database_url.is_some()))
+            .field("pg_schema", &self.pg_schema)
             .field("previous", &self.previous_secrets_set())
             .field(
                 "flutterwave_accept_verif_hash",
@@ -774,6 +799,23 @@ fn need(
         return Err(ConfigError::Incomplete { var, needs });
     }
     Ok(())
+}
+
+/// A schema name from [`vars::PG_SCHEMA`], checked as `admin --schema` checks it.
+#[cfg(feature = "postgres")]
+fn schema_name(name: &str) -> Result<String, ConfigError> {
+    crate::pg::schema_name(name).map_err(|_| ConfigError::InvalidValue {
+        var: vars::PG_SCHEMA,
+        expected: "a plain schema name: 1 to 63 lowercase ASCII letters, digits or '_', not \
+                   starting with a digit",
+    })
+}
+
+/// Without PostgreSQL support there is no store to name a schema in: `DATABASE_URL` stops
+/// the start ([`WiringError::PostgresNotBuilt`](super::wiring::WiringError)) whatever it is.
+#[cfg(not(feature = "postgres"))]
+fn schema_name(name: &str) -> Result<String, ConfigError> {
+    Ok(name.to_owned())
 }
 
 /// `true` or `false` (also `1`/`0`, any case) from `var`.
@@ -902,6 +944,38 @@ mod tests {
                 matches!(
                     config(&[(vars::PUBLIC_URL, bad)]),
                     Err(ConfigError::InvalidPublicUrl)
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_schema_needs_the_database_and_a_plain_name() {
+        let url = "postgres://postgres@127.0.0.1:5432/test";
+        let c = config(&[(vars::DATABASE_URL, url), (vars::PG_SCHEMA, "ajo_live")]).unwrap();
+        assert_eq!(c.pg_schema(), Some("ajo_live"));
+        assert_eq!(
+            config(&[(vars::DATABASE_URL, url)]).unwrap().pg_schema(),
+            None
+        );
+        assert!(matches!(
+            config(&[(vars::PG_SCHEMA, "ajo_live")]),
+            Err(ConfigError::Incomplete {
+                var: vars::PG_SCHEMA,
+                needs: vars::DATABASE_URL
+            })
+        ));
+        #[cfg(feature = "postgres")]
+        for bad in ["ajo, public", "Ajo", "1ajo", "ajo;drop"] {
+            let refused = config(&[(vars::DATABASE_URL, url), (vars::PG_SCHEMA, bad)]);
+            assert!(
+                matches!(
+                    refused,
+                    Err(ConfigError::InvalidValue {
+                        var: vars::PG_SCHEMA,
+                        ..
+                    })
                 ),
                 "{bad}"
             );

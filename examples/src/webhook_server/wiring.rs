@@ -36,6 +36,10 @@ pub enum WiringError {
     /// The database could not be reached or migrated.
     #[error("the database: {0}")]
     Store(#[from] ajo_core::ports::StoreError),
+    /// `DATABASE_URL` could not be read (the message never repeats it).
+    #[cfg(feature = "postgres")]
+    #[error("DATABASE_URL: {0}")]
+    Database(#[from] crate::pg::OptionsError),
     /// A provider's adapter refused its settings or could not set up its HTTP client.
     /// The adapters' errors name settings, never keys or tokens.
     #[error("the {provider} adapter: {source}")]
@@ -47,15 +51,17 @@ pub enum WiringError {
     },
 }
 
-/// The store: PostgreSQL (migrated) when `DATABASE_URL` is set, else the in-memory store,
-/// which forgets everything when the process stops.
+/// The store: PostgreSQL (migrated) when `DATABASE_URL` is set, in the schema
+/// `AJO_PG_SCHEMA` names if set, else the in-memory store, which forgets everything when
+/// the process stops.
 ///
 /// # Errors
 /// [`WiringError::Store`] if PostgreSQL cannot be reached or migrated;
+/// `WiringError::Database` if `DATABASE_URL` cannot be read;
 /// [`WiringError::PostgresNotBuilt`] without the `postgres` feature.
 pub async fn store(config: &Config) -> Result<Arc<dyn Store>, WiringError> {
     match config.database_url() {
-        Some(url) => postgres(url).await,
+        Some(url) => postgres(url, config.pg_schema()).await,
         None => {
             tracing::info!("store: in memory (nothing survives a restart; set DATABASE_URL)");
             Ok(Arc::new(InMemoryStore::new()))
@@ -64,19 +70,30 @@ pub async fn store(config: &Config) -> Result<Arc<dyn Store>, WiringError> {
 }
 
 #[cfg(feature = "postgres")]
-async fn postgres(url: &secrecy::SecretString) -> Result<Arc<dyn Store>, WiringError> {
+async fn postgres(
+    url: &secrecy::SecretString,
+    schema: Option<&str>,
+) -> Result<Arc<dyn Store>, WiringError> {
     use secrecy::ExposeSecret;
 
     // A webhook is one short transaction; a few connections keep up with any provider.
     const POOL_SIZE: u32 = 8;
-    let store = ajo_adapters::postgres::PgStore::connect(url.expose_secret(), POOL_SIZE).await?;
+    // The same options the admin tool opens the schema with.
+    let options = crate::pg::options(url.expose_secret(), schema)?;
+    let store = ajo_adapters::postgres::PgStore::connect_with(options, POOL_SIZE).await?;
     store.migrate().await?;
-    tracing::info!("store: PostgreSQL (DATABASE_URL), migrated");
+    tracing::info!(
+        schema = schema.unwrap_or("the default search_path"),
+        "store: PostgreSQL (DATABASE_URL), migrated"
+    );
     Ok(Arc::new(store))
 }
 
 #[cfg(not(feature = "postgres"))]
-async fn postgres(_url: &secrecy::SecretString) -> Result<Arc<dyn Store>, WiringError> {
+async fn postgres(
+    _url: &secrecy::SecretString,
+    _schema: Option<&str>,
+) -> Result<Arc<dyn Store>, WiringError> {
     Err(WiringError::PostgresNotBuilt)
 }
 
