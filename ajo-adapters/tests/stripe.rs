@@ -651,3 +651,44 @@ async fn a_contribution_is_collected_and_credited_once() {
     })
     .await;
 }
+
+/// A PaymentIntent by its id (as refunds and disputes made outside ajo name it), without
+/// the search API's lag: the status names the `ajo_reference` the intent carries, so the
+/// service finds the collection; an unknown id is `NotFound`.
+#[tokio::test]
+async fn a_payment_intent_is_looked_up_by_its_id_and_names_its_reference() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/payment_intents/pi_3Nabc"))
+        .and(query_param("expand[]", "latest_charge"))
+        .and(header("authorization", bearer().as_str()))
+        .and(header("stripe-version", API_VERSION))
+        .respond_with(json(
+            200,
+            &intent("ajo=ctb=g1=r1=h1", "succeeded", 2005).to_string(),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/payment_intents/pi_missing"))
+        .respond_with(json(
+            404,
+            r#"{"error":{"code":"resource_missing","message":"No such payment_intent: 'pi_missing'","type":"invalid_request_error"}}"#,
+        ))
+        .mount(&server)
+        .await;
+    let status = gateway(&server)
+        .verify_transaction("pi_3Nabc", "pi_3Nabc")
+        .await
+        .unwrap();
+    assert_eq!(status.reference, "ajo=ctb=g1=r1=h1");
+    assert_eq!(status.state, PaymentState::Succeeded);
+    assert_eq!(status.amount, Some(usd("20.05")));
+    assert!(matches!(
+        gateway(&server)
+            .verify_transaction("pi_missing", "pi_missing")
+            .await,
+        Err(GatewayError::NotFound { .. })
+    ));
+}

@@ -107,6 +107,12 @@ impl FakeGateway {
         lock(&self.state).payout_mode = Some(mode);
     }
 
+    /// The id this gateway gives the charge of a collection, as its webhooks and
+    /// [`PaymentGateway::verify_transaction`] name it: `txn-` and the reference.
+    pub fn transaction_id(reference: &str) -> String {
+        format!("txn-{reference}")
+    }
+
     /// The payer pays what was asked: returns the `charge succeeded` webhook.
     pub fn pay(&self, reference: &str) -> Option<GatewayEvent> {
         let mut state = lock(&self.state);
@@ -287,6 +293,19 @@ impl PaymentGateway for FakeGateway {
             amount: paid,
             paid_at: None,
         })
+    }
+
+    /// By the id [`FakeGateway::transaction_id`] gives, the status naming the
+    /// collection's own reference, as a real gateway's lookup by id does; any other id
+    /// (a provider's, in a test's hand-written webhook) by `reference`, as the port's
+    /// default does.
+    async fn verify_transaction(
+        &self,
+        transaction_id: &str,
+        reference: &str,
+    ) -> Result<PaymentStatus, GatewayError> {
+        let collection = transaction_id.strip_prefix("txn-").unwrap_or(reference);
+        self.verify_payment(collection).await
     }
 
     async fn create_recipient(

@@ -9,7 +9,7 @@ use reqwest::header::HeaderName;
 use serde::de::DeserializeOwned;
 use tracing::instrument;
 
-use crate::http::{ApiRequest, ApiResponse};
+use crate::http::{ApiRequest, ApiResponse, path_segment};
 
 use super::error::{invalid, map_error, not_found, unexpected};
 use super::wire::{self, REFERENCE_FIELD};
@@ -91,6 +91,27 @@ impl StripeGateway {
     }
 }
 
+/// What a PaymentIntent says about the collection made under `reference`.
+fn intent_status(
+    reference: &str,
+    intent: &wire::PaymentIntent,
+) -> Result<PaymentStatus, GatewayError> {
+    let state = intent.state()?;
+    let amount = match state {
+        PaymentState::Succeeded | PaymentState::Reversed => Some(wire::from_minor(
+            intent.amount_received.unwrap_or(intent.amount),
+            &intent.currency,
+        )?),
+        _ => None,
+    };
+    Ok(PaymentStatus {
+        reference: reference.to_owned(),
+        state,
+        amount,
+        paid_at: None,
+    })
+}
+
 #[async_trait]
 impl PaymentGateway for StripeGateway {
     fn provider(&self) -> &'static str {
@@ -138,20 +159,34 @@ impl PaymentGateway for StripeGateway {
             .find_intent(reference)
             .await?
             .ok_or_else(|| not_found(reference))?;
-        let state = intent.state()?;
-        let amount = match state {
-            PaymentState::Succeeded | PaymentState::Reversed => Some(wire::from_minor(
-                intent.amount_received.unwrap_or(intent.amount),
-                &intent.currency,
-            )?),
-            _ => None,
-        };
-        Ok(PaymentStatus {
-            reference: reference.to_owned(),
-            state,
-            amount,
-            paid_at: None,
-        })
+        intent_status(reference, &intent)
+    }
+
+    /// A PaymentIntent (`pi_…`) by its id, with no search lag: `GET
+    /// /v1/payment_intents/{id}`. The status names the `ajo_reference` the intent carries
+    /// (or its id when it carries none), for the caller to compare or to find the
+    /// collection by. Other ids are looked up by reference.
+    #[instrument(skip_all, fields(provider = PROVIDER, transaction_id = %transaction_id), err)]
+    async fn verify_transaction(
+        &self,
+        transaction_id: &str,
+        reference: &str,
+    ) -> Result<PaymentStatus, GatewayError> {
+        if !transaction_id.starts_with("pi_") {
+            return self.verify_payment(reference).await;
+        }
+        let expand = query(&[("expand[]", "latest_charge")]);
+        let intent: wire::PaymentIntent = self
+            .call(
+                ApiRequest::get(format!(
+                    "/v1/payment_intents/{}?{expand}",
+                    path_segment(transaction_id)
+                )),
+                Some(transaction_id),
+            )
+            .await?;
+        let recorded = intent.reference().unwrap_or(intent.id.as_str()).to_owned();
+        intent_status(&recorded, &intent)
     }
 
     #[instrument(skip_all, fields(provider = PROVIDER, currency = %recipient.currency), err)]

@@ -205,7 +205,7 @@ impl AjoService {
                 {
                     return Ok(Handled::Duplicate);
                 }
-                return self
+                match self
                     .hold_for_review(
                         reference,
                         Money::zero(received.currency()),
@@ -214,7 +214,11 @@ impl AjoService {
                         &payment,
                         transaction_id,
                     )
-                    .await;
+                    .await
+                {
+                    Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
+                    held => return held,
+                }
             };
             let now = self.now();
             let Some(group) = purpose.group().cloned() else {
@@ -229,7 +233,7 @@ impl AjoService {
                         wake_at: None,
                     };
                     if received != expected {
-                        return self
+                        match self
                             .hold_for_review(
                                 reference,
                                 expected,
@@ -238,7 +242,11 @@ impl AjoService {
                                 &payment,
                                 transaction_id,
                             )
-                            .await;
+                            .await
+                        {
+                            Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
+                            held => return held,
+                        }
                     }
                     return self
                         .repay_loan_from(loan, reference, received, key, settled)
@@ -275,9 +283,13 @@ impl AjoService {
                 None
             };
             let Some(events) = decided else {
-                return self
+                match self
                     .hold_for_review(reference, expected, received, key, &payment, transaction_id)
-                    .await;
+                    .await
+                {
+                    Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
+                    held => return held,
+                }
             };
             let before = state.clone();
             for e in &events {
@@ -317,6 +329,10 @@ impl AjoService {
 
     /// Books money that cannot be credited into suspense (clearing → review), on the
     /// payment's stream, once.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when another report wrote to the collection first: the
+    /// caller decides again from what is there now. A store error otherwise.
     pub(super) async fn hold_for_review(
         &self,
         reference: &str,
@@ -371,9 +387,9 @@ impl AjoService {
                 tracing::warn!(expected = %expected, received = %received, "payment held for review");
                 Ok(Handled::Flagged { expected, received })
             }
-            Ok(false) | Err(ServiceError::Store(StoreError::Conflict { .. })) => {
-                Ok(Handled::Duplicate)
-            }
+            Ok(false) => Ok(Handled::Duplicate),
+            // Another report wrote to the collection first: the caller decides again from
+            // what is there now (this money may still have to be held).
             Err(other) => Err(other),
         }
     }

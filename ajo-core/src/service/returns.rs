@@ -19,6 +19,7 @@ use crate::group::GroupAccounts;
 use crate::ledger::{Account, AccountKind, EntryDraft};
 use crate::money::{Currency, Money, MoneyError};
 use crate::ports::{AppendRequest, DomainEvent, StoreError, StreamAppend, StreamId, StreamKind};
+use crate::reference::PaymentReference;
 use crate::webhook::{AmountBasis, GatewayEvent, PaymentEventKind};
 
 /// One refund or dispute report, as [`out_of_clearing`] reads it.
@@ -131,6 +132,34 @@ pub(super) fn gateway_return(kind: PaymentEventKind) -> Option<GatewayReturn> {
 }
 
 impl AjoService {
+    /// ajo's reference of the collection a refund or dispute report is about. Reports
+    /// made outside ajo (a refund from Stripe's dashboard, any Stripe dispute) may name
+    /// only the provider's charge: the gateway is asked which reference that charge was
+    /// made under, so every report of one collection lands on one stream and is counted
+    /// once. A charge the gateway cannot place keeps the report's own reference.
+    ///
+    /// # Errors
+    /// A gateway error that a retry may cure (unavailable, timeout, rate limited): the
+    /// report is not booked under a guess, and the provider's retry or the host's tries
+    /// again.
+    async fn collection_of(&self, event: &GatewayEvent) -> Result<String, ServiceError> {
+        let claimed = event.reference();
+        let Some(transaction) = event
+            .transaction_id()
+            .filter(|_| PaymentReference::parse(claimed).is_err())
+        else {
+            return Ok(claimed.to_owned());
+        };
+        match self.gateway.verify_transaction(transaction, claimed).await {
+            Ok(status) if PaymentReference::parse(&status.reference).is_ok() => {
+                Ok(status.reference)
+            }
+            Ok(_) => Ok(claimed.to_owned()),
+            Err(error) if error.is_retryable() => Err(error.into()),
+            Err(_) => Ok(claimed.to_owned()),
+        }
+    }
+
     /// Records a refund or dispute report on its collection (found by ajo's reference;
     /// a reference ajo never issued gets a stream of its own all the same) and books the
     /// change in what is out of clearing, clearing ↔ review, once.
@@ -140,7 +169,8 @@ impl AjoService {
         event: &GatewayEvent,
         what: GatewayReturn,
     ) -> Result<Handled, ServiceError> {
-        let reference = event.reference();
+        let reference = self.collection_of(event).await?;
+        let reference = reference.as_str();
         let stream = StreamId::new(StreamKind::Payment, reference);
         let key = event.idempotency_key().as_str();
         let currency = event.amount().currency();

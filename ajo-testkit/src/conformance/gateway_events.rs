@@ -34,6 +34,7 @@ where
     a_dispute_moves_money_out_while_the_gateway_holds_it_and_back_when_won(factory().await).await;
     a_lost_dispute_leaves_the_amount_out_and_visible(factory().await).await;
     a_refund_for_a_reference_ajo_never_issued_is_still_booked(factory().await).await;
+    a_refund_named_by_the_charge_alone_lands_on_its_collection(factory().await).await;
 }
 
 /// The service with fakes around a store.
@@ -150,8 +151,12 @@ pub async fn a_static_token_charge_the_gateway_does_not_confirm_is_never_credite
 ) {
     let (ajo, id, reference) = asked(store, "ikeja").await;
     // What anyone who has seen one `verif-hash` delivery can send: the payer never paid.
-    let forged =
-        charge(&reference, ngn("10000"), "777").with_authentication(Authentication::StaticToken);
+    let forged = charge(
+        &reference,
+        ngn("10000"),
+        &FakeGateway::transaction_id(&reference),
+    )
+    .with_authentication(Authentication::StaticToken);
     let outcome = ajo.service.handle_gateway_event(&forged).await.unwrap();
     assert!(
         matches!(outcome, Handled::Unconfirmed { .. }),
@@ -186,8 +191,12 @@ pub async fn a_static_token_charge_of_another_amount_than_the_gateway_has_is_ref
 ) {
     let (ajo, id, reference) = asked(store, "ikeja").await;
     ajo.gateway.pay(&reference).unwrap();
-    let inflated =
-        charge(&reference, ngn("90000"), "778").with_authentication(Authentication::StaticToken);
+    let inflated = charge(
+        &reference,
+        ngn("90000"),
+        &FakeGateway::transaction_id(&reference),
+    )
+    .with_authentication(Authentication::StaticToken);
     let outcome = ajo.service.handle_gateway_event(&inflated).await.unwrap();
     assert!(
         matches!(outcome, Handled::Unconfirmed { .. }),
@@ -222,7 +231,11 @@ pub async fn signed_charges_are_confirmed_only_for_providers_the_host_names(stor
             ..ServiceConfig::default()
         })
         .unwrap();
-    let unpaid = charge(&reference, ngn("10000"), "780");
+    let unpaid = charge(
+        &reference,
+        ngn("10000"),
+        &FakeGateway::transaction_id(&reference),
+    );
     let outcome = strict.handle_gateway_event(&unpaid).await.unwrap();
     assert!(
         matches!(outcome, Handled::Unconfirmed { .. }),
@@ -469,5 +482,53 @@ pub async fn a_refund_for_a_reference_ajo_never_issued_is_still_booked(store: Ar
     ));
     assert_eq!(in_review(&ajo).await, ngn("-700"));
     assert_eq!(entries(&ajo, "pi_unknown").await, 1);
+    assert_books_balance(ajo.store.as_ref()).await;
+}
+
+/// A refund made outside ajo is reported twice by Stripe: `charge.refunded` names ajo's
+/// reference (the PaymentIntent's metadata), `refund.updated` only the PaymentIntent. The
+/// service asks the gateway which collection that charge belongs to, so both reports
+/// land on one collection and the refund is booked once, not twice.
+pub async fn a_refund_named_by_the_charge_alone_lands_on_its_collection(store: Arc<dyn Store>) {
+    let (ajo, _, reference) = asked(store, "ikeja").await;
+    let paid = ajo.gateway.pay(&reference).unwrap();
+    ajo.service.handle_gateway_event(&paid).await.unwrap();
+    let charge_id = FakeGateway::transaction_id(&reference);
+    let total = report(
+        PaymentEventKind::RefundProcessed,
+        &reference,
+        "3000",
+        "ch_1",
+    )
+    .with_amount_basis(AmountBasis::Cumulative)
+    .with_transaction_id(charge_id.as_str());
+    assert_eq!(
+        ajo.service.handle_gateway_event(&total).await.unwrap(),
+        Handled::HeldForReview {
+            moved: ngn("3000"),
+            out_of_clearing: ngn("3000"),
+        }
+    );
+    // The refund's own report names the charge where ajo's reference would be.
+    let own = report(
+        PaymentEventKind::RefundProcessed,
+        &charge_id,
+        "3000",
+        "re_1",
+    )
+    .with_transaction_id(charge_id.as_str());
+    assert_eq!(
+        ajo.service.handle_gateway_event(&own).await.unwrap(),
+        Handled::HeldForReview {
+            moved: ngn("0"),
+            out_of_clearing: ngn("3000"),
+        }
+    );
+    assert_eq!(in_review(&ajo).await, ngn("-3000"), "booked once");
+    assert_eq!(
+        entries(&ajo, &charge_id).await,
+        0,
+        "nothing under the charge's id"
+    );
     assert_books_balance(ajo.store.as_ref()).await;
 }
