@@ -643,3 +643,32 @@ async fn a_contribution_is_collected_and_credited_once() {
     })
     .await;
 }
+
+/// A transfer by its id (`GET /v3/transfers/{id}`), as a `transfer.completed` webhook
+/// names it: how the service confirms a payout report let in by `verif-hash`. The answer
+/// names the reference Flutterwave recorded and the exact amount.
+#[tokio::test]
+async fn a_transfer_is_looked_up_by_its_id() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v3/transfers/2207648"))
+        .and(header("authorization", format!("Bearer {KEY}").as_str()))
+        .respond_with(json(
+            200,
+            &j!({"status":"success","message":"Transfer fetched","data":{"id":2207648,"account_number":"0690000040","bank_code":"044","full_name":"Ada Obi","created_at":"2026-02-02T21:49:02.000Z","currency":"NGN","debit_currency":"NGN","amount":50000.5,"fee":26.875,"status":"FAILED","reference":"ajo=out=g1=r1","narration":"ajo round 1 payout","complete_message":"","requires_approval":0,"is_approved":1,"bank_name":"ACCESS BANK NIGERIA"}}).to_string(),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let status = gateway(&server)
+        .verify_payout("2207648", "ajo=out=g1=r1")
+        .await
+        .unwrap();
+    assert_eq!(status.reference, "ajo=out=g1=r1");
+    assert_eq!(status.state, PayoutState::Failed);
+    assert_eq!(status.amount, Some(ngn("50000.50")));
+    assert!(matches!(
+        gateway(&server).verify_payout("not-a-number", "r").await,
+        Err(GatewayError::InvalidRequest { .. })
+    ));
+}

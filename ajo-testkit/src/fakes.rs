@@ -9,8 +9,8 @@ use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{
     Clock, Collection, CollectionRequest, EmailMessage, EmailSender, GatewayError, NotifyError,
     PaymentGateway, PaymentState, PaymentStatus, PayoutReceipt, PayoutRequest, PayoutState,
-    ProviderMessageId, RecipientDetails, RecipientId, RefundReceipt, RefundRequest, SmsMessage,
-    SmsSender, is_e164,
+    PayoutStatus, ProviderMessageId, RecipientDetails, RecipientId, RefundReceipt, RefundRequest,
+    SmsMessage, SmsSender, is_e164,
 };
 use ajo_core::webhook::{AmountBasis, GatewayEvent, PaymentEventKind, Provider};
 use async_trait::async_trait;
@@ -306,6 +306,30 @@ impl PaymentGateway for FakeGateway {
     ) -> Result<PaymentStatus, GatewayError> {
         let collection = transaction_id.strip_prefix("txn-").unwrap_or(reference);
         self.verify_payment(collection).await
+    }
+
+    /// By the id [`FakeGateway::transaction_id`] gives a payout's reference, or any other
+    /// id by `reference`: what the fake's record of the transfer says.
+    async fn verify_payout(
+        &self,
+        transaction_id: &str,
+        reference: &str,
+    ) -> Result<PayoutStatus, GatewayError> {
+        let payout = transaction_id.strip_prefix("txn-").unwrap_or(reference);
+        let state = self.begin(format!("verify_payout:{payout}"))?;
+        let (amount, status) =
+            state
+                .payouts
+                .get(payout)
+                .copied()
+                .ok_or_else(|| GatewayError::NotFound {
+                    reference: payout.to_owned(),
+                })?;
+        Ok(PayoutStatus {
+            reference: payout.to_owned(),
+            state: status,
+            amount: Some(amount),
+        })
     }
 
     async fn create_recipient(

@@ -611,3 +611,66 @@ async fn a_static_token_payout_report_is_a_hint_the_gateway_settles() {
     );
     ajo_testkit::assert_books_balance(ajo.store.as_ref()).await;
 }
+
+/// The same reports naming the transfer's id: the gateway is asked about that transfer
+/// and its answer, not the report, is booked. A forged success of a pending transfer and a
+/// forged failure of a delivered one change nothing; a transfer the bank really sent
+/// back (Flutterwave reports it `FAILED` after `SUCCESSFUL`) is booked as returned and
+/// paid again under a fresh reference.
+#[tokio::test]
+async fn a_static_token_payout_report_naming_its_transfer_books_what_the_gateway_says() {
+    use ajo_core::webhook::{Authentication, GatewayEvent, Provider};
+    use ajo_testkit::fakes::FakeGateway;
+    let by_token = |kind| {
+        GatewayEvent::new(Provider::Flutterwave, kind, PAYOUT, ngn("50000"))
+            .with_transaction_id(FakeGateway::transaction_id(PAYOUT))
+            .with_authentication(Authentication::StaticToken)
+    };
+    let (ajo, wallet) = paid_out(PayoutMode::Pending).await;
+    let owed = balance(&ajo, &wallet).await;
+
+    let outcome = deliver(&ajo, &by_token(PaymentEventKind::PayoutSucceeded)).await;
+    assert!(
+        matches!(outcome, Handled::Unconfirmed { .. }),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        balance(&ajo, &wallet).await,
+        owed,
+        "still pending at the gateway"
+    );
+
+    ajo.gateway
+        .payout_event(PAYOUT, PaymentEventKind::PayoutSucceeded)
+        .unwrap();
+    assert_eq!(
+        deliver(&ajo, &by_token(PaymentEventKind::PayoutSucceeded)).await,
+        Handled::Recorded
+    );
+    assert!(balance(&ajo, &wallet).await.is_zero(), "delivered");
+
+    // Forged: the gateway still says delivered, so nothing comes back.
+    let forged = by_token(PaymentEventKind::PayoutFailed).with_event_id("evt-forged");
+    assert_eq!(deliver(&ajo, &forged).await, Handled::Duplicate);
+    assert!(balance(&ajo, &wallet).await.is_zero());
+    assert_eq!(later_tick(&ajo).await, 0, "nothing sent again");
+
+    // Real: the bank sent it back.
+    ajo.gateway
+        .payout_event(PAYOUT, PaymentEventKind::PayoutFailed)
+        .unwrap();
+    let returned = by_token(PaymentEventKind::PayoutFailed).with_event_id("evt-returned");
+    assert_eq!(deliver(&ajo, &returned).await, Handled::Recorded);
+    assert_eq!(balance(&ajo, &wallet).await, owed, "owed again");
+    ajo.gateway.set_payout_mode(PayoutMode::Succeed);
+    assert_eq!(later_tick(&ajo).await, 1);
+    assert!(balance(&ajo, &wallet).await.is_zero(), "paid once, net");
+    assert!(
+        ajo.gateway
+            .calls()
+            .iter()
+            .any(|c| c.as_str() == format!("send_payout:{RETRY}")),
+        "sent again under a fresh reference"
+    );
+    ajo_testkit::assert_books_balance(ajo.store.as_ref()).await;
+}

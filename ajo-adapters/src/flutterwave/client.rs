@@ -1,8 +1,8 @@
 use ajo_core::ledger::StatementLine;
 use ajo_core::ports::{
     Collection, CollectionRequest, GatewayError, PaymentGateway, PaymentState, PaymentStatus,
-    PayoutReceipt, PayoutRequest, PayoutState, RecipientDetails, RecipientId, RefundReceipt,
-    RefundRequest,
+    PayoutReceipt, PayoutRequest, PayoutState, PayoutStatus, RecipientDetails, RecipientId,
+    RefundReceipt, RefundRequest,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -221,6 +221,39 @@ impl PaymentGateway for FlutterwaveGateway {
                 message: "flutterwave: a transaction id is a number".into(),
             })?;
         self.verify_by_id(id).await
+    }
+
+    /// By Flutterwave's transfer id (`GET /v3/transfers/{id}`): Flutterwave refuses a
+    /// reused reference without saying how the first transfer went, so a report
+    /// authenticated only by `verif-hash` is confirmed here. A `FAILED` transfer that had
+    /// succeeded is Flutterwave's way of saying the bank sent it back.
+    #[instrument(skip_all, fields(provider = PROVIDER, transaction_id = %transaction_id), err)]
+    async fn verify_payout(
+        &self,
+        transaction_id: &str,
+        _reference: &str,
+    ) -> Result<PayoutStatus, GatewayError> {
+        let id = transaction_id
+            .parse::<u64>()
+            .map_err(|_| GatewayError::InvalidRequest {
+                message: "flutterwave: a transfer id is a number".into(),
+            })?;
+        let id_text = id.to_string();
+        let transfer: wire::Transfer = self
+            .get(format!("/v3/transfers/{id}"), Some(&id_text))
+            .await?;
+        if transfer.id != id {
+            return Err(unexpected(200));
+        }
+        let amount = match (&transfer.amount, &transfer.currency) {
+            (Some(amount), Some(currency)) => Some(wire::from_major(amount, currency)?),
+            _ => None,
+        };
+        Ok(PayoutStatus {
+            reference: transfer.reference.clone().unwrap_or_default(),
+            state: wire::payout_state(&transfer.status)?,
+            amount,
+        })
     }
 
     #[instrument(skip_all, fields(provider = PROVIDER, currency = %recipient.currency), err)]

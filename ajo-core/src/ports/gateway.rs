@@ -55,6 +55,25 @@ pub trait PaymentGateway: Send + Sync + fmt::Debug + 'static {
         self.verify_payment(reference).await
     }
 
+    /// What the provider says about a payout it reported, found by the provider's own id
+    /// for the transfer (as its webhook names it), with the reference the provider
+    /// recorded in [`PayoutStatus::reference`]: how the service confirms a payout report
+    /// it cannot fully trust. `reference` is the reference the report claimed.
+    ///
+    /// The default is [`GatewayError::InvalidRequest`]: a provider that cannot look
+    /// transfers up by id leaves such reports to `tick`, which asks by sending again under
+    /// the same reference.
+    async fn verify_payout(
+        &self,
+        transaction_id: &str,
+        reference: &str,
+    ) -> Result<PayoutStatus, GatewayError> {
+        let _ = (transaction_id, reference);
+        Err(GatewayError::InvalidRequest {
+            message: format!("{}: payouts cannot be looked up by id", self.provider()),
+        })
+    }
+
     /// Registers a payout recipient (a bank account or mobile wallet).
     async fn create_recipient(
         &self,
@@ -128,6 +147,17 @@ pub struct PaymentStatus {
     pub amount: Option<Money>,
     /// When it was paid, when known.
     pub paid_at: Option<DateTime<Utc>>,
+}
+
+/// The provider's answer to [`PaymentGateway::verify_payout`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayoutStatus {
+    /// Our reference, as the provider recorded it.
+    pub reference: String,
+    /// Where the transfer stands.
+    pub state: PayoutState,
+    /// How much it moves, when the provider says.
+    pub amount: Option<Money>,
 }
 
 /// A payout recipient's details. The account number is hidden in `Debug`.

@@ -18,8 +18,8 @@ mod store;
 pub use clock::{Clock, SystemClock};
 pub use gateway::{
     Collection, CollectionRequest, GatewayError, PaymentGateway, PaymentState, PaymentStatus,
-    PayoutReceipt, PayoutRequest, PayoutState, RecipientDetails, RecipientId, RefundReceipt,
-    RefundRequest,
+    PayoutReceipt, PayoutRequest, PayoutState, PayoutStatus, RecipientDetails, RecipientId,
+    RefundReceipt, RefundRequest,
 };
 pub use notify::{
     EmailMessage, EmailSender, NotifyError, ProviderMessageId, SmsMessage, SmsSender, is_e164,

@@ -95,8 +95,7 @@ impl Default for ServiceConfig {
 /// before acting on them. A successful charge is confirmed with
 /// [`PaymentGateway::verify_transaction`](crate::ports::PaymentGateway::verify_transaction) (status, amount, currency and reference); one
 /// the gateway does not confirm is never credited and is reported as
-/// [`Handled::Unconfirmed`](super::Handled::Unconfirmed). A payout's outcome is not taken from such a report at all:
-/// the payout's next look by `tick`, which asks the gateway, is brought forward to now.
+
 ///
 /// A webhook authenticated by a static token proves only that its sender has seen the
 /// token (any earlier delivery shows it), not that the body is the gateway's, so such

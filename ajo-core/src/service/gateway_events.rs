@@ -6,13 +6,13 @@ use super::exec::{
     Loaded, Profiles, as_member, as_payment, current_profile, decode_as, group_append,
     member_stream,
 };
-use super::{AjoService, PaymentEvent, PaymentPurpose, ServiceError};
+use super::{AjoService, PaymentEvent, PaymentPurpose, PayoutOutcome, ServiceError};
 use crate::group::{GroupAccounts, GroupCommand, decide};
 use crate::ledger::{Account, AccountKind, EntryDraft};
 use crate::money::Money;
 use crate::ports::{
-    AppendRequest, DomainEvent, GatewayError, PaymentState, ReadFrom, StoreError, StreamAppend,
-    StreamId, StreamKind,
+    AppendRequest, DomainEvent, GatewayError, PaymentState, PayoutState, ReadFrom, StoreError,
+    StreamAppend, StreamId, StreamKind,
 };
 use crate::webhook::{GatewayEvent, PaymentEventKind};
 
@@ -110,7 +110,7 @@ impl AjoService {
             | PaymentEventKind::PayoutReversed
                 if self.config.confirmation.requires(event) =>
             {
-                self.payout_hint(event).await
+                self.confirm_payout_report(event, key).await
             }
             PaymentEventKind::PayoutSucceeded
             | PaymentEventKind::PayoutFailed
@@ -432,13 +432,75 @@ impl AjoService {
         }
     }
 
-    /// A payout report the service may not act on by itself (authenticated by a static
-    /// token, say): a forged "failed" after a success would have the payout sent twice.
-    /// It is taken as a hint: the payout's next look by `tick`, which asks the gateway
-    /// by sending again under the same reference (the gateway answers with the transfer
-    /// it has), is brought forward to now; nothing is booked or recorded from the report.
-    async fn payout_hint(&self, event: &GatewayEvent) -> Result<Handled, ServiceError> {
-        let (base, _) = super::payouts::payout_of(event.reference());
+    /// A payout report the service may not act on as it stands (authenticated by a
+    /// static token, say): a forged "failed" after a success would have the payout sent
+    /// twice. The gateway is asked about the transfer the report names
+    /// ([`PaymentGateway::verify_payout`](crate::ports::PaymentGateway::verify_payout)),
+    /// and what the gateway says is booked, checked against the payout like any report,
+    /// under the report's key. When the gateway cannot look transfers up, the report is
+    /// a hint: the payout's next look by `tick`, which asks the gateway by sending again
+    /// under the same reference, is brought forward to now. Nothing is booked from the
+    /// report's own words.
+    ///
+    /// # Errors
+    /// A store error, or a gateway error that a retry may cure.
+    async fn confirm_payout_report(
+        &self,
+        event: &GatewayEvent,
+        key: &str,
+    ) -> Result<Handled, ServiceError> {
+        let claimed = event.reference();
+        let answer = match event.transaction_id() {
+            Some(id) => Some(self.gateway.verify_payout(id, claimed).await),
+            None => None,
+        };
+        let status = match answer {
+            Some(Ok(status)) => status,
+            Some(Err(error)) if error.is_retryable() => return Err(error.into()),
+            Some(Err(GatewayError::NotFound { .. })) => {
+                let reason = "the gateway does not know this transfer".to_owned();
+                tracing::warn!(%reason, "payout report not taken");
+                return Ok(Handled::Unconfirmed { reason });
+            }
+            Some(Err(_)) | None => return self.payout_hint(claimed).await,
+        };
+        let outcome = match status.state {
+            PayoutState::Succeeded => Some(PayoutOutcome::Succeeded),
+            PayoutState::Failed => Some(PayoutOutcome::Failed),
+            PayoutState::Reversed => Some(PayoutOutcome::Reversed),
+            _ => None,
+        };
+        let taken = match (outcome, status.amount) {
+            _ if status.reference != claimed => {
+                Err("the gateway has this transfer under another reference")
+            }
+            (None, _) => Err("the gateway says the transfer is still pending"),
+            (_, None) => Err("the gateway names no amount"),
+            (Some(outcome), Some(amount)) => Ok((outcome, amount)),
+        };
+        let (outcome, amount) = match taken {
+            Ok(taken) => taken,
+            Err(reason) => {
+                tracing::warn!(%reason, "payout report not taken");
+                return Ok(Handled::Unconfirmed {
+                    reason: reason.to_owned(),
+                });
+            }
+        };
+        self.payout_outcome(&super::payouts::PayoutReport {
+            reference: claimed,
+            outcome,
+            amount,
+            basis: crate::webhook::AmountBasis::Event,
+            key,
+        })
+        .await
+    }
+
+    /// Brings the next look by `tick` at the payout `reference` belongs to forward to
+    /// now, and reports that nothing was taken from the report.
+    async fn payout_hint(&self, reference: &str) -> Result<Handled, ServiceError> {
+        let (base, _) = super::payouts::payout_of(reference);
         let payout = self.load_payout(&base).await?;
         if payout.version == 0 {
             return Ok(Handled::UnknownReference);
