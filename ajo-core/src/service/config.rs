@@ -91,11 +91,17 @@ impl Default for ServiceConfig {
     }
 }
 
-/// Which gateway reports [`AjoService::handle_gateway_event`](super::AjoService::handle_gateway_event) confirms with the gateway
-/// before acting on them. A successful charge is confirmed with
-/// [`PaymentGateway::verify_transaction`](crate::ports::PaymentGateway::verify_transaction) (status, amount, currency and reference); one
-/// the gateway does not confirm is never credited and is reported as
-
+/// Which gateway reports
+/// [`AjoService::handle_gateway_event`](super::AjoService::handle_gateway_event) confirms
+/// with the gateway before acting on them. A successful charge is confirmed with
+/// [`PaymentGateway::verify_transaction`](crate::ports::PaymentGateway::verify_transaction)
+/// (status, amount, currency and reference); one the gateway does not confirm is never
+/// credited and is reported as [`Handled::Unconfirmed`](super::Handled::Unconfirmed). A
+/// payout's outcome is never taken from such a report's own words: the gateway is asked
+/// about the transfer it names
+/// ([`PaymentGateway::verify_payout`](crate::ports::PaymentGateway::verify_payout)) and its
+/// answer is booked; a gateway that cannot look transfers up leaves the report to `tick`,
+/// whose next look (which asks the gateway) is brought forward to now.
 ///
 /// A webhook authenticated by a static token proves only that its sender has seen the
 /// token (any earlier delivery shows it), not that the body is the gateway's, so such
