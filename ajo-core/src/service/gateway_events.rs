@@ -104,6 +104,14 @@ impl AjoService {
             return self.record_return(event, what).await;
         }
         match event.kind() {
+            // A failure moves no money, but recording it would stop `tick` re-verifying
+            // the collection: one the gateway's word is needed for is left to `tick`.
+            PaymentEventKind::ChargeFailed if self.config.confirmation.requires(event) => {
+                Ok(Handled::Unconfirmed {
+                    reason: "a charge failure is taken from the gateway by tick's re-verification"
+                        .to_owned(),
+                })
+            }
             PaymentEventKind::ChargeFailed => self.fail_payment(event.reference(), key).await,
             PaymentEventKind::PayoutSucceeded
             | PaymentEventKind::PayoutFailed

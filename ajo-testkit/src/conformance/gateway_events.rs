@@ -166,6 +166,20 @@ pub async fn a_static_token_charge_the_gateway_does_not_confirm_is_never_credite
     assert!(paid_in(&ajo, &id).await.is_zero(), "nothing credited");
     assert_eq!(entries(&ajo, &reference).await, 0, "nothing booked");
 
+    // Nor can a forged failure stop the collection being re-verified.
+    let failed = GatewayEvent::new(
+        Provider::Flutterwave,
+        PaymentEventKind::ChargeFailed,
+        reference.as_str(),
+        ngn("10000"),
+    )
+    .with_authentication(Authentication::StaticToken);
+    let outcome = ajo.service.handle_gateway_event(&failed).await.unwrap();
+    assert!(
+        matches!(outcome, Handled::Unconfirmed { .. }),
+        "{outcome:?}"
+    );
+
     // Nothing was recorded, so the real charge, once made, is credited by the same report.
     ajo.gateway.pay(&reference).unwrap();
     assert_eq!(
