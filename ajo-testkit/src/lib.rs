@@ -48,6 +48,7 @@
 pub mod builders;
 mod checks;
 pub mod conformance;
+pub mod drive;
 mod embedded;
 pub mod fakes;
 mod memory_store;

@@ -23,11 +23,10 @@ use std::sync::Arc;
 
 use ajo_adapters::postgres::PgStore;
 use ajo_adapters::postgres::sqlx;
-use ajo_core::group::{GroupId, HandId};
+use ajo_core::group::GroupId;
 use ajo_core::ledger::Account;
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{EntryQuery, Store};
-use ajo_core::service::Handled;
 use ajo_testkit::builders;
 use ajo_testkit::fakes::{FakeClock, FakeGateway};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
@@ -52,27 +51,8 @@ async fn contributions(store: Arc<PgStore>) {
         .build()
         .unwrap();
     service.create_group(&group, config).await.unwrap();
-    for name in ["ada", "bola", "chidi"] {
-        let receipt = service
-            .join(&group, &builders::member(name), 1, &builders::contact(name))
-            .await
-            .unwrap();
-        let deposit = receipt.deposit.expect("the group takes a deposit");
-        let paid = gateway.pay(&deposit.reference).unwrap();
-        service.handle_gateway_event(&paid).await.unwrap();
-    }
-    service.start(&group).await.unwrap();
-    for hand in 1..=3 {
-        let collection = service
-            .request_contribution(&group, 1, HandId(hand))
-            .await
-            .unwrap();
-        let paid = gateway.pay(&collection.reference).unwrap();
-        assert_eq!(
-            service.handle_gateway_event(&paid).await.unwrap(),
-            Handled::Recorded
-        );
-    }
+    ajo_testkit::drive::join_and_start(&service, &gateway, &group, &["ada", "bola", "chidi"]).await;
+    ajo_testkit::drive::pay_round(&service, &gateway, &group, 1, 3).await;
     clock.set(noon(start + Duration::days(2)));
     service.tick().await.unwrap();
 }

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use ajo_core::group::{GroupId, HandId};
+use ajo_core::group::GroupId;
 use ajo_core::ledger::verify_chain;
 use ajo_core::ports::{
     Clock, EmailSender, EntryQuery, NotifyError, PaymentGateway, PayoutState, SmsSender, Store,
@@ -55,31 +55,8 @@ pub async fn a_round_on_a_real_clock_keeps_verifiable_books(
         )
         .await
         .unwrap();
-    let names = ["ada", "bola", "chidi", "dayo"];
-    for name in names {
-        let receipt = service
-            .join(&id, &member(name), 1, &contact(name))
-            .await
-            .unwrap();
-        let deposit = receipt.deposit.expect("the group takes a deposit");
-        let paid = gateway.pay(&deposit.reference).unwrap();
-        assert_eq!(
-            service.handle_gateway_event(&paid).await.unwrap(),
-            Handled::Recorded
-        );
-    }
-    service.start(&id).await.unwrap();
-    for hand in 1..=4 {
-        let collection = service
-            .request_contribution(&id, 1, HandId(hand))
-            .await
-            .unwrap();
-        let paid = gateway.pay(&collection.reference).unwrap();
-        assert_eq!(
-            service.handle_gateway_event(&paid).await.unwrap(),
-            Handled::Recorded
-        );
-    }
+    crate::drive::join_and_start(&service, &gateway, &id, &["ada", "bola", "chidi", "dayo"]).await;
+    crate::drive::pay_round(&service, &gateway, &id, 1, 4).await;
     let entries = store.entries(&EntryQuery::default()).await.unwrap();
     assert!(entries.len() >= 8, "deposits and contributions are booked");
     verify_chain(&entries).expect("the chain verifies with the clock's real times");
@@ -142,21 +119,9 @@ pub async fn a_group_at_the_end_of_time_keeps_working(store: Arc<dyn Store>) {
         )
         .await
         .unwrap();
-    for name in ["ada", "bola"] {
-        let receipt = service
-            .join(&id, &member(name), 1, &contact(name))
-            .await
-            .unwrap();
-        let deposit = receipt.deposit.expect("the group takes a deposit");
-        let paid = gateway.pay(&deposit.reference).unwrap();
-        assert_eq!(
-            service.handle_gateway_event(&paid).await.unwrap(),
-            Handled::Recorded
-        );
-    }
-    service.start(&id).await.unwrap();
+    crate::drive::join_and_start(&service, &gateway, &id, &["ada", "bola"]).await;
     let noon = |day: NaiveDate| Utc.from_utc_datetime(&day.and_hms_opt(11, 0, 0).unwrap());
-    pay_round(&service, &gateway, &id, 1).await;
+    crate::drive::pay_round(&service, &gateway, &id, 1, 2).await;
     let due = service.group(&id).await.unwrap().round(1).unwrap().due_date;
     clock.set(noon(due + Duration::days(2)));
     quiet(service.tick().await.unwrap());
@@ -164,7 +129,7 @@ pub async fn a_group_at_the_end_of_time_keeps_working(store: Arc<dyn Store>) {
     // The last minute: past midnight in Lagos, a date chrono cannot hold. The second
     // payout and the two deposits' refunds (the group is over) are made and sent; the
     // gateway leaves them pending, then reports one failed.
-    pay_round(&service, &gateway, &id, 2).await;
+    crate::drive::pay_round(&service, &gateway, &id, 2, 2).await;
     gateway.set_payout_mode(PayoutMode::Pending);
     clock.set(end - Duration::minutes(1));
     let report = quiet(service.tick().await.unwrap());
@@ -214,19 +179,4 @@ pub async fn a_group_at_the_end_of_time_keeps_working(store: Arc<dyn Store>) {
     quiet(service.tick().await.unwrap());
 
     crate::assert_books_balance(store.as_ref()).await;
-}
-
-/// Requests and pays both hands' contributions to `round`.
-async fn pay_round(service: &AjoService, gateway: &FakeGateway, id: &GroupId, round: u32) {
-    for hand in 1..=2 {
-        let collection = service
-            .request_contribution(id, round, HandId(hand))
-            .await
-            .unwrap();
-        let paid = gateway.pay(&collection.reference).unwrap();
-        assert_eq!(
-            service.handle_gateway_event(&paid).await.unwrap(),
-            Handled::Recorded
-        );
-    }
 }
