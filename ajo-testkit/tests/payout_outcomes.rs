@@ -15,7 +15,7 @@
 
 use std::sync::Arc;
 
-use ajo_core::group::{GroupId, HandId, MemberId};
+use ajo_core::group::{GroupId, MemberId};
 use ajo_core::ledger::{Account, AccountKind, Side};
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{
@@ -65,34 +65,8 @@ async fn paid_out(mode: PayoutMode) -> (Embedded, Account) {
         )
         .await
         .unwrap();
-    for name in MEMBERS {
-        let receipt = ajo
-            .service
-            .join(
-                &id,
-                &MemberId::new(name).unwrap(),
-                1,
-                &builders::contact(name),
-            )
-            .await
-            .unwrap();
-        let deposit = receipt.deposit.unwrap();
-        let event = ajo.gateway.pay(&deposit.reference).unwrap();
-        ajo.service.handle_gateway_event(&event).await.unwrap();
-    }
-    ajo.service.start(&id).await.unwrap();
-    for hand in 1..=5 {
-        let c = ajo
-            .service
-            .request_contribution(&id, 1, HandId(hand))
-            .await
-            .unwrap();
-        let event = ajo.gateway.pay(&c.reference).unwrap();
-        assert_eq!(
-            ajo.service.handle_gateway_event(&event).await.unwrap(),
-            Handled::Recorded
-        );
-    }
+    ajo_testkit::drive::join_and_start(&ajo.service, &ajo.gateway, &id, &MEMBERS).await;
+    ajo_testkit::drive::pay_round(&ajo.service, &ajo.gateway, &id, 1, 5).await;
     // Past the due date (21 March) and its grace day, in Lagos.
     ajo.clock.set(opening() + Duration::days(22));
     let report = ajo.service.tick().await.unwrap();

@@ -88,13 +88,7 @@ async fn asked(store: Arc<dyn Store>, group: &str) -> (World, GroupId, String) {
         .build()
         .unwrap();
     ajo.service.create_group(&id, config).await.unwrap();
-    for name in ["ada", "bola"] {
-        ajo.service
-            .join(&id, &builders::member(name), 1, &builders::contact(name))
-            .await
-            .unwrap();
-    }
-    ajo.service.start(&id).await.unwrap();
+    crate::drive::join_and_start(&ajo.service, &ajo.gateway, &id, &["ada", "bola"]).await;
     let collection = ajo
         .service
         .request_contribution(&id, 1, HandId(1))
