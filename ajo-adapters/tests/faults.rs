@@ -28,7 +28,7 @@ use std::time::Duration;
 use ajo_adapters::flutterwave::{FlutterwaveConfig, FlutterwaveGateway};
 use ajo_adapters::paystack::{PaystackConfig, PaystackGateway};
 use ajo_adapters::stripe::{StripeConfig, StripeGateway};
-use ajo_core::deposit::DepositRule;
+use ajo_core::group::deposit::DepositRule;
 use ajo_core::group::{GroupId, HandId, MemberId};
 use ajo_core::ledger::Account;
 use ajo_core::money::{Currency, Money};

@@ -336,7 +336,7 @@ async fn an_application_role_with_the_documented_grants_runs_the_store_but_canno
     let service = pgdb::service(store.clone(), gateway.clone(), clock);
     let group = GroupId::new("g1").unwrap();
     let config = builders::naira_group("Ikeja traders", 10_000, start)
-        .deposit(ajo_core::deposit::DepositRule::None)
+        .deposit(ajo_core::group::deposit::DepositRule::None)
         .build()
         .unwrap();
     service.create_group(&group, config).await.unwrap();

@@ -5,11 +5,11 @@ use thiserror::Error;
 use crate::calendar::CalendarError;
 use crate::eligibility::EligibilityError;
 use crate::group::GroupError;
+use crate::group::rotation::RotationError;
 use crate::ledger::{AuditFault, ChainError, LedgerError};
 use crate::loan::LoanError;
 use crate::money::MoneyError;
 use crate::penalty::PenaltyError;
-use crate::rotation::RotationError;
 use crate::service::ConfigError;
 use crate::webhook::WebhookError;
 
@@ -26,7 +26,7 @@ pub enum Error {
     /// From [`penalty`](crate::penalty).
     #[error(transparent)]
     Penalty(#[from] PenaltyError),
-    /// From [`rotation`](crate::rotation).
+    /// From [`rotation`](crate::group::rotation).
     #[error(transparent)]
     Rotation(#[from] RotationError),
     /// From [`group`](crate::group).

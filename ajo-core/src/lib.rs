@@ -42,8 +42,9 @@
 //! # Modules
 //!
 //! - [`calendar`]: frequencies and due dates, shared by rotation and loans.
-//! - [`group`]: the savings group as commands and events, with [`rotation`],
-//!   [`contribution`], [`penalty`], [`deposit`] and [`payout`] rules.
+//! - [`group`]: the savings group as commands and events, with its rules under it:
+//!   [`rotation`](group::rotation), [`contribution`](group::contribution),
+//!   [`deposit`](group::deposit) and [`payout`](group::payout).
 //! - [`notify`]: message templates (email and SMS) with GSM-7 segment counting.
 //! - [`ports`]: the clock, payment-gateway and messaging traits adapters implement.
 //! - [`service`]: the application service a host calls, over the ports.
@@ -52,7 +53,8 @@
 //! - [`money`]: currencies, exact amounts, rounding and conserving splits.
 //! - [`ledger`]: balanced journal entries, idempotent posting, reversals, balances, the
 //!   hash chain and reconciliation.
-//! - [`penalty`]: late penalties (flat, percentage, daily accrual with caps, grace days).
+//! - [`penalty`]: late penalties (flat, percentage, daily accrual with caps, grace days),
+//!   shared by groups and loans.
 //! - [`webhook`]: verifying Paystack, Flutterwave, Stripe, Twilio and SendGrid webhooks
 //!   over the raw bytes, and reading them as provider-neutral events.
 //! - [`loan`]: loan schedules (annuity, equal principal, flat), APR, payoff quotes,
@@ -66,8 +68,6 @@
 //!   [`Error`]), never a panic, and a refused operation changes nothing.
 
 pub mod calendar;
-pub mod contribution;
-pub mod deposit;
 pub mod eligibility;
 pub mod error;
 pub mod group;
@@ -75,11 +75,9 @@ pub mod ledger;
 pub mod loan;
 pub mod money;
 pub mod notify;
-pub mod payout;
 pub mod penalty;
 pub mod ports;
 pub mod reference;
-pub mod rotation;
 pub mod service;
 pub mod time;
 pub mod webhook;

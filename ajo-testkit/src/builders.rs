@@ -1,7 +1,7 @@
 //! Builders for what tests need most: group configurations and member contacts.
 
 use ajo_core::calendar::Frequency;
-use ajo_core::deposit::DepositRule;
+use ajo_core::group::deposit::DepositRule;
 use ajo_core::group::{GroupConfig, GroupConfigBuilder};
 use ajo_core::money::{Currency, Money};
 use ajo_core::penalty::{PenaltyKind, PenaltyRule};
@@ -32,7 +32,7 @@ pub fn naira_group(name: &str, contribution: i64, start: NaiveDate) -> GroupConf
         .grace_days(1)
         .penalty(penalty)
         .deposit(DepositRule::Contributions { count: 1 })
-        .payout_policy(ajo_core::payout::PayoutPolicy::AtGraceEnd)
+        .payout_policy(ajo_core::group::payout::PayoutPolicy::AtGraceEnd)
 }
 
 /// A contact with an email, an SMS number and a bank account, all made up from `name`.

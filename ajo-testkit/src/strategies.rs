@@ -211,11 +211,11 @@ pub fn member_hands(max_members: usize) -> impl Strategy<Value = Vec<u32>> {
 /// A valid group configuration: naira or shillings, every frequency, fee up to 5 %, each
 /// penalty kind, with or without a deposit, every payout order and policy.
 pub fn group_config() -> impl Strategy<Value = ajo_core::group::GroupConfig> {
-    use ajo_core::deposit::DepositRule;
     use ajo_core::group::GroupConfig;
-    use ajo_core::payout::PayoutPolicy;
+    use ajo_core::group::deposit::DepositRule;
+    use ajo_core::group::payout::PayoutPolicy;
+    use ajo_core::group::rotation::PayoutOrder;
     use ajo_core::penalty::{PenaltyKind, PenaltyRule};
-    use ajo_core::rotation::PayoutOrder;
     let frequency = prop_oneof![
         Just(Frequency::Daily),
         Just(Frequency::Weekly),

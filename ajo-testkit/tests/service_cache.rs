@@ -158,7 +158,7 @@ async fn started(host: &AjoService) -> GroupId {
     host.create_group(
         &id,
         builders::naira_group("Oke Arin", 10_000, start_date())
-            .deposit(ajo_core::deposit::DepositRule::None)
+            .deposit(ajo_core::group::deposit::DepositRule::None)
             .build()
             .unwrap(),
     )

@@ -3,9 +3,9 @@
 #![allow(missing_docs)]
 
 use ajo_core::calendar::Frequency;
+use ajo_core::group::rotation::RotationSchedule;
 use ajo_core::group::{GroupCommand, GroupConfig, GroupId, GroupState, MemberId, decide};
 use ajo_core::money::{Currency, Money};
-use ajo_core::rotation::RotationSchedule;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use ajo_adapters::postgres::{PgConnectOptions, PgStore, sqlx};
-use ajo_core::deposit::DepositRule;
+use ajo_core::group::deposit::DepositRule;
 use ajo_core::group::{GroupId, HandId, MemberId};
 use ajo_core::ports::{Clock, EmailSender, PaymentGateway, SmsSender, Store};
 use ajo_core::service::{AjoService, Handled};

@@ -3,7 +3,7 @@
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
-use ajo_core::deposit::DepositRule;
+use ajo_core::group::deposit::DepositRule;
 use ajo_core::group::{GroupId, HandId, MemberId};
 use ajo_testkit::{Embedded, builders};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};

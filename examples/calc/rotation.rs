@@ -1,7 +1,7 @@
 //! `calc rotation`: a whole cycle's schedule from members in payout order.
 
 use ajo_core::calendar::Frequency;
-use ajo_core::rotation::RotationSchedule;
+use ajo_core::group::rotation::RotationSchedule;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 

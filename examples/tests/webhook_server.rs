@@ -20,7 +20,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use ajo_core::deposit::DepositRule;
+use ajo_core::group::deposit::DepositRule;
 use ajo_core::group::{GroupId, HandId, MemberId};
 use ajo_core::ledger::{Account, AccountKind};
 use ajo_core::money::{Currency, Money};

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ajo_adapters::http::{BreakerPolicy, HttpConfig, RetryPolicy};
-use ajo_core::deposit::DepositRule;
+use ajo_core::group::deposit::DepositRule;
 use ajo_core::group::{GroupId, HandId};
 use ajo_core::money::Money;
 use ajo_core::ports::{Clock, EmailSender, EntryQuery, PaymentGateway, SmsSender, Store};

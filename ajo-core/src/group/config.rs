@@ -5,11 +5,11 @@ use serde::{Deserialize, Serialize};
 
 use super::GroupError;
 use crate::calendar::Frequency;
-use crate::deposit::DepositRule;
+use crate::group::deposit::DepositRule;
+use crate::group::payout::PayoutPolicy;
+use crate::group::rotation::{PayoutOrder, check_fee_rate};
 use crate::money::{Currency, Money};
-use crate::payout::PayoutPolicy;
 use crate::penalty::{PenaltyKind, PenaltyRule};
-use crate::rotation::{PayoutOrder, check_fee_rate};
 
 /// The most hands a group may have: a cycle of more rounds is rarely a savings group,
 /// and a bound keeps every per-round computation small.

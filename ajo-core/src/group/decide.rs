@@ -8,10 +8,10 @@ use super::{
     HandId, MemberId,
 };
 use crate::calendar::due_date;
-use crate::contribution::{Application, Owed, apply_payment};
+use crate::group::contribution::{Application, Owed, apply_payment};
+use crate::group::rotation::{PayoutOrder, fee_and_payout, lottery_order};
 use crate::ledger::EntryDraft;
 use crate::money::Money;
-use crate::rotation::{PayoutOrder, fee_and_payout, lottery_order};
 
 /// Decides what a command does to a group: the events it causes, or why it is refused.
 ///
@@ -135,7 +135,7 @@ impl Ctx<'_> {
     fn member_dues<'s>(
         &'s self,
         member: &'s MemberId,
-    ) -> impl Iterator<Item = &'s crate::contribution::Due> + 's {
+    ) -> impl Iterator<Item = &'s crate::group::contribution::Due> + 's {
         let hands: Vec<HandId> = (1u32..)
             .zip(&self.state.hands)
             .filter(|(_, h)| &h.member == member)

@@ -2,10 +2,10 @@ use thiserror::Error;
 
 use super::{GroupStatus, HandId, MemberId};
 use crate::calendar::CalendarError;
+use crate::group::rotation::RotationError;
 use crate::ledger::LedgerError;
 use crate::money::{Money, MoneyError};
 use crate::penalty::PenaltyError;
-use crate::rotation::RotationError;
 
 /// Why a group command was refused. A refused command produces no event, so the group
 /// is unchanged.

@@ -2,7 +2,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{GroupConfig, GroupId, HandId, MemberId};
-use crate::contribution::Application;
+use crate::group::contribution::Application;
 use crate::ledger::BalancedEntry;
 use crate::money::Money;
 

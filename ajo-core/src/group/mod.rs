@@ -17,6 +17,16 @@
 //! (what is held returned). [`GroupState::due_actions`] says what a scheduler should do
 //! at a given time: reminders, penalties, deposit cover, payouts.
 //!
+//! The group's rules live beside it, each usable on its own:
+//!
+//! - [`rotation`]: who is paid in which round, when, and how much;
+//! - [`contribution`]: what each hand owes each round, and how a payment is applied;
+//! - [`deposit`]: security deposits, how large and what they cover;
+//! - [`payout`]: when a round is paid, and what a scheduler should do now.
+//!
+//! Late penalties ([`penalty`](crate::penalty)) are shared with loans and sit at the
+//! crate root.
+//!
 //! ```
 //! use ajo_core::calendar::Frequency;
 //! use ajo_core::group::{decide, GroupCommand, GroupConfig, GroupId, GroupState, MemberId};
@@ -48,6 +58,11 @@
 //! assert_eq!(group.current_round(), Some(2));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+
+pub mod contribution;
+pub mod deposit;
+pub mod payout;
+pub mod rotation;
 
 mod accounts;
 mod command;

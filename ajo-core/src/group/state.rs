@@ -5,11 +5,11 @@ use chrono::{DateTime, Days, NaiveDate, Offset, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{GroupAccounts, GroupConfig, GroupEvent, GroupId, HandId, MemberId};
-use crate::contribution::{Application, Due};
+use crate::group::contribution::{Application, Due};
+use crate::group::payout::{DueAction, PayoutPolicy};
+use crate::group::rotation::PayoutOrder;
 use crate::ledger::{Account, BalancedEntry, Side};
 use crate::money::Money;
-use crate::payout::{DueAction, PayoutPolicy};
-use crate::rotation::PayoutOrder;
 
 /// Where a group is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]

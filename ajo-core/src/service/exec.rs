@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 
 use super::{AjoService, MemberEvent, MemberProfile, PaymentEvent, PayoutEvent, ServiceError};
+use crate::group::payout::DueAction;
 use crate::group::{GroupEvent, GroupId, GroupState, GroupStatus, MemberId};
 use crate::notify::Notice;
-use crate::payout::DueAction;
 use crate::ports::{
     AppendOutcome, AppendRequest, DomainEvent, EmailMessage, OutboxChannel, OutboxMessage,
     ReadFrom, RecordedEvent, SmsMessage, StoreError, StreamAppend, StreamId, StreamKind,

@@ -1,16 +1,16 @@
 //! Whole group lives by example, and every refusal.
 
 use ajo_core::calendar::Frequency;
-use ajo_core::contribution::DueStatus;
-use ajo_core::deposit::DepositRule;
+use ajo_core::group::contribution::DueStatus;
+use ajo_core::group::deposit::DepositRule;
+use ajo_core::group::payout::{DueAction, PayoutPolicy};
+use ajo_core::group::rotation::PayoutOrder;
 use ajo_core::group::{
     GroupCommand as C, GroupConfig, GroupError, GroupEvent, GroupId, GroupStatus, HandId, MemberId,
 };
 use ajo_core::ledger::AccountKind;
 use ajo_core::money::{Currency, Money};
-use ajo_core::payout::{DueAction, PayoutPolicy};
 use ajo_core::penalty::{PenaltyKind, PenaltyRule};
-use ajo_core::rotation::PayoutOrder;
 use chrono::NaiveDate;
 
 use crate::group_sim::Sim;

@@ -2,15 +2,15 @@
 //! balanced, refusals change nothing, and the event log replays to the same state.
 
 use ajo_core::calendar::Frequency;
-use ajo_core::deposit::DepositRule;
+use ajo_core::group::deposit::DepositRule;
+use ajo_core::group::payout::{DueAction, PayoutPolicy};
+use ajo_core::group::rotation::PayoutOrder;
 use ajo_core::group::{
     GroupCommand as C, GroupConfig, GroupEvent, GroupId, GroupStatus, HandId, MemberId,
 };
 use ajo_core::ledger::AccountKind;
 use ajo_core::money::{Currency, Money};
-use ajo_core::payout::{DueAction, PayoutPolicy};
 use ajo_core::penalty::{PenaltyKind, PenaltyRule};
-use ajo_core::rotation::PayoutOrder;
 use chrono::NaiveDate;
 use proptest::prelude::*;
 

@@ -1,9 +1,9 @@
 //! Snapshots of what people see: a 12-member monthly schedule and a bidding cycle.
 
 use ajo_core::calendar::Frequency;
+use ajo_core::group::rotation::{PayoutOrder, RotationSchedule};
 use ajo_core::group::{GroupCommand as C, GroupConfig, GroupEvent, GroupId, MemberId};
 use ajo_core::money::{Currency, Money};
-use ajo_core::rotation::{PayoutOrder, RotationSchedule};
 use chrono::NaiveDate;
 use std::fmt::Write;
 

@@ -103,7 +103,7 @@ fn frequency(name: &str) -> ajo_core::calendar::Frequency {
 
 #[test]
 fn rotation_cases_match_to_the_minor_unit() {
-    use ajo_core::rotation::RotationSchedule;
+    use ajo_core::group::rotation::RotationSchedule;
     let all = cases("rotation");
     assert_eq!(all.len(), 9);
     for case in all {

@@ -84,7 +84,7 @@ async fn asked(store: Arc<dyn Store>, group: &str) -> (World, GroupId, String) {
     let ajo = World::new(store, now);
     let id = GroupId::new(group).unwrap();
     let config = builders::naira_group("Ikeja traders", 10_000, start_date())
-        .deposit(ajo_core::deposit::DepositRule::None)
+        .deposit(ajo_core::group::deposit::DepositRule::None)
         .build()
         .unwrap();
     ajo.service.create_group(&id, config).await.unwrap();

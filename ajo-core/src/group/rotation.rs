@@ -16,7 +16,7 @@
 //! ```
 //! use ajo_core::calendar::Frequency;
 //! use ajo_core::money::{Currency, Money};
-//! use ajo_core::rotation::RotationSchedule;
+//! use ajo_core::group::rotation::RotationSchedule;
 //! use chrono::NaiveDate;
 //!
 //! let hands = ["ada", "bola", "chidi"];
