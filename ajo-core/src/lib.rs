@@ -41,6 +41,7 @@
 //!
 //! # Modules
 //!
+//! - [`aggregate`]: the one shape groups and loans follow (`decide`, `apply`, `replay`).
 //! - [`calendar`]: frequencies and due dates, shared by rotation and loans.
 //! - [`group`]: the savings group as commands and events, with its rules under it:
 //!   [`rotation`](group::rotation), [`contribution`](group::contribution),
@@ -67,6 +68,7 @@
 //! - Bad input is a typed error (`#[non_exhaustive]` enums, one per module, wrapped by
 //!   [`Error`]), never a panic, and a refused operation changes nothing.
 
+pub mod aggregate;
 pub mod calendar;
 pub mod eligibility;
 pub mod error;

@@ -550,3 +550,25 @@ impl GroupState {
         actions
     }
 }
+
+impl crate::aggregate::Aggregate for GroupState {
+    type Command = super::GroupCommand;
+    type Event = GroupEvent;
+    type Error = super::GroupError;
+
+    fn decide(
+        &self,
+        command: &super::GroupCommand,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<GroupEvent>, super::GroupError> {
+        super::decide(self, command, now)
+    }
+
+    fn apply(&mut self, event: &GroupEvent) {
+        GroupState::apply(self, event);
+    }
+
+    fn version(&self) -> u64 {
+        self.version
+    }
+}

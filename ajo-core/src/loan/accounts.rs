@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::LoanError;
@@ -254,6 +255,15 @@ pub struct LoanPolicy {
     pub penalty: PenaltyRule,
     /// A flat loan's payoff (default no rebate).
     pub flat_payoff: FlatPayoff,
+    /// The zone whose calendar dates the loan: the disbursement date, due dates and
+    /// lateness are read off the clock in it (default UTC; loans stored before it was
+    /// kept read back as UTC, the date they were decided on).
+    #[serde(default = "utc")]
+    pub time_zone: Tz,
+}
+
+fn utc() -> Tz {
+    Tz::UTC
 }
 
 impl Default for LoanPolicy {
@@ -262,6 +272,7 @@ impl Default for LoanPolicy {
             allocation: AllocationOrder::default(),
             penalty: PenaltyRule::none(),
             flat_payoff: FlatPayoff::default(),
+            time_zone: Tz::UTC,
         }
     }
 }

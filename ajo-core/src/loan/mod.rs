@@ -140,9 +140,12 @@
 //!    +----------+-> rejected +-> defaulted -> written off (or repaid)
 //! ```
 //!
-//! Every other move is a [`LoanError::IllegalTransition`]. Time comes in as a parameter:
-//! `decide(state, command, now)` takes the caller's clock in the loan's local offset and
-//! uses its date as the business date; ids and payment references are the caller's.
+//! Every other move is a [`LoanError::IllegalTransition`]. A loan follows the same
+//! [`Aggregate`](crate::aggregate::Aggregate) shape as a savings group: [`decide`] turns
+//! a command into events, [`LoanState::apply`] folds them in and cannot fail. Time comes
+//! in as a parameter: `decide(state, command, now)` takes the caller's clock and uses its
+//! date in the loan's time zone ([`LoanPolicy::time_zone`]) as the business date; ids
+//! and payment references are the caller's.
 //!
 //! Ledger entries ([`LoanAccounts`] says which accounts):
 //!
@@ -158,20 +161,23 @@
 //! reference is remembered), and an entry posted twice is posted once.
 
 mod accounts;
+mod command;
+mod decide;
 mod error;
-mod lifecycle;
+mod event;
 mod payoff;
 mod rate;
 mod repayment;
 mod schedule;
+mod state;
 mod table;
 mod terms;
 
 pub use accounts::{LoanAccounts, LoanId, LoanPolicy, MAX_LOAN_ID_LEN, MAX_REFERENCE_LEN};
+pub use command::{LoanApplication, LoanCommand};
+pub use decide::decide;
 pub use error::LoanError;
-pub use lifecycle::{
-    Loan, LoanApplication, LoanCommand, LoanEvent, LoanState, LoanStatus, apply, decide,
-};
+pub use event::LoanEvent;
 pub use payoff::{FlatPayoff, PayoffQuote, payoff_quote};
 pub use rate::{IRR_TOLERANCE, LoanRates, periodic_irr};
 pub use repayment::{
@@ -179,6 +185,7 @@ pub use repayment::{
     Prepayment, Reamortize, allocate,
 };
 pub use schedule::{Installment, PeriodKind, Schedule};
+pub use state::{Loan, LoanState, LoanStatus};
 pub use table::ScheduleTable;
 pub use terms::{
     FeeAmount, FeeCollection, FeeTotals, LoanTerms, LoanTermsBuilder, MAX_ANNUAL_RATE, MAX_TERM,

@@ -1,42 +1,53 @@
-//! Group states the service has built, so a command reads only the events after them.
+//! States the service has built (groups and loans), so a command reads only the events
+//! after them.
 
 use std::fmt;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::hash::Hash;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use hashlink::LruCache;
 
-use crate::group::{GroupEvent, GroupId, GroupState, MemberId};
+use crate::aggregate::Aggregate;
+use crate::group::{GroupId, MemberId};
 
-/// The most recently used group states, each at its stream's version
-/// ([`GroupState::version`]) with the last event it applied.
+/// The most recently used states of one kind of aggregate, each at its stream's version
+/// ([`Aggregate::version`]) with the last event it applied.
 ///
 /// A kept state is only ever brought forward by its stream's later events, read from the
 /// store, so it is never ahead of what it was built from: each command still reads the
 /// events after it, and every append still checks the version it decided on. Each read
 /// also asks for the kept last event again: if the store holds another event at that
 /// version, or none (a database restored to an earlier point), the state is dropped and
-/// the stream read whole. Nothing else is kept (payments, profiles and loans are read
-/// whole; they are short).
-pub(super) struct GroupCache {
-    states: Option<Mutex<LruCache<GroupId, Kept>>>,
+/// the stream read whole. States are shared ([`Arc`]): reading one copies nothing, and a
+/// command copies it only to apply the events it writes.
+pub(super) struct StateCache<A: Aggregate, K> {
+    states: Option<Mutex<LruCache<K, Kept<A>>>>,
 }
 
 /// A kept state and the last event applied to it.
-#[derive(Clone)]
-pub(super) struct Kept {
-    pub(super) state: GroupState,
-    pub(super) last: GroupEvent,
+pub(super) struct Kept<A: Aggregate> {
+    pub(super) state: Arc<A>,
+    pub(super) last: A::Event,
 }
 
-impl GroupCache {
-    /// A cache of at most `capacity` groups; 0 keeps nothing.
-    pub(super) fn new(capacity: usize) -> GroupCache {
-        GroupCache {
+impl<A: Aggregate> Clone for Kept<A> {
+    fn clone(&self) -> Self {
+        Kept {
+            state: Arc::clone(&self.state),
+            last: self.last.clone(),
+        }
+    }
+}
+
+impl<A: Aggregate, K: Clone + Eq + Hash> StateCache<A, K> {
+    /// A cache of at most `capacity` states; 0 keeps nothing.
+    pub(super) fn new(capacity: usize) -> Self {
+        StateCache {
             states: (capacity > 0).then(|| Mutex::new(LruCache::new(capacity))),
         }
     }
 
-    fn lock(&self) -> Option<MutexGuard<'_, LruCache<GroupId, Kept>>> {
+    fn lock(&self) -> Option<MutexGuard<'_, LruCache<K, Kept<A>>>> {
         // A panic while holding the lock cannot leave a state half-written (insert and
         // remove are single calls), so a poisoned lock is still sound to use.
         self.states
@@ -44,40 +55,48 @@ impl GroupCache {
             .map(|m| m.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
-    /// A copy of the group's kept state, if any.
-    pub(super) fn get(&self, group: &GroupId) -> Option<Kept> {
-        self.lock()?.get(group).cloned()
+    /// The kept state, if any (shared, not copied).
+    pub(super) fn get(&self, id: &K) -> Option<Kept<A>> {
+        self.lock()?.get(id).cloned()
     }
 
-    /// `f` of the group's kept state, if any, without copying it.
-    pub(super) fn peek<R>(&self, group: &GroupId, f: impl FnOnce(&GroupState) -> R) -> Option<R> {
-        self.lock()?.peek(group).map(|kept| f(&kept.state))
+    /// `f` of the kept state, if any.
+    pub(super) fn peek<R>(&self, id: &K, f: impl FnOnce(&A) -> R) -> Option<R> {
+        self.lock()?.peek(id).map(|kept| f(&kept.state))
     }
 
     /// Keeps `state`, whose last applied event is `last`, unless a state further on is
     /// kept already (another task may have read later events first).
-    pub(super) fn put(&self, group: &GroupId, state: GroupState, last: GroupEvent) {
+    pub(super) fn put(&self, id: &K, state: Arc<A>, last: A::Event) {
         let Some(mut states) = self.lock() else {
             return;
         };
         if states
-            .peek(group)
+            .peek(id)
             .is_some_and(|kept| kept.state.version() > state.version())
         {
             return;
         }
-        states.insert(group.clone(), Kept { state, last });
+        states.insert(id.clone(), Kept { state, last });
     }
 
-    /// Drops the group's state.
-    pub(super) fn forget(&self, group: &GroupId) {
+    /// Drops the state.
+    pub(super) fn forget(&self, id: &K) {
         if let Some(mut states) = self.lock() {
-            states.remove(group);
+            states.remove(id);
         }
     }
 
     fn len(&self) -> usize {
         self.lock().map_or(0, |s| s.len())
+    }
+}
+
+impl<A: Aggregate, K: Clone + Eq + Hash> fmt::Debug for StateCache<A, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StateCache")
+            .field("kept", &self.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -124,18 +143,10 @@ impl fmt::Debug for Payers {
     }
 }
 
-impl fmt::Debug for GroupCache {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GroupCache")
-            .field("groups", &self.len())
-            .finish_non_exhaustive()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::group::GroupEvent;
+    use crate::group::{GroupEvent, GroupState};
     use crate::money::{Currency, Money};
 
     fn joined() -> GroupEvent {
@@ -155,22 +166,22 @@ mod tests {
 
     #[test]
     fn keeps_the_state_furthest_on_and_drops_the_least_recently_used() {
-        let cache = GroupCache::new(2);
+        let cache = StateCache::<GroupState, GroupId>::new(2);
         let (a, b, c) = (
             GroupId::new("a").unwrap(),
             GroupId::new("b").unwrap(),
             GroupId::new("c").unwrap(),
         );
-        cache.put(&a, state_at(3), joined());
-        cache.put(&a, state_at(2), joined());
+        cache.put(&a, Arc::new(state_at(3)), joined());
+        cache.put(&a, Arc::new(state_at(2)), joined());
         assert_eq!(
             cache.get(&a).map(|k| k.state.version()),
             Some(3),
             "an older state never replaces a newer one"
         );
-        cache.put(&b, state_at(1), joined());
+        cache.put(&b, Arc::new(state_at(1)), joined());
         assert!(cache.get(&a).is_some(), "a is now the most recently used");
-        cache.put(&c, state_at(1), joined());
+        cache.put(&c, Arc::new(state_at(1)), joined());
         assert!(cache.get(&b).is_none(), "b was the least recently used");
         assert_eq!(cache.peek(&c, GroupState::version), Some(1));
         cache.forget(&a);
@@ -190,9 +201,9 @@ mod tests {
 
     #[test]
     fn a_cache_of_no_groups_keeps_nothing() {
-        let cache = GroupCache::new(0);
+        let cache = StateCache::<GroupState, GroupId>::new(0);
         let a = GroupId::new("a").unwrap();
-        cache.put(&a, state_at(1), joined());
+        cache.put(&a, Arc::new(state_at(1)), joined());
         assert!(cache.get(&a).is_none());
     }
 }

@@ -67,7 +67,7 @@ pub struct ServiceConfig {
     /// are never trusted over the store: every command still reads the events after its
     /// state, and every append still checks the version it was decided on. Four times as
     /// many recent collections are noted with their group and payer, so their webhook
-    /// reads everything it needs in one call.
+    /// reads everything it needs in one call. As many loans' states are kept the same way.
     pub group_cache: usize,
     /// Which gateway reports are confirmed with the gateway before the service acts on
     /// them (by default, every one authenticated only by a static token, such as

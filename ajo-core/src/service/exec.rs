@@ -2,26 +2,19 @@
 //! and the messages its events cause.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 
 use super::{AjoService, MemberEvent, MemberProfile, PaymentEvent, PayoutEvent, ServiceError};
 use crate::group::payout::DueAction;
 use crate::group::{GroupEvent, GroupId, GroupState, GroupStatus, MemberId};
+use crate::loan::LoanId;
 use crate::notify::Notice;
 use crate::ports::{
     AppendOutcome, AppendRequest, DomainEvent, EmailMessage, OutboxChannel, OutboxMessage,
-    ReadFrom, RecordedEvent, SmsMessage, StoreError, StreamAppend, StreamId, StreamKind,
+    RecordedEvent, SmsMessage, StoreError, StreamId, StreamKind,
 };
-
-/// A group read with other streams: see [`AjoService::read_group_with`].
-pub(super) struct GroupRead {
-    pub(super) state: GroupState,
-    pub(super) version: u64,
-    /// The other streams asked for, whole, in the order asked.
-    pub(super) others: Vec<Vec<RecordedEvent>>,
-    pub(super) key_recorded: bool,
-}
 
 /// A stream's events and version.
 pub(super) struct Loaded<E> {
@@ -96,79 +89,14 @@ impl AjoService {
         decode_as(stream, self.store.load(stream).await?, unwrap)
     }
 
-    pub(super) async fn load_group(&self, id: &GroupId) -> Result<(GroupState, u64), ServiceError> {
-        let read = self.read_group_with(id, &[], None).await?;
-        Ok((read.state, read.version))
-    }
-
-    /// A group's state with other streams (whole) and whether `key` is recorded, in one
-    /// read: the kept state brought forward by the group's events after it, or the whole
-    /// group stream when none is kept (or the store no longer holds what it was built
-    /// from).
-    pub(super) async fn read_group_with(
+    /// A group's state now (shared with the service's kept states) and its version.
+    pub(super) async fn load_group(
         &self,
         id: &GroupId,
-        others: &[StreamId],
-        key: Option<&str>,
-    ) -> Result<GroupRead, ServiceError> {
-        let stream = group_stream(id);
-        let kept = self.group_states.get(id);
-        let version_kept = kept.as_ref().map_or(0, |k| k.state.version());
-        let mut asked = Vec::with_capacity(1 + others.len());
-        // From the kept state's own last event, to check the store still holds it.
-        asked.push(ReadFrom::new(
-            stream.clone(),
-            version_kept.saturating_sub(1),
-        ));
-        asked.extend(others.iter().map(|s| ReadFrom::new(s.clone(), 0)));
-        let read = self.store.read(&asked, key).await?;
-        let mut lists = read.events.into_iter();
-        let from_store = lists.next().unwrap_or_default();
-        let others: Vec<Vec<RecordedEvent>> = lists.collect();
-        let (mut state, tail) = match kept {
-            None => (GroupState::default(), from_store),
-            Some(kept) => {
-                let mut events = from_store.into_iter();
-                let still_there = events.next().is_some_and(|first| {
-                    first.version == version_kept
-                        && matches!(&first.event, DomainEvent::Group(e) if *e == kept.last)
-                });
-                let tail: Vec<RecordedEvent> = events.collect();
-                let follows = tail
-                    .iter()
-                    .zip(version_kept + 1..)
-                    .all(|(event, version)| event.version == version);
-                if still_there && follows {
-                    (kept.state, tail)
-                } else {
-                    // Not this stream's past any more (a database restored to an earlier
-                    // point): read it whole.
-                    self.group_states.forget(id);
-                    (GroupState::default(), self.store.load(&stream).await?)
-                }
-            }
-        };
-        let tail = decode_as(&stream, tail, as_group)?;
-        for event in &tail.events {
-            state.apply(event);
-        }
-        let version = state.version();
-        if let Some(last) = tail.events.last() {
-            self.group_states.put(id, state.clone(), last.clone());
-        }
-        Ok(GroupRead {
-            state,
-            version,
-            others,
-            key_recorded: read.key_recorded,
-        })
-    }
-
-    /// Keeps a group's state after this service appended `events` to it.
-    pub(super) fn keep_group(&self, id: &GroupId, state: GroupState, events: &[GroupEvent]) {
-        if let Some(last) = events.last() {
-            self.group_states.put(id, state, last.clone());
-        }
+    ) -> Result<(Arc<GroupState>, u64), ServiceError> {
+        let read = self.read_state_with::<GroupState>(id, &[], None).await?;
+        let version = read.state.version();
+        Ok((read.state, version))
     }
 
     /// Calls `f` on the kept state of a group, if one is kept, without reading anything:
@@ -234,11 +162,20 @@ impl AjoService {
                 // read brings the kept state forward. Ahead of it is not (the database
                 // went back to an earlier point): the kept state is dropped, so the next
                 // look reads the stream whole.
-                if stream.kind == StreamKind::Group
-                    && actual < expected
-                    && let Ok(group) = GroupId::new(stream.id.as_str())
-                {
-                    self.group_states.forget(&group);
+                if actual < expected {
+                    match stream.kind {
+                        StreamKind::Group => {
+                            if let Ok(group) = GroupId::new(stream.id.as_str()) {
+                                self.group_states.forget(&group);
+                            }
+                        }
+                        StreamKind::Loan => {
+                            if let Ok(loan) = LoanId::new(stream.id.as_str()) {
+                                self.loan_states.forget(&loan);
+                            }
+                        }
+                        _ => {}
+                    }
                 }
                 Err(StoreError::Conflict {
                     stream,
@@ -411,22 +348,6 @@ pub(super) fn group_stream(id: &GroupId) -> StreamId {
 
 pub(super) fn member_stream(id: &MemberId) -> StreamId {
     StreamId::new(StreamKind::Member, id.as_str())
-}
-
-/// A group stream's events with its wake time.
-pub(super) fn group_append(
-    id: &GroupId,
-    version: u64,
-    state_after: &GroupState,
-    events: &[GroupEvent],
-    now: DateTime<Utc>,
-) -> StreamAppend {
-    StreamAppend {
-        stream: group_stream(id),
-        expected_version: version,
-        events: events.iter().cloned().map(DomainEvent::Group).collect(),
-        wake_at: next_wake(state_after, now),
-    }
 }
 
 /// When the scheduler should look at a group next: now if something can be done now,

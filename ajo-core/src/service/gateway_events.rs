@@ -3,16 +3,17 @@
 use tracing::instrument;
 
 use super::exec::{
-    Loaded, Profiles, as_member, as_payment, current_profile, decode_as, group_append,
-    member_stream,
+    Loaded, Profiles, as_member, as_payment, current_profile, decode_as, member_stream,
 };
+use super::runner::{Decision, Write};
 use super::{AjoService, PaymentEvent, PaymentPurpose, PayoutOutcome, ServiceError};
-use crate::group::{GroupAccounts, GroupCommand, decide};
+use crate::aggregate::Aggregate;
+use crate::group::{GroupAccounts, GroupCommand, GroupState};
 use crate::ledger::{Account, AccountKind, EntryDraft};
 use crate::money::Money;
 use crate::ports::{
-    AppendRequest, DomainEvent, GatewayError, PaymentState, PayoutState, ReadFrom, StoreError,
-    StreamAppend, StreamId, StreamKind,
+    AppendRequest, DomainEvent, GatewayError, PaymentState, PayoutState, ReadFrom, StreamAppend,
+    StreamId, StreamKind,
 };
 use crate::webhook::{GatewayEvent, PaymentEventKind};
 
@@ -137,211 +138,199 @@ impl AjoService {
         transaction_id: Option<&str>,
     ) -> Result<Handled, ServiceError> {
         let payment_stream = StreamId::new(StreamKind::Payment, reference);
-        let mut key_unchecked = true;
-        for _ in 0..=self.config.conflict_retries {
-            // The first look checks the key with the collection (the same fact seen before
-            // is a duplicate whatever the collection says now) and, when this service
-            // recorded the collection, reads its group and payer in the same call.
-            let (payment, mut prefetched) = if std::mem::take(&mut key_unchecked) {
-                match self.payers.guess(reference) {
-                    Some((group, member)) => {
-                        let member_at = member_stream(&member);
-                        let read = self
-                            .read_group_with(
-                                &group,
-                                &[payment_stream.clone(), member_at],
-                                Some(key),
-                            )
-                            .await?;
-                        if read.key_recorded {
-                            return Ok(Handled::Duplicate);
-                        }
-                        let mut others = read.others.into_iter();
-                        let payment = decode_as(
-                            &payment_stream,
-                            others.next().unwrap_or_default(),
-                            as_payment,
-                        )?;
-                        let payer = others.next().unwrap_or_default();
-                        (
-                            payment,
-                            Some((group, member, read.state, read.version, payer)),
+        let at = &payment_stream;
+        let handled = self
+            .run(at, move |n| {
+                self.settle_attempt(at, reference, received, key, transaction_id, n == 0)
+            })
+            .await?;
+        if let Handled::Flagged { expected, received } = &handled {
+            tracing::warn!(expected = %expected, received = %received, "payment held for review");
+        }
+        Ok(handled)
+    }
+
+    /// One attempt of [`settle_payment`](Self::settle_payment).
+    async fn settle_attempt(
+        &self,
+        payment_stream: &StreamId,
+        reference: &str,
+        received: Money,
+        key: &str,
+        transaction_id: Option<&str>,
+        first: bool,
+    ) -> Result<Decision<Handled>, ServiceError> {
+        // The first look checks the key with the collection (the same fact seen before
+        // is a duplicate whatever the collection says now) and, when this service
+        // recorded the collection, reads its group and payer in the same call.
+        let (payment, mut prefetched) = if first {
+            match self.payers.guess(reference) {
+                Some((group, member)) => {
+                    let member_at = member_stream(&member);
+                    let read = self
+                        .read_state_with::<GroupState>(
+                            &group,
+                            &[payment_stream.clone(), member_at],
+                            Some(key),
                         )
+                        .await?;
+                    if read.key_recorded {
+                        return Ok(Decision::Done(Handled::Duplicate));
                     }
-                    None => {
-                        let read = self
-                            .store
-                            .read(&[ReadFrom::new(payment_stream.clone(), 0)], Some(key))
-                            .await?;
-                        if read.key_recorded {
-                            return Ok(Handled::Duplicate);
-                        }
-                        let payment = decode_as(
-                            &payment_stream,
-                            read.events.into_iter().next().unwrap_or_default(),
-                            as_payment,
-                        )?;
-                        (payment, None)
+                    let mut others = read.others.into_iter();
+                    let payment = decode_as(
+                        payment_stream,
+                        others.next().unwrap_or_default(),
+                        as_payment,
+                    )?;
+                    let payer = others.next().unwrap_or_default();
+                    (payment, Some((group, member, read.state, payer)))
+                }
+                None => {
+                    let read = self
+                        .store
+                        .read(&[ReadFrom::new(payment_stream.clone(), 0)], Some(key))
+                        .await?;
+                    if read.key_recorded {
+                        return Ok(Decision::Done(Handled::Duplicate));
                     }
+                    let payment = decode_as(
+                        payment_stream,
+                        read.events.into_iter().next().unwrap_or_default(),
+                        as_payment,
+                    )?;
+                    (payment, None)
                 }
-            } else {
-                (self.load_payment(reference).await?, None)
-            };
-            let requested = payment.events.iter().find_map(|e| match e {
-                PaymentEvent::Requested {
-                    member,
-                    purpose,
-                    amount,
-                    ..
-                } => Some((member.clone(), purpose.clone(), *amount)),
-                _ => None,
-            });
-            // Money for a reference ajo never issued, or another charge on a reference
-            // already settled: at the gateway all the same, so it is held for review,
-            // never dropped; only the charge already recorded is a duplicate.
-            let finished = payment.events.iter().any(|e| {
-                matches!(
-                    e,
-                    PaymentEvent::Settled { .. } | PaymentEvent::Flagged { .. }
-                )
-            });
-            let Some((member, purpose, expected)) = requested.filter(|_| !finished) else {
-                if payment
-                    .events
-                    .iter()
-                    .any(|e| is_charge(e, transaction_id, received))
-                {
-                    return Ok(Handled::Duplicate);
-                }
-                match self
-                    .hold_for_review(
+            }
+        } else {
+            (self.load_payment(reference).await?, None)
+        };
+        let requested = payment.events.iter().find_map(|e| match e {
+            PaymentEvent::Requested {
+                member,
+                purpose,
+                amount,
+                ..
+            } => Some((member.clone(), purpose.clone(), *amount)),
+            _ => None,
+        });
+        // Money for a reference ajo never issued, or another charge on a reference
+        // already settled: at the gateway all the same, so it is held for review,
+        // never dropped; only the charge already recorded is a duplicate.
+        let finished = payment.events.iter().any(|e| {
+            matches!(
+                e,
+                PaymentEvent::Settled { .. } | PaymentEvent::Flagged { .. }
+            )
+        });
+        let Some((member, purpose, expected)) = requested.filter(|_| !finished) else {
+            if payment
+                .events
+                .iter()
+                .any(|e| is_charge(e, transaction_id, received))
+            {
+                return Ok(Decision::Done(Handled::Duplicate));
+            }
+            return Ok(self.hold_for_review(
+                reference,
+                Money::zero(received.currency()),
+                received,
+                key,
+                &payment,
+                transaction_id,
+            ));
+        };
+        let now = self.now();
+        let settled = StreamAppend {
+            stream: payment_stream.clone(),
+            expected_version: payment.version,
+            events: vec![DomainEvent::Payment(PaymentEvent::Settled {
+                amount: received,
+                transaction_id: transaction_id.map(str::to_owned),
+            })],
+            wake_at: None,
+        };
+        let Some(group) = purpose.group().cloned() else {
+            if let PaymentPurpose::LoanRepayment { loan } = &purpose {
+                if received != expected {
+                    return Ok(self.hold_for_review(
                         reference,
-                        Money::zero(received.currency()),
+                        expected,
                         received,
                         key,
                         &payment,
                         transaction_id,
-                    )
-                    .await
-                {
-                    Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
-                    held => return held,
+                    ));
                 }
-            };
-            let now = self.now();
-            let Some(group) = purpose.group().cloned() else {
-                if let PaymentPurpose::LoanRepayment { loan } = &purpose {
-                    let settled = StreamAppend {
-                        stream: payment_stream.clone(),
-                        expected_version: payment.version,
-                        events: vec![DomainEvent::Payment(PaymentEvent::Settled {
-                            amount: received,
-                            transaction_id: transaction_id.map(str::to_owned),
-                        })],
-                        wake_at: None,
-                    };
-                    if received != expected {
-                        match self
-                            .hold_for_review(
-                                reference,
-                                expected,
-                                received,
-                                key,
-                                &payment,
-                                transaction_id,
-                            )
-                            .await
-                        {
-                            Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
-                            held => return held,
-                        }
-                    }
-                    return self
-                        .repay_loan_from(loan, reference, received, key, settled)
-                        .await;
-                }
-                return Ok(Handled::Ignored);
-            };
-            // The group and the payer's profile (for the confirmation): read with the
-            // collection if the guess was right, else read together now.
-            let member_at = member_stream(&member);
-            let (mut state, version, payer) = match prefetched.take() {
-                Some((g, m, state, version, payer)) if g == group && m == member => {
-                    (state, version, payer)
-                }
-                _ => {
-                    let read = self
-                        .read_group_with(&group, std::slice::from_ref(&member_at), None)
-                        .await?;
-                    let payer = read.others.into_iter().next().unwrap_or_default();
-                    (read.state, read.version, payer)
-                }
-            };
-            let profile = current_profile(decode_as(&member_at, payer, as_member)?);
-            let mut profiles = Profiles::default();
-            profiles.insert(member.clone(), profile);
-            let command = GroupCommand::RecordPayment {
-                member: member.clone(),
-                amount: received,
-                reference: reference.to_owned(),
-            };
-            let decided = if received == expected {
-                decide(&state, &command, now).ok()
-            } else {
-                None
-            };
-            let Some(events) = decided else {
-                match self
-                    .hold_for_review(reference, expected, received, key, &payment, transaction_id)
-                    .await
-                {
-                    Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
-                    held => return held,
-                }
-            };
-            let before = state.clone();
-            for e in &events {
-                state.apply(e);
+                return Ok(Decision::Done(
+                    self.repay_loan_from(loan, reference, received, key, settled)
+                        .await?,
+                ));
             }
-            let settled = StreamAppend {
-                stream: payment_stream.clone(),
-                expected_version: payment.version,
-                events: vec![DomainEvent::Payment(PaymentEvent::Settled {
-                    amount: received,
-                    transaction_id: transaction_id.map(str::to_owned),
-                })],
-                wake_at: None,
-            };
-            let request = AppendRequest {
-                entries: events.iter().filter_map(|e| e.entry().cloned()).collect(),
-                outbox: self.group_messages(&before, &events, &mut profiles).await?,
-                streams: vec![group_append(&group, version, &state, &events, now), settled],
+            return Ok(Decision::Done(Handled::Ignored));
+        };
+        // The group and the payer's profile (for the confirmation): read with the
+        // collection if the guess was right, else read together now.
+        let member_at = member_stream(&member);
+        let (state, payer) = match prefetched.take() {
+            Some((g, m, state, payer)) if g == group && m == member => (state, payer),
+            _ => {
+                let read = self
+                    .read_state_with::<GroupState>(&group, std::slice::from_ref(&member_at), None)
+                    .await?;
+                let payer = read.others.into_iter().next().unwrap_or_default();
+                (read.state, payer)
+            }
+        };
+        let profile = current_profile(decode_as(&member_at, payer, as_member)?);
+        let mut profiles = Profiles::default();
+        profiles.insert(member.clone(), profile);
+        let command = GroupCommand::RecordPayment {
+            member: member.clone(),
+            amount: received,
+            reference: reference.to_owned(),
+        };
+        let decided = if received == expected {
+            state.decide(&command, now).ok()
+        } else {
+            None
+        };
+        let Some(events) = decided else {
+            return Ok(self.hold_for_review(
+                reference,
+                expected,
+                received,
+                key,
+                &payment,
+                transaction_id,
+            ));
+        };
+        let decided = self
+            .decided::<GroupState>(&group, &state, events, now, &mut profiles)
+            .await?;
+        let mut streams = decided.streams;
+        streams.push(settled);
+        Ok(Decision::Write(Write {
+            request: AppendRequest {
+                entries: decided.entries,
+                outbox: decided.outbox,
+                streams,
                 idempotency_key: Some(key.to_owned()),
                 at: now.into(),
-            };
-            match self.append(request).await {
-                Ok(true) => {
-                    self.keep_group(&group, state, &events);
-                    return Ok(Handled::Recorded);
-                }
-                Ok(false) => return Ok(Handled::Duplicate),
-                Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
-                Err(other) => return Err(other),
-            }
-        }
-        Err(ServiceError::TooMuchContention {
-            stream: payment_stream,
-            attempts: self.config.conflict_retries + 1,
-        })
+            },
+            written: Handled::Recorded,
+            duplicate: Handled::Duplicate,
+            keep: decided.keep,
+        }))
     }
 
     /// Books money that cannot be credited into suspense (clearing → review), on the
     /// payment's stream, once.
     ///
-    /// # Errors
-    /// [`StoreError::Conflict`] when another report wrote to the collection first: the
-    /// caller decides again from what is there now. A store error otherwise.
-    pub(super) async fn hold_for_review(
+    /// The write is held to the collection's version: when another report wrote to it
+    /// first, the command loop decides again from what is there now (this money may
+    /// still have to be held).
+    pub(super) fn hold_for_review(
         &self,
         reference: &str,
         expected: Money,
@@ -349,7 +338,7 @@ impl AjoService {
         key: &str,
         payment: &Loaded<PaymentEvent>,
         transaction_id: Option<&str>,
-    ) -> Result<Handled, ServiceError> {
+    ) -> Decision<Handled> {
         let version = payment.version;
         let clearing = GroupAccounts::clearing_for(received.currency());
         let review = Account::new(REVIEW_OWNER, AccountKind::Suspense, received.currency());
@@ -371,7 +360,7 @@ impl AjoService {
             .balance()
         else {
             // Nothing positive arrived: there is nothing to hold.
-            return Ok(Handled::Ignored);
+            return Decision::Done(Handled::Ignored);
         };
         let request = AppendRequest {
             entries: vec![entry.clone()],
@@ -390,16 +379,12 @@ impl AjoService {
             idempotency_key: Some(key.to_owned()),
             at: self.now().into(),
         };
-        match self.append(request).await {
-            Ok(true) => {
-                tracing::warn!(expected = %expected, received = %received, "payment held for review");
-                Ok(Handled::Flagged { expected, received })
-            }
-            Ok(false) => Ok(Handled::Duplicate),
-            // Another report wrote to the collection first: the caller decides again from
-            // what is there now (this money may still have to be held).
-            Err(other) => Err(other),
-        }
+        Decision::Write(Write {
+            request,
+            written: Handled::Flagged { expected, received },
+            duplicate: Handled::Duplicate,
+            keep: None,
+        })
     }
 
     pub(super) async fn fail_payment(
@@ -407,37 +392,40 @@ impl AjoService {
         reference: &str,
         key: &str,
     ) -> Result<Handled, ServiceError> {
-        let payment = self.load_payment(reference).await?;
-        if payment.version == 0 {
-            return Ok(Handled::UnknownReference);
-        }
-        if payment
-            .events
-            .iter()
-            .any(|e| !matches!(e, PaymentEvent::Requested { .. }))
-        {
-            // Settled, flagged or failed already: a late failure changes nothing.
-            return Ok(Handled::Duplicate);
-        }
-        let request = AppendRequest {
-            streams: vec![StreamAppend {
-                stream: StreamId::new(StreamKind::Payment, reference),
-                expected_version: payment.version,
-                events: vec![DomainEvent::Payment(PaymentEvent::Failed)],
-                wake_at: None,
-            }],
-            entries: Vec::new(),
-            outbox: Vec::new(),
-            idempotency_key: Some(key.to_owned()),
-            at: self.now().into(),
-        };
-        match self.append(request).await {
-            Ok(true) => Ok(Handled::Recorded),
-            Ok(false) | Err(ServiceError::Store(StoreError::Conflict { .. })) => {
-                Ok(Handled::Duplicate)
+        let stream = StreamId::new(StreamKind::Payment, reference);
+        let at = &stream;
+        self.run(at, move |_| async move {
+            let payment = self.load_payment(reference).await?;
+            if payment.version == 0 {
+                return Ok(Decision::Done(Handled::UnknownReference));
             }
-            Err(other) => Err(other),
-        }
+            if payment
+                .events
+                .iter()
+                .any(|e| !matches!(e, PaymentEvent::Requested { .. }))
+            {
+                // Settled, flagged or failed already: a late failure changes nothing.
+                return Ok(Decision::Done(Handled::Duplicate));
+            }
+            Ok(Decision::Write(Write {
+                request: AppendRequest {
+                    streams: vec![StreamAppend {
+                        stream: at.clone(),
+                        expected_version: payment.version,
+                        events: vec![DomainEvent::Payment(PaymentEvent::Failed)],
+                        wake_at: None,
+                    }],
+                    entries: Vec::new(),
+                    outbox: Vec::new(),
+                    idempotency_key: Some(key.to_owned()),
+                    at: self.now().into(),
+                },
+                written: Handled::Recorded,
+                duplicate: Handled::Duplicate,
+                keep: None,
+            }))
+        })
+        .await
     }
 
     /// A payout report the service may not act on as it stands (authenticated by a

@@ -2,19 +2,24 @@
 
 use tracing::instrument;
 
+use chrono::{DateTime, Utc};
+
+use super::cache::StateCache;
 use super::exec::{
-    Loaded, Profiles, as_member, as_payment, current_profile, decode_as, group_append,
-    member_stream,
+    Loaded, Profiles, as_group, as_member, as_payment, current_profile, decode_as, member_stream,
+    next_wake,
 };
+use super::runner::{Decision, Effects, Hosted, Write};
 use super::{
     AjoService, MemberEvent, MemberProfile, PaymentEvent, PaymentPurpose, PayoutEvent, ServiceError,
 };
 use crate::group::{
-    GroupCommand, GroupConfig, GroupEvent, GroupId, GroupState, HandId, MemberId, decide,
+    GroupCommand, GroupConfig, GroupError, GroupEvent, GroupId, GroupState, HandId, MemberId,
 };
+use crate::ledger::BalancedEntry;
 use crate::ports::{
-    AppendRequest, Collection, CollectionRequest, DomainEvent, RecipientDetails, StoreError,
-    StreamAppend, StreamId, StreamKind,
+    AppendRequest, Collection, CollectionRequest, DomainEvent, RecipientDetails, StreamAppend,
+    StreamId, StreamKind,
 };
 use crate::reference::PaymentReference;
 
@@ -47,8 +52,8 @@ pub struct JoinReceipt {
 }
 
 impl AjoService {
-    /// Runs a group command: load, decide, append with the messages and follow-on streams
-    /// the events cause, and on a version conflict decide again from fresh state.
+    /// Runs a group command through the one command loop
+    /// ([`run_aggregate`](AjoService::run_aggregate)).
     pub(super) async fn run_group(
         &self,
         id: &GroupId,
@@ -56,56 +61,8 @@ impl AjoService {
         idempotency_key: Option<String>,
         extra: Vec<StreamAppend>,
     ) -> Result<Vec<GroupEvent>, ServiceError> {
-        let stream = super::exec::group_stream(id);
-        for _ in 0..=self.config.conflict_retries {
-            // The key with the group, in one read: a command seen before does nothing.
-            let read = self
-                .read_group_with(id, &[], idempotency_key.as_deref())
-                .await?;
-            if read.key_recorded {
-                return Ok(Vec::new());
-            }
-            let now = self.now();
-            let (mut state, version) = (read.state, read.version);
-            if version == 0 && !matches!(command, GroupCommand::Create { .. }) {
-                return Err(ServiceError::NotFound(stream));
-            }
-            let events = decide(&state, &command, now)?;
-            if events.is_empty() && extra.is_empty() {
-                return Ok(events);
-            }
-            let before = state.clone();
-            for event in &events {
-                state.apply(event);
-            }
-            let mut streams = vec![group_append(id, version, &state, &events, now)];
-            streams.extend(self.payouts_for(id, &events));
-            streams.extend(extra.iter().cloned());
-            let request = AppendRequest {
-                entries: events.iter().filter_map(|e| e.entry().cloned()).collect(),
-                outbox: self
-                    .group_messages(&before, &events, &mut Profiles::default())
-                    .await?,
-                streams,
-                idempotency_key: idempotency_key.clone(),
-                at: now.into(),
-            };
-            match self.append(request).await {
-                Ok(true) => {
-                    // What was just written is the group's state now: keep it, so the next
-                    // command reads only what others write after it.
-                    self.keep_group(id, state, &events);
-                    return Ok(events);
-                }
-                Ok(false) => return Ok(Vec::new()),
-                Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
-                Err(other) => return Err(other),
-            }
-        }
-        Err(ServiceError::TooMuchContention {
-            stream,
-            attempts: self.config.conflict_retries + 1,
-        })
+        self.run_aggregate::<GroupState>(id, &command, idempotency_key.as_deref(), &extra)
+            .await
     }
 
     /// A payout stream for each payout made and each refund owed, to be sent by `tick`.
@@ -222,36 +179,30 @@ impl AjoService {
             return Ok(());
         }
         let stream = member_stream(member);
-        for _ in 0..=self.config.conflict_retries {
-            let version = self
-                .store
-                .load(&stream)
-                .await?
-                .last()
-                .map_or(0, |r| r.version);
-            let request = AppendRequest {
-                streams: vec![StreamAppend {
-                    stream: stream.clone(),
-                    expected_version: version,
-                    events: vec![DomainEvent::Member(MemberEvent::ProfileSet(
-                        profile.clone(),
-                    ))],
-                    wake_at: None,
-                }],
-                entries: Vec::new(),
-                outbox: Vec::new(),
-                idempotency_key: None,
-                at: self.now().into(),
-            };
-            match self.append(request).await {
-                Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
-                other => return other.map(|_| ()),
-            }
-        }
-        Err(ServiceError::TooMuchContention {
-            stream,
-            attempts: self.config.conflict_retries + 1,
+        let (at, profile) = (&stream, &profile);
+        self.run(at, move |_| async move {
+            let version = self.store.load(at).await?.last().map_or(0, |r| r.version);
+            Ok(Decision::Write(Write {
+                request: AppendRequest {
+                    streams: vec![StreamAppend {
+                        stream: at.clone(),
+                        expected_version: version,
+                        events: vec![DomainEvent::Member(MemberEvent::ProfileSet(
+                            profile.clone(),
+                        ))],
+                        wake_at: None,
+                    }],
+                    entries: Vec::new(),
+                    outbox: Vec::new(),
+                    idempotency_key: None,
+                    at: self.now().into(),
+                },
+                written: (),
+                duplicate: (),
+                keep: None,
+            }))
         })
+        .await
     }
 
     /// A member joins a forming group with `hands` hands. If the group takes a security
@@ -343,7 +294,9 @@ impl AjoService {
             .flatten();
         let mut others = vec![base_stream.clone()];
         others.extend(guess.as_ref().map(super::exec::member_stream));
-        let read = self.read_group_with(group, &others, None).await?;
+        let read = self
+            .read_state_with::<GroupState>(group, &others, None)
+            .await?;
         let mut others = read.others.into_iter();
         let base_payment = decode_as(&base_stream, others.next().unwrap_or_default(), as_payment)?;
         let state = read.state;
@@ -476,11 +429,7 @@ impl AjoService {
     /// # Errors
     /// [`ServiceError::NotFound`] for an unknown group, or a store error.
     pub async fn group(&self, id: &GroupId) -> Result<GroupState, ServiceError> {
-        let (state, version) = self.load_group(id).await?;
-        if version == 0 {
-            return Err(ServiceError::NotFound(super::exec::group_stream(id)));
-        }
-        Ok(state)
+        Ok(GroupState::clone(&*self.state_of::<GroupState>(id).await?))
     }
 }
 
@@ -495,4 +444,51 @@ fn payout_fingerprint(details: &RecipientDetails) -> String {
     hasher.update([0u8]);
     hasher.update(details.currency.as_bytes());
     hex::encode(hasher.finalize())
+}
+
+impl Hosted for GroupState {
+    type Id = GroupId;
+    const KIND: StreamKind = StreamKind::Group;
+
+    fn wrap(event: GroupEvent) -> DomainEvent {
+        DomainEvent::Group(event)
+    }
+
+    fn unwrap(event: DomainEvent) -> Option<GroupEvent> {
+        as_group(event)
+    }
+
+    fn entry(event: &GroupEvent) -> Option<&BalancedEntry> {
+        event.entry()
+    }
+
+    fn opens(command: &GroupCommand) -> bool {
+        matches!(command, GroupCommand::Create { .. })
+    }
+
+    fn refused(error: GroupError) -> ServiceError {
+        ServiceError::Group(error)
+    }
+
+    fn cache(service: &AjoService) -> &StateCache<GroupState, GroupId> {
+        &service.group_states
+    }
+
+    fn wake_at(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        next_wake(self, now)
+    }
+
+    async fn effects<'a>(
+        service: &'a AjoService,
+        id: &'a GroupId,
+        before: &'a GroupState,
+        _after: &'a GroupState,
+        events: &'a [GroupEvent],
+        profiles: &'a mut Profiles,
+    ) -> Result<Effects, ServiceError> {
+        Ok(Effects {
+            streams: service.payouts_for(id, events),
+            outbox: service.group_messages(before, events, profiles).await?,
+        })
+    }
 }

@@ -4,18 +4,21 @@
 use chrono::{DateTime, Days, Utc};
 use tracing::instrument;
 
-use super::exec::{Loaded, Profiles};
+use std::sync::Arc;
+
+use super::cache::StateCache;
+use super::exec::Profiles;
+use super::runner::{Effects, Hosted};
 use super::{AjoService, Handled, PaymentPurpose, PayoutEvent, ServiceError};
-use crate::group::{GroupAccounts, GroupId, MemberId};
+use crate::group::{GroupId, MemberId};
+use crate::ledger::BalancedEntry;
 use crate::loan::{
-    LoanAccounts, LoanApplication, LoanCommand, LoanEvent, LoanId, LoanPolicy, LoanState,
-    LoanStatus, LoanTerms, Reamortize, decide,
+    LoanAccounts, LoanApplication, LoanCommand, LoanError, LoanEvent, LoanId, LoanPolicy,
+    LoanState, LoanStatus, LoanTerms, Reamortize,
 };
 use crate::money::Money;
 use crate::notify::Notice;
-use crate::ports::{
-    AppendRequest, Collection, DomainEvent, StoreError, StreamAppend, StreamId, StreamKind,
-};
+use crate::ports::{AppendRequest, Collection, DomainEvent, StreamAppend, StreamId, StreamKind};
 use crate::reference::PaymentReference;
 
 /// A loan to a member of a group, funded through the group's books.
@@ -42,16 +45,12 @@ fn loan_stream(id: &LoanId) -> StreamId {
 }
 
 impl AjoService {
-    async fn load_loan(&self, id: &LoanId) -> Result<(LoanState, Loaded<LoanEvent>), ServiceError> {
-        let loaded = self
-            .load_as(&loan_stream(id), |e| match e {
-                DomainEvent::Loan(l) => Some(l),
-                _ => None,
-            })
-            .await?;
-        let state =
-            LoanState::replay(&loaded.events).map_err(|e| ServiceError::Loan(Box::new(e)))?;
-        Ok((state, loaded))
+    /// A loan's state now (shared with the service's kept states) and its version.
+    async fn load_loan(&self, id: &LoanId) -> Result<Arc<LoanState>, ServiceError> {
+        Ok(self
+            .read_state_with::<LoanState>(id, &[], None)
+            .await?
+            .state)
     }
 
     /// A loan's current state.
@@ -59,15 +58,11 @@ impl AjoService {
     /// # Errors
     /// [`ServiceError::NotFound`] for an unknown loan, or a store error.
     pub async fn loan(&self, id: &LoanId) -> Result<LoanState, ServiceError> {
-        let (state, loaded) = self.load_loan(id).await?;
-        if loaded.version == 0 {
-            return Err(ServiceError::NotFound(loan_stream(id)));
-        }
-        Ok(state)
+        Ok(LoanState::clone(&*self.state_of::<LoanState>(id).await?))
     }
 
-    /// Runs a loan command: load, decide, append with the messages and payouts it
-    /// causes (and `extra` streams), retrying from fresh state on a conflict.
+    /// Runs a loan command through the one command loop
+    /// ([`run_aggregate`](AjoService::run_aggregate)).
     async fn run_loan(
         &self,
         id: &LoanId,
@@ -75,54 +70,8 @@ impl AjoService {
         key: Option<String>,
         extra: Vec<StreamAppend>,
     ) -> Result<Vec<LoanEvent>, ServiceError> {
-        let stream = loan_stream(id);
-        for _ in 0..=self.config.conflict_retries {
-            if let Some(key) = &key
-                && self.store.has_idempotency_key(key).await?
-            {
-                return Ok(Vec::new());
-            }
-            let now = self.now();
-            let (mut state, loaded) = self.load_loan(id).await?;
-            if loaded.version == 0 && !matches!(command, LoanCommand::Apply(_)) {
-                return Err(ServiceError::NotFound(stream));
-            }
-            let events = decide(&state, &command, now.fixed_offset())
-                .map_err(|e| ServiceError::Loan(Box::new(e)))?;
-            if events.is_empty() && extra.is_empty() {
-                return Ok(events);
-            }
-            for event in &events {
-                state
-                    .apply(event)
-                    .map_err(|e| ServiceError::Loan(Box::new(e)))?;
-            }
-            let mut streams = vec![StreamAppend {
-                stream: stream.clone(),
-                expected_version: loaded.version,
-                events: events.iter().cloned().map(DomainEvent::Loan).collect(),
-                wake_at: loan_wake(&state, now),
-            }];
-            streams.extend(self.loan_payouts(id, &state, &events));
-            streams.extend(extra.iter().cloned());
-            let request = AppendRequest {
-                entries: events.iter().filter_map(|e| e.entry().cloned()).collect(),
-                outbox: self.loan_messages(id, &state, &events).await?,
-                streams,
-                idempotency_key: key.clone(),
-                at: now.into(),
-            };
-            match self.append(request).await {
-                Ok(true) => return Ok(events),
-                Ok(false) => return Ok(Vec::new()),
-                Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
-                Err(other) => return Err(other),
-            }
-        }
-        Err(ServiceError::TooMuchContention {
-            stream,
-            attempts: self.config.conflict_retries + 1,
-        })
+        self.run_aggregate::<LoanState>(id, &command, key.as_deref(), &extra)
+            .await
     }
 
     /// The payout that sends a disbursed loan to the borrower.
@@ -145,7 +94,7 @@ impl AjoService {
                         .iter()
                         .find(|p| &p.account == funding)
                         .map(|p| p.amount)?;
-                    let member = MemberId::new(loan.borrower()).ok()?;
+                    let member = loan.borrower().clone();
                     let group = GroupId::new(loan.accounts().receivable().owner()).ok()?;
                     Some(StreamAppend {
                         stream: StreamId::new(
@@ -176,9 +125,7 @@ impl AjoService {
         let Some(loan) = state.loan() else {
             return Ok(Vec::new());
         };
-        let Ok(member) = MemberId::new(loan.borrower()) else {
-            return Ok(Vec::new());
-        };
+        let member = loan.borrower();
         let mut out = Vec::new();
         for event in events {
             if let LoanEvent::Disbursed { schedule, .. } = event
@@ -193,7 +140,7 @@ impl AjoService {
                 };
                 out.extend(
                     self.messages_for(
-                        &member,
+                        member,
                         &format!("loan:{id}:disbursed"),
                         notice,
                         &mut Profiles::default(),
@@ -223,7 +170,7 @@ impl AjoService {
         );
         let application = LoanApplication {
             id: request.id.clone(),
-            borrower: request.member.to_string(),
+            borrower: request.member.clone(),
             terms: request.terms,
             accounts: loan_accounts,
             policy: request.policy,
@@ -295,11 +242,11 @@ impl AjoService {
         id: &LoanId,
         amount: Option<Money>,
     ) -> Result<Collection, ServiceError> {
-        let state = self.loan(id).await?;
+        let state = self.state_of::<LoanState>(id).await?;
         let loan = state
             .loan()
             .ok_or_else(|| ServiceError::NotFound(loan_stream(id)))?;
-        let member = MemberId::new(loan.borrower())?;
+        let member = loan.borrower().clone();
         let amount = match amount {
             Some(amount) => amount,
             None => next_due(&state).ok_or(ServiceError::Loan(Box::new(
@@ -351,9 +298,12 @@ impl AjoService {
             Ok(events) if events.is_empty() => Ok(Handled::Duplicate),
             Ok(_) => Ok(Handled::Recorded),
             Err(ServiceError::Loan(_)) => {
-                let payment = self.load_payment(reference).await?;
-                self.hold_for_review(reference, amount, amount, key, &payment, None)
-                    .await
+                let stream = StreamId::new(StreamKind::Payment, reference);
+                self.run(&stream, move |_| async move {
+                    let payment = self.load_payment(reference).await?;
+                    Ok(self.hold_for_review(reference, amount, amount, key, &payment, None))
+                })
+                .await
             }
             Err(other) => Err(other),
         }
@@ -367,16 +317,17 @@ impl AjoService {
         now: DateTime<Utc>,
         report: &mut super::TickReport,
     ) -> Result<(), ServiceError> {
-        let state = self.loan(id).await?;
+        let state = self.state_of::<LoanState>(id).await?;
         let Some(loan) = state.loan() else {
             return Ok(());
         };
         if !matches!(loan.status(), LoanStatus::Disbursed | LoanStatus::Defaulted) {
             return self.set_loan_wake(id, &state, now).await;
         }
-        let today = now.date_naive();
+        let today = now.with_timezone(&loan.policy().time_zone).date_naive();
         let mut reminders = Vec::new();
-        if let Ok(member) = MemberId::new(loan.borrower()) {
+        {
+            let member = loan.borrower();
             for installment in loan.installments() {
                 let row = installment.row();
                 let remaining = installment
@@ -392,7 +343,7 @@ impl AjoService {
                     };
                     reminders.extend(
                         self.messages_for(
-                            &member,
+                            member,
                             &format!("loan:{id}:i{}:reminder", row.number),
                             notice,
                             &mut Profiles::default(),
@@ -413,11 +364,11 @@ impl AjoService {
             .await?;
             report.commands += 1;
         }
-        let (state, loaded) = self.load_loan(id).await?;
+        let state = self.load_loan(id).await?;
         let request = AppendRequest {
             streams: vec![StreamAppend {
                 stream: loan_stream(id),
-                expected_version: loaded.version,
+                expected_version: state.version(),
                 events: Vec::new(),
                 wake_at: loan_wake(&state, now),
             }],
@@ -435,8 +386,8 @@ impl AjoService {
         state: &LoanState,
         now: DateTime<Utc>,
     ) -> Result<(), ServiceError> {
-        let (_, loaded) = self.load_loan(id).await?;
-        self.set_wake(loan_stream(id), loaded.version, loan_wake(state, now), now)
+        let version = self.load_loan(id).await?.version();
+        self.set_wake(loan_stream(id), version, loan_wake(state, now), now)
             .await
     }
 }
@@ -479,4 +430,52 @@ fn loan_wake(state: &LoanState, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     day.and_hms_opt(0, 0, 0).map(|t| t.and_utc())
 }
 
-impl GroupAccounts<'_> {}
+impl Hosted for LoanState {
+    type Id = LoanId;
+    const KIND: StreamKind = StreamKind::Loan;
+
+    fn wrap(event: LoanEvent) -> DomainEvent {
+        DomainEvent::Loan(event)
+    }
+
+    fn unwrap(event: DomainEvent) -> Option<LoanEvent> {
+        match event {
+            DomainEvent::Loan(event) => Some(event),
+            _ => None,
+        }
+    }
+
+    fn entry(event: &LoanEvent) -> Option<&BalancedEntry> {
+        event.entry()
+    }
+
+    fn opens(command: &LoanCommand) -> bool {
+        matches!(command, LoanCommand::Apply(_))
+    }
+
+    fn refused(error: LoanError) -> ServiceError {
+        error.into()
+    }
+
+    fn cache(service: &AjoService) -> &StateCache<LoanState, LoanId> {
+        &service.loan_states
+    }
+
+    fn wake_at(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        loan_wake(self, now)
+    }
+
+    async fn effects<'a>(
+        service: &'a AjoService,
+        id: &'a LoanId,
+        _before: &'a LoanState,
+        after: &'a LoanState,
+        events: &'a [LoanEvent],
+        _profiles: &'a mut Profiles,
+    ) -> Result<Effects, ServiceError> {
+        Ok(Effects {
+            streams: service.loan_payouts(id, after, events),
+            outbox: service.loan_messages(id, after, events).await?,
+        })
+    }
+}

@@ -32,6 +32,7 @@ mod outbox;
 mod payouts;
 mod records;
 mod returns;
+mod runner;
 mod tick;
 
 use std::sync::Arc;
@@ -53,7 +54,8 @@ pub use records::{
 };
 pub use tick::TickReport;
 
-use crate::group::GroupError;
+use crate::group::{GroupError, GroupId, GroupState};
+use crate::loan::{LoanError, LoanId, LoanState};
 use crate::money::MoneyError;
 use crate::ports::{
     Clock, EmailSender, GatewayError, PaymentGateway, SmsSender, Store, StoreError, StreamId,
@@ -89,13 +91,19 @@ pub enum ServiceError {
     },
     /// The loan refused the command.
     #[error(transparent)]
-    Loan(Box<crate::loan::LoanError>),
+    Loan(Box<LoanError>),
     /// A stored event is not of the stream's kind.
     #[error("stream {0} holds events of another kind")]
     WrongStreamKind(StreamId),
     /// The service's settings were refused.
     #[error(transparent)]
     Config(#[from] ConfigError),
+}
+
+impl From<LoanError> for ServiceError {
+    fn from(error: LoanError) -> ServiceError {
+        ServiceError::Loan(Box::new(error))
+    }
 }
 
 /// The service; see the module docs.
@@ -107,7 +115,8 @@ pub struct AjoService {
     sms: Arc<dyn SmsSender>,
     clock: Arc<dyn Clock>,
     config: ServiceConfig,
-    group_states: Arc<cache::GroupCache>,
+    group_states: Arc<cache::StateCache<GroupState, GroupId>>,
+    loan_states: Arc<cache::StateCache<LoanState, LoanId>>,
     payers: Arc<cache::Payers>,
 }
 
@@ -126,7 +135,8 @@ impl AjoService {
             email,
             sms,
             clock,
-            group_states: Arc::new(cache::GroupCache::new(ServiceConfig::default().group_cache)),
+            group_states: Arc::new(cache::StateCache::new(ServiceConfig::default().group_cache)),
+            loan_states: Arc::new(cache::StateCache::new(ServiceConfig::default().group_cache)),
             payers: Arc::new(cache::Payers::new(4 * ServiceConfig::default().group_cache)),
             config: ServiceConfig::default(),
         }
@@ -156,7 +166,8 @@ impl AjoService {
     /// As [`ServiceConfig::validate`]; `self` is dropped, as it is on success.
     pub fn with_config(mut self, config: ServiceConfig) -> Result<AjoService, ConfigError> {
         config.validate()?;
-        self.group_states = Arc::new(cache::GroupCache::new(config.group_cache));
+        self.group_states = Arc::new(cache::StateCache::new(config.group_cache));
+        self.loan_states = Arc::new(cache::StateCache::new(config.group_cache));
         self.payers = Arc::new(cache::Payers::new(config.group_cache.saturating_mul(4)));
         self.config = config;
         Ok(self)

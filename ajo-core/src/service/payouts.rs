@@ -27,6 +27,7 @@
 
 use tracing::instrument;
 
+use super::runner::{Decision, Write};
 use super::{AjoService, Handled, PayoutEvent, PayoutOutcome, PayoutReview, ServiceError};
 use crate::group::{GroupAccounts, GroupId, MemberId};
 use crate::ledger::{Account, BalancedEntry, EntryDraft, Side};
@@ -310,119 +311,122 @@ impl AjoService {
     ) -> Result<Handled, ServiceError> {
         let (base, number) = payout_of(report.reference);
         let stream = StreamId::new(StreamKind::Payout, base.clone());
-        for _ in 0..=self.config.conflict_retries {
-            let loaded = self.load_payout(&base).await?;
-            let Some(payout) = Payout::from_events(&base, &loaded.events)? else {
-                return Ok(Handled::UnknownReference);
-            };
-            let Some(attempt) = payout
-                .attempt(number)
-                .filter(|a| a.reference == report.reference)
-            else {
-                return Ok(Handled::UnknownReference);
-            };
-            let step = decide(attempt, report)?;
-            let now = self.now();
-            let owed = payout.owed()?;
-            let mut entries = Vec::new();
-            let (events, owed_after) = match step {
-                Step::Duplicate => return Ok(Handled::Duplicate),
-                Step::Hold => {
-                    let held = PayoutEvent::HeldForReview {
-                        attempt: attempt.number,
-                        outcome: report.outcome,
-                        expected: attempt.amount,
-                        reported: report.amount,
-                    };
-                    (vec![held], None)
-                }
-                Step::Fail => (
-                    vec![PayoutEvent::Failed {
-                        attempt: attempt.number,
+        let (base, stream) = (&base, &stream);
+        let at = stream;
+        let result = self
+            .run(at, move |_| async move {
+                let loaded = self.load_payout(base).await?;
+                let Some(payout) = Payout::from_events(base, &loaded.events)? else {
+                    return Ok(Decision::Done(Handled::UnknownReference));
+                };
+                let Some(attempt) = payout
+                    .attempt(number)
+                    .filter(|a| a.reference == report.reference)
+                else {
+                    return Ok(Decision::Done(Handled::UnknownReference));
+                };
+                let step = decide(attempt, report)?;
+                let now = self.now();
+                let owed = payout.owed()?;
+                let mut entries = Vec::new();
+                let (events, owed_after) = match step {
+                    Step::Duplicate => return Ok(Decision::Done(Handled::Duplicate)),
+                    Step::Hold => {
+                        let held = PayoutEvent::HeldForReview {
+                            attempt: attempt.number,
+                            outcome: report.outcome,
+                            expected: attempt.amount,
+                            reported: report.amount,
+                        };
+                        (vec![held], None)
+                    }
+                    Step::Fail => (
+                        vec![PayoutEvent::Failed {
+                            attempt: attempt.number,
+                        }],
+                        Some(owed),
+                    ),
+                    Step::Deliver => {
+                        let entry = self.delivery_entry(&payout, attempt).await?;
+                        entries.push(entry.clone());
+                        let event = PayoutEvent::Succeeded {
+                            entry,
+                            attempt: attempt.number,
+                        };
+                        (vec![event], Some(owed.checked_sub(attempt.amount)?))
+                    }
+                    Step::Return(back) => {
+                        let entry = self
+                            .return_entry(&payout, attempt, attempt.returned, back)
+                            .await?;
+                        entries.push(entry.clone());
+                        let event = PayoutEvent::Reversed {
+                            entry,
+                            attempt: attempt.number,
+                        };
+                        (vec![event], Some(owed.checked_add(back)?))
+                    }
+                    Step::DeliverAndReturn => {
+                        let paid = self.delivery_entry(&payout, attempt).await?;
+                        let back = self
+                            .return_entry(&payout, attempt, attempt.returned, attempt.amount)
+                            .await?;
+                        entries.extend([paid.clone(), back.clone()]);
+                        let events = vec![
+                            PayoutEvent::Succeeded {
+                                entry: paid,
+                                attempt: attempt.number,
+                            },
+                            PayoutEvent::Reversed {
+                                entry: back,
+                                attempt: attempt.number,
+                            },
+                        ];
+                        (events, Some(owed))
+                    }
+                };
+                // Look again once the gateway has had time to report, while anything is owed
+                // and nothing is held; a hold stops sending until a person resolves it.
+                let wake_at = owed_after
+                    .filter(|o| o.is_positive() && payout.held.is_none())
+                    .map(|_| self.reverify_at(now));
+                let request = AppendRequest {
+                    entries,
+                    streams: vec![StreamAppend {
+                        stream: stream.clone(),
+                        expected_version: loaded.version,
+                        events: events.into_iter().map(DomainEvent::Payout).collect(),
+                        wake_at,
                     }],
-                    Some(owed),
-                ),
-                Step::Deliver => {
-                    let entry = self.delivery_entry(&payout, attempt).await?;
-                    entries.push(entry.clone());
-                    let event = PayoutEvent::Succeeded {
-                        entry,
-                        attempt: attempt.number,
-                    };
-                    (vec![event], Some(owed.checked_sub(attempt.amount)?))
-                }
-                Step::Return(back) => {
-                    let entry = self
-                        .return_entry(&payout, attempt, attempt.returned, back)
-                        .await?;
-                    entries.push(entry.clone());
-                    let event = PayoutEvent::Reversed {
-                        entry,
-                        attempt: attempt.number,
-                    };
-                    (vec![event], Some(owed.checked_add(back)?))
-                }
-                Step::DeliverAndReturn => {
-                    let paid = self.delivery_entry(&payout, attempt).await?;
-                    let back = self
-                        .return_entry(&payout, attempt, attempt.returned, attempt.amount)
-                        .await?;
-                    entries.extend([paid.clone(), back.clone()]);
-                    let events = vec![
-                        PayoutEvent::Succeeded {
-                            entry: paid,
-                            attempt: attempt.number,
-                        },
-                        PayoutEvent::Reversed {
-                            entry: back,
-                            attempt: attempt.number,
-                        },
-                    ];
-                    (events, Some(owed))
-                }
-            };
-            // Look again once the gateway has had time to report, while anything is owed
-            // and nothing is held; a hold stops sending until a person resolves it.
-            let wake_at = owed_after
-                .filter(|o| o.is_positive() && payout.held.is_none())
-                .map(|_| self.reverify_at(now));
-            let request = AppendRequest {
-                entries,
-                streams: vec![StreamAppend {
-                    stream: stream.clone(),
-                    expected_version: loaded.version,
-                    events: events.into_iter().map(DomainEvent::Payout).collect(),
-                    wake_at,
-                }],
-                outbox: Vec::new(),
-                idempotency_key: Some(report.key.to_owned()),
-                at: now.into(),
-            };
-            match self.append(request).await {
-                Ok(true) if step == Step::Hold => {
-                    tracing::warn!(
-                        reference = report.reference,
-                        attempt = attempt.number,
-                        outcome = ?report.outcome,
-                        expected = %attempt.amount,
-                        reported = %report.amount,
-                        "payout report held for review: not booked, not sent again until resolved"
-                    );
-                    return Ok(Handled::Flagged {
-                        expected: attempt.amount,
-                        received: report.amount,
-                    });
-                }
-                Ok(true) => return Ok(Handled::Recorded),
-                Ok(false) => return Ok(Handled::Duplicate),
-                Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
-                Err(other) => return Err(other),
-            }
+                    outbox: Vec::new(),
+                    idempotency_key: Some(report.key.to_owned()),
+                    at: now.into(),
+                };
+                Ok(Decision::Write(Write {
+                    request,
+                    written: if step == Step::Hold {
+                        Handled::Flagged {
+                            expected: attempt.amount,
+                            received: report.amount,
+                        }
+                    } else {
+                        Handled::Recorded
+                    },
+                    duplicate: Handled::Duplicate,
+                    keep: None,
+                }))
+            })
+            .await?;
+        if let Handled::Flagged { expected, received } = &result {
+            tracing::warn!(
+                reference = report.reference,
+                outcome = ?report.outcome,
+                expected = %expected,
+                reported = %received,
+                "payout report held for review: not booked, not sent again until resolved"
+            );
         }
-        Err(ServiceError::TooMuchContention {
-            stream,
-            attempts: self.config.conflict_retries + 1,
-        })
+        Ok(result)
     }
 
     /// Resolves the reports held for review on a payout, once a person has checked with
@@ -444,66 +448,68 @@ impl AjoService {
     ) -> Result<bool, ServiceError> {
         let (base, _) = payout_of(reference);
         let stream = StreamId::new(StreamKind::Payout, base.clone());
-        for _ in 0..=self.config.conflict_retries {
-            let loaded = self.load_payout(&base).await?;
-            let payout = Payout::from_events(&base, &loaded.events)?
-                .ok_or_else(|| ServiceError::NotFound(stream.clone()))?;
-            let Some(number) = payout.held else {
-                return Ok(false);
-            };
-            let attempt = payout
-                .attempt(number)
-                .ok_or_else(|| ServiceError::NotFound(stream.clone()))?;
-            let owed = payout.owed()?;
-            let (entry, owed_after) = match review {
-                PayoutReview::Delivered if !attempt.is_delivered() => (
-                    Some(self.delivery_entry(&payout, attempt).await?),
-                    owed.checked_sub(attempt.amount)?,
-                ),
-                PayoutReview::Delivered => (None, owed),
-                PayoutReview::NotDelivered => {
-                    let still = attempt.still_delivered()?;
-                    if still.is_positive() {
-                        let entry = self
-                            .return_entry(&payout, attempt, attempt.returned, still)
-                            .await?;
-                        (Some(entry), owed.checked_add(still)?)
-                    } else {
-                        (None, owed)
+        let (base, stream) = (&base, &stream);
+        let at = stream;
+        let result = self
+            .run(at, move |_| async move {
+                let loaded = self.load_payout(base).await?;
+                let payout = Payout::from_events(base, &loaded.events)?
+                    .ok_or_else(|| ServiceError::NotFound(stream.clone()))?;
+                let Some(number) = payout.held else {
+                    return Ok(Decision::Done(None));
+                };
+                let attempt = payout
+                    .attempt(number)
+                    .ok_or_else(|| ServiceError::NotFound(stream.clone()))?;
+                let owed = payout.owed()?;
+                let (entry, owed_after) = match review {
+                    PayoutReview::Delivered if !attempt.is_delivered() => (
+                        Some(self.delivery_entry(&payout, attempt).await?),
+                        owed.checked_sub(attempt.amount)?,
+                    ),
+                    PayoutReview::Delivered => (None, owed),
+                    PayoutReview::NotDelivered => {
+                        let still = attempt.still_delivered()?;
+                        if still.is_positive() {
+                            let entry = self
+                                .return_entry(&payout, attempt, attempt.returned, still)
+                                .await?;
+                            (Some(entry), owed.checked_add(still)?)
+                        } else {
+                            (None, owed)
+                        }
                     }
-                }
-            };
-            let now = self.now();
-            let request = AppendRequest {
-                entries: entry.iter().cloned().collect(),
-                streams: vec![StreamAppend {
-                    stream: stream.clone(),
-                    expected_version: loaded.version,
-                    events: vec![DomainEvent::Payout(PayoutEvent::ReviewResolved {
-                        attempt: number,
-                        review,
-                        entry,
-                    })],
-                    // A person has just looked: what is owed goes out on the next tick.
-                    wake_at: owed_after.is_positive().then_some(now),
-                }],
-                outbox: Vec::new(),
-                idempotency_key: None,
-                at: now.into(),
-            };
-            match self.append(request).await {
-                Ok(_) => {
-                    tracing::info!(reference = %base, attempt = number, review = ?review, "payout review resolved");
-                    return Ok(true);
-                }
-                Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
-                Err(other) => return Err(other),
-            }
+                };
+                let now = self.now();
+                let request = AppendRequest {
+                    entries: entry.iter().cloned().collect(),
+                    streams: vec![StreamAppend {
+                        stream: stream.clone(),
+                        expected_version: loaded.version,
+                        events: vec![DomainEvent::Payout(PayoutEvent::ReviewResolved {
+                            attempt: number,
+                            review,
+                            entry,
+                        })],
+                        // A person has just looked: what is owed goes out on the next tick.
+                        wake_at: owed_after.is_positive().then_some(now),
+                    }],
+                    outbox: Vec::new(),
+                    idempotency_key: None,
+                    at: now.into(),
+                };
+                Ok(Decision::Write(Write {
+                    request,
+                    written: Some(number),
+                    duplicate: Some(number),
+                    keep: None,
+                }))
+            })
+            .await?;
+        if let Some(number) = result {
+            tracing::info!(reference = %base, attempt = number, review = ?review, "payout review resolved");
         }
-        Err(ServiceError::TooMuchContention {
-            stream,
-            attempts: self.config.conflict_retries + 1,
-        })
+        Ok(result.is_some())
     }
 
     /// Wallet → clearing for an attempt's amount, keyed by the attempt: one delivery per

@@ -14,11 +14,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use tracing::instrument;
 
+use super::runner::{Decision, Write};
 use super::{AjoService, GatewayReturn, Handled, PaymentEvent, REVIEW_OWNER, ServiceError};
 use crate::group::GroupAccounts;
 use crate::ledger::{Account, AccountKind, EntryDraft};
 use crate::money::{Currency, Money, MoneyError};
-use crate::ports::{AppendRequest, DomainEvent, StoreError, StreamAppend, StreamId, StreamKind};
+use crate::ports::{AppendRequest, DomainEvent, StreamAppend, StreamId, StreamKind};
 use crate::reference::PaymentReference;
 use crate::webhook::{AmountBasis, GatewayEvent, PaymentEventKind};
 
@@ -176,109 +177,114 @@ impl AjoService {
         let currency = event.amount().currency();
         let object = event.provider_reference().map(str::to_owned);
         let cumulative = event.amount_basis() == AmountBasis::Cumulative;
-        for _ in 0..=self.config.conflict_retries {
-            let payment = self.load_payment(reference).await?;
-            let earlier = payment.events.iter().filter_map(|e| match e {
-                PaymentEvent::Returned {
-                    what,
-                    object,
-                    reported,
-                    cumulative,
-                    ..
-                } => Some(Report {
-                    what: *what,
-                    object: object.as_deref(),
-                    amount: *reported,
-                    cumulative: *cumulative,
-                }),
-                _ => None,
-            });
-            let before = payment
-                .events
-                .iter()
-                .rev()
-                .find_map(|e| match e {
-                    PaymentEvent::Returned { out_after, .. }
-                        if out_after.currency() == currency =>
-                    {
-                        Some(*out_after)
-                    }
-                    _ => None,
-                })
-                .unwrap_or(Money::zero(currency));
-            let this = Report {
-                what,
-                object: object.as_deref(),
-                amount: event.amount(),
-                cumulative,
-            };
-            let after = out_of_clearing(earlier.chain(std::iter::once(this)), currency)?;
-            let change = after.checked_sub(before)?;
-            let clearing = GroupAccounts::clearing_for(currency);
-            let review = Account::new(REVIEW_OWNER, AccountKind::Suspense, currency);
-            let draft = EntryDraft::new(
-                format!("{reference}:returned:{}", payment.version + 1),
-                format!("{} at the gateway: {reference}", event.kind()),
-            )
-            .reference(reference);
-            let entry = if change.is_positive() {
-                Some(
-                    draft
-                        .debit(review, change)
-                        .credit(clearing, change)
-                        .balance(),
-                )
-            } else if change.is_negative() {
-                let back = change.negated();
-                Some(draft.debit(clearing, back).credit(review, back).balance())
-            } else {
-                None
-            }
-            .transpose()
-            .map_err(|_| MoneyError::Overflow {
-                operation: "refund or dispute entry",
-            })?;
-            let request = AppendRequest {
-                entries: entry.iter().cloned().collect(),
-                streams: vec![StreamAppend {
-                    stream: stream.clone(),
-                    expected_version: payment.version,
-                    events: vec![DomainEvent::Payment(PaymentEvent::Returned {
+        let (stream, object) = (&stream, &object);
+        let at = stream;
+        let result = self
+            .run(at, move |_| async move {
+                let payment = self.load_payment(reference).await?;
+                let earlier = payment.events.iter().filter_map(|e| match e {
+                    PaymentEvent::Returned {
                         what,
-                        object: object.clone(),
-                        reported: event.amount(),
+                        object,
+                        reported,
                         cumulative,
-                        out_after: after,
-                        entry,
-                    })],
-                    wake_at: None,
-                }],
-                outbox: Vec::new(),
-                idempotency_key: Some(key.to_owned()),
-                at: self.now().into(),
-            };
-            match self.append(request).await {
-                Ok(true) => {
-                    tracing::warn!(
-                        reported = %event.amount(),
-                        moved_to_review = %change,
-                        out_of_clearing = %after,
-                        "gateway refund or dispute recorded; held for review"
-                    );
-                    return Ok(Handled::HeldForReview {
+                        ..
+                    } => Some(Report {
+                        what: *what,
+                        object: object.as_deref(),
+                        amount: *reported,
+                        cumulative: *cumulative,
+                    }),
+                    _ => None,
+                });
+                let before = payment
+                    .events
+                    .iter()
+                    .rev()
+                    .find_map(|e| match e {
+                        PaymentEvent::Returned { out_after, .. }
+                            if out_after.currency() == currency =>
+                        {
+                            Some(*out_after)
+                        }
+                        _ => None,
+                    })
+                    .unwrap_or(Money::zero(currency));
+                let this = Report {
+                    what,
+                    object: object.as_deref(),
+                    amount: event.amount(),
+                    cumulative,
+                };
+                let after = out_of_clearing(earlier.chain(std::iter::once(this)), currency)?;
+                let change = after.checked_sub(before)?;
+                let clearing = GroupAccounts::clearing_for(currency);
+                let review = Account::new(REVIEW_OWNER, AccountKind::Suspense, currency);
+                let draft = EntryDraft::new(
+                    format!("{reference}:returned:{}", payment.version + 1),
+                    format!("{} at the gateway: {reference}", event.kind()),
+                )
+                .reference(reference);
+                let entry = if change.is_positive() {
+                    Some(
+                        draft
+                            .debit(review, change)
+                            .credit(clearing, change)
+                            .balance(),
+                    )
+                } else if change.is_negative() {
+                    let back = change.negated();
+                    Some(draft.debit(clearing, back).credit(review, back).balance())
+                } else {
+                    None
+                }
+                .transpose()
+                .map_err(|_| MoneyError::Overflow {
+                    operation: "refund or dispute entry",
+                })?;
+                let request = AppendRequest {
+                    entries: entry.iter().cloned().collect(),
+                    streams: vec![StreamAppend {
+                        stream: stream.clone(),
+                        expected_version: payment.version,
+                        events: vec![DomainEvent::Payment(PaymentEvent::Returned {
+                            what,
+                            object: object.clone(),
+                            reported: event.amount(),
+                            cumulative,
+                            out_after: after,
+                            entry,
+                        })],
+                        wake_at: None,
+                    }],
+                    outbox: Vec::new(),
+                    idempotency_key: Some(key.to_owned()),
+                    at: self.now().into(),
+                };
+                Ok(Decision::Write(Write {
+                    request,
+                    written: Handled::HeldForReview {
                         moved: change,
                         out_of_clearing: after,
-                    });
-                }
-                Ok(false) => return Ok(Handled::Duplicate),
-                Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
-                Err(other) => return Err(other),
-            }
+                    },
+                    duplicate: Handled::Duplicate,
+                    keep: None,
+                }))
+            })
+            .await?;
+        if let Handled::HeldForReview {
+            moved,
+            out_of_clearing,
+        } = &result
+        {
+            tracing::warn!(
+                reported = %event.amount(),
+                moved_to_review = %moved,
+                out_of_clearing = %out_of_clearing,
+                "gateway refund or dispute recorded; held for review"
+            );
         }
-        Err(ServiceError::TooMuchContention {
-            stream,
-            attempts: self.config.conflict_retries + 1,
-        })
+        Ok(result)
     }
 }
 

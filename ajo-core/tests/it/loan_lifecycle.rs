@@ -1,5 +1,6 @@
 //! The loan lifecycle end to end: commands, events, ledger entries, replay.
 
+use ajo_core::group::MemberId;
 use ajo_core::ledger::{Account, AccountKind, Ledger};
 use ajo_core::loan::{
     Component, FeeCollection, LoanAccounts, LoanApplication, LoanCommand, LoanError, LoanEvent,
@@ -17,8 +18,13 @@ fn date(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
+/// 09:00 in Lagos (UTC+1) on `day`, as the clock reads it.
+fn at(day: &str) -> DateTime<Utc> {
+    local(day).to_utc()
+}
+
 /// 09:00 in Lagos (UTC+1) on `day`.
-fn at(day: &str) -> DateTime<FixedOffset> {
+fn local(day: &str) -> DateTime<FixedOffset> {
     let lagos = FixedOffset::east_opt(3600).unwrap();
     lagos
         .from_local_datetime(&date(day).and_time(NaiveTime::from_hms_opt(9, 0, 0).unwrap()))
@@ -47,7 +53,7 @@ fn loan_01_terms() -> LoanTerms {
 fn application(terms: LoanTerms, policy: LoanPolicy) -> LoanApplication {
     LoanApplication {
         id: LoanId::new("ln-1").unwrap(),
-        borrower: "ada".into(),
+        borrower: MemberId::new("ada").unwrap(),
         terms,
         accounts: LoanAccounts::new("group-1", pot(), clearing()),
         policy,
@@ -73,7 +79,8 @@ impl Harness {
                     .post(entry.clone(), event.at().with_timezone(&Utc))
                     .unwrap();
             }
-            self.state.apply(event).unwrap();
+            self.state.apply(event);
+            assert_eq!(self.state.fault(), None);
             self.events.push(event.clone());
         }
         Ok(events)
@@ -559,19 +566,12 @@ fn every_illegal_move_is_a_typed_error() {
 
 #[test]
 fn applications_are_checked() {
-    let mut bad = application(loan_01_terms(), LoanPolicy::default());
-    bad.borrower = String::new();
-    assert!(matches!(
-        decide(
-            &LoanState::new(),
-            &LoanCommand::Apply(Box::new(bad)),
-            at("2026-01-10")
-        ),
-        Err(LoanError::InvalidId {
-            what: "borrower",
-            ..
-        })
-    ));
+    // A borrower is a member id, checked where it is made (and read back).
+    assert!(MemberId::new("").is_err());
+    let json = serde_json::to_string(&application(loan_01_terms(), LoanPolicy::default()))
+        .unwrap()
+        .replace(r#""borrower":"ada""#, r#""borrower":"""#);
+    assert!(serde_json::from_str::<LoanApplication>(&json).is_err());
     let mut bad = application(loan_01_terms(), LoanPolicy::default());
     let kes = Account::new("paystack", AccountKind::GatewayClearing, Currency::KES);
     bad.accounts = LoanAccounts::new("group-1", pot(), kes);
@@ -644,33 +644,102 @@ fn the_state_is_a_replay_of_its_events() {
         LoanState::replay(&h.events[1..]),
         Err(LoanError::EventDoesNotApply { event: "approved" })
     ));
+    // Applying cannot fail: an event that does not fit changes nothing and is kept as the
+    // state's fault, and every later command is refused with it.
     let mut state = h.state.clone();
     let disbursed = h.events[2].clone();
+    state.apply(&disbursed);
     assert_eq!(
-        state.apply(&disbursed),
+        state.fault(),
+        Some(&LoanError::EventDoesNotApply { event: "disbursed" })
+    );
+    assert_eq!(state.loan(), h.state.loan());
+    assert_eq!(
+        decide(&state, &LoanCommand::AssessPenalties, at("2026-03-03")),
         Err(LoanError::EventDoesNotApply { event: "disbursed" })
     );
-    assert_eq!(state, h.state);
+    let mut state = h.state.clone();
     // A penalty event that does not add up is refused.
     let bogus = LoanEvent::PenaltyCharged {
-        at: at("2026-03-02"),
+        at: local("2026-03-02"),
         installment: 1,
         amount: ngn("1"),
         total: ngn("999999"),
     };
+    state.apply(&bogus);
     assert!(matches!(
-        state.apply(&bogus),
-        Err(LoanError::EventDoesNotApply { .. })
+        state.fault(),
+        Some(LoanError::EventDoesNotApply { .. })
     ));
+    assert_eq!(state.loan(), h.state.loan());
+    let mut state = h.state.clone();
     let missing = LoanEvent::PenaltyCharged {
-        at: at("2026-03-02"),
+        at: local("2026-03-02"),
         installment: 99,
         amount: ngn("1"),
         total: ngn("1"),
     };
+    state.apply(&missing);
     assert!(matches!(
-        state.apply(&missing),
-        Err(LoanError::EventDoesNotApply { .. })
+        state.fault(),
+        Some(LoanError::EventDoesNotApply { .. })
     ));
-    assert_eq!(state, h.state);
+    assert_eq!(state.loan(), h.state.loan());
+}
+
+#[test]
+fn a_loan_is_dated_in_its_own_time_zone() {
+    // 23:30 UTC on 14 January is already 15 January in Nairobi (UTC+3).
+    let late = Utc.with_ymd_and_hms(2026, 1, 14, 23, 30, 0).unwrap();
+    let mut state = LoanState::new();
+    for command in [
+        LoanCommand::Apply(Box::new(application(loan_01_terms(), policy_in_nairobi()))),
+        LoanCommand::Approve { by: "t".into() },
+        LoanCommand::Disburse {
+            reference: "out-1".into(),
+        },
+    ] {
+        for event in decide(&state, &command, late).unwrap() {
+            state.apply(&event);
+        }
+    }
+    let loan = state.loan().unwrap();
+    assert_eq!(loan.terms().disbursement_date(), date("2026-01-15"));
+    assert_eq!(state.version(), 3);
+    // The events are stamped in the loan's zone: the same instant, read locally.
+    let applied = decide(
+        &LoanState::new(),
+        &LoanCommand::Apply(Box::new(application(loan_01_terms(), policy_in_nairobi()))),
+        late,
+    )
+    .unwrap();
+    assert_eq!(applied[0].at(), late);
+    assert_eq!(applied[0].at().to_rfc3339(), "2026-01-15T02:30:00+03:00");
+    // In UTC, the default, the same instant is still the 14th.
+    let mut utc = LoanState::new();
+    for command in [
+        LoanCommand::Apply(Box::new(application(
+            loan_01_terms(),
+            LoanPolicy::default(),
+        ))),
+        LoanCommand::Approve { by: "t".into() },
+        LoanCommand::Disburse {
+            reference: "out-1".into(),
+        },
+    ] {
+        for event in decide(&utc, &command, late).unwrap() {
+            utc.apply(&event);
+        }
+    }
+    assert_eq!(
+        utc.loan().unwrap().terms().disbursement_date(),
+        date("2026-01-14")
+    );
+}
+
+fn policy_in_nairobi() -> LoanPolicy {
+    LoanPolicy {
+        time_zone: chrono_tz::Africa::Nairobi,
+        ..LoanPolicy::default()
+    }
 }

@@ -191,13 +191,13 @@ mod lifecycle {
     }
 
     fn run(state: &mut LoanState, ledger: &mut Ledger, command: LoanCommand, day: NaiveDate) {
-        for event in decide(state, &command, noon(day)).unwrap() {
+        for event in decide(state, &command, noon(day).to_utc()).unwrap() {
             if let Some(entry) = event.entry() {
                 ledger
                     .post(entry.clone(), event.at().with_timezone(&Utc))
                     .unwrap();
             }
-            state.apply(&event).unwrap();
+            state.apply(&event);
         }
     }
 
@@ -206,7 +206,7 @@ mod lifecycle {
         let mut ledger = Ledger::new();
         let application = LoanApplication {
             id: LoanId::new("ln").unwrap(),
-            borrower: "member".into(),
+            borrower: ajo_core::group::MemberId::new("member").unwrap(),
             terms: terms.clone(),
             accounts: LoanAccounts::new(
                 "lender",
@@ -303,13 +303,13 @@ mod lifecycle {
                     amount: Money::from_minor(amount, Currency::NGN).unwrap(),
                     overpayment: if shorten { Reamortize::ShortenTerm } else { Reamortize::LowerInstallment },
                 };
-                match decide(&state, &command, noon(day)) {
+                match decide(&state, &command, noon(day).to_utc()) {
                     Ok(events) => {
                         for event in events {
                             if let Some(entry) = event.entry() {
                                 ledger.post(entry.clone(), event.at().with_timezone(&Utc)).unwrap();
                             }
-                            state.apply(&event).unwrap();
+                            state.apply(&event);
                         }
                     }
                     // More than due plus the balance after the current installment.
