@@ -1,346 +1,21 @@
+//! The commands of a running cycle: bids and chosen recipients, waivers, penalties,
+//! deposit cover, payouts and cancellation.
+
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use super::{
-    GroupAccounts, GroupCommand, GroupConfig, GroupError, GroupEvent, GroupState, GroupStatus,
-    HandId, MemberId,
-};
-use crate::calendar::due_date;
-use crate::group::contribution::{Application, Owed, apply_payment};
-use crate::group::rotation::{PayoutOrder, fee_and_payout, lottery_order};
+use super::{Ctx, Decision};
+use crate::group::rotation::{PayoutOrder, fee_and_payout};
+use crate::group::{GroupError, GroupEvent, GroupStatus, HandId, MemberId};
 use crate::ledger::EntryDraft;
 use crate::money::Money;
 
-/// Decides what a command does to a group: the events it causes, or why it is refused.
-///
-/// Pure and deterministic: the same state, command and `now` always give the same
-/// answer, and nothing changes until the caller applies the events (and stores them).
-/// Commands that move money are idempotent: a payment reference already recorded, a
-/// round already paid out or penalties already charged for the day give no events.
-///
-/// # Errors
-/// A [`GroupError`] naming the rule the command breaks; see each command's docs.
-pub fn decide(
-    state: &GroupState,
-    command: &GroupCommand,
-    now: DateTime<Utc>,
-) -> Result<Vec<GroupEvent>, GroupError> {
-    if let GroupCommand::Create { id, config } = command {
-        if state.status != GroupStatus::New {
-            return Err(GroupError::AlreadyCreated);
-        }
-        return Ok(vec![GroupEvent::Created {
-            id: id.clone(),
-            config: config.clone(),
-            at: now,
-        }]);
-    }
-    let (Some(id), Some(config)) = (state.id.as_ref(), state.config.as_ref()) else {
-        return Err(GroupError::NotAllowed {
-            action: "act on a group",
-            status: state.status,
-        });
-    };
-    let ctx = Ctx {
-        state,
-        id,
-        config,
-        books: GroupAccounts::new(id, config),
-        now,
-    };
-    match command {
-        GroupCommand::Create { .. } => Err(GroupError::AlreadyCreated),
-        GroupCommand::Join { member, hands } => ctx.join(member, *hands),
-        GroupCommand::Leave { member } => ctx.leave(member),
-        GroupCommand::RecordPayment {
-            member,
-            amount,
-            reference,
-        } => ctx.record_payment(member, *amount, reference),
-        GroupCommand::Start => ctx.start(),
-        GroupCommand::PlaceBid { member, discount } => ctx.place_bid(member, *discount),
-        GroupCommand::ChooseRecipient { hand } => ctx.choose_recipient(*hand),
-        GroupCommand::WaiveDue { round, hand } => ctx.waive(*round, *hand),
-        GroupCommand::ApplyPenalties => ctx.apply_penalties(),
-        GroupCommand::CoverArrears => ctx.cover_arrears(),
-        GroupCommand::MakePayout { round } => ctx.make_payout(*round),
-        GroupCommand::Cancel => ctx.cancel(),
-    }
-}
-
-struct Ctx<'a> {
-    state: &'a GroupState,
-    id: &'a super::GroupId,
-    config: &'a GroupConfig,
-    books: GroupAccounts<'a>,
-    now: DateTime<Utc>,
-}
-
-type Decision = Result<Vec<GroupEvent>, GroupError>;
-
 impl Ctx<'_> {
-    fn require(&self, action: &'static str, allowed: &[GroupStatus]) -> Result<(), GroupError> {
-        if allowed.contains(&self.state.status) {
-            Ok(())
-        } else {
-            Err(GroupError::NotAllowed {
-                action,
-                status: self.state.status,
-            })
-        }
-    }
-
-    fn member(&self, member: &MemberId) -> Result<&super::MemberState, GroupError> {
-        self.state
-            .members
-            .get(member)
-            .filter(|m| !m.left)
-            .ok_or_else(|| GroupError::UnknownMember(member.clone()))
-    }
-
-    fn in_currency(&self, amount: Money) -> Result<Money, GroupError> {
-        if amount.currency() != self.config.currency() {
-            return Err(GroupError::WrongCurrency {
-                expected: self.config.currency().code().to_owned(),
-                got: amount.currency().code().to_owned(),
-            });
-        }
-        Ok(amount)
-    }
-
-    fn key(&self, parts: std::fmt::Arguments<'_>) -> String {
-        format!("{}:{}", self.id, parts)
-    }
-
-    /// What the member's escrow holds (a credit balance, shown positive).
-    fn escrow_held(&self, member: &MemberId) -> Money {
-        self.state.balance(&self.books.escrow(member)).negated()
-    }
-
-    fn penalties_owed(&self, member: &MemberId) -> Money {
-        self.state.balance(&self.books.receivable(member))
-    }
-
-    fn deposit_owed(&self, member: &MemberId, required: Money) -> Result<Money, GroupError> {
-        let owed = required.checked_sub(self.escrow_held(member))?;
-        Ok(if owed.is_positive() {
-            owed
-        } else {
-            Money::zero(owed.currency())
-        })
-    }
-
-    fn member_dues<'s>(
-        &'s self,
-        member: &'s MemberId,
-    ) -> impl Iterator<Item = &'s crate::group::contribution::Due> + 's {
-        let hands: Vec<HandId> = (1u32..)
-            .zip(&self.state.hands)
-            .filter(|(_, h)| &h.member == member)
-            .map(|(i, _)| HandId(i))
-            .collect();
-        self.state
-            .rounds
-            .iter()
-            .flat_map(move |r| hands.clone().into_iter().map(move |h| (r.number, h)))
-            .filter_map(|key| self.state.dues.get(&key))
-    }
-
-    fn join(&self, member: &MemberId, hands: u32) -> Decision {
-        self.require("join", &[GroupStatus::Forming])?;
-        if self.state.members.contains_key(member) {
-            return Err(GroupError::AlreadyMember(member.clone()));
-        }
-        if hands == 0 {
-            return Err(GroupError::NoHands);
-        }
-        let max = self.config.max_hands();
-        if self.state.hand_count().saturating_add(hands) > max {
-            return Err(GroupError::GroupFull { max });
-        }
-        let deposit_required = self
-            .config
-            .deposit()
-            .required(self.config.contribution(), hands)?;
-        Ok(vec![GroupEvent::MemberJoined {
-            member: member.clone(),
-            hands,
-            deposit_required,
-        }])
-    }
-
-    fn leave(&self, member: &MemberId) -> Decision {
-        self.require("leave", &[GroupStatus::Forming, GroupStatus::Active])?;
-        self.member(member)?;
-        if self.state.status == GroupStatus::Active {
-            let unpaid_hand = self
-                .state
-                .hands
-                .iter()
-                .any(|h| &h.member == member && h.paid_in_round.is_none());
-            if unpaid_hand {
-                return Err(GroupError::NotYetPaidOut(member.clone()));
-            }
-            let dues = self
-                .member_dues(member)
-                .map(|d| d.outstanding())
-                .collect::<Vec<_>>();
-            let owed = Money::checked_sum(self.config.currency(), &dues)?
-                .checked_add(self.penalties_owed(member))?;
-            if owed.is_positive() {
-                return Err(GroupError::MustSettleBeforeLeaving {
-                    member: member.clone(),
-                    owed,
-                });
-            }
-        }
-        let mut events = Vec::new();
-        if let Some(refund) = self.refund_deposit(member)? {
-            events.push(refund);
-        }
-        events.push(GroupEvent::MemberLeft {
-            member: member.clone(),
-        });
-        Ok(events)
-    }
-
-    /// Returns the member's escrow, less unpaid penalties, to their wallet.
-    fn refund_deposit(&self, member: &MemberId) -> Result<Option<GroupEvent>, GroupError> {
-        let held = self.escrow_held(member);
-        if !held.is_positive() {
-            return Ok(None);
-        }
-        let penalties_settled = held.checked_min(self.penalties_owed(member))?;
-        let refunded = held.checked_sub(penalties_settled)?;
-        let mut draft = EntryDraft::new(
-            self.key(format_args!("{member}:deposit-refund")),
-            format!("deposit returned to {member}"),
-        )
-        .debit(self.books.escrow(member), held);
-        if penalties_settled.is_positive() {
-            draft = draft.credit(self.books.receivable(member), penalties_settled);
-        }
-        if refunded.is_positive() {
-            draft = draft.credit(self.books.wallet(member), refunded);
-        }
-        Ok(Some(GroupEvent::DepositRefunded {
-            member: member.clone(),
-            penalties_settled,
-            refunded,
-            entry: draft.balance()?,
-        }))
-    }
-
-    fn record_payment(&self, member: &MemberId, amount: Money, reference: &str) -> Decision {
-        self.require(
-            "record a payment",
-            &[GroupStatus::Forming, GroupStatus::Active],
-        )?;
-        let amount = self.in_currency(amount)?;
-        if !amount.is_positive() {
-            return Err(GroupError::NonPositiveAmount);
-        }
-        if let Some((seen_member, seen_amount)) = self.state.payments.get(reference) {
-            return if seen_member == member && *seen_amount == amount {
-                Ok(Vec::new())
-            } else {
-                Err(GroupError::ReferenceReused {
-                    reference: reference.to_owned(),
-                })
-            };
-        }
-        let standing = self.member(member)?;
-        let mut dues: Vec<_> = self
-            .member_dues(member)
-            .filter(|d| !d.is_settled())
-            .collect();
-        dues.sort_by_key(|d| (d.round, d.hand));
-        let owed = Owed {
-            dues,
-            penalties: self.penalties_owed(member),
-            deposit: self.deposit_owed(member, standing.deposit_required)?,
-        };
-        let applied = apply_payment(amount, &owed, self.state.today(self.now))?;
-        let mut to_pot = Money::zero(amount.currency());
-        let mut draft = EntryDraft::new(
-            self.key(format_args!("payment:{reference}")),
-            format!("payment from {member}"),
-        )
-        .reference(reference)
-        .debit(self.books.clearing(), amount);
-        for application in &applied {
-            match application {
-                Application::Due { amount, .. } => to_pot = to_pot.checked_add(*amount)?,
-                Application::Penalties { amount } => {
-                    draft = draft.credit(self.books.receivable(member), *amount)
-                }
-                Application::Deposit { amount } => {
-                    draft = draft.credit(self.books.escrow(member), *amount)
-                }
-                Application::Credit { amount } => {
-                    draft = draft.credit(self.books.wallet(member), *amount)
-                }
-            }
-        }
-        if to_pot.is_positive() {
-            draft = draft.credit(self.books.pot(), to_pot);
-        }
-        Ok(vec![GroupEvent::PaymentRecorded {
-            member: member.clone(),
-            reference: reference.to_owned(),
-            amount,
-            applied,
-            entry: draft.balance()?,
-        }])
-    }
-
-    fn start(&self) -> Decision {
-        self.require("start", &[GroupStatus::Forming])?;
-        let hands_total = self.state.hand_count();
-        if hands_total < 2 {
-            return Err(GroupError::TooFewHands { hands: hands_total });
-        }
-        let mut unpaid = Vec::new();
-        for member in &self.state.join_order {
-            let standing = self.member(member)?;
-            if self
-                .deposit_owed(member, standing.deposit_required)?
-                .is_positive()
-            {
-                unpaid.push(member.clone());
-            }
-        }
-        if !unpaid.is_empty() {
-            return Err(GroupError::DepositsOutstanding(unpaid));
-        }
-        let mut hands = Vec::new();
-        for member in &self.state.join_order {
-            let count = self.member(member)?.hands;
-            hands.extend(std::iter::repeat_n(
-                member.clone(),
-                usize::try_from(count).unwrap_or(0),
-            ));
-        }
-        let ids: Vec<HandId> = (1u32..).take(hands.len()).map(HandId).collect();
-        let order = match self.config.payout_order() {
-            PayoutOrder::JoinOrder => ids,
-            PayoutOrder::SeededLottery { seed } => lottery_order(ids, *seed),
-            PayoutOrder::Fixed { members } => fixed_order(&hands, members)?,
-            PayoutOrder::Bidding | PayoutOrder::OrganiserChoice => Vec::new(),
-        };
-        let due_dates = (0..hands_total)
-            .map(|k| due_date(self.config.start_date(), self.config.frequency(), k))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(vec![GroupEvent::Started {
-            hands,
-            order,
-            due_dates,
-        }])
-    }
-
-    fn current_round(&self, action: &'static str) -> Result<&super::RoundState, GroupError> {
+    pub(super) fn current_round(
+        &self,
+        action: &'static str,
+    ) -> Result<&crate::group::RoundState, GroupError> {
         self.require(action, &[GroupStatus::Active])?;
         self.state
             .current_round()
@@ -351,7 +26,7 @@ impl Ctx<'_> {
             })
     }
 
-    fn place_bid(&self, member: &MemberId, discount: Money) -> Decision {
+    pub(super) fn place_bid(&self, member: &MemberId, discount: Money) -> Decision {
         let round = self.current_round("place a bid")?;
         if self.config.payout_order() != &PayoutOrder::Bidding {
             return Err(GroupError::WrongPayoutMethod("bidding"));
@@ -380,14 +55,14 @@ impl Ctx<'_> {
         }])
     }
 
-    fn first_unpaid_hand(&self, member: &MemberId) -> Option<HandId> {
+    pub(super) fn first_unpaid_hand(&self, member: &MemberId) -> Option<HandId> {
         (1u32..)
             .zip(&self.state.hands)
             .find(|(_, h)| &h.member == member && h.paid_in_round.is_none())
             .map(|(i, _)| HandId(i))
     }
 
-    fn choose_recipient(&self, hand: HandId) -> Decision {
+    pub(super) fn choose_recipient(&self, hand: HandId) -> Decision {
         let round = self.current_round("choose a recipient")?;
         if self.config.payout_order() != &PayoutOrder::OrganiserChoice {
             return Err(GroupError::WrongPayoutMethod("the organiser's choice"));
@@ -402,7 +77,7 @@ impl Ctx<'_> {
         }])
     }
 
-    fn waive(&self, round: u32, hand: HandId) -> Decision {
+    pub(super) fn waive(&self, round: u32, hand: HandId) -> Decision {
         self.require("waive a due", &[GroupStatus::Active])?;
         self.state
             .round(round)
@@ -417,7 +92,7 @@ impl Ctx<'_> {
         Ok(vec![GroupEvent::DueWaived { round, hand }])
     }
 
-    fn apply_penalties(&self) -> Decision {
+    pub(super) fn apply_penalties(&self) -> Decision {
         self.require("apply penalties", &[GroupStatus::Active])?;
         let today = self.state.today(self.now);
         let mut events = Vec::new();
@@ -459,7 +134,7 @@ impl Ctx<'_> {
         Ok(events)
     }
 
-    fn cover_arrears(&self) -> Decision {
+    pub(super) fn cover_arrears(&self) -> Decision {
         self.require("cover arrears", &[GroupStatus::Active])?;
         let today = self.state.today(self.now);
         let mut left: BTreeMap<&MemberId, Money> = BTreeMap::new();
@@ -505,7 +180,7 @@ impl Ctx<'_> {
         Ok(events)
     }
 
-    fn make_payout(&self, round: u32) -> Decision {
+    pub(super) fn make_payout(&self, round: u32) -> Decision {
         if self.state.round(round).is_some_and(|r| r.paid_out) {
             return Ok(Vec::new());
         }
@@ -600,7 +275,10 @@ impl Ctx<'_> {
     }
 
     /// The round's recipient and the discount they give up.
-    fn recipient(&self, round: &super::RoundState) -> Result<(HandId, Money), GroupError> {
+    pub(super) fn recipient(
+        &self,
+        round: &crate::group::RoundState,
+    ) -> Result<(HandId, Money), GroupError> {
         let zero = Money::zero(self.config.currency());
         match self.config.payout_order() {
             PayoutOrder::Bidding => {
@@ -640,7 +318,7 @@ impl Ctx<'_> {
     }
 
     /// A bidding discount shared among the other members by their hands.
-    fn share_discount(
+    pub(super) fn share_discount(
         &self,
         winner: &MemberId,
         discount: Money,
@@ -664,7 +342,7 @@ impl Ctx<'_> {
             .collect())
     }
 
-    fn cancel(&self) -> Decision {
+    pub(super) fn cancel(&self) -> Decision {
         self.require("cancel", &[GroupStatus::Forming, GroupStatus::Active])?;
         let currency = self.config.currency();
         let zero = Money::zero(currency);
@@ -733,7 +411,7 @@ impl Ctx<'_> {
     }
 
     /// Everything `member` paid through the gateway.
-    fn paid_in(&self, member: &MemberId) -> Result<Money, GroupError> {
+    pub(super) fn paid_in(&self, member: &MemberId) -> Result<Money, GroupError> {
         let amounts: Vec<Money> = self
             .state
             .payments
@@ -746,7 +424,7 @@ impl Ctx<'_> {
 }
 
 /// Maps a fixed order of member ids onto hands: each member's hands in join order.
-fn fixed_order(hands: &[MemberId], order: &[String]) -> Result<Vec<HandId>, GroupError> {
+pub(super) fn fixed_order(hands: &[MemberId], order: &[String]) -> Result<Vec<HandId>, GroupError> {
     if order.len() != hands.len() {
         return Err(GroupError::OrderMismatch);
     }
