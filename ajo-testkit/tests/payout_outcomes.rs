@@ -18,11 +18,12 @@ use std::sync::Arc;
 use ajo_core::group::{GroupId, MemberId};
 use ajo_core::ledger::{Account, AccountKind, Side};
 use ajo_core::money::{Currency, Money};
+use ajo_core::payment::{PayoutEvent, PayoutReview};
 use ajo_core::ports::{
     Clock, DomainEvent, EmailSender, EntryQuery, PaymentGateway, PayoutState, ReadFrom, SmsSender,
     Store, StreamId, StreamKind,
 };
-use ajo_core::service::{AjoService, Handled, PayoutEvent, PayoutReview};
+use ajo_core::service::{AjoService, Handled};
 use ajo_core::webhook::{AmountBasis, PaymentEventKind};
 use ajo_testkit::fakes::{FakeEmail, FakeSms, PayoutMode};
 use ajo_testkit::{Embedded, builders};

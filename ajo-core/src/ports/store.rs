@@ -9,9 +9,10 @@ use thiserror::Error;
 use crate::group::GroupEvent;
 use crate::ledger::{Account, BalancedEntry, JournalEntry};
 use crate::loan::LoanEvent;
+use crate::member::MemberEvent;
 use crate::money::Money;
+use crate::payment::{PaymentEvent, PayoutEvent};
 use crate::ports::{EmailMessage, ProviderMessageId, SmsMessage};
-use crate::service::{MemberEvent, PaymentEvent, PayoutEvent};
 use crate::time::Timestamp;
 
 /// What kind of thing a stream of events describes.

@@ -5,10 +5,12 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 
-use super::{AjoService, MemberEvent, MemberProfile, PaymentEvent, PayoutEvent, ServiceError};
+use super::{AjoService, ServiceError};
 use crate::group::payout::DueAction;
 use crate::group::{GroupEvent, GroupId, GroupState, GroupStatus, MemberId};
+use crate::member::{MemberEvent, MemberProfile};
 use crate::notify::Notice;
+use crate::payment::{PaymentEvent, PayoutEvent};
 use crate::ports::{
     AppendOutcome, AppendRequest, DomainEvent, EmailMessage, OutboxChannel, OutboxMessage,
     ReadFrom, RecordedEvent, SmsMessage, StoreError, StreamAppend, StreamId, StreamKind,

@@ -6,10 +6,11 @@ use super::exec::{
     Loaded, Profiles, as_member, as_payment, current_profile, decode_as, group_append,
     member_stream,
 };
-use super::{AjoService, PaymentEvent, PaymentPurpose, PayoutOutcome, ServiceError};
+use super::{AjoService, ServiceError};
 use crate::group::{GroupAccounts, GroupCommand, decide};
 use crate::ledger::{Account, AccountKind, EntryDraft};
 use crate::money::Money;
+use crate::payment::{PaymentEvent, PaymentPurpose, PayoutOutcome};
 use crate::ports::{
     AppendRequest, DomainEvent, GatewayError, PaymentState, PayoutState, ReadFrom, StoreError,
     StreamAppend, StreamId, StreamKind,

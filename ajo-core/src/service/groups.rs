@@ -6,12 +6,12 @@ use super::exec::{
     Loaded, Profiles, as_member, as_payment, current_profile, decode_as, group_append,
     member_stream,
 };
-use super::{
-    AjoService, MemberEvent, MemberProfile, PaymentEvent, PaymentPurpose, PayoutEvent, ServiceError,
-};
+use super::{AjoService, ServiceError};
 use crate::group::{
     GroupCommand, GroupConfig, GroupEvent, GroupId, GroupState, HandId, MemberId, decide,
 };
+use crate::member::{MemberEvent, MemberProfile};
+use crate::payment::{PaymentEvent, PaymentPurpose, PayoutEvent};
 use crate::ports::{
     AppendRequest, Collection, CollectionRequest, DomainEvent, RecipientDetails, StoreError,
     StreamAppend, StreamId, StreamKind,

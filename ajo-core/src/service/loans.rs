@@ -5,7 +5,7 @@ use chrono::{DateTime, Days, Utc};
 use tracing::instrument;
 
 use super::exec::{Loaded, Profiles};
-use super::{AjoService, Handled, PaymentPurpose, PayoutEvent, ServiceError};
+use super::{AjoService, Handled, ServiceError};
 use crate::group::{GroupAccounts, GroupId, MemberId};
 use crate::loan::{
     LoanAccounts, LoanApplication, LoanCommand, LoanEvent, LoanId, LoanPolicy, LoanState,
@@ -13,6 +13,7 @@ use crate::loan::{
 };
 use crate::money::Money;
 use crate::notify::Notice;
+use crate::payment::{PaymentPurpose, PayoutEvent};
 use crate::ports::{
     AppendRequest, Collection, DomainEvent, StoreError, StreamAppend, StreamId, StreamKind,
 };
