@@ -13,15 +13,15 @@ use crate::notify::Notice;
 use crate::payment::{PaymentEvent, PayoutEvent};
 use crate::ports::{
     AppendOutcome, AppendRequest, DomainEvent, EmailMessage, OutboxChannel, OutboxMessage,
-    ReadFrom, RecordedEvent, SmsMessage, StoreError, StreamAppend, StreamId, StreamKind,
+    ReadFrom, RecordedEvent, SmsMessage, StoreError, StoreRead, StreamAppend, StreamId, StreamKind,
 };
 
 /// A group read with other streams: see [`AjoService::read_group_with`].
 pub(super) struct GroupRead {
     pub(super) state: GroupState,
     pub(super) version: u64,
-    /// The other streams asked for, whole, in the order asked.
-    pub(super) others: Vec<Vec<RecordedEvent>>,
+    /// The other streams asked for, whole, keyed by stream.
+    pub(super) others: StoreRead,
     pub(super) key_recorded: bool,
 }
 
@@ -123,10 +123,8 @@ impl AjoService {
             version_kept.saturating_sub(1),
         ));
         asked.extend(others.iter().map(|s| ReadFrom::new(s.clone(), 0)));
-        let read = self.store.read(&asked, key).await?;
-        let mut lists = read.events.into_iter();
-        let from_store = lists.next().unwrap_or_default();
-        let others: Vec<Vec<RecordedEvent>> = lists.collect();
+        let mut read = self.store.read(&asked, key).await?;
+        let from_store = read.take(&stream)?;
         let (mut state, tail) = match kept {
             None => (GroupState::default(), from_store),
             Some(kept) => {
@@ -161,8 +159,8 @@ impl AjoService {
         Ok(GroupRead {
             state,
             version,
-            others,
-            key_recorded: read.key_recorded,
+            key_recorded: read.key_recorded(),
+            others: read,
         })
     }
 

@@ -150,38 +150,32 @@ impl AjoService {
                         let read = self
                             .read_group_with(
                                 &group,
-                                &[payment_stream.clone(), member_at],
+                                &[payment_stream.clone(), member_at.clone()],
                                 Some(key),
                             )
                             .await?;
                         if read.key_recorded {
                             return Ok(Handled::Duplicate);
                         }
-                        let mut others = read.others.into_iter();
-                        let payment = decode_as(
-                            &payment_stream,
-                            others.next().unwrap_or_default(),
-                            as_payment,
-                        )?;
-                        let payer = others.next().unwrap_or_default();
+                        let mut others = read.others;
+                        let payment =
+                            decode_as(&payment_stream, others.take(&payment_stream)?, as_payment)?;
+                        let payer = others.take(&member_at)?;
                         (
                             payment,
                             Some((group, member, read.state, read.version, payer)),
                         )
                     }
                     None => {
-                        let read = self
+                        let mut read = self
                             .store
                             .read(&[ReadFrom::new(payment_stream.clone(), 0)], Some(key))
                             .await?;
-                        if read.key_recorded {
+                        if read.key_recorded() {
                             return Ok(Handled::Duplicate);
                         }
-                        let payment = decode_as(
-                            &payment_stream,
-                            read.events.into_iter().next().unwrap_or_default(),
-                            as_payment,
-                        )?;
+                        let payment =
+                            decode_as(&payment_stream, read.take(&payment_stream)?, as_payment)?;
                         (payment, None)
                     }
                 }
@@ -271,10 +265,10 @@ impl AjoService {
                     (state, version, payer)
                 }
                 _ => {
-                    let read = self
+                    let mut read = self
                         .read_group_with(&group, std::slice::from_ref(&member_at), None)
                         .await?;
-                    let payer = read.others.into_iter().next().unwrap_or_default();
+                    let payer = read.others.take(&member_at)?;
                     (read.state, read.version, payer)
                 }
             };
