@@ -33,7 +33,7 @@ use ajo_core::group::{GroupId, HandId, MemberId};
 use ajo_core::ledger::Account;
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{
-    Clock, EmailSender, EntryQuery, GatewayError, PaymentGateway, SmsSender, Store,
+    Clock, EmailSender, EntryQuery, GatewayError, Journal, PaymentGateway, SmsSender, Store,
 };
 use ajo_core::service::{AjoService, Handled, ServiceError};
 use ajo_core::webhook::{

@@ -22,7 +22,8 @@ use ajo_core::group::{GroupId, HandId, MemberId};
 use ajo_core::ledger::{Account, AccountKind, EntryDraft, verify_chain};
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{
-    AppendOutcome, AppendRequest, EntryQuery, OutboxChannel, OutboxMessage, Store, StoreError,
+    AppendOutcome, AppendRequest, EntryQuery, EventLog, IdempotencyKeys, Journal, Outbox,
+    OutboxChannel, OutboxMessage, Store, StoreError,
 };
 use ajo_core::service::Handled;
 use ajo_testkit::builders;

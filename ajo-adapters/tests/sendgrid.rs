@@ -9,8 +9,8 @@ use std::time::Duration;
 use ajo_adapters::http::{HttpConfig, RetryPolicy};
 use ajo_adapters::sendgrid::{SendGrid, SendGridConfig};
 use ajo_core::ports::{
-    AppendRequest, Clock, EmailMessage, EmailSender, NotifyError, OutboxChannel, OutboxMessage,
-    OutboxStatus, PaymentGateway, ProviderMessageId, SmsSender, Store, StoreError,
+    AppendRequest, Clock, EmailMessage, EmailSender, NotifyError, Outbox, OutboxChannel,
+    OutboxMessage, OutboxStatus, PaymentGateway, ProviderMessageId, SmsSender, Store, StoreError,
 };
 use ajo_core::service::{AjoService, ServiceConfig, ServiceError};
 use ajo_core::webhook::{DeliveryStatus, SendGridVerifier, WebhookOutcome};

@@ -9,8 +9,8 @@ use std::time::Duration;
 use ajo_adapters::http::{HttpConfig, RetryPolicy};
 use ajo_adapters::twilio::{Twilio, TwilioConfig, TwilioSender};
 use ajo_core::ports::{
-    AppendRequest, Clock, EmailSender, NotifyError, OutboxChannel, OutboxMessage, OutboxStatus,
-    PaymentGateway, ProviderMessageId, SmsMessage, SmsSender, Store,
+    AppendRequest, Clock, EmailSender, NotifyError, Outbox, OutboxChannel, OutboxMessage,
+    OutboxStatus, PaymentGateway, ProviderMessageId, SmsMessage, SmsSender, Store,
 };
 use ajo_core::service::AjoService;
 use ajo_core::webhook::{DeliveryStatus, TwilioVerifier, WebhookOutcome};

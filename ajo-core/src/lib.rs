@@ -46,6 +46,8 @@
 //! - [`group`]: the savings group as commands and events, with its rules under it:
 //!   [`rotation`](group::rotation), [`contribution`](group::contribution),
 //!   [`deposit`](group::deposit) and [`payout`](group::payout).
+//! - [`member`]: a member's profile stream: contact details and payout account.
+//! - [`payment`]: collections and payouts through a gateway, one stream per reference.
 //! - [`notify`]: message templates (email and SMS) with GSM-7 segment counting.
 //! - [`ports`]: the clock, payment-gateway and messaging traits adapters implement.
 //! - [`service`]: the application service a host calls, over the ports.
@@ -75,8 +77,10 @@ pub mod error;
 pub mod group;
 pub mod ledger;
 pub mod loan;
+pub mod member;
 pub mod money;
 pub mod notify;
+pub mod payment;
 pub mod penalty;
 pub mod ports;
 pub mod reference;

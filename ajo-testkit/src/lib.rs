@@ -14,7 +14,7 @@
 //!
 //! ```
 //! use ajo_core::group::GroupId;
-//! use ajo_core::ports::Store;
+//! use ajo_core::ports::Journal;
 //! use ajo_testkit::{Embedded, builders};
 //! use chrono::{NaiveDate, TimeZone, Utc};
 //!

@@ -8,8 +8,9 @@ use std::time::Duration;
 use ajo_core::ledger::{Account, JournalEntry, Ledger, LedgerError};
 use ajo_core::money::{Money, MoneyError};
 use ajo_core::ports::{
-    AppendOutcome, AppendRequest, EntryQuery, OutboxOutcome, OutboxRecord, OutboxStatus, ReadFrom,
-    RecordedEvent, Store, StoreError, StoreRead, StreamId,
+    AppendOutcome, AppendRequest, EntryQuery, EventLog, IdempotencyKeys, Journal, Outbox,
+    OutboxOutcome, OutboxRecord, OutboxStatus, ReadFrom, RecordedEvent, Store, StoreError,
+    StoreRead, StreamId, WakeSchedule,
 };
 use ajo_core::time::Timestamp;
 use async_trait::async_trait;
@@ -165,38 +166,58 @@ impl Store for InMemoryStore {
         }
         Ok(AppendOutcome::Appended)
     }
+}
 
-    async fn load(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, StoreError> {
-        Ok(self.lock().streams.get(stream).cloned().unwrap_or_default())
-    }
-
+#[async_trait]
+impl EventLog for InMemoryStore {
     async fn read(
         &self,
         streams: &[ReadFrom],
         idempotency_key: Option<&str>,
     ) -> Result<StoreRead, StoreError> {
         let inner = self.lock();
-        // Versions run from 1 without gaps, so the events after `after` start at that index:
-        // only they are copied.
-        let events = streams
-            .iter()
-            .map(|from| {
-                let all = inner
-                    .streams
-                    .get(&from.stream)
-                    .map_or(&[][..], Vec::as_slice);
-                let skip = usize::try_from(from.after).map_or(all.len(), |n| n.min(all.len()));
-                all.get(skip..).unwrap_or_default().to_vec()
-            })
-            .collect();
         let key_recorded = idempotency_key.is_some_and(|k| inner.idempotency.contains(k));
-        Ok(StoreRead::new(events, key_recorded))
+        let mut read = StoreRead::with_capacity(streams.len(), key_recorded);
+        for from in streams {
+            // A stream asked twice is answered once, from the lowest version asked.
+            let after = streams
+                .iter()
+                .filter(|other| other.stream == from.stream)
+                .map(|other| other.after)
+                .min()
+                .unwrap_or(from.after);
+            if after != from.after || read.get(&from.stream).is_some() {
+                continue;
+            }
+            let all = inner
+                .streams
+                .get(&from.stream)
+                .map_or(&[][..], Vec::as_slice);
+            // Versions run from 1 without gaps, so the events after `after` start at that
+            // index: only they are copied.
+            let skip = usize::try_from(after).map_or(all.len(), |n| n.min(all.len()));
+            read.answer(
+                from.stream.clone(),
+                all.get(skip..).unwrap_or_default().to_vec(),
+            );
+        }
+        Ok(read)
     }
 
+    async fn load(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, StoreError> {
+        Ok(self.lock().streams.get(stream).cloned().unwrap_or_default())
+    }
+}
+
+#[async_trait]
+impl IdempotencyKeys for InMemoryStore {
     async fn has_idempotency_key(&self, key: &str) -> Result<bool, StoreError> {
         Ok(self.lock().idempotency.contains(key))
     }
+}
 
+#[async_trait]
+impl WakeSchedule for InMemoryStore {
     async fn due_streams(
         &self,
         now: DateTime<Utc>,
@@ -211,7 +232,10 @@ impl Store for InMemoryStore {
             .map(|(_, s)| s.clone())
             .collect())
     }
+}
 
+#[async_trait]
+impl Journal for InMemoryStore {
     async fn balance(&self, account: &Account) -> Result<Money, StoreError> {
         Ok(self.lock().ledger.balance(account))
     }
@@ -244,7 +268,10 @@ impl Store for InMemoryStore {
             .cloned()
             .collect())
     }
+}
 
+#[async_trait]
+impl Outbox for InMemoryStore {
     async fn claim_outbox(
         &self,
         worker: &str,

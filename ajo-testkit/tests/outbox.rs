@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use ajo_core::ports::{
-    AppendRequest, EmailMessage, NotifyError, OutboxChannel, OutboxMessage, OutboxStatus,
+    AppendRequest, EmailMessage, NotifyError, Outbox, OutboxChannel, OutboxMessage, OutboxStatus,
     ProviderMessageId, SmsMessage, Store,
 };
 use ajo_core::service::{AjoService, DeliveryReport, ServiceConfig};

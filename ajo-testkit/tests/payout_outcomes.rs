@@ -18,11 +18,12 @@ use std::sync::Arc;
 use ajo_core::group::{GroupId, MemberId};
 use ajo_core::ledger::{Account, AccountKind, Side};
 use ajo_core::money::{Currency, Money};
+use ajo_core::payment::{PayoutEvent, PayoutReview};
 use ajo_core::ports::{
-    Clock, DomainEvent, EmailSender, EntryQuery, PaymentGateway, PayoutState, ReadFrom, SmsSender,
+    Clock, EmailSender, EntryQuery, EventLog, Journal, PaymentGateway, PayoutState, SmsSender,
     Store, StreamId, StreamKind,
 };
-use ajo_core::service::{AjoService, Handled, PayoutEvent, PayoutReview};
+use ajo_core::service::{AjoService, Handled};
 use ajo_core::webhook::{AmountBasis, PaymentEventKind};
 use ajo_testkit::fakes::{FakeEmail, FakeSms, PayoutMode};
 use ajo_testkit::{Embedded, builders};
@@ -132,21 +133,13 @@ fn sends(ajo: &Embedded) -> Vec<String> {
 
 /// The payout's stream, as stored.
 async fn payout_events(ajo: &Embedded) -> Vec<PayoutEvent> {
-    let read = ajo
-        .store
-        .read(
-            &[ReadFrom::new(StreamId::new(StreamKind::Payout, PAYOUT), 0)],
-            None,
-        )
+    let stream = StreamId::new(StreamKind::Payout, PAYOUT);
+    ajo.store
+        .load(&stream)
         .await
-        .unwrap();
-    read.events
+        .unwrap()
         .into_iter()
-        .flatten()
-        .filter_map(|e| match e.event {
-            DomainEvent::Payout(p) => Some(p),
-            _ => None,
-        })
+        .filter_map(|e| PayoutEvent::try_from(e.event).ok())
         .collect()
 }
 

@@ -21,9 +21,9 @@ use ajo_core::group::{GroupError, GroupId, HandId};
 use ajo_core::ledger::{Account, JournalEntry};
 use ajo_core::money::Money;
 use ajo_core::ports::{
-    AppendOutcome, AppendRequest, Clock, EmailSender, EntryQuery, OutboxOutcome, OutboxRecord,
-    OutboxStatus, PaymentGateway, ReadFrom, RecordedEvent, SmsSender, Store, StoreError, StoreRead,
-    StreamId,
+    AppendOutcome, AppendRequest, Clock, EmailSender, EntryQuery, EventLog, IdempotencyKeys,
+    Journal, Outbox, OutboxOutcome, OutboxRecord, OutboxStatus, PaymentGateway, ReadFrom,
+    RecordedEvent, SmsSender, Store, StoreError, StoreRead, StreamId, WakeSchedule,
 };
 use ajo_core::service::{AjoService, Handled, ServiceConfig, ServiceError};
 use ajo_testkit::{Embedded, InMemoryStore, builders};
@@ -59,7 +59,7 @@ impl Swappable {
         self.events_read.swap(0, Ordering::SeqCst)
     }
 
-    /// Reads of any kind (`read`, `load`, `load_many`, `has_idempotency_key`) since the
+    /// Reads of any kind (`read`, `load`, `has_idempotency_key`) since the
     /// last call.
     fn take_calls(&self) -> usize {
         self.calls.swap(0, Ordering::SeqCst)
@@ -71,6 +71,10 @@ impl Store for Swappable {
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
         self.inner().append(request).await
     }
+}
+
+#[async_trait]
+impl EventLog for Swappable {
     async fn load(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, StoreError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         let events = self.inner().load(stream).await?;
@@ -84,14 +88,22 @@ impl Store for Swappable {
     ) -> Result<StoreRead, StoreError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         let read = self.inner().read(streams, idempotency_key).await?;
-        let n: usize = read.events.iter().map(Vec::len).sum();
+        let n: usize = read.iter().map(|(_, events)| events.len()).sum();
         self.events_read.fetch_add(n, Ordering::SeqCst);
         Ok(read)
     }
+}
+
+#[async_trait]
+impl IdempotencyKeys for Swappable {
     async fn has_idempotency_key(&self, key: &str) -> Result<bool, StoreError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         self.inner().has_idempotency_key(key).await
     }
+}
+
+#[async_trait]
+impl WakeSchedule for Swappable {
     async fn due_streams(
         &self,
         now: DateTime<Utc>,
@@ -99,6 +111,10 @@ impl Store for Swappable {
     ) -> Result<Vec<StreamId>, StoreError> {
         self.inner().due_streams(now, limit).await
     }
+}
+
+#[async_trait]
+impl Journal for Swappable {
     async fn balance(&self, account: &Account) -> Result<Money, StoreError> {
         self.inner().balance(account).await
     }
@@ -108,6 +124,10 @@ impl Store for Swappable {
     async fn entries(&self, query: &EntryQuery) -> Result<Vec<JournalEntry>, StoreError> {
         self.inner().entries(query).await
     }
+}
+
+#[async_trait]
+impl Outbox for Swappable {
     async fn claim_outbox(
         &self,
         worker: &str,

@@ -11,7 +11,9 @@
 use ajo_core::group::{GroupId, GroupStatus, HandId, MemberId};
 use ajo_core::ledger::{Account, AccountKind};
 use ajo_core::money::{Currency, Money};
-use ajo_core::ports::{EntryQuery, GatewayError, OutboxChannel, PayoutState, Store};
+use ajo_core::ports::{
+    EntryQuery, EventLog, GatewayError, Journal, OutboxChannel, PayoutState, Store,
+};
 use ajo_core::service::{Handled, REVIEW_OWNER};
 use ajo_core::webhook::PaymentEventKind;
 use ajo_testkit::{Embedded, builders};

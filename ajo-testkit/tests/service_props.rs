@@ -13,7 +13,9 @@
 use ajo_core::group::{GroupEvent, GroupId, GroupState, HandId, MemberId};
 use ajo_core::ledger::{Ledger, reconcile};
 use ajo_core::money::{Currency, Money};
-use ajo_core::ports::{DomainEvent, GatewayError, PaymentGateway, Store, StreamId, StreamKind};
+use ajo_core::ports::{
+    DomainEvent, EventLog, GatewayError, Journal, PaymentGateway, StreamId, StreamKind,
+};
 use ajo_core::webhook::GatewayEvent;
 use ajo_testkit::{Embedded, builders};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};

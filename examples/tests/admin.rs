@@ -26,7 +26,7 @@ use ajo_adapters::postgres::sqlx;
 use ajo_core::group::GroupId;
 use ajo_core::ledger::Account;
 use ajo_core::money::{Currency, Money};
-use ajo_core::ports::{EntryQuery, Store};
+use ajo_core::ports::{EntryQuery, Journal};
 use ajo_testkit::builders;
 use ajo_testkit::fakes::{FakeClock, FakeGateway};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};

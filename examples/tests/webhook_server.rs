@@ -24,7 +24,9 @@ use ajo_core::group::deposit::DepositRule;
 use ajo_core::group::{GroupId, HandId, MemberId};
 use ajo_core::ledger::{Account, AccountKind};
 use ajo_core::money::{Currency, Money};
-use ajo_core::ports::{Clock, EntryQuery, OutboxStatus, PaymentGateway, Store};
+use ajo_core::ports::{
+    Clock, EntryQuery, IdempotencyKeys, Journal, Outbox, OutboxStatus, PaymentGateway, Store,
+};
 use ajo_core::service::{AjoService, REVIEW_OWNER};
 use ajo_examples::webhook_server::{self, Config, router, vars, wiring};
 use ajo_testkit::{Embedded, builders};

@@ -9,7 +9,7 @@ use ajo_adapters::http::{BreakerPolicy, HttpConfig, RetryPolicy};
 use ajo_core::group::deposit::DepositRule;
 use ajo_core::group::{GroupId, HandId};
 use ajo_core::money::Money;
-use ajo_core::ports::{Clock, EmailSender, EntryQuery, PaymentGateway, SmsSender, Store};
+use ajo_core::ports::{Clock, EmailSender, EntryQuery, Journal, PaymentGateway, SmsSender, Store};
 use ajo_core::service::{AjoService, Handled};
 use ajo_core::webhook::GatewayEvent;
 use ajo_testkit::InMemoryStore;

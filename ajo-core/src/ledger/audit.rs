@@ -59,8 +59,8 @@ impl fmt::Display for AuditSummary {
 }
 
 /// Audits books read back from a store: `entries` is the whole journal, oldest first
-/// (`Store::entries` with the default query), and `balances` every stored balance
-/// (`Store::balances`).
+/// (`Journal::entries` with the default query), and `balances` every stored balance
+/// (`Journal::balances`).
 ///
 /// Checks, in this order, and stops at the first fault:
 /// 1. the hash chain and every entry's balance ([`verify_chain`]);

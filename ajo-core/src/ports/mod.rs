@@ -8,7 +8,9 @@
 //! - [`Clock`]: the time. Nothing in the service reads the system clock directly.
 //! - [`PaymentGateway`]: collections, payouts, refunds, statements.
 //! - [`EmailSender`], [`SmsSender`]: one rendered message at a time.
-//! - [`Store`]: events, the ledger, the outbox and idempotency, written atomically.
+//! - [`Store`]: events, the ledger, the outbox and idempotency, written atomically by
+//!   [`Store::append`] and each read through its own trait: [`EventLog`], [`Journal`],
+//!   [`Outbox`], [`WakeSchedule`], [`IdempotencyKeys`].
 
 mod clock;
 mod gateway;
@@ -25,7 +27,8 @@ pub use notify::{
     EmailMessage, EmailSender, NotifyError, ProviderMessageId, SmsMessage, SmsSender, is_e164,
 };
 pub use store::{
-    AppendOutcome, AppendRequest, DomainEvent, EntryQuery, OutboxChannel, OutboxMessage,
-    OutboxOutcome, OutboxRecord, OutboxStatus, ReadFrom, RecordedEvent, Store, StoreError,
-    StoreRead, StreamAppend, StreamId, StreamKind,
+    AppendOutcome, AppendRequest, DomainEvent, EntryQuery, EventLog, IdempotencyKeys, Journal,
+    Outbox, OutboxChannel, OutboxMessage, OutboxOutcome, OutboxRecord, OutboxStatus, ReadFrom,
+    RecordedEvent, Store, StoreError, StoreRead, StreamAppend, StreamId, StreamKind, WakeSchedule,
+    WrongEventKind,
 };

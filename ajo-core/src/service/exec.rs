@@ -6,11 +6,13 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 
-use super::{AjoService, MemberEvent, MemberProfile, PaymentEvent, PayoutEvent, ServiceError};
+use super::{AjoService, ServiceError};
 use crate::group::payout::DueAction;
 use crate::group::{GroupEvent, GroupId, GroupState, GroupStatus, MemberId};
 use crate::loan::LoanId;
+use crate::member::{MemberEvent, MemberProfile};
 use crate::notify::Notice;
+use crate::payment::{PaymentEvent, PayoutEvent};
 use crate::ports::{
     AppendOutcome, AppendRequest, DomainEvent, EmailMessage, OutboxChannel, OutboxMessage,
     RecordedEvent, SmsMessage, StoreError, StreamId, StreamKind,

@@ -6,11 +6,12 @@ use super::exec::{
     Loaded, Profiles, as_member, as_payment, current_profile, decode_as, member_stream,
 };
 use super::runner::{Decision, Write};
-use super::{AjoService, PaymentEvent, PaymentPurpose, PayoutOutcome, ServiceError};
+use super::{AjoService, ServiceError};
 use crate::aggregate::Aggregate;
 use crate::group::{GroupAccounts, GroupCommand, GroupState};
 use crate::ledger::{Account, AccountKind, EntryDraft};
 use crate::money::Money;
+use crate::payment::{PaymentEvent, PaymentPurpose, PayoutOutcome};
 use crate::ports::{
     AppendRequest, DomainEvent, GatewayError, PaymentState, PayoutState, ReadFrom, StreamAppend,
     StreamId, StreamKind,
@@ -177,28 +178,22 @@ impl AjoService {
                     if read.key_recorded {
                         return Ok(Decision::Done(Handled::Duplicate));
                     }
-                    let mut others = read.others.into_iter();
-                    let payment = decode_as(
-                        payment_stream,
-                        others.next().unwrap_or_default(),
-                        as_payment,
-                    )?;
-                    let payer = others.next().unwrap_or_default();
+                    let mut others = read.others;
+                    let payment =
+                        decode_as(payment_stream, others.take(payment_stream)?, as_payment)?;
+                    let payer = others.take(&member_stream(&member))?;
                     (payment, Some((group, member, read.state, payer)))
                 }
                 None => {
-                    let read = self
+                    let mut read = self
                         .store
                         .read(&[ReadFrom::new(payment_stream.clone(), 0)], Some(key))
                         .await?;
-                    if read.key_recorded {
+                    if read.key_recorded() {
                         return Ok(Decision::Done(Handled::Duplicate));
                     }
-                    let payment = decode_as(
-                        payment_stream,
-                        read.events.into_iter().next().unwrap_or_default(),
-                        as_payment,
-                    )?;
+                    let payment =
+                        decode_as(payment_stream, read.take(payment_stream)?, as_payment)?;
                     (payment, None)
                 }
             }
@@ -278,7 +273,8 @@ impl AjoService {
                 let read = self
                     .read_state_with::<GroupState>(&group, std::slice::from_ref(&member_at), None)
                     .await?;
-                let payer = read.others.into_iter().next().unwrap_or_default();
+                let mut others = read.others;
+                let payer = others.take(&member_at)?;
                 (read.state, payer)
             }
         };

@@ -10,13 +10,13 @@ use super::exec::{
     next_wake,
 };
 use super::runner::{Decision, Effects, Hosted, Write};
-use super::{
-    AjoService, MemberEvent, MemberProfile, PaymentEvent, PaymentPurpose, PayoutEvent, ServiceError,
-};
+use super::{AjoService, ServiceError};
 use crate::group::{
     GroupCommand, GroupConfig, GroupError, GroupEvent, GroupId, GroupState, HandId, MemberId,
 };
 use crate::ledger::BalancedEntry;
+use crate::member::{MemberEvent, MemberProfile};
+use crate::payment::{PaymentEvent, PaymentPurpose, PayoutEvent};
 use crate::ports::{
     AppendRequest, Collection, CollectionRequest, DomainEvent, RecipientDetails, StreamAppend,
     StreamId, StreamKind,
@@ -297,8 +297,8 @@ impl AjoService {
         let read = self
             .read_state_with::<GroupState>(group, &others, None)
             .await?;
-        let mut others = read.others.into_iter();
-        let base_payment = decode_as(&base_stream, others.next().unwrap_or_default(), as_payment)?;
+        let mut others = read.others;
+        let base_payment = decode_as(&base_stream, others.take(&base_stream)?, as_payment)?;
         let state = read.state;
         let due = state
             .due(round, hand)
@@ -313,12 +313,11 @@ impl AjoService {
         // Payments settle arrears, penalties and the deposit first: ask for all of it, so
         // this due is settled by the payment.
         let amount = state.amount_to_settle(&member, round);
-        let profile = match (guess, others.next()) {
-            (Some(guessed), Some(events)) if guessed == member => current_profile(decode_as(
-                &super::exec::member_stream(&member),
-                events,
-                as_member,
-            )?),
+        let profile = match guess {
+            Some(guessed) if guessed == member => {
+                let member_at = super::exec::member_stream(&member);
+                current_profile(decode_as(&member_at, others.take(&member_at)?, as_member)?)
+            }
             _ => self.profile(&member).await?,
         };
         let email = profile.and_then(|p| p.email);

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::cache::StateCache;
 use super::exec::Profiles;
 use super::runner::{Effects, Hosted};
-use super::{AjoService, Handled, PaymentPurpose, PayoutEvent, ServiceError};
+use super::{AjoService, Handled, ServiceError};
 use crate::group::{GroupId, MemberId};
 use crate::ledger::BalancedEntry;
 use crate::loan::{
@@ -18,6 +18,7 @@ use crate::loan::{
 };
 use crate::money::Money;
 use crate::notify::Notice;
+use crate::payment::{PaymentPurpose, PayoutEvent};
 use crate::ports::{AppendRequest, Collection, DomainEvent, StreamAppend, StreamId, StreamKind};
 use crate::reference::PaymentReference;
 

@@ -30,7 +30,6 @@ mod groups;
 mod loans;
 mod outbox;
 mod payouts;
-mod records;
 mod returns;
 mod runner;
 mod tick;
@@ -48,9 +47,10 @@ pub use gateway_events::{Handled, REVIEW_OWNER};
 pub use groups::{Contact, JoinReceipt};
 pub use loans::LoanRequest;
 pub use outbox::DeliveryReport;
-pub use records::{
-    GatewayReturn, MemberEvent, MemberProfile, PaymentEvent, PaymentPurpose, PayoutEvent,
-    PayoutOutcome, PayoutReview,
+// Their home is now the domain modules; kept here so callers of the service compile on.
+pub use crate::member::{MemberEvent, MemberProfile};
+pub use crate::payment::{
+    GatewayReturn, PaymentEvent, PaymentPurpose, PayoutEvent, PayoutOutcome, PayoutReview,
 };
 pub use tick::TickReport;
 

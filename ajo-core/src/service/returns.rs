@@ -15,10 +15,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use tracing::instrument;
 
 use super::runner::{Decision, Write};
-use super::{AjoService, GatewayReturn, Handled, PaymentEvent, REVIEW_OWNER, ServiceError};
+use super::{AjoService, Handled, REVIEW_OWNER, ServiceError};
 use crate::group::GroupAccounts;
 use crate::ledger::{Account, AccountKind, EntryDraft};
 use crate::money::{Currency, Money, MoneyError};
+use crate::payment::{GatewayReturn, PaymentEvent};
 use crate::ports::{AppendRequest, DomainEvent, StreamAppend, StreamId, StreamKind};
 use crate::reference::PaymentReference;
 use crate::webhook::{AmountBasis, GatewayEvent, PaymentEventKind};

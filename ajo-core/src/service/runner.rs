@@ -21,8 +21,8 @@ use super::{AjoService, ServiceError};
 use crate::aggregate::Aggregate;
 use crate::ledger::BalancedEntry;
 use crate::ports::{
-    AppendRequest, DomainEvent, OutboxMessage, ReadFrom, RecordedEvent, StoreError, StreamAppend,
-    StreamId, StreamKind,
+    AppendRequest, DomainEvent, OutboxMessage, ReadFrom, RecordedEvent, StoreError, StoreRead,
+    StreamAppend, StreamId, StreamKind,
 };
 
 /// What one attempt of a command decided.
@@ -98,8 +98,9 @@ pub(super) trait Hosted: Aggregate {
 /// An aggregate's state read with other streams: see [`AjoService::read_state_with`].
 pub(super) struct StateRead<A> {
     pub(super) state: Arc<A>,
-    /// The other streams asked for, whole, in the order asked.
-    pub(super) others: Vec<Vec<RecordedEvent>>,
+    /// The other streams asked for, whole, keyed by stream: take each with
+    /// [`StoreRead::take`], which is an error for one the store left out.
+    pub(super) others: StoreRead,
     pub(super) key_recorded: bool,
 }
 
@@ -263,10 +264,8 @@ impl AjoService {
             version_kept.saturating_sub(1),
         ));
         asked.extend(others.iter().map(|s| ReadFrom::new(s.clone(), 0)));
-        let read = self.store.read(&asked, key).await?;
-        let mut lists = read.events.into_iter();
-        let from_store = lists.next().unwrap_or_default();
-        let others: Vec<Vec<RecordedEvent>> = lists.collect();
+        let mut read = self.store.read(&asked, key).await?;
+        let from_store = read.take(&stream)?;
         let (mut state, tail) = match kept {
             None => (Arc::new(A::default()), from_store),
             Some(kept) => {
@@ -300,8 +299,8 @@ impl AjoService {
         }
         Ok(StateRead {
             state,
-            others,
-            key_recorded: read.key_recorded,
+            key_recorded: read.key_recorded(),
+            others: read,
         })
     }
 

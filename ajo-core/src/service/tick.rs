@@ -5,10 +5,11 @@ use tracing::instrument;
 
 use super::exec::{Profiles, group_stream, next_wake};
 use super::payouts::{Payout, PayoutReport};
-use super::{AjoService, PaymentEvent, PayoutEvent, PayoutOutcome, ServiceError, later};
+use super::{AjoService, ServiceError, later};
 use crate::group::payout::DueAction;
 use crate::group::{GroupCommand, GroupId};
 use crate::notify::Notice;
+use crate::payment::{PaymentEvent, PayoutEvent, PayoutOutcome};
 use crate::ports::{
     AppendRequest, DomainEvent, PaymentState, PayoutRequest, PayoutState, StoreError, StreamAppend,
     StreamId, StreamKind,

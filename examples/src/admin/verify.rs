@@ -1,9 +1,9 @@
 //! `admin verify`: are the books on PostgreSQL what the journal says?
 //!
-//! The store is read through the [`Store`] port (the journal and the balances), checked by
+//! The store is read through the [`Journal`] port (the journal and the balances), checked by
 //! [`ajo_core::ledger::audit`], then PostgreSQL's `postings` table is compared with the
 //! journal. That table is the store's own index of each entry's postings (what a report
-//! of an account's history reads); `Store::entries` reads each entry's content, which the
+//! of an account's history reads); `Journal::entries` reads each entry's content, which the
 //! hash covers, so a posting row deleted or edited behind the store's back shows only
 //! here.
 //!
@@ -18,7 +18,7 @@ use std::fmt;
 use ajo_adapters::postgres::PgStore;
 use ajo_adapters::postgres::sqlx::{self, Row};
 use ajo_core::ledger::{Account, AuditFault, AuditSummary, EntryId, JournalEntry, Side, audit};
-use ajo_core::ports::{EntryQuery, Store, StoreError};
+use ajo_core::ports::{EntryQuery, Journal, StoreError};
 use thiserror::Error;
 
 use super::AdminError;

@@ -28,10 +28,11 @@
 use tracing::instrument;
 
 use super::runner::{Decision, Write};
-use super::{AjoService, Handled, PayoutEvent, PayoutOutcome, PayoutReview, ServiceError};
+use super::{AjoService, Handled, ServiceError};
 use crate::group::{GroupAccounts, GroupId, MemberId};
 use crate::ledger::{Account, BalancedEntry, EntryDraft, Side};
 use crate::money::{Money, MoneyError};
+use crate::payment::{PayoutEvent, PayoutOutcome, PayoutReview};
 use crate::ports::{AppendRequest, DomainEvent, StoreError, StreamAppend, StreamId, StreamKind};
 use crate::reference::PaymentReference;
 use crate::webhook::{AmountBasis, GatewayEvent, PaymentEventKind};

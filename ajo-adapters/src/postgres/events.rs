@@ -1,0 +1,121 @@
+//! [`PgStore`]'s streams: reads keyed by stream, idempotency keys and wake times.
+
+use ajo_core::ports::{
+    EventLog, IdempotencyKeys, ReadFrom, RecordedEvent, StoreError, StoreRead, StreamId,
+    WakeSchedule,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::PgStore;
+use super::error::{corrupt, store_error};
+use super::rows::{decode_event, decode_stream, i64_of};
+
+#[async_trait]
+impl EventLog for PgStore {
+    #[tracing::instrument(skip_all, fields(streams = streams.len(), idempotency_key), err)]
+    async fn read(
+        &self,
+        streams: &[ReadFrom],
+        idempotency_key: Option<&str>,
+    ) -> Result<StoreRead, StoreError> {
+        // Each stream once, from the lowest version asked: the answer is keyed by stream.
+        let mut distinct: Vec<(&StreamId, u64)> = Vec::with_capacity(streams.len());
+        for from in streams {
+            match distinct.iter_mut().find(|(s, _)| *s == &from.stream) {
+                Some((_, after)) => *after = (*after).min(from.after),
+                None => distinct.push((&from.stream, from.after)),
+            }
+        }
+        let kinds: Vec<&str> = distinct.iter().map(|(s, _)| s.kind.as_str()).collect();
+        let ids: Vec<&str> = distinct.iter().map(|(s, _)| s.id.as_str()).collect();
+        let after = distinct
+            .iter()
+            .map(|(_, after)| i64_of(*after))
+            .collect::<Result<Vec<_>, _>>()?;
+        // `ajo_read` (migration 0003): a row with n = 0 when the key is recorded, then the
+        // events, by the stream's position in the request (from 1) and version.
+        let rows =
+            sqlx::query("SELECT n, version, recorded_at, payload FROM ajo_read($1, $2, $3, $4)")
+                .bind(&kinds)
+                .bind(&ids)
+                .bind(&after)
+                .bind(idempotency_key)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| store_error(&e))?;
+        // Every stream asked has its list, empty until its rows come: a stream without
+        // events is answered empty, never left out.
+        let mut events: Vec<Vec<RecordedEvent>> = distinct.iter().map(|_| Vec::new()).collect();
+        let mut key_recorded = false;
+        for row in &rows {
+            let n: i32 = row.try_get("n").map_err(|e| store_error(&e))?;
+            if n == 0 {
+                key_recorded = true;
+                continue;
+            }
+            let index = usize::try_from(n - 1)
+                .map_err(|_| corrupt("a stream's position in the read is out of range"))?;
+            let (Some((stream, _)), Some(list)) = (distinct.get(index), events.get_mut(index))
+            else {
+                return Err(corrupt("a stream's position in the read is out of range"));
+            };
+            list.push(decode_event(stream, row)?);
+        }
+        let mut read = StoreRead::with_capacity(distinct.len(), key_recorded);
+        for ((stream, _), list) in distinct.into_iter().zip(events) {
+            read.answer(stream.clone(), list);
+        }
+        Ok(read)
+    }
+
+    #[tracing::instrument(skip_all, fields(stream = %stream), err)]
+    async fn load(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT version, recorded_at, payload::text AS payload FROM events \
+             WHERE stream_kind = $1 AND stream_id = $2 ORDER BY version",
+        )
+        .bind(stream.kind.as_str())
+        .bind(&stream.id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| store_error(&e))?;
+        rows.iter().map(|row| decode_event(stream, row)).collect()
+    }
+}
+
+#[async_trait]
+impl IdempotencyKeys for PgStore {
+    #[tracing::instrument(skip_all, fields(idempotency_key = key), err)]
+    async fn has_idempotency_key(&self, key: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 FROM idempotency_keys WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| store_error(&e))?;
+        Ok(row.is_some())
+    }
+}
+
+#[async_trait]
+impl WakeSchedule for PgStore {
+    #[tracing::instrument(skip_all, fields(now = %now, limit = limit), err)]
+    async fn due_streams(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<StreamId>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = sqlx::query(
+            "SELECT stream_kind, stream_id FROM streams WHERE wake_at <= $1 \
+             ORDER BY wake_at, stream_kind, stream_id COLLATE \"C\" LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| store_error(&e))?;
+        rows.iter().map(decode_stream).collect()
+    }
+}

@@ -1,0 +1,70 @@
+//! [`PgStore`]'s journal: balances and entries.
+
+use ajo_core::ledger::{Account, JournalEntry};
+use ajo_core::money::Money;
+use ajo_core::ports::{EntryQuery, Journal, StoreError};
+use async_trait::async_trait;
+use sqlx::Row;
+
+use super::PgStore;
+use super::error::{corrupt, store_error};
+use super::rows::{decode_entry, i64_of, json_of};
+
+fn balance_of(account: &Account, minor: &str) -> Result<Money, StoreError> {
+    let minor: i128 = minor
+        .parse()
+        .map_err(|_| corrupt("a balance is not a whole number of minor units"))?;
+    Money::from_minor(minor, account.currency()).map_err(|_| corrupt("a balance is out of range"))
+}
+
+#[async_trait]
+impl Journal for PgStore {
+    #[tracing::instrument(skip_all, fields(account = %account), err)]
+    async fn balance(&self, account: &Account) -> Result<Money, StoreError> {
+        let minor: Option<String> = sqlx::query_scalar(
+            "SELECT balance_minor::text FROM account_balances WHERE account = $1",
+        )
+        .bind(json_of(account)?)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|e| store_error(&e))?;
+        balance_of(account, minor.as_deref().unwrap_or("0"))
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn balances(&self) -> Result<Vec<(Account, Money)>, StoreError> {
+        let rows =
+            sqlx::query("SELECT account, balance_minor::text AS minor FROM account_balances")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| store_error(&e))?;
+        let mut balances = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let account: serde_json::Value = row.try_get("account").map_err(|e| store_error(&e))?;
+            let account: Account = serde_json::from_value(account)
+                .map_err(|_| corrupt("a stored account could not be read"))?;
+            let minor: String = row.try_get("minor").map_err(|e| store_error(&e))?;
+            let balance = balance_of(&account, &minor)?;
+            balances.push((account, balance));
+        }
+        balances.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(balances)
+    }
+
+    #[tracing::instrument(skip_all, fields(after = query.after, limit = query.limit, by_reference = query.reference.is_some()), err)]
+    async fn entries(&self, query: &EntryQuery) -> Result<Vec<JournalEntry>, StoreError> {
+        let after = i64_of(query.after.unwrap_or(0))?;
+        let limit = query.limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX));
+        let rows = sqlx::query(
+            "SELECT id, posted_at, content, prev_hash, hash FROM journal_entries \
+             WHERE id > $1 AND ($2::text IS NULL OR reference = $2) ORDER BY id LIMIT $3",
+        )
+        .bind(after)
+        .bind(query.reference.as_deref())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| store_error(&e))?;
+        rows.iter().map(decode_entry).collect()
+    }
+}

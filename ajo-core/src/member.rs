@@ -1,0 +1,51 @@
+//! A member's profile stream: how to reach a member and where to pay them.
+//!
+//! A group's events name members only by [`MemberId`](crate::group::MemberId); contact
+//! details and payout accounts are personal data that change on their own schedule, so
+//! they live apart, one stream per member ([`StreamKind::Member`](crate::ports::StreamKind)),
+//! and never in a group's history. The stream records each [`MemberProfile`] set, whole:
+//! the last [`MemberEvent::ProfileSet`] is the current profile, and earlier ones stay as
+//! the record of what was used when.
+//!
+//! Read it when sending a notice (email, SMS) or paying a member out; write it when a
+//! member joins or changes their details.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ports::RecipientId;
+
+/// How to reach a member and pay them. Held by the service, never in a group's events.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberProfile {
+    /// The name used in messages.
+    pub name: String,
+    /// Email address for notices, if any.
+    pub email: Option<String>,
+    /// Phone number (E.164) for SMS, if any.
+    pub phone: Option<String>,
+    /// The gateway's payout recipient, once registered.
+    pub payout_recipient: Option<RecipientId>,
+    /// A one-way fingerprint of the payout account registered, to notice a change.
+    pub payout_fingerprint: Option<String>,
+}
+
+impl std::fmt::Debug for MemberProfile {
+    /// Contact details are personal data: only whether they are present is shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemberProfile")
+            .field("name", &self.name)
+            .field("email", &self.email.as_ref().map(|_| "<set>"))
+            .field("phone", &self.phone.as_ref().map(|_| "<set>"))
+            .field("payout_recipient", &self.payout_recipient.is_some())
+            .finish()
+    }
+}
+
+/// Events of a member profile stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum MemberEvent {
+    /// The profile was set or replaced.
+    ProfileSet(MemberProfile),
+}

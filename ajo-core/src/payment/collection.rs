@@ -1,0 +1,144 @@
+//! Collection streams: money asked of a member through a gateway, one stream per
+//! reference.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::group::{GroupId, HandId, MemberId};
+use crate::ledger::BalancedEntry;
+use crate::loan::LoanId;
+use crate::money::Money;
+
+/// What a collection is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "purpose", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PaymentPurpose {
+    /// A group's security deposit.
+    Deposit {
+        /// The group.
+        group: GroupId,
+    },
+    /// One hand's contribution for one round.
+    Contribution {
+        /// The group.
+        group: GroupId,
+        /// The round.
+        round: u32,
+        /// The hand.
+        hand: HandId,
+    },
+    /// A loan repayment.
+    LoanRepayment {
+        /// The loan.
+        loan: LoanId,
+    },
+}
+
+impl PaymentPurpose {
+    /// The group the money goes to, if it goes to a group.
+    pub fn group(&self) -> Option<&GroupId> {
+        match self {
+            PaymentPurpose::Deposit { group } | PaymentPurpose::Contribution { group, .. } => {
+                Some(group)
+            }
+            PaymentPurpose::LoanRepayment { .. } => None,
+        }
+    }
+}
+
+/// Events of a collection stream (one per reference).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PaymentEvent {
+    /// We asked the gateway to collect.
+    Requested {
+        /// Who pays.
+        member: MemberId,
+        /// What for.
+        purpose: PaymentPurpose,
+        /// How much we expect.
+        amount: Money,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The gateway confirmed the money, matching what we expected; the group recorded it.
+    Settled {
+        /// How much.
+        amount: Money,
+        /// The provider's id for the charge, when the report named it: a later report of
+        /// another charge on the same reference is told apart by it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        transaction_id: Option<String>,
+    },
+    /// Money arrived that does not match what we expected (another amount, a group that
+    /// can no longer take it, or a second charge on a reference already settled): held in
+    /// suspense for a person to review, never credited to the member or the pot.
+    Flagged {
+        /// What we expected (zero for a second charge: nothing more was).
+        expected: Money,
+        /// What came.
+        received: Money,
+        /// Clearing → suspense.
+        entry: BalancedEntry,
+        /// The provider's id for the charge, when the report named it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        transaction_id: Option<String>,
+    },
+    /// The gateway says the payment failed.
+    Failed,
+    /// The gateway sent money of this collection back, or took it for a chargeback, or
+    /// gave it back, without ajo asking: recorded here, and what left the gateway's
+    /// clearing account booked against review for a person to settle.
+    Returned {
+        /// What happened at the gateway.
+        what: GatewayReturn,
+        /// The provider's id for the refund or dispute, when it gave one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        object: Option<String>,
+        /// The amount the report carries.
+        reported: Money,
+        /// Whether `reported` is the running total for the collection (Stripe's
+        /// `amount_refunded`) rather than this refund's own amount.
+        cumulative: bool,
+        /// Everything of the collection out of clearing because of refunds and disputes
+        /// after this report, in `reported`'s currency.
+        out_after: Money,
+        /// Clearing ↔ review for the change, if the report changed what is out.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        entry: Option<BalancedEntry>,
+    },
+}
+
+/// What a gateway did to a collection after the fact (see [`PaymentEvent::Returned`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum GatewayReturn {
+    /// A refund paid back to the payer.
+    Refund,
+    /// A refund that failed or was cancelled: what it took comes back.
+    RefundFailed,
+    /// A chargeback was opened (no money moves by itself).
+    DisputeOpened,
+    /// The gateway took the disputed amount while the dispute runs.
+    DisputeFundsWithdrawn,
+    /// The gateway gave the disputed amount back.
+    DisputeFundsReinstated,
+    /// The dispute closed in ajo's favour: nothing is out.
+    DisputeWon,
+    /// The dispute closed in the payer's favour: the amount is out.
+    DisputeLost,
+}
+
+impl PaymentEvent {
+    /// The ledger entry the event posts, if any.
+    pub fn entry(&self) -> Option<&BalancedEntry> {
+        match self {
+            PaymentEvent::Flagged { entry, .. } => Some(entry),
+            PaymentEvent::Returned { entry, .. } => entry.as_ref(),
+            _ => None,
+        }
+    }
+}

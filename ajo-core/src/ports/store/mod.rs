@@ -1,0 +1,103 @@
+//! The store port: where events, the ledger, the outbox and idempotency keys live.
+//!
+//! Everything is written by one atomic call, [`Store::append`]: a command's events, the
+//! ledger entries they post, the messages they cause, the streams' next wake times and the
+//! request's idempotency key, together or not at all. Each part is read back through a
+//! trait of its own, so each can state its own contract:
+//!
+//! - [`EventLog`]: streams of events, read by what a command asks for ([`StoreRead`],
+//!   keyed by stream).
+//! - [`Journal`]: the hash-chained journal and account balances.
+//! - [`Outbox`]: leasing messages to workers and recording what became of them.
+//! - [`WakeSchedule`]: the streams due for the scheduler.
+//! - [`IdempotencyKeys`]: the requests already applied.
+//!
+//! The port speaks events, not the service's types: it knows a stream by its
+//! [`StreamKind`] and id, and stores each event in its [`DomainEvent`] envelope.
+
+mod error;
+mod idempotency;
+mod journal;
+mod outbox;
+mod schedule;
+mod stream;
+
+use async_trait::async_trait;
+
+pub use error::{StoreError, WrongEventKind};
+pub use idempotency::IdempotencyKeys;
+pub use journal::{EntryQuery, Journal};
+pub use outbox::{Outbox, OutboxChannel, OutboxMessage, OutboxOutcome, OutboxRecord, OutboxStatus};
+pub use schedule::WakeSchedule;
+pub use stream::{
+    DomainEvent, EventLog, ReadFrom, RecordedEvent, StoreRead, StreamAppend, StreamId, StreamKind,
+};
+
+use crate::ledger::BalancedEntry;
+use crate::time::Timestamp;
+
+/// Everything one command writes, as one atomic unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppendRequest {
+    /// Events per stream, each with its expected version.
+    pub streams: Vec<StreamAppend>,
+    /// The ledger entries the events post (in event order).
+    pub entries: Vec<BalancedEntry>,
+    /// Messages the events cause.
+    pub outbox: Vec<OutboxMessage>,
+    /// The request's idempotency key: a second append with the same key writes nothing.
+    pub idempotency_key: Option<String>,
+    /// The time of the write (the service's clock), in whole microseconds: the posting
+    /// time of its ledger entries and the recording time of its events, as every store
+    /// keeps it.
+    pub at: Timestamp,
+}
+
+/// What [`Store::append`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AppendOutcome {
+    /// Everything was written.
+    Appended,
+    /// The idempotency key was recorded before: nothing was written.
+    Duplicate,
+}
+
+/// Where events, the ledger, the outbox and idempotency records live: each part read
+/// through its own trait, all written by one atomic [`append`](Self::append).
+///
+/// `Arc<dyn Store>` is what the service holds; to call a part's methods on it, bring that
+/// part's trait into scope (`use ajo_core::ports::{EventLog, Journal};`).
+///
+/// # Contract for implementers
+///
+/// Each part's trait states its own rules; these are the write's.
+///
+/// - [`append`](Self::append) is atomic: every stream's events, the ledger entries, the
+///   outbox messages, the wake times and the idempotency key are written together or not
+///   at all.
+/// - Duplicate: an idempotency key seen before returns [`AppendOutcome::Duplicate`] and
+///   writes nothing, checked before versions.
+/// - Conflict: a stream not at its expected version is [`StoreError::Conflict`] (with the
+///   version found), and nothing is written. A stream append without events (one that
+///   only sets or clears a wake time) is held to its expected version like any other.
+/// - Ledger entries go into one journal with ids from 1 and the hash chain of
+///   [`ledger`](crate::ledger) (see [`Journal`]). An entry whose key exists with the same
+///   content is skipped (a replay); with other content it is
+///   [`StoreError::EntryConflict`]. An unbalanced entry is [`StoreError::Unbalanced`].
+/// - A posting that would take an account's balance beyond
+///   [`MAX_MINOR`](crate::money::MAX_MINOR) minor units either way is
+///   [`StoreError::BalanceOutOfRange`], and nothing is written.
+/// - Outbox messages are unique by id: one already present is skipped.
+/// - There is no "not found": appending to a stream never written is expected version 0.
+/// - Concurrent callers on one store (tasks, hosts) see these rules hold for each call.
+#[async_trait]
+pub trait Store: EventLog + Journal + Outbox + WakeSchedule + IdempotencyKeys {
+    /// Writes one command's results; see the trait docs.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`], [`StoreError::EntryConflict`],
+    /// [`StoreError::Unbalanced`], [`StoreError::BalanceOutOfRange`] as the trait docs say
+    /// (nothing written); [`StoreError::Unavailable`] if the backing service failed.
+    async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError>;
+}

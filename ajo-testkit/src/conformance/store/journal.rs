@@ -1,0 +1,187 @@
+//! The journal: entries posted with events, replays, balances and the hash chain.
+
+use std::sync::Arc;
+
+use ajo_core::ledger::{Account, AccountKind, EntryDraft, verify_chain};
+use ajo_core::money::{Currency, MAX_MINOR, Money};
+use ajo_core::ports::{EntryQuery, Store, StoreError};
+use chrono::{TimeZone, Utc};
+
+use super::{append, email, entry, event, request, stream};
+
+/// An entry key that holds other content fails the whole append.
+pub async fn a_bad_entry_fails_the_whole_append(store: Arc<dyn Store>) {
+    store
+        .append(request(vec![], vec![entry("k", 10)], vec![], None))
+        .await
+        .unwrap();
+    let clash = request(
+        vec![append("g1", 0, vec![event(1)])],
+        vec![entry("fresh", 1), entry("k", 11)],
+        vec![email("x")],
+        Some("clash"),
+    );
+    match store.append(clash).await {
+        Err(StoreError::EntryConflict { key }) => assert_eq!(key, "k"),
+        other => {
+            panic!("a reused entry key with other content must be EntryConflict, got {other:?}")
+        }
+    }
+    assert!(
+        store.load(&stream("g1")).await.unwrap().is_empty(),
+        "events of a failed append were written"
+    );
+    let entries = store.entries(&EntryQuery::default()).await.unwrap();
+    assert_eq!(entries.len(), 1, "an entry of a failed append was written");
+    assert!(store.outbox_message("x").await.unwrap().is_none());
+    assert!(!store.has_idempotency_key("clash").await.unwrap());
+}
+
+/// An entry posted again with the same key and content is skipped, not an error.
+pub async fn replayed_entries_are_skipped(store: Arc<dyn Store>) {
+    store
+        .append(request(vec![], vec![entry("k", 10)], vec![], None))
+        .await
+        .unwrap();
+    store
+        .append(request(
+            vec![append("g1", 0, vec![event(1)])],
+            vec![entry("k", 10), entry("k2", 3)],
+            vec![],
+            None,
+        ))
+        .await
+        .unwrap();
+    let keys: Vec<String> = store
+        .entries(&EntryQuery::default())
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.entry().key().to_owned())
+        .collect();
+    assert_eq!(keys, ["k", "k2"]);
+}
+
+/// Balances sum to zero per currency, entries carry a valid hash chain, and queries by
+/// reference find them.
+pub async fn ledger_stays_balanced_and_chained(store: Arc<dyn Store>) {
+    for i in 1..=5 {
+        store
+            .append(request(
+                vec![],
+                vec![entry(&format!("e{i}"), i)],
+                vec![],
+                None,
+            ))
+            .await
+            .unwrap();
+    }
+    let balances = store.balances().await.unwrap();
+    let total: i128 = balances.iter().map(|(_, m)| m.minor()).sum();
+    assert_eq!(total, 0, "the trial balance must sum to zero");
+    let clearing = Account::new("gateway", AccountKind::GatewayClearing, Currency::NGN);
+    assert_eq!(
+        store.balance(&clearing).await.unwrap(),
+        Money::from_minor(1500, Currency::NGN).unwrap()
+    );
+    let entries = store.entries(&EntryQuery::default()).await.unwrap();
+    verify_chain(&entries).expect("the journal's hash chain must verify");
+    let by_ref = store
+        .entries(&EntryQuery {
+            reference: Some("ref-e3".into()),
+            ..EntryQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(by_ref.len(), 1);
+    let page = store
+        .entries(&EntryQuery {
+            after: Some(2),
+            limit: Some(2),
+            ..EntryQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.iter().map(|e| e.id().0).collect::<Vec<_>>(), [3, 4]);
+}
+
+/// Appends at clock readings finer than a microsecond, as a real clock gives them (on
+/// both sides of a microsecond's half, since PostgreSQL rounds what it is given), read
+/// back whole microseconds cut toward the past, and the chain verifies: what was hashed is
+/// what was kept.
+pub async fn sub_microsecond_times_keep_the_chain_verifiable(store: Arc<dyn Store>) {
+    let nanos = [123_456_789u32, 123_456_001, 999_999_999, 500, 42_000];
+    for (i, nano) in (1..).zip(nanos) {
+        let at = Utc.timestamp_opt(1_772_355_600 + i, nano).unwrap();
+        let mut request = request(
+            vec![],
+            vec![entry(&format!("t{i}"), i.into())],
+            vec![],
+            None,
+        );
+        request.at = at.into();
+        store.append(request).await.unwrap();
+    }
+    let entries = store.entries(&EntryQuery::default()).await.unwrap();
+    assert_eq!(entries.len(), nanos.len());
+    verify_chain(&entries).expect("entries posted at sub-microsecond times must verify");
+    for ((i, nano), entry) in (1..).zip(nanos).zip(&entries) {
+        let kept = Utc
+            .timestamp_opt(1_772_355_600 + i, nano - nano % 1_000)
+            .unwrap();
+        assert_eq!(
+            entry.posted_at(),
+            kept,
+            "posting times are cut to microseconds"
+        );
+    }
+}
+
+/// A posting that would take a balance past the largest amount `Money` holds is
+/// `BalanceOutOfRange`, either way, and nothing of that append is written.
+pub async fn balances_beyond_the_largest_amount_are_refused(store: Arc<dyn Store>) {
+    let clearing = Account::new("gateway", AccountKind::GatewayClearing, Currency::NGN);
+    let pot = Account::new("g1", AccountKind::GroupPot, Currency::NGN);
+    let most = Money::from_minor(MAX_MINOR, Currency::NGN).unwrap();
+    let one = Money::from_minor(1, Currency::NGN).unwrap();
+    let spare = Account::new("spare", AccountKind::Suspense, Currency::NGN);
+    let huge = EntryDraft::new("huge", "conformance")
+        .debit(clearing.clone(), most)
+        .credit(pot.clone(), most)
+        .balance()
+        .unwrap();
+    store
+        .append(request(vec![], vec![huge], vec![], None))
+        .await
+        .unwrap();
+    for (key, debit, credit) in [
+        ("over", clearing.clone(), spare.clone()),
+        ("under", spare.clone(), pot.clone()),
+    ] {
+        let more = EntryDraft::new(key, "conformance")
+            .debit(debit.clone(), one)
+            .credit(credit.clone(), one)
+            .balance()
+            .unwrap();
+        let refused = request(
+            vec![append("g1", 0, vec![event(1)])],
+            vec![more],
+            vec![email("over-mail")],
+            Some("over-key"),
+        );
+        match store.append(refused).await {
+            Err(StoreError::BalanceOutOfRange) => {}
+            other => panic!("a balance past the largest amount must be refused, got {other:?}"),
+        }
+    }
+    assert_eq!(store.balance(&clearing).await.unwrap(), most);
+    assert_eq!(store.balance(&pot).await.unwrap(), most.negated());
+    assert!(store.balance(&spare).await.unwrap().is_zero());
+    assert_eq!(
+        store.entries(&EntryQuery::default()).await.unwrap().len(),
+        1
+    );
+    assert!(store.load(&stream("g1")).await.unwrap().is_empty());
+    assert!(store.outbox_message("over-mail").await.unwrap().is_none());
+    assert!(!store.has_idempotency_key("over-key").await.unwrap());
+}
