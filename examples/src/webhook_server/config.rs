@@ -5,11 +5,11 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use ajo_core::webhook::{DEFAULT_MAX_BODY_LEN, Provider, WebhookRegistry};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use thiserror::Error;
 
 use super::env::{Env, need, number};
-use super::providers::Webhook;
+use super::providers::{GATEWAY_PROVIDERS, Webhook};
 use super::vars;
 
 /// Where the server listens when `AJO_ADDR` is not set: loopback only, so nothing is
@@ -132,8 +132,8 @@ pub struct Config {
     public_url: Option<String>,
     /// Every provider's webhook settings, read by the provider's own module.
     webhooks: Vec<Webhook>,
-    /// Paystack's secret key, which also signs its webhooks.
-    paystack_api_key: Option<SecretString>,
+    /// Each payment provider's API key, in [`GATEWAY_PROVIDERS`]' order of preference.
+    gateway_api_keys: Vec<(Provider, Option<SecretString>)>,
     /// Twilio's auth token, which also signs its webhooks.
     twilio_auth_token: Option<SecretString>,
     database_url: Option<SecretString>,
@@ -141,26 +141,15 @@ pub struct Config {
     header_timeout: Duration,
     body_timeout: Duration,
     max_connections: usize,
-    flutterwave_api_key: Option<SecretString>,
-    stripe_api_key: Option<SecretString>,
     sendgrid_api_key: Option<SecretString>,
     email_from: Option<String>,
     email_from_name: Option<String>,
     twilio_account_sid: Option<String>,
     twilio_from: Option<String>,
-    base_urls: BaseUrls,
+    /// The `*_BASE_URL` overrides, each checked and without a trailing `/`.
+    base_urls: Vec<(Provider, String)>,
     max_body_len: usize,
     handle_timeout: Duration,
-}
-
-/// The `*_BASE_URL` overrides, each checked and without a trailing `/`.
-#[derive(Debug, Clone, Default)]
-struct BaseUrls {
-    paystack: Option<String>,
-    flutterwave: Option<String>,
-    stripe: Option<String>,
-    sendgrid: Option<String>,
-    twilio: Option<String>,
 }
 
 impl Config {
@@ -202,11 +191,17 @@ impl Config {
             .transpose()?;
         let webhooks = Webhook::read_all(&env)?;
         let twilio = secret(vars::TWILIO)?;
-        let stripe_api_key = secret(vars::STRIPE_API_KEY)?;
-        if let Some(key) = &stripe_api_key {
-            let key = key.expose_secret();
-            if !(key.starts_with("sk_") || key.starts_with("rk_")) {
-                return Err(ConfigError::NotStripeApiKey);
+        let mut gateway_api_keys = Vec::with_capacity(GATEWAY_PROVIDERS.len());
+        let mut base_urls = Vec::new();
+        let base_url = |var| get(var)?.map(|url| api_base(var, &url)).transpose();
+        for gateway in &GATEWAY_PROVIDERS {
+            let key = secret(gateway.api_key_var)?;
+            if let Some(key) = &key {
+                (gateway.check_key)(key)?;
+            }
+            gateway_api_keys.push((gateway.provider, key));
+            if let Some(url) = base_url(gateway.base_url_var)? {
+                base_urls.push((gateway.provider, url));
             }
         }
         let sendgrid_api_key = secret(vars::SENDGRID_API_KEY)?;
@@ -238,14 +233,14 @@ impl Config {
             need(var, set, vars::TWILIO, twilio.is_some())?;
             need(var, set, vars::TWILIO_FROM, twilio_from.is_some())?;
         }
-        let base_url = |var| get(var)?.map(|url| api_base(var, &url)).transpose();
-        let base_urls = BaseUrls {
-            paystack: base_url(vars::PAYSTACK_BASE_URL)?,
-            flutterwave: base_url(vars::FLUTTERWAVE_BASE_URL)?,
-            stripe: base_url(vars::STRIPE_BASE_URL)?,
-            sendgrid: base_url(vars::SENDGRID_BASE_URL)?,
-            twilio: base_url(vars::TWILIO_BASE_URL)?,
-        };
+        for (provider, var) in [
+            (Provider::SendGrid, vars::SENDGRID_BASE_URL),
+            (Provider::Twilio, vars::TWILIO_BASE_URL),
+        ] {
+            if let Some(url) = base_url(var)? {
+                base_urls.push((provider, url));
+            }
+        }
         let database_url = secret(vars::DATABASE_URL)?;
         let pg_schema = get(vars::PG_SCHEMA)?
             .map(|name| schema_name(&name))
@@ -283,15 +278,13 @@ impl Config {
             addr,
             public_url,
             webhooks,
-            paystack_api_key: secret(vars::PAYSTACK)?,
+            gateway_api_keys,
             twilio_auth_token: twilio,
             database_url,
             pg_schema,
             header_timeout,
             body_timeout,
             max_connections,
-            flutterwave_api_key: secret(vars::FLUTTERWAVE_API_KEY)?,
-            stripe_api_key,
             sendgrid_api_key,
             email_from,
             email_from_name: get(vars::EMAIL_FROM_NAME)?,
@@ -413,15 +406,9 @@ impl Config {
     /// The payment gateway the service calls: the first of Paystack, Flutterwave and
     /// Stripe whose API key is set, or `None` for the fake.
     pub fn payment_provider(&self) -> Option<Provider> {
-        if self.paystack_api_key.is_some() {
-            Some(Provider::Paystack)
-        } else if self.flutterwave_api_key.is_some() {
-            Some(Provider::Flutterwave)
-        } else if self.stripe_api_key.is_some() {
-            Some(Provider::Stripe)
-        } else {
-            None
-        }
+        self.gateway_api_keys
+            .iter()
+            .find_map(|(provider, key)| key.as_ref().map(|_| *provider))
     }
 
     /// The email provider: SendGrid when its API key and the from address are set, or
@@ -441,25 +428,19 @@ impl Config {
     /// The base URL `provider`'s adapter should call instead of the provider's own, from
     /// its `*_BASE_URL` variable.
     pub fn base_url(&self, provider: Provider) -> Option<&str> {
-        let urls = &self.base_urls;
-        match provider {
-            Provider::Paystack => urls.paystack.as_deref(),
-            Provider::Flutterwave => urls.flutterwave.as_deref(),
-            Provider::Stripe => urls.stripe.as_deref(),
-            Provider::SendGrid => urls.sendgrid.as_deref(),
-            Provider::Twilio => urls.twilio.as_deref(),
-            _ => None,
-        }
+        self.base_urls
+            .iter()
+            .find(|(p, _)| *p == provider)
+            .map(|(_, url)| url.as_str())
     }
 
     /// The API key for a payment `provider`, if set (Paystack's is its webhook secret too).
     pub(super) fn gateway_api_key(&self, provider: Provider) -> Option<&SecretString> {
-        match provider {
-            Provider::Paystack => self.paystack_api_key.as_ref(),
-            Provider::Flutterwave => self.flutterwave_api_key.as_ref(),
-            Provider::Stripe => self.stripe_api_key.as_ref(),
-            _ => None,
-        }
+        self.gateway_api_keys
+            .iter()
+            .find(|(p, _)| *p == provider)?
+            .1
+            .as_ref()
     }
 
     /// SendGrid's API key, the from address and its optional display name.
@@ -514,17 +495,19 @@ impl fmt::Debug for Config {
             .field("addr", &self.addr)
             .field("public_url", &self.public_url)
             .field("webhooks", &self.webhooks)
-            .field("paystack_api_key", &set(self.paystack_api_key.is_some()))
+            .field(
+                "gateway_api_keys",
+                &self
+                    .gateway_api_keys
+                    .iter()
+                    .map(|(p, key)| (p.as_str(), set(key.is_some())))
+                    .collect::<Vec<_>>(),
+            )
             .field("database_url", &set(self.database_url.is_some()))
             .field("pg_schema", &self.pg_schema)
             .field("header_timeout", &self.header_timeout)
             .field("body_timeout", &self.body_timeout)
             .field("max_connections", &self.max_connections)
-            .field(
-                "flutterwave_api_key",
-                &set(self.flutterwave_api_key.is_some()),
-            )
-            .field("stripe_api_key", &set(self.stripe_api_key.is_some()))
             .field("sendgrid_api_key", &set(self.sendgrid_api_key.is_some()))
             .field("email_from", &self.email_from)
             .field("email_from_name", &self.email_from_name)

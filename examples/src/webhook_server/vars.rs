@@ -1,12 +1,14 @@
-//! The environment variables the server reads: its own here, and each provider's webhook
-//! variables re-exported from the provider's module (`providers/`), where they are read.
+//! The environment variables the server reads: its own here, and each payment provider's
+//! (webhook secret, API key, base URL) re-exported from the provider's module
+//! (`providers/`), where they are read.
 
 pub use super::providers::flutterwave::{
-    FLUTTERWAVE, FLUTTERWAVE_ACCEPT_VERIF_HASH, FLUTTERWAVE_PREVIOUS,
+    FLUTTERWAVE, FLUTTERWAVE_ACCEPT_VERIF_HASH, FLUTTERWAVE_API_KEY, FLUTTERWAVE_BASE_URL,
+    FLUTTERWAVE_PREVIOUS,
 };
-pub use super::providers::paystack::{PAYSTACK, PAYSTACK_PREVIOUS};
+pub use super::providers::paystack::{PAYSTACK, PAYSTACK_BASE_URL, PAYSTACK_PREVIOUS};
 pub use super::providers::sendgrid::{SENDGRID, SENDGRID_PREVIOUS, SENDGRID_TOLERANCE};
-pub use super::providers::stripe::{STRIPE, STRIPE_PREVIOUS};
+pub use super::providers::stripe::{STRIPE, STRIPE_API_KEY, STRIPE_BASE_URL, STRIPE_PREVIOUS};
 pub use super::providers::twilio::{TWILIO, TWILIO_PREVIOUS};
 
 /// The address to listen on (`127.0.0.1:8080` when unset).
@@ -30,12 +32,6 @@ pub const BODY_TIMEOUT: &str = "AJO_BODY_TIMEOUT_MS";
 /// limit.
 pub const MAX_CONNECTIONS: &str = "AJO_MAX_CONNECTIONS";
 
-/// Flutterwave's secret API key (`FLWSECK-…`), which the service calls Flutterwave
-/// with. Not [`FLUTTERWAVE`], which only verifies webhooks.
-pub const FLUTTERWAVE_API_KEY: &str = "FLUTTERWAVE_SECRET_KEY";
-/// Stripe's secret API key (`sk_…`, or a restricted `rk_…`). Not [`STRIPE`], the
-/// `whsec_…` secret that only verifies webhooks.
-pub const STRIPE_API_KEY: &str = "STRIPE_SECRET_KEY";
 /// A SendGrid API key with the Mail Send permission; needs [`EMAIL_FROM`].
 pub const SENDGRID_API_KEY: &str = "SENDGRID_API_KEY";
 /// The address email comes from (`no-reply@ajo.example.com`), verified in SendGrid.
@@ -49,12 +45,6 @@ pub const TWILIO_ACCOUNT_SID: &str = "TWILIO_ACCOUNT_SID";
 /// sender id (`Ajo`), or a messaging service SID (`MG…`).
 pub const TWILIO_FROM: &str = "TWILIO_FROM";
 
-/// Another base URL for Paystack's API (a mock server, a staging proxy).
-pub const PAYSTACK_BASE_URL: &str = "PAYSTACK_BASE_URL";
-/// Another base URL for Flutterwave's API.
-pub const FLUTTERWAVE_BASE_URL: &str = "FLUTTERWAVE_BASE_URL";
-/// Another base URL for Stripe's API.
-pub const STRIPE_BASE_URL: &str = "STRIPE_BASE_URL";
 /// Another base URL for SendGrid's API (`https://api.eu.sendgrid.com` for EU-pinned
 /// subusers, or a mock server).
 pub const SENDGRID_BASE_URL: &str = "SENDGRID_BASE_URL";

@@ -326,7 +326,7 @@ fn api_keys_never_reach_debug_or_errors() {
     ] {
         assert!(!text.contains(key), "{key} in {text}");
     }
-    assert!(text.contains("stripe_api_key: \"set\""), "{text}");
+    assert!(text.contains("(\"stripe\", \"set\")"), "{text}");
     assert!(text.contains("sendgrid_api_key: \"set\""), "{text}");
 
     let errors = [

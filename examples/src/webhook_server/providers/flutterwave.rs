@@ -6,7 +6,7 @@ use std::sync::Arc;
 use ajo_core::webhook::{FlutterwaveVerifier, Provider, WebhookError, WebhookVerifier};
 use secrecy::SecretString;
 
-use super::{WebhookOptions, WebhookProvider};
+use super::{GatewayProvider, WebhookOptions, WebhookProvider, any_key};
 use crate::webhook_server::ConfigError;
 use crate::webhook_server::env::{Env, need, switch};
 
@@ -28,6 +28,29 @@ pub(crate) const WEBHOOK: WebhookProvider = WebhookProvider {
     var: FLUTTERWAVE,
     previous_var: FLUTTERWAVE_PREVIOUS,
     read,
+};
+
+/// Flutterwave's secret API key (`FLWSECK-…`), which the service calls Flutterwave
+/// with. Not [`FLUTTERWAVE`], which only verifies webhooks.
+pub const FLUTTERWAVE_API_KEY: &str = "FLUTTERWAVE_SECRET_KEY";
+
+/// Another base URL for Flutterwave's API.
+pub const FLUTTERWAVE_BASE_URL: &str = "FLUTTERWAVE_BASE_URL";
+
+pub(crate) const GATEWAY: GatewayProvider = GatewayProvider {
+    provider: Provider::Flutterwave,
+    api_key_var: FLUTTERWAVE_API_KEY,
+    base_url_var: FLUTTERWAVE_BASE_URL,
+    check_key: any_key,
+    #[cfg(feature = "providers")]
+    build: |key, http| {
+        use ajo_adapters::flutterwave::{FlutterwaveConfig, FlutterwaveGateway};
+        let mut settings = FlutterwaveConfig::new(key);
+        if let Some(http) = http {
+            settings = settings.with_http(http);
+        }
+        Ok(Arc::new(FlutterwaveGateway::new(settings)?))
+    },
 };
 
 /// Whether the static `verif-hash` is accepted.

@@ -20,6 +20,8 @@ use std::sync::Arc;
 
 use ajo_core::webhook::{Provider, WebhookError, WebhookVerifier};
 use secrecy::SecretString;
+#[cfg(feature = "providers")]
+use {ajo_adapters::http::HttpConfig, ajo_core::ports::PaymentGateway};
 
 use super::ConfigError;
 use super::env::{Env, need};
@@ -33,6 +35,44 @@ pub(crate) static WEBHOOK_PROVIDERS: [WebhookProvider; 5] = [
     sendgrid::WEBHOOK,
     twilio::WEBHOOK,
 ];
+
+/// The payment providers the service can call, in order of preference: the gateway is
+/// the first whose API key is set. Adding a payment provider is a line here too.
+pub(crate) static GATEWAY_PROVIDERS: [GatewayProvider; 3] =
+    [paystack::GATEWAY, flutterwave::GATEWAY, stripe::GATEWAY];
+
+/// A payment provider's API, as the server's configuration knows it.
+pub(crate) struct GatewayProvider {
+    /// The provider.
+    pub(crate) provider: Provider,
+    /// The variable holding its API key.
+    pub(crate) api_key_var: &'static str,
+    /// The variable naming another base URL for its API.
+    pub(crate) base_url_var: &'static str,
+    /// Refuses a key of the wrong kind before it is used (Stripe's `whsec_…`).
+    pub(crate) check_key: fn(&SecretString) -> Result<(), ConfigError>,
+    /// Builds the adapter from the API key and the HTTP settings.
+    #[cfg(feature = "providers")]
+    pub(crate) build: BuildGateway,
+}
+
+/// Builds a payment adapter; its errors name settings, never keys.
+#[cfg(feature = "providers")]
+pub(crate) type BuildGateway =
+    fn(
+        SecretString,
+        Option<HttpConfig>,
+    ) -> Result<Arc<dyn PaymentGateway>, Box<dyn std::error::Error + Send + Sync>>;
+
+/// The gateway entry for `provider`, if it is a payment provider.
+pub(crate) fn gateway(provider: Provider) -> Option<&'static GatewayProvider> {
+    GATEWAY_PROVIDERS.iter().find(|g| g.provider == provider)
+}
+
+/// Any key will do.
+pub(crate) fn any_key(_: &SecretString) -> Result<(), ConfigError> {
+    Ok(())
+}
 
 /// One provider, as the server's configuration knows it.
 pub(crate) struct WebhookProvider {

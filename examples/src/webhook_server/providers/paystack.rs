@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use ajo_core::webhook::{PaystackVerifier, Provider};
 
-use super::{SecretsOnly, WebhookProvider};
+use super::{GatewayProvider, SecretsOnly, WebhookProvider, any_key};
 
 /// Paystack's secret key (`sk_live_…`), which is also its webhook signing key.
 pub const PAYSTACK: &str = "PAYSTACK_SECRET_KEY";
@@ -29,5 +29,25 @@ pub(crate) const WEBHOOK: WebhookProvider = WebhookProvider {
                 PaystackVerifier::new(secrets)?.with_max_body_len(max)?,
             ))
         })))
+    },
+};
+
+/// Another base URL for Paystack's API (a mock server, a staging proxy).
+pub const PAYSTACK_BASE_URL: &str = "PAYSTACK_BASE_URL";
+
+pub(crate) const GATEWAY: GatewayProvider = GatewayProvider {
+    provider: Provider::Paystack,
+    // The same key signs webhooks.
+    api_key_var: PAYSTACK,
+    base_url_var: PAYSTACK_BASE_URL,
+    check_key: any_key,
+    #[cfg(feature = "providers")]
+    build: |key, http| {
+        use ajo_adapters::paystack::{PaystackConfig, PaystackGateway};
+        let mut settings = PaystackConfig::new(key);
+        if let Some(http) = http {
+            settings = settings.with_http(http);
+        }
+        Ok(Arc::new(PaystackGateway::new(settings)?))
     },
 };
