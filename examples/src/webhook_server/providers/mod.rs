@@ -222,3 +222,6 @@ impl WebhookOptions for SecretsOnly {
         (self.0)(secrets, max_body_len)
     }
 }
+
+#[cfg(test)]
+mod tests;
