@@ -8,6 +8,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::delivery::DeliveryEvent;
+pub(super) use super::payload::bounded;
 use super::{Authentication, Provider};
 use crate::money::Money;
 
@@ -504,27 +505,10 @@ impl GatewayEvent {
     }
 }
 
-/// At most `max` bytes of `text`, cut at a character boundary.
-pub(super) fn bounded(text: &str, max: usize) -> String {
-    let mut end = text.len().min(max);
-    while !text.is_char_boundary(end) {
-        end = end.saturating_sub(1);
-    }
-    text.get(..end).unwrap_or_default().to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::delivery::DeliveryStatus;
     use super::*;
-
-    #[test]
-    fn bounded_cuts_at_a_character_boundary() {
-        assert_eq!(bounded("abc", 2), "ab");
-        assert_eq!(bounded("abc", 9), "abc");
-        assert_eq!(bounded("aé", 2), "a");
-        assert_eq!(bounded("", 0), "");
-    }
 
     #[test]
     fn names_are_stable() {

@@ -15,6 +15,15 @@ use crate::money::{Currency, Money};
 /// The longest amount text read (an amount has at most 29 digits, a sign and a point).
 const MAX_AMOUNT_LEN: usize = 48;
 
+/// At most `max` bytes of `text`, cut at a character boundary.
+pub(super) fn bounded(text: &str, max: usize) -> String {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end = end.saturating_sub(1);
+    }
+    text.get(..end).unwrap_or_default().to_owned()
+}
+
 /// Parses JSON, describing a failure by position only.
 pub(super) fn json<'a, T: Deserialize<'a>>(
     provider: Provider,
@@ -296,5 +305,12 @@ mod tests {
         );
         assert!(unix(P, i64::MAX, "t").is_err());
         assert!(utf8(P, b"\xff").is_err());
+    }
+    #[test]
+    fn bounded_cuts_at_a_character_boundary() {
+        assert_eq!(bounded("abc", 2), "ab");
+        assert_eq!(bounded("abc", 9), "abc");
+        assert_eq!(bounded("aé", 2), "a");
+        assert_eq!(bounded("", 0), "");
     }
 }
