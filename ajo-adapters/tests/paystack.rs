@@ -770,3 +770,59 @@ async fn a_contribution_is_collected_and_credited_once() {
     })
     .await;
 }
+
+/// Paystack's currencies are declared once (`ajo_core::webhook::rails::PAYSTACK`): for
+/// every currency ajo knows, the client takes an amount in it exactly when a signed
+/// webhook in it is read, and both refuse the others with a typed error (never a panic),
+/// the client before any request is sent.
+#[tokio::test]
+async fn the_client_and_the_webhook_parser_agree_on_every_currency() {
+    use ajo_core::webhook::{WebhookError, rails};
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/transaction/initialize"))
+        .respond_with(json(200, INITIALIZED))
+        .mount(&server)
+        .await;
+    let gateway = gateway(&server);
+    let verifier = PaystackVerifier::new(vec![SecretString::from(KEY)]).unwrap();
+    let mut refused = 0;
+    for currency in Currency::builtins() {
+        let amount = Money::from_minor(500_000, currency).unwrap();
+        let client = gateway
+            .start_collection(&collection("ajo-g1-r1-h1", amount))
+            .await;
+        let body = j!({"event":"charge.success","data":{"id":1,"status":"success","reference":"ajo-g1-r1-h1","amount":500_000,"currency":currency.code(),"paid_at":"2026-11-01T10:00:00.000Z"}}).to_string();
+        let headers = [("x-paystack-signature", sign(&body))];
+        let webhook = verifier.verify_and_parse(&headers, body.as_bytes());
+        if rails::PAYSTACK.supports(currency) {
+            assert!(client.is_ok(), "{}: {client:?}", currency.code());
+            assert!(
+                matches!(webhook, Ok(WebhookOutcome::Payment(_))),
+                "{}",
+                currency.code()
+            );
+        } else {
+            refused += 1;
+            assert!(
+                matches!(client, Err(GatewayError::InvalidRequest { .. })),
+                "{}: {client:?}",
+                currency.code()
+            );
+            assert_eq!(
+                webhook.unwrap_err(),
+                WebhookError::UnsupportedCurrency {
+                    provider: ajo_core::webhook::Provider::Paystack,
+                    currency
+                },
+                "{}",
+                currency.code()
+            );
+        }
+    }
+    assert!(refused > 0);
+    // Only the supported currencies reached Paystack.
+    let sent = server.received_requests().await.unwrap().len();
+    assert_eq!(sent, rails::PAYSTACK.currencies().len());
+}

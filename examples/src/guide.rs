@@ -29,3 +29,7 @@ struct Embedding;
 #[doc = include_str!("../../docs/postgres.md")]
 #[allow(dead_code)]
 struct Postgres;
+
+#[doc = include_str!("../../docs/providers.md")]
+#[allow(dead_code)]
+struct Providers;

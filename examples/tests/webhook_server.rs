@@ -446,6 +446,40 @@ async fn a_provider_without_a_secret_answers_404() {
     );
 }
 
+/// One route serves every provider, by the name in its path: a name no provider has, a
+/// provider spelt in another case, or a path beside the route answers 404 even with every
+/// provider configured, and a forged request to each configured provider is refused by
+/// that provider's own verifier (its own reason in the log).
+#[tokio::test]
+async fn the_one_route_answers_404_for_an_unknown_provider() {
+    let server = Server::start(config(&all_providers())).await;
+    for path in [
+        "/webhooks/nobody",
+        "/webhooks/PAYSTACK",
+        "/webhooks/paystack/extra",
+        "/webhooks/",
+        "/webhook/paystack",
+    ] {
+        assert_eq!(
+            server.post(path, &[], b"{}".to_vec()).await,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    for provider in ["paystack", "flutterwave", "stripe", "sendgrid", "twilio"] {
+        let path = format!("/webhooks/{provider}");
+        assert_eq!(
+            server.post(&path, &[], b"{}".to_vec()).await,
+            StatusCode::UNAUTHORIZED,
+            "{path}"
+        );
+        assert!(
+            logs().contains(&format!("{provider}: missing header")),
+            "{provider} refused by its own verifier"
+        );
+    }
+}
+
 // --- Flutterwave: the shared `verif-hash`, or a base64 HMAC-SHA256 `flutterwave-signature`.
 
 fn flutterwave_charge(reference: &str, naira: u64) -> Vec<u8> {

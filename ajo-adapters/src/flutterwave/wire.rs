@@ -8,23 +8,9 @@ use serde_json::value::RawValue;
 
 use super::error::{invalid, unexpected};
 
-/// The currencies ajo collects and pays out in through Flutterwave, each with the
-/// decimals it has (UGX, RWF, XOF and XAF none).
-const CURRENCIES: [Currency; 13] = [
-    Currency::NGN,
-    Currency::GHS,
-    Currency::KES,
-    Currency::UGX,
-    Currency::TZS,
-    Currency::RWF,
-    Currency::XOF,
-    Currency::XAF,
-    Currency::ZAR,
-    Currency::EGP,
-    Currency::USD,
-    Currency::EUR,
-    Currency::GBP,
-];
+/// The currencies Flutterwave takes: its rail, declared once in ajo-core and read by its
+/// webhook parser too, so a currency refused here is refused in a webhook as well.
+const CURRENCIES: &[Currency] = ajo_core::webhook::rails::FLUTTERWAVE.currencies();
 
 /// `amount` in major units as exact decimal text (`1500`, `1500.5`), or the typed error
 /// to return before any request is sent.
@@ -54,7 +40,8 @@ pub(super) fn to_major_number(amount: &Money) -> Result<Box<RawValue>, GatewayEr
 /// through a float); more decimals than the currency has is refused, not rounded.
 pub(super) fn from_major(raw: &RawValue, currency: &str) -> Result<Money, GatewayError> {
     let currency = CURRENCIES
-        .into_iter()
+        .iter()
+        .copied()
         .find(|c| c.code().eq_ignore_ascii_case(currency))
         .ok_or_else(|| unexpected(200))?;
     let text = raw.get().trim_matches('"');

@@ -7,14 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{invalid, unexpected};
 
-/// The currencies Paystack documents, each charged in its subunit (kobo, pesewas, cents).
-const CURRENCIES: [Currency; 5] = [
-    Currency::NGN,
-    Currency::GHS,
-    Currency::ZAR,
-    Currency::KES,
-    Currency::USD,
-];
+/// The currencies Paystack takes: its rail, declared once in ajo-core and read by its
+/// webhook parser too, so a currency refused here is refused in a webhook as well.
+const CURRENCIES: &[Currency] = ajo_core::webhook::rails::PAYSTACK.currencies();
 
 /// `amount` in the subunit Paystack expects, or the typed error to return before any
 /// request is sent.
@@ -38,7 +33,8 @@ pub(super) fn to_subunits(amount: &Money) -> Result<u64, GatewayError> {
 /// An amount Paystack reported, in `currency`'s subunit.
 pub(super) fn from_subunits(subunits: &Subunits, currency: &str) -> Result<Money, GatewayError> {
     let currency = CURRENCIES
-        .into_iter()
+        .iter()
+        .copied()
         .find(|c| c.code().eq_ignore_ascii_case(currency))
         .ok_or_else(|| unexpected(200))?;
     let minor = subunits.value().ok_or_else(|| unexpected(200))?;

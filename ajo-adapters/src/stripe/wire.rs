@@ -15,25 +15,9 @@ pub(super) const REFERENCE_KEY: &str = "ajo_reference";
 /// `metadata[ajo_reference]`, as a form field.
 pub(super) const REFERENCE_FIELD: &str = "metadata[ajo_reference]";
 
-/// The currencies ajo charges in through Stripe. Stripe takes each in its smallest unit,
-/// and its zero-decimal currencies (JPY, UGX, RWF, XOF, XAF) have no minor units in
-/// ajo's table either, so the two agree.
-const CURRENCIES: [Currency; 14] = [
-    Currency::USD,
-    Currency::EUR,
-    Currency::GBP,
-    Currency::NGN,
-    Currency::GHS,
-    Currency::KES,
-    Currency::ZAR,
-    Currency::EGP,
-    Currency::TZS,
-    Currency::UGX,
-    Currency::RWF,
-    Currency::XOF,
-    Currency::XAF,
-    Currency::JPY,
-];
+/// The currencies Stripe takes: its rail, declared once in ajo-core and read by its
+/// webhook parser too, so a currency refused here is refused in a webhook as well.
+const CURRENCIES: &[Currency] = ajo_core::webhook::rails::STRIPE.currencies();
 
 /// `amount` in the smallest unit, or the typed error to return before any request.
 pub(super) fn to_minor(amount: &Money) -> Result<u64, GatewayError> {
@@ -61,7 +45,8 @@ pub(super) fn currency_code(amount: &Money) -> String {
 /// A signed amount in `currency`'s smallest unit, as Stripe reported it.
 pub(super) fn from_minor(minor: i64, currency: &str) -> Result<Money, GatewayError> {
     let currency = CURRENCIES
-        .into_iter()
+        .iter()
+        .copied()
         .find(|c| c.code().eq_ignore_ascii_case(currency))
         .ok_or_else(|| unexpected(200))?;
     Money::from_minor(i128::from(minor), currency).map_err(|_| unexpected(200))

@@ -3,7 +3,7 @@
 use thiserror::Error;
 
 use super::Provider;
-use crate::money::MoneyError;
+use crate::money::{Currency, MoneyError};
 
 /// Why a webhook was refused, or a verifier could not be built.
 ///
@@ -18,7 +18,8 @@ use crate::money::MoneyError;
 ///   from the provider (missing or malformed header, a scheme not enabled, bad signature,
 ///   outside the replay window, body too large). Answer `401`/`400` and give no value.
 /// - otherwise the signature was good but the payload could not be read
-///   ([`MalformedPayload`](Self::MalformedPayload), [`InvalidAmount`](Self::InvalidAmount)):
+///   ([`MalformedPayload`](Self::MalformedPayload), [`InvalidAmount`](Self::InvalidAmount),
+///   [`UnsupportedCurrency`](Self::UnsupportedCurrency)):
 ///   the provider really sent it, so keep it for a person to look at.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
@@ -160,6 +161,16 @@ pub enum WebhookError {
         /// Why.
         source: MoneyError,
     },
+    /// The signature is good but the event moves money in a currency the provider's
+    /// [`Rail`](super::Rail) does not list: ajo's client for that provider would never
+    /// have sent it, so it is not booked.
+    #[error("{provider}: {} is not a currency ajo takes through {provider}", .currency.code())]
+    UnsupportedCurrency {
+        /// The provider.
+        provider: Provider,
+        /// The currency the event names.
+        currency: Currency,
+    },
 }
 
 impl WebhookError {
@@ -180,7 +191,8 @@ impl WebhookError {
             | WebhookError::BodyTooLarge { provider, .. }
             | WebhookError::InvalidUrl { provider, .. }
             | WebhookError::MalformedPayload { provider, .. }
-            | WebhookError::InvalidAmount { provider, .. } => *provider,
+            | WebhookError::InvalidAmount { provider, .. }
+            | WebhookError::UnsupportedCurrency { provider, .. } => *provider,
         }
     }
 
@@ -300,6 +312,10 @@ mod tests {
             WebhookError::InvalidAmount {
                 provider: p,
                 source: MoneyError::EmptyAmount,
+            },
+            WebhookError::UnsupportedCurrency {
+                provider: p,
+                currency: Currency::EUR,
             },
         ];
         for e in &config {

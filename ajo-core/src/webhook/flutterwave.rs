@@ -25,11 +25,34 @@ use super::event::{
     AmountBasis, GatewayEvent, IdempotencyKey, Ignored, MAX_REASON_LEN, PaymentEventKind, bounded,
 };
 use super::{
-    Authentication, DEFAULT_MAX_BODY_LEN, Headers, Provider, WebhookError, WebhookOutcome,
-    check_body_len, checked_max_body_len, headers, payload, secret,
+    Authentication, DEFAULT_MAX_BODY_LEN, Headers, Provider, Rail, WebhookError, WebhookOutcome,
+    WebhookRequest, WebhookVerifier, check_body_len, checked_max_body_len, headers, payload,
+    secret,
 };
+use crate::money::Currency;
 
 const P: Provider = Provider::Flutterwave;
+
+/// Flutterwave's rail: the currencies ajo collects and pays out in through it, each with
+/// the decimals it has (UGX, RWF, XOF and XAF none).
+pub const RAIL: Rail = Rail::new(
+    P,
+    &[
+        Currency::NGN,
+        Currency::GHS,
+        Currency::KES,
+        Currency::UGX,
+        Currency::TZS,
+        Currency::RWF,
+        Currency::XOF,
+        Currency::XAF,
+        Currency::ZAR,
+        Currency::EGP,
+        Currency::USD,
+        Currency::EUR,
+        Currency::GBP,
+    ],
+);
 
 const SIGNATURE: &str = "flutterwave-signature";
 const VERIF_HASH: &str = "verif-hash";
@@ -201,6 +224,24 @@ impl FlutterwaveVerifier {
     }
 }
 
+impl WebhookVerifier for FlutterwaveVerifier {
+    fn rail(&self) -> Rail {
+        RAIL
+    }
+
+    fn max_body_len(&self) -> usize {
+        self.max_body_len
+    }
+
+    fn verify_request(
+        &self,
+        request: &WebhookRequest<'_>,
+    ) -> Result<Vec<WebhookOutcome>, WebhookError> {
+        self.verify_and_parse(request.headers(), request.body())
+            .map(|outcome| vec![outcome])
+    }
+}
+
 impl fmt::Debug for FlutterwaveVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FlutterwaveVerifier")
@@ -334,7 +375,7 @@ fn event(
     reason: Option<&str>,
 ) -> Result<GatewayEvent, WebhookError> {
     let reference = payload::text_id(P, reference, "data reference")?;
-    let currency = payload::currency(P, currency)?;
+    let currency = payload::currency(&RAIL, currency)?;
     let failed = matches!(
         kind,
         PaymentEventKind::ChargeFailed | PaymentEventKind::PayoutFailed

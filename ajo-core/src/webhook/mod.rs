@@ -23,6 +23,15 @@
 //!   [`WebhookOutcome::Payment`] and [`WebhookOutcome::Delivery`] carry a
 //!   [`GatewayEvent`]/[`DeliveryEvent`]; [`WebhookOutcome::Ignored`] is an authentic event
 //!   ajo does not act on (answer `200`).
+//! - To serve several providers with one handler, use the [`WebhookVerifier`] trait that
+//!   every verifier implements: it takes one [`WebhookRequest`] (URL, headers, raw body,
+//!   time received) and returns a `Vec` of outcomes (SendGrid batches events). A
+//!   [`WebhookRegistry`] holds one verifier per provider, found by the name in the route
+//!   (`/webhooks/{provider}`). The trait calls the same `verify_and_parse`, so the checks
+//!   are identical either way.
+//! - Each provider's currencies are declared once, as its [`Rail`] ([`rails`]): the
+//!   adapter's API client takes only those, and an event in any other is
+//!   [`WebhookError::UnsupportedCurrency`].
 //! - De-duplicate on [`WebhookOutcome::idempotency_key`] before giving value: providers
 //!   retry, and Paystack, Flutterwave and Twilio sign no timestamp, so a captured request
 //!   can be replayed. For payments, also check the amount and currency against what you
@@ -66,34 +75,55 @@
 //! ```
 
 mod authentication;
+mod delivery;
 mod error;
 mod event;
 mod flutterwave;
 mod headers;
 mod payload;
 mod paystack;
+mod rail;
+mod registry;
 mod secret;
 mod sendgrid;
 mod stripe;
 mod twilio;
+mod verifier;
 
 use std::fmt;
 
 use serde::Serialize;
 
 pub use authentication::Authentication;
+pub use delivery::{Channel, DeliveryEvent, DeliveryStatus};
 pub use error::WebhookError;
 pub use event::{
-    AmountBasis, Channel, DeliveryEvent, DeliveryStatus, GatewayEvent, IdempotencyKey, Ignored,
-    MAX_ID_LEN, MAX_REASON_LEN, PaymentEventKind, WebhookOutcome,
+    AmountBasis, GatewayEvent, IdempotencyKey, Ignored, MAX_ID_LEN, MAX_REASON_LEN,
+    PaymentEventKind, WebhookOutcome,
 };
 pub use flutterwave::FlutterwaveVerifier;
 pub use headers::Headers;
 pub use paystack::PaystackVerifier;
+pub use rail::Rail;
+pub use registry::WebhookRegistry;
 pub use secret::MAX_SECRETS;
 pub use sendgrid::SendGridVerifier;
 pub use stripe::StripeVerifier;
 pub use twilio::TwilioVerifier;
+pub use verifier::{WebhookRequest, WebhookVerifier};
+
+/// Each provider's [`Rail`], declared once in the provider's own module and read by both
+/// its webhook parser and its API client in ajo-adapters.
+pub mod rails {
+    pub use super::flutterwave::RAIL as FLUTTERWAVE;
+    pub use super::paystack::RAIL as PAYSTACK;
+    pub use super::sendgrid::RAIL as SENDGRID;
+    pub use super::stripe::RAIL as STRIPE;
+    pub use super::twilio::RAIL as TWILIO;
+
+    /// Every rail ajo-core declares, for checks that must cover them all.
+    pub const ALL: [super::Rail; 5] = [PAYSTACK, FLUTTERWAVE, STRIPE, TWILIO, SENDGRID];
+}
 
 /// The largest body a verifier accepts unless told otherwise: 1 MiB. Larger bodies are
 /// refused before any hashing ([`WebhookError::BodyTooLarge`]).

@@ -9,11 +9,20 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::event::MAX_ID_LEN;
-use super::{Provider, WebhookError};
+use super::{Provider, Rail, WebhookError};
 use crate::money::{Currency, Money};
 
 /// The longest amount text read (an amount has at most 29 digits, a sign and a point).
 const MAX_AMOUNT_LEN: usize = 48;
+
+/// At most `max` bytes of `text`, cut at a character boundary.
+pub(super) fn bounded(text: &str, max: usize) -> String {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end = end.saturating_sub(1);
+    }
+    text.get(..end).unwrap_or_default().to_owned()
+}
 
 /// Parses JSON, describing a failure by position only.
 pub(super) fn json<'a, T: Deserialize<'a>>(
@@ -49,12 +58,21 @@ fn scalar_text<'a>(
 }
 
 /// A currency code as the provider writes it (Stripe: lower case).
-pub(super) fn currency(provider: Provider, code: &str) -> Result<Currency, WebhookError> {
+pub(super) fn currency(rail: &Rail, code: &str) -> Result<Currency, WebhookError> {
+    let provider = rail.provider();
     let upper = code
         .get(..code.len().min(16))
         .unwrap_or_default()
         .to_ascii_uppercase();
-    Currency::from_code(&upper).map_err(|source| WebhookError::InvalidAmount { provider, source })
+    let currency = Currency::from_code(&upper)
+        .map_err(|source| WebhookError::InvalidAmount { provider, source })?;
+    // The rail is what the provider's API client takes too: an event in any other currency
+    // is money ajo never asked this provider to move.
+    if rail.supports(currency) {
+        Ok(currency)
+    } else {
+        Err(WebhookError::UnsupportedCurrency { provider, currency })
+    }
 }
 
 /// An amount given as a whole number of minor units (Paystack, Stripe), as a JSON integer
@@ -251,15 +269,24 @@ mod tests {
 
     #[test]
     fn currencies_ids_and_times() {
-        assert_eq!(currency(P, "usd").unwrap(), Currency::USD);
+        let rail = super::super::rails::PAYSTACK;
+        assert_eq!(currency(&rail, "usd").unwrap(), Currency::USD);
         assert!(matches!(
-            currency(P, "xyz"),
+            currency(&rail, "xyz"),
             Err(WebhookError::InvalidAmount { .. })
         ));
         assert!(matches!(
-            currency(P, &"x".repeat(1000)),
+            currency(&rail, &"x".repeat(1000)),
             Err(WebhookError::InvalidAmount { .. })
         ));
+        // Known to ajo, but not a currency Paystack's client takes.
+        assert_eq!(
+            currency(&rail, "eur"),
+            Err(WebhookError::UnsupportedCurrency {
+                provider: Provider::Paystack,
+                currency: Currency::EUR
+            })
+        );
         assert_eq!(id(P, &raw("302961"), "id").unwrap(), "302961");
         assert_eq!(id(P, &raw("\"TRF_1\""), "id").unwrap(), "TRF_1");
         assert!(id(P, &raw("\"\""), "id").is_err());
@@ -278,5 +305,12 @@ mod tests {
         );
         assert!(unix(P, i64::MAX, "t").is_err());
         assert!(utf8(P, b"\xff").is_err());
+    }
+    #[test]
+    fn bounded_cuts_at_a_character_boundary() {
+        assert_eq!(bounded("abc", 2), "ab");
+        assert_eq!(bounded("abc", 9), "abc");
+        assert_eq!(bounded("aé", 2), "a");
+        assert_eq!(bounded("", 0), "");
     }
 }

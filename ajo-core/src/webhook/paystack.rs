@@ -15,11 +15,25 @@ use super::event::{
     AmountBasis, GatewayEvent, IdempotencyKey, Ignored, MAX_REASON_LEN, PaymentEventKind, bounded,
 };
 use super::{
-    DEFAULT_MAX_BODY_LEN, Headers, Provider, WebhookError, WebhookOutcome, check_body_len,
-    checked_max_body_len, headers, payload, secret,
+    DEFAULT_MAX_BODY_LEN, Headers, Provider, Rail, WebhookError, WebhookOutcome, WebhookRequest,
+    WebhookVerifier, check_body_len, checked_max_body_len, headers, payload, secret,
 };
+use crate::money::Currency;
 
 const P: Provider = Provider::Paystack;
+
+/// Paystack's rail: the currencies it documents, each in its subunit (kobo, pesewas,
+/// cents).
+pub const RAIL: Rail = Rail::new(
+    P,
+    &[
+        Currency::NGN,
+        Currency::GHS,
+        Currency::ZAR,
+        Currency::KES,
+        Currency::USD,
+    ],
+);
 
 /// The signature header.
 const SIGNATURE: &str = "x-paystack-signature";
@@ -126,6 +140,24 @@ impl PaystackVerifier {
     ) -> Result<WebhookOutcome, WebhookError> {
         self.verify(headers, body)?;
         parse(body)
+    }
+}
+
+impl WebhookVerifier for PaystackVerifier {
+    fn rail(&self) -> Rail {
+        RAIL
+    }
+
+    fn max_body_len(&self) -> usize {
+        self.max_body_len
+    }
+
+    fn verify_request(
+        &self,
+        request: &WebhookRequest<'_>,
+    ) -> Result<Vec<WebhookOutcome>, WebhookError> {
+        self.verify_and_parse(request.headers(), request.body())
+            .map(|outcome| vec![outcome])
     }
 }
 
@@ -316,7 +348,7 @@ fn charge(data: Charge<'_>) -> Result<GatewayEvent, WebhookError> {
     status_must_be(data.status.as_deref(), "success")?;
     let kind = PaymentEventKind::ChargeSucceeded;
     let reference = payload::text_id(P, &data.reference, "data.reference")?;
-    let currency = payload::currency(P, &data.currency)?;
+    let currency = payload::currency(&RAIL, &data.currency)?;
     let id = data
         .id
         .map(|id| payload::id(P, id, "data.id"))
@@ -347,7 +379,7 @@ fn transfer(
 ) -> Result<GatewayEvent, WebhookError> {
     status_must_be(data.status.as_deref(), status)?;
     let reference = payload::text_id(P, &data.reference, "data.reference")?;
-    let currency = payload::currency(P, &data.currency)?;
+    let currency = payload::currency(&RAIL, &data.currency)?;
     let id = data
         .id
         .map(|id| payload::id(P, id, "data.id"))
@@ -396,7 +428,7 @@ fn refund(
         (None, Some(r)) => Some(payload::text_id(P, &r, "data.refund_reference")?),
         (None, None) => None,
     };
-    let currency = payload::currency(P, &data.currency)?;
+    let currency = payload::currency(&RAIL, &data.currency)?;
     let amount = payload::minor_units(P, data.amount, "data.amount", currency)?;
     // Without any refund id, the amount is what tells two partial refunds of one charge
     // apart (two equal ones would still be taken for one: no sample lacks an id).
@@ -444,7 +476,7 @@ fn dispute(data: Dispute<'_>, kind: PaymentEventKind) -> Result<GatewayEvent, We
         .currency
         .or_else(|| transaction.as_ref().and_then(|t| t.currency.clone()))
         .ok_or_else(|| WebhookError::payload(P, "a dispute names no currency"))?;
-    let currency = payload::currency(P, &currency_code)?;
+    let currency = payload::currency(&RAIL, &currency_code)?;
     // What leaves when a dispute is lost is the refund amount agreed, which may be part of
     // the charge; falling back to the whole charge would book more than left.
     let amount = match (data.refund_amount, kind) {

@@ -17,15 +17,17 @@ use p256::pkcs8::DecodePublicKey;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::event::{
-    Channel, DeliveryEvent, DeliveryStatus, IdempotencyKey, Ignored, MAX_REASON_LEN, bounded,
-};
+use super::delivery::{Channel, DeliveryEvent, DeliveryStatus};
+use super::event::{IdempotencyKey, Ignored, MAX_REASON_LEN, bounded};
 use super::{
-    DEFAULT_MAX_BODY_LEN, Headers, Provider, WebhookError, WebhookOutcome, check_body_len,
-    checked_max_body_len, headers, payload, secret,
+    DEFAULT_MAX_BODY_LEN, Headers, Provider, Rail, WebhookError, WebhookOutcome, WebhookRequest,
+    WebhookVerifier, check_body_len, checked_max_body_len, headers, payload, secret,
 };
 
 const P: Provider = Provider::SendGrid;
+
+/// SendGrid's rail: email only, no money.
+pub const RAIL: Rail = Rail::new(P, &[]);
 
 const SIGNATURE: &str = "X-Twilio-Email-Event-Webhook-Signature";
 const TIMESTAMP: &str = "X-Twilio-Email-Event-Webhook-Timestamp";
@@ -203,6 +205,23 @@ impl SendGridVerifier {
     ) -> Result<Vec<WebhookOutcome>, WebhookError> {
         self.verify(headers, body, now)?;
         parse(body)
+    }
+}
+
+impl WebhookVerifier for SendGridVerifier {
+    fn rail(&self) -> Rail {
+        RAIL
+    }
+
+    fn max_body_len(&self) -> usize {
+        self.max_body_len
+    }
+
+    fn verify_request(
+        &self,
+        request: &WebhookRequest<'_>,
+    ) -> Result<Vec<WebhookOutcome>, WebhookError> {
+        self.verify_and_parse(request.headers(), request.body(), request.received_at())
     }
 }
 

@@ -17,11 +17,35 @@ use super::event::{
     AmountBasis, GatewayEvent, IdempotencyKey, Ignored, MAX_REASON_LEN, PaymentEventKind, bounded,
 };
 use super::{
-    DEFAULT_MAX_BODY_LEN, Headers, Provider, WebhookError, WebhookOutcome, check_body_len,
-    checked_max_body_len, headers, payload, secret,
+    DEFAULT_MAX_BODY_LEN, Headers, Provider, Rail, WebhookError, WebhookOutcome, WebhookRequest,
+    WebhookVerifier, check_body_len, checked_max_body_len, headers, payload, secret,
 };
+use crate::money::Currency;
 
 const P: Provider = Provider::Stripe;
+
+/// Stripe's rail: the currencies ajo charges in through Stripe. Stripe takes each in its
+/// smallest unit, and its zero-decimal currencies (JPY, UGX, RWF, XOF, XAF) have no minor
+/// units in ajo's table either, so the two agree.
+pub const RAIL: Rail = Rail::new(
+    P,
+    &[
+        Currency::USD,
+        Currency::EUR,
+        Currency::GBP,
+        Currency::NGN,
+        Currency::GHS,
+        Currency::KES,
+        Currency::ZAR,
+        Currency::EGP,
+        Currency::TZS,
+        Currency::UGX,
+        Currency::RWF,
+        Currency::XOF,
+        Currency::XAF,
+        Currency::JPY,
+    ],
+);
 
 const SIGNATURE: &str = "Stripe-Signature";
 
@@ -177,6 +201,24 @@ impl StripeVerifier {
     ) -> Result<WebhookOutcome, WebhookError> {
         self.verify(headers, body, now)?;
         parse(body)
+    }
+}
+
+impl WebhookVerifier for StripeVerifier {
+    fn rail(&self) -> Rail {
+        RAIL
+    }
+
+    fn max_body_len(&self) -> usize {
+        self.max_body_len
+    }
+
+    fn verify_request(
+        &self,
+        request: &WebhookRequest<'_>,
+    ) -> Result<Vec<WebhookOutcome>, WebhookError> {
+        self.verify_and_parse(request.headers(), request.body(), request.received_at())
+            .map(|outcome| vec![outcome])
     }
 }
 
@@ -412,7 +454,7 @@ fn parse(body: &[u8]) -> Result<WebhookOutcome, WebhookError> {
         Some(r) => payload::text_id(P, r, "data.object.metadata.ajo_reference")?,
         None => transaction_id.clone(),
     };
-    let currency = payload::currency(P, &object.currency)?;
+    let currency = payload::currency(&RAIL, &object.currency)?;
     let (amount_field, amount_name, amount_basis) = match (event.kind.as_ref(), kind) {
         (_, PaymentEventKind::ChargeSucceeded) => (
             object.amount_received.unwrap_or(object.amount),

@@ -17,15 +17,17 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::event::{
-    Channel, DeliveryEvent, DeliveryStatus, IdempotencyKey, Ignored, MAX_REASON_LEN, bounded,
-};
+use super::delivery::{Channel, DeliveryEvent, DeliveryStatus};
+use super::event::{IdempotencyKey, Ignored, MAX_REASON_LEN, bounded};
 use super::{
-    DEFAULT_MAX_BODY_LEN, Headers, Provider, WebhookError, WebhookOutcome, check_body_len,
-    checked_max_body_len, headers, payload, secret,
+    DEFAULT_MAX_BODY_LEN, Headers, Provider, Rail, WebhookError, WebhookOutcome, WebhookRequest,
+    WebhookVerifier, check_body_len, checked_max_body_len, headers, payload, secret,
 };
 
 const P: Provider = Provider::Twilio;
+
+/// Twilio's rail: SMS only, no money.
+pub const RAIL: Rail = Rail::new(P, &[]);
 
 const SIGNATURE: &str = "X-Twilio-Signature";
 
@@ -162,6 +164,24 @@ impl TwilioVerifier {
             }
             None => Ok(Verified::Form(fields)),
         }
+    }
+}
+
+impl WebhookVerifier for TwilioVerifier {
+    fn rail(&self) -> Rail {
+        RAIL
+    }
+
+    fn max_body_len(&self) -> usize {
+        self.max_body_len
+    }
+
+    fn verify_request(
+        &self,
+        request: &WebhookRequest<'_>,
+    ) -> Result<Vec<WebhookOutcome>, WebhookError> {
+        self.verify_and_parse(request.url(), request.headers(), request.body())
+            .map(|outcome| vec![outcome])
     }
 }
 

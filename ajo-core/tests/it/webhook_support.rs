@@ -1,9 +1,11 @@
 //! Shared helpers for the webhook tests: the provider vectors, signing fixtures with test
 //! secrets, and running any vector through the right verifier.
 
+use std::sync::Arc;
+
 use ajo_core::webhook::{
     FlutterwaveVerifier, PaystackVerifier, SendGridVerifier, StripeVerifier, TwilioVerifier,
-    WebhookError,
+    WebhookError, WebhookRequest, WebhookVerifier,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -100,6 +102,41 @@ impl Vector {
             "sendgrid" => SendGridVerifier::new([&self.secret])?.verify(headers, body, request.now),
             other => panic!("unknown provider {other}"),
         }
+    }
+}
+
+impl Vector {
+    /// The verifier the vector describes, behind the one trait every provider implements.
+    pub fn verifier(&self) -> Result<Arc<dyn WebhookVerifier>, WebhookError> {
+        let secrets = vec![secret(&self.secret)];
+        Ok(match self.provider.as_str() {
+            "paystack" => Arc::new(PaystackVerifier::new(secrets)?),
+            "flutterwave" if self.scheme == "verif-hash" => {
+                Arc::new(FlutterwaveVerifier::new(secrets)?.with_verif_hash())
+            }
+            "flutterwave" => Arc::new(FlutterwaveVerifier::new(secrets)?),
+            "stripe" => {
+                Arc::new(StripeVerifier::new(secrets)?.with_tolerance(self.tolerance_s.unwrap())?)
+            }
+            "twilio" => Arc::new(TwilioVerifier::new(secrets)?),
+            "sendgrid" => Arc::new(SendGridVerifier::new([&self.secret])?),
+            other => panic!("unknown provider {other}"),
+        })
+    }
+}
+
+impl Request {
+    /// The headers as a [`WebhookRequest`] borrows them.
+    pub fn header_pairs(&self) -> Vec<(&str, &[u8])> {
+        self.headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_slice()))
+            .collect()
+    }
+
+    /// This request in the one shape every verifier takes.
+    pub fn as_webhook<'a>(&'a self, headers: &'a [(&'a str, &'a [u8])]) -> WebhookRequest<'a> {
+        WebhookRequest::new(headers, &self.body, self.now).with_url(&self.url)
     }
 }
 

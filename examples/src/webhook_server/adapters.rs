@@ -3,20 +3,17 @@
 
 use std::sync::Arc;
 
-use ajo_adapters::flutterwave::{FlutterwaveConfig, FlutterwaveGateway};
 use ajo_adapters::http::HttpConfig;
-use ajo_adapters::paystack::{PaystackConfig, PaystackGateway};
 use ajo_adapters::sendgrid::{SendGrid, SendGridConfig};
-use ajo_adapters::stripe::{StripeConfig, StripeGateway};
 use ajo_adapters::twilio::{Twilio, TwilioConfig, TwilioSender};
 use ajo_core::ports::{EmailSender, PaymentGateway, SmsSender};
 use ajo_core::webhook::Provider;
 
-use super::Config;
 use super::wiring::WiringError;
+use super::{Config, providers};
 
-/// The gateway for `provider`, whose API key `config` holds; `None` when it holds none
-/// (or `provider` is not a payment provider).
+/// The gateway for `provider`, whose API key `config` holds, built by the provider's own
+/// module; `None` when it holds none (or `provider` is not a payment provider).
 pub(super) fn payment_gateway(
     config: &Config,
     provider: Provider,
@@ -24,36 +21,15 @@ pub(super) fn payment_gateway(
     let Some(key) = config.gateway_api_key(provider).cloned() else {
         return Ok(None);
     };
+    let Some(gateway) = providers::gateway(provider) else {
+        return Ok(None);
+    };
     let http = config.base_url(provider).map(HttpConfig::new);
-    let failed = |source: Box<dyn std::error::Error + Send + Sync>| WiringError::Adapter {
+    let adapter = (gateway.build)(key, http).map_err(|source| WiringError::Adapter {
         provider: provider.as_str(),
         source,
-    };
-    let gateway: Arc<dyn PaymentGateway> = match provider {
-        Provider::Paystack => {
-            let mut settings = PaystackConfig::new(key);
-            if let Some(http) = http {
-                settings = settings.with_http(http);
-            }
-            Arc::new(PaystackGateway::new(settings).map_err(|e| failed(e.into()))?)
-        }
-        Provider::Flutterwave => {
-            let mut settings = FlutterwaveConfig::new(key);
-            if let Some(http) = http {
-                settings = settings.with_http(http);
-            }
-            Arc::new(FlutterwaveGateway::new(settings).map_err(|e| failed(e.into()))?)
-        }
-        Provider::Stripe => {
-            let mut settings = StripeConfig::new(key);
-            if let Some(http) = http {
-                settings = settings.with_http(http);
-            }
-            Arc::new(StripeGateway::new(settings).map_err(|e| failed(e.into()))?)
-        }
-        _ => return Ok(None),
-    };
-    Ok(Some(gateway))
+    })?;
+    Ok(Some(adapter))
 }
 
 /// SendGrid, when `config` holds its API key and from address.

@@ -2,6 +2,13 @@
 //! router and its handlers, and the choice of each port, so that the example binary stays
 //! a few lines and the integration test runs the very same router.
 //!
+//! One route, `POST /webhooks/{provider}`, and one handler serve every provider: it finds
+//! the provider's verifier in a [`WebhookRegistry`](ajo_core::webhook::WebhookRegistry)
+//! ([`Config::webhook_registry`]), verifies the request through the
+//! [`WebhookVerifier`](ajo_core::webhook::WebhookVerifier) trait, and acts on each outcome.
+//! Each provider's variables are read by its own module (`providers/`); adding one is that
+//! module and a line in its list (see `docs/providers.md`).
+//!
 //! ```text
 //! POST /webhooks/paystack      x-paystack-signature                 → handle_gateway_event
 //! POST /webhooks/flutterwave   flutterwave-signature (+verif-hash*) → handle_gateway_event
@@ -18,7 +25,7 @@
 //! | --- | --- | --- |
 //! | `200` | handled, a duplicate, an event ajo ignores, or money that does not fit (held in suspense and logged as flagged for review, never credited) | stops |
 //! | `401` | missing or bad signature, outside Stripe's or SendGrid's replay window, Flutterwave's `verif-hash` alone when not enabled: nothing is done | retries, then gives up |
-//! | `404` | the provider's secret is not configured | |
+//! | `404` | no provider has that name, or its secret is not configured | |
 //! | `408` | the body did not arrive within the body timeout (30 s by default): the connection is closed | retries |
 //! | `413` | the body is over the limit (1 MiB by default): refused unread | |
 //! | `422` | authentic but unreadable (a payload ajo cannot parse) | keeps it as failed, for a person |
@@ -76,14 +83,18 @@
 #[cfg(feature = "providers")]
 mod adapters;
 mod config;
+mod env;
+mod providers;
 mod routes;
 mod serve;
+pub mod vars;
 pub mod wiring;
 
 pub use config::{
     Config, ConfigError, DEFAULT_ADDR, DEFAULT_BODY_TIMEOUT, DEFAULT_HANDLE_TIMEOUT,
-    DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_SENDGRID_TOLERANCE_S, Route, vars,
+    DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS, Route,
 };
+pub use providers::sendgrid::DEFAULT_SENDGRID_TOLERANCE_S;
 pub use routes::router;
 pub use serve::serve;
 
@@ -119,17 +130,11 @@ pub fn announce(config: &Config) {
             "a previous webhook secret is also accepted while the key is rolled; unset it once the provider signs with the new one"
         );
     }
-    if config.flutterwave_accepts_verif_hash() {
-        tracing::warn!(
-            var = vars::FLUTTERWAVE_ACCEPT_VERIF_HASH,
-            "Flutterwave webhooks carrying only the static verif-hash are accepted: anyone who has seen one delivery can forge any event. Turn on signed webhooks in Flutterwave's dashboard and unset this"
-        );
-    }
+    config.announce_webhooks();
     tracing::info!(
         header_timeout_ms = config.header_timeout().as_millis(),
         body_timeout_ms = config.body_timeout().as_millis(),
         max_connections = config.max_connections(),
-        sendgrid_tolerance_s = config.sendgrid_tolerance_s(),
         "limits"
     );
 }

@@ -1,5 +1,6 @@
-//! The router: one `POST` route per configured provider, each verifying the raw body,
-//! then handing the event to the service before answering.
+//! The router: one `POST /webhooks/{provider}` route and one handler for every provider.
+//! The handler finds the provider's verifier in the [`WebhookRegistry`], verifies the raw
+//! body, then hands each event to the service before answering.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,12 +8,12 @@ use std::time::Duration;
 use ajo_core::ports::{Clock, StoreError};
 use ajo_core::service::{AjoService, Handled, ServiceError};
 use ajo_core::webhook::{
-    DeliveryEvent, FlutterwaveVerifier, GatewayEvent, PaystackVerifier, Provider, SendGridVerifier,
-    StripeVerifier, TwilioVerifier, WebhookError, WebhookOutcome,
+    DeliveryEvent, GatewayEvent, Provider, WebhookError, WebhookOutcome, WebhookRegistry,
+    WebhookRequest,
 };
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -21,35 +22,31 @@ use tracing::{Instrument, info_span};
 
 use super::{Config, ConfigError};
 
-/// What the handlers share: the service, the clock Stripe's replay window is checked
-/// against, and a verifier for each configured provider.
+/// What the handler shares: the service, the clock signed timestamps are checked
+/// against, and the verifier of each configured provider.
 struct App {
     service: AjoService,
     clock: Arc<dyn Clock>,
     handle_timeout: Duration,
-    paystack: Option<PaystackVerifier>,
-    flutterwave: Option<FlutterwaveVerifier>,
-    stripe: Option<StripeVerifier>,
-    sendgrid: Option<SendGridVerifier>,
-    twilio: Option<TwilioVerifier>,
+    registry: WebhookRegistry,
     public_url: String,
 }
 
-/// The router for `config`: `POST /webhooks/{provider}` for each provider whose secret is
-/// set (the others fall through to `404`), bodies over the configured limit refused with
-/// `413` before anything else is done with them, and bodies that take longer than
-/// [`Config::body_timeout`] to arrive answered `408` (the connection is then closed).
+/// The router for `config`: `POST /webhooks/{provider}` served by one handler for every
+/// provider whose secret is set (any other provider answers `404`), bodies over the
+/// configured limit refused with `413` before anything else is done with them, and bodies
+/// that take longer than [`Config::body_timeout`] to arrive answered `408` (the connection
+/// is then closed).
 ///
-/// Each verifier gets the provider's current secret and, while a key is rolled, the
-/// previous one; SendGrid's gets the replay window of [`Config::sendgrid_tolerance_s`];
-/// Flutterwave's accepts the static `verif-hash` only if
-/// [`Config::flutterwave_accepts_verif_hash`].
+/// The verifiers are [`Config::webhook_registry`]'s: each gets the provider's current
+/// secret and, while a key is rolled, the previous one, and the provider's own settings
+/// (SendGrid's replay window, Flutterwave's `verif-hash` switch).
 ///
 /// The router bounds what a request may do; serve it with [`serve`](super::serve), which
 /// bounds connections and how long a request head may take, as `axum::serve` does not.
 ///
-/// `clock` should be the service's clock: Stripe's signed timestamp must be within five
-/// minutes of it.
+/// `clock` should be the service's clock: Stripe's and SendGrid's signed timestamps must
+/// be within their windows of it.
 ///
 /// # Errors
 /// [`ConfigError::Verifier`] if a provider's verifier refuses its secret or key (a
@@ -60,57 +57,20 @@ pub fn router(
     clock: Arc<dyn Clock>,
 ) -> Result<Router, ConfigError> {
     let max = config.max_body_len();
-    let secrets = |provider| config.webhook_secrets(provider);
     let app = App {
         service,
         clock,
         handle_timeout: config.handle_timeout(),
-        paystack: secrets(Provider::Paystack)
-            .map(|s| PaystackVerifier::new(s)?.with_max_body_len(max))
-            .transpose()?,
-        flutterwave: secrets(Provider::Flutterwave)
-            .map(|s| {
-                let verifier = FlutterwaveVerifier::new(s)?;
-                let verifier = if config.flutterwave_accepts_verif_hash() {
-                    verifier.with_verif_hash()
-                } else {
-                    verifier
-                };
-                verifier.with_max_body_len(max)
-            })
-            .transpose()?,
-        stripe: secrets(Provider::Stripe)
-            .map(|s| StripeVerifier::new(s)?.with_max_body_len(max))
-            .transpose()?,
-        sendgrid: config
-            .sendgrid_keys()
-            .map(|k| {
-                SendGridVerifier::new(k)?
-                    .with_tolerance(config.sendgrid_tolerance_s())?
-                    .with_max_body_len(max)
-            })
-            .transpose()?,
-        twilio: secrets(Provider::Twilio)
-            .map(|s| TwilioVerifier::new(s)?.with_max_body_len(max))
-            .transpose()?,
+        registry: config.webhook_registry()?,
         public_url: config.public_url().unwrap_or_default().to_owned(),
     };
-    let mut router = Router::new();
-    for route in config.routes().iter().filter(|r| r.enabled) {
-        router = match route.provider {
-            Provider::Paystack => router.route(route.path, post(paystack)),
-            Provider::Flutterwave => router.route(route.path, post(flutterwave)),
-            Provider::Stripe => router.route(route.path, post(stripe)),
-            Provider::SendGrid => router.route(route.path, post(sendgrid)),
-            Provider::Twilio => router.route(route.path, post(twilio)),
-            _ => router,
-        };
-    }
+    let route = format!("{}{{provider}}", WebhookRegistry::PATH_PREFIX);
     let body = BodyLimits {
         max_len: max,
         timeout: config.body_timeout(),
     };
-    Ok(router
+    Ok(Router::new()
+        .route(&route, post(webhook))
         .layer(DefaultBodyLimit::max(max))
         .layer(middleware::from_fn_with_state(body, read_body))
         .with_state(Arc::new(app)))
@@ -169,61 +129,27 @@ fn pairs(headers: &HeaderMap) -> Vec<(&str, &[u8])> {
         .collect()
 }
 
-async fn paystack(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(verifier) = &app.paystack else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let verified = verifier
-        .verify_and_parse(&pairs(&headers), &body)
-        .map(|o| vec![o]);
-    app.receive(Provider::Paystack, verified).await
-}
-
-async fn flutterwave(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(verifier) = &app.flutterwave else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let verified = verifier
-        .verify_and_parse(&pairs(&headers), &body)
-        .map(|o| vec![o]);
-    app.receive(Provider::Flutterwave, verified).await
-}
-
-async fn stripe(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(verifier) = &app.stripe else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let verified = verifier
-        .verify_and_parse(&pairs(&headers), &body, app.clock.now())
-        .map(|o| vec![o]);
-    app.receive(Provider::Stripe, verified).await
-}
-
-async fn sendgrid(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(verifier) = &app.sendgrid else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let verified = verifier.verify_and_parse(&pairs(&headers), &body, app.clock.now());
-    app.receive(Provider::SendGrid, verified).await
-}
-
-async fn twilio(
+/// Every provider's webhook: the verifier registered under the path's last segment
+/// checks the request, whatever the provider.
+async fn webhook(
     State(app): State<Arc<App>>,
+    Path(name): Path<String>,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(verifier) = &app.twilio else {
+    let Some(verifier) = app.registry.get(&name) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    // Twilio signed the URL it called: the public base (the server may sit behind a proxy
-    // that changes scheme, host and port) followed by the path and query as received.
+    // Schemes that sign the URL (Twilio) need the one the provider called: the public
+    // base (the server may sit behind a proxy that changes scheme, host and port)
+    // followed by the path and query as received. The others ignore it.
     let path = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
     let url = format!("{}{path}", app.public_url);
-    let verified = verifier
-        .verify_and_parse(&url, &pairs(&headers), &body)
-        .map(|o| vec![o]);
-    app.receive(Provider::Twilio, verified).await
+    let pairs = pairs(&headers);
+    let request = WebhookRequest::new(&pairs, &body, app.clock.now()).with_url(&url);
+    let verified = verifier.verify_request(&request);
+    app.receive(verifier.provider(), verified).await
 }
 
 impl App {

@@ -23,6 +23,7 @@ use ajo_testkit::InMemoryStore;
 use ajo_testkit::fakes::{FakeEmail, FakeGateway, FakeSms};
 use thiserror::Error;
 
+use super::providers::{self, GATEWAY_PROVIDERS};
 use super::{Config, vars};
 
 /// Why the service could not be built. Never holds the database URL, an API key or a
@@ -104,17 +105,16 @@ async fn postgres(
 /// [`WiringError::Adapter`] if the chosen adapter cannot be built.
 pub fn payment_gateway(config: &Config) -> Result<Arc<dyn PaymentGateway>, WiringError> {
     let Some(provider) = config.payment_provider() else {
+        let vars: Vec<&str> = GATEWAY_PROVIDERS.iter().map(|g| g.api_key_var).collect();
         tracing::warn!(
             "payment gateway: simulated (FakeGateway): collections and payouts move no money; \
-             set {}, {} or {}",
-            vars::PAYSTACK,
-            vars::FLUTTERWAVE_API_KEY,
-            vars::STRIPE_API_KEY
+             set one of {}",
+            vars.join(", ")
         );
         return Ok(Arc::new(FakeGateway::new()));
     };
-    // Paystack comes first, so only the later keys can be shadowed.
-    for other in [Provider::Flutterwave, Provider::Stripe] {
+    // The first provider with a key is used, so only the later keys can be shadowed.
+    for other in GATEWAY_PROVIDERS.iter().map(|g| g.provider) {
         if other != provider && config.gateway_api_key(other).is_some() {
             tracing::warn!(
                 provider = provider.as_str(),
@@ -174,11 +174,7 @@ fn real_gateway(
 
 /// The variable holding a payment provider's API key.
 fn api_key_var(provider: Provider) -> &'static str {
-    match provider {
-        Provider::Flutterwave => vars::FLUTTERWAVE_API_KEY,
-        Provider::Stripe => vars::STRIPE_API_KEY,
-        _ => vars::PAYSTACK,
-    }
+    providers::gateway(provider).map_or("", |g| g.api_key_var)
 }
 
 /// The email sender: SendGrid (see [`Config::email_provider`]), else a recording fake.
