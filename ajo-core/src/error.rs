@@ -6,6 +6,7 @@ use crate::calendar::CalendarError;
 use crate::eligibility::EligibilityError;
 use crate::group::GroupError;
 use crate::group::rotation::RotationError;
+use crate::ids::IdError;
 use crate::ledger::{AuditFault, ChainError, LedgerError};
 use crate::loan::LoanError;
 use crate::money::MoneyError;
@@ -50,6 +51,9 @@ pub enum Error {
     /// From [`eligibility`](crate::eligibility).
     #[error(transparent)]
     Eligibility(#[from] EligibilityError),
+    /// From [`ids`](crate::ids).
+    #[error(transparent)]
+    Id(#[from] IdError),
     /// From [`ServiceConfig::validate`](crate::service::ServiceConfig::validate).
     #[error(transparent)]
     Config(#[from] ConfigError),

@@ -46,6 +46,8 @@
 //! - [`group`]: the savings group as commands and events, with its rules under it:
 //!   [`rotation`](group::rotation), [`contribution`](group::contribution),
 //!   [`deposit`](group::deposit) and [`payout`](group::payout).
+//! - [`ids`]: every id (group, member, hand, loan, payout recipient) and email
+//!   address, checked when built and when read back.
 //! - [`notify`]: message templates (email and SMS) with GSM-7 segment counting.
 //! - [`ports`]: the clock, payment-gateway and messaging traits adapters implement.
 //! - [`service`]: the application service a host calls, over the ports.
@@ -73,6 +75,7 @@ pub mod calendar;
 pub mod eligibility;
 pub mod error;
 pub mod group;
+pub mod ids;
 pub mod ledger;
 pub mod loan;
 pub mod money;

@@ -5,11 +5,11 @@ use rust_decimal::Decimal;
 
 use super::{
     GroupAccounts, GroupCommand, GroupConfig, GroupError, GroupEvent, GroupState, GroupStatus,
-    HandId, MemberId,
 };
 use crate::calendar::due_date;
 use crate::group::contribution::{Application, Owed, apply_payment};
 use crate::group::rotation::{PayoutOrder, fee_and_payout, lottery_order};
+use crate::ids::{HandId, MemberId};
 use crate::ledger::EntryDraft;
 use crate::money::Money;
 
@@ -136,10 +136,10 @@ impl Ctx<'_> {
         &'s self,
         member: &'s MemberId,
     ) -> impl Iterator<Item = &'s crate::group::contribution::Due> + 's {
-        let hands: Vec<HandId> = (1u32..)
+        let hands: Vec<HandId> = HandId::sequence()
             .zip(&self.state.hands)
             .filter(|(_, h)| &h.member == member)
-            .map(|(i, _)| HandId(i))
+            .map(|(hand, _)| hand)
             .collect();
         self.state
             .rounds
@@ -323,7 +323,7 @@ impl Ctx<'_> {
                 usize::try_from(count).unwrap_or(0),
             ));
         }
-        let ids: Vec<HandId> = (1u32..).take(hands.len()).map(HandId).collect();
+        let ids: Vec<HandId> = HandId::sequence().take(hands.len()).collect();
         let order = match self.config.payout_order() {
             PayoutOrder::JoinOrder => ids,
             PayoutOrder::SeededLottery { seed } => lottery_order(ids, *seed),
@@ -381,10 +381,10 @@ impl Ctx<'_> {
     }
 
     fn first_unpaid_hand(&self, member: &MemberId) -> Option<HandId> {
-        (1u32..)
+        HandId::sequence()
             .zip(&self.state.hands)
             .find(|(_, h)| &h.member == member && h.paid_in_round.is_none())
-            .map(|(i, _)| HandId(i))
+            .map(|(hand, _)| hand)
     }
 
     fn choose_recipient(&self, hand: HandId) -> Decision {
@@ -525,7 +525,7 @@ impl Ctx<'_> {
         let round_dues: Vec<_> = self
             .state
             .dues
-            .range((round, HandId(0))..(round + 1, HandId(0)))
+            .range((round, HandId::MIN)..(round + 1, HandId::MIN))
             .map(|(_, d)| d)
             .collect();
         let shortfall = Money::checked_sum(
@@ -619,10 +619,10 @@ impl Ctx<'_> {
                 match best {
                     Some(bid) => Ok((bid.hand, bid.discount)),
                     None => {
-                        let hand = (1u32..)
+                        let hand = HandId::sequence()
                             .zip(&self.state.hands)
                             .find(|(_, h)| h.paid_in_round.is_none())
-                            .map(|(i, _)| HandId(i))
+                            .map(|(hand, _)| hand)
                             .ok_or(GroupError::UnknownRound(round.number))?;
                         Ok((hand, zero))
                     }
@@ -762,9 +762,10 @@ fn fixed_order(hands: &[MemberId], order: &[String]) -> Result<Vec<HandId>, Grou
             if let Some(slot) = taken.get_mut(index) {
                 *slot = true;
             }
-            Ok(HandId(
-                u32::try_from(index + 1).map_err(|_| GroupError::OrderMismatch)?,
-            ))
+            u32::try_from(index + 1)
+                .ok()
+                .and_then(|number| HandId::new(number).ok())
+                .ok_or(GroupError::OrderMismatch)
         })
         .collect()
 }

@@ -1,8 +1,10 @@
 use thiserror::Error;
 
-use super::{GroupStatus, HandId, MemberId};
+use super::GroupStatus;
 use crate::calendar::CalendarError;
 use crate::group::rotation::RotationError;
+use crate::ids::IdError;
+use crate::ids::{HandId, MemberId};
 use crate::ledger::LedgerError;
 use crate::money::{Money, MoneyError};
 use crate::penalty::PenaltyError;
@@ -13,13 +15,8 @@ use crate::penalty::PenaltyError;
 #[non_exhaustive]
 pub enum GroupError {
     /// An id with characters or a length that is not allowed.
-    #[error("invalid {kind} id {id:?}")]
-    InvalidId {
-        /// `group` or `member`.
-        kind: &'static str,
-        /// The id given (shortened).
-        id: String,
-    },
+    #[error(transparent)]
+    InvalidId(#[from] IdError),
     /// A setting of the group is out of range.
     #[error("invalid setting {field}: {reason}")]
     InvalidConfig {

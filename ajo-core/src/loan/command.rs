@@ -2,8 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{LoanAccounts, LoanId, LoanPolicy, LoanTerms, Reamortize};
-use crate::group::MemberId;
+use super::{LoanAccounts, LoanPolicy, LoanTerms, Reamortize};
+use crate::ids::LoanId;
+use crate::ids::MemberId;
 use crate::money::Money;
 
 /// A request for a loan: everything [`LoanCommand::Apply`] needs.

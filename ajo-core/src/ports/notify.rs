@@ -10,7 +10,9 @@ use thiserror::Error;
 pub struct EmailMessage {
     /// Our id for the message (travels with it so delivery webhooks can find it).
     pub message_id: String,
-    /// The recipient's address.
+    /// The recipient's address, as text: outbox messages already stored keep reading
+    /// back, and the service fills it from a checked
+    /// [`EmailAddress`](crate::ids::EmailAddress).
     pub to: String,
     /// The subject line.
     pub subject: String,

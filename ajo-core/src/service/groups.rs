@@ -13,9 +13,8 @@ use super::runner::{Decision, Effects, Hosted, Write};
 use super::{
     AjoService, MemberEvent, MemberProfile, PaymentEvent, PaymentPurpose, PayoutEvent, ServiceError,
 };
-use crate::group::{
-    GroupCommand, GroupConfig, GroupError, GroupEvent, GroupId, GroupState, HandId, MemberId,
-};
+use crate::group::{GroupCommand, GroupConfig, GroupError, GroupEvent, GroupState};
+use crate::ids::{EmailAddress, GroupId, HandId, MemberId};
 use crate::ledger::BalancedEntry;
 use crate::ports::{
     AppendRequest, Collection, CollectionRequest, DomainEvent, RecipientDetails, StreamAppend,
@@ -29,7 +28,7 @@ pub struct Contact {
     /// The name used in messages.
     pub name: String,
     /// Email for notices and for the gateway's checkout.
-    pub email: Option<String>,
+    pub email: Option<EmailAddress>,
     /// Phone (E.164) for SMS.
     pub phone: Option<String>,
     /// Bank or wallet details for payouts.
@@ -382,7 +381,7 @@ impl AjoService {
         member: &MemberId,
         purpose: PaymentPurpose,
         amount: crate::money::Money,
-        email: Option<String>,
+        email: Option<EmailAddress>,
         description: &str,
     ) -> Result<Collection, ServiceError> {
         let now = self.now();
@@ -417,7 +416,9 @@ impl AjoService {
         let request = CollectionRequest {
             reference: reference.to_owned(),
             amount,
-            email: email.unwrap_or_default(),
+            // The port takes text, empty when the member gave no address: a gateway that
+            // needs one refuses the request rather than ajo inventing an address.
+            email: email.map(String::from).unwrap_or_default(),
             description: description.to_owned(),
             callback_url: None,
         };

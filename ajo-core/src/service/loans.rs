@@ -10,11 +10,12 @@ use super::cache::StateCache;
 use super::exec::Profiles;
 use super::runner::{Effects, Hosted};
 use super::{AjoService, Handled, PaymentPurpose, PayoutEvent, ServiceError};
-use crate::group::{GroupId, MemberId};
+use crate::ids::LoanId;
+use crate::ids::{GroupId, MemberId};
 use crate::ledger::BalancedEntry;
 use crate::loan::{
-    LoanAccounts, LoanApplication, LoanCommand, LoanError, LoanEvent, LoanId, LoanPolicy,
-    LoanState, LoanStatus, LoanTerms, Reamortize,
+    LoanAccounts, LoanApplication, LoanCommand, LoanError, LoanEvent, LoanPolicy, LoanState,
+    LoanStatus, LoanTerms, Reamortize,
 };
 use crate::money::Money;
 use crate::notify::Notice;
@@ -132,7 +133,6 @@ impl AjoService {
                 && let Some(first) = schedule.rows().first()
             {
                 let notice = Notice::LoanApproved {
-                    member: String::new(),
                     principal: loan.terms().principal(),
                     installments: u32::try_from(schedule.rows().len()).unwrap_or(u32::MAX),
                     installment: first.total,
@@ -336,7 +336,6 @@ impl AjoService {
                 let soon = today.checked_add_days(Days::new(2)).unwrap_or(today);
                 if remaining.is_positive() && row.due_date >= today && row.due_date <= soon {
                     let notice = Notice::InstallmentDue {
-                        member: String::new(),
                         amount: remaining,
                         due_date: row.due_date,
                         number: row.number,

@@ -54,8 +54,11 @@ pub use records::{
 };
 pub use tick::TickReport;
 
-use crate::group::{GroupError, GroupId, GroupState};
-use crate::loan::{LoanError, LoanId, LoanState};
+use crate::group::{GroupError, GroupState};
+
+use crate::ids::GroupId;
+use crate::ids::LoanId;
+use crate::loan::{LoanError, LoanState};
 use crate::money::MoneyError;
 use crate::ports::{
     Clock, EmailSender, GatewayError, PaymentGateway, SmsSender, Store, StoreError, StreamId,

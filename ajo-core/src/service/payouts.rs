@@ -29,7 +29,8 @@ use tracing::instrument;
 
 use super::runner::{Decision, Write};
 use super::{AjoService, Handled, PayoutEvent, PayoutOutcome, PayoutReview, ServiceError};
-use crate::group::{GroupAccounts, GroupId, MemberId};
+use crate::group::GroupAccounts;
+use crate::ids::{GroupId, MemberId};
 use crate::ledger::{Account, BalancedEntry, EntryDraft, Side};
 use crate::money::{Money, MoneyError};
 use crate::ports::{AppendRequest, DomainEvent, StoreError, StreamAppend, StreamId, StreamKind};

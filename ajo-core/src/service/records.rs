@@ -15,7 +15,7 @@ pub struct MemberProfile {
     /// The name used in messages.
     pub name: String,
     /// Email address for notices, if any.
-    pub email: Option<String>,
+    pub email: Option<crate::ids::EmailAddress>,
     /// Phone number (E.164) for SMS, if any.
     pub phone: Option<String>,
     /// The gateway's payout recipient, once registered.
