@@ -12,8 +12,7 @@
 //! `DATABASE_URL`); it runs in a fresh schema `ajo_quickstart`, dropped and made again on
 //! every run. PostgreSQL support is the package's default `postgres` feature.
 
-use ajo_core::ids::LoanId;
-use ajo_core::ids::{GroupId, HandId, MemberId};
+use ajo_core::ids::{GroupId, HandId, LoanId, MemberId};
 use ajo_core::ledger::verify_chain;
 use ajo_core::loan::{LoanPolicy, LoanTerms};
 use ajo_core::money::{Currency, Money};

@@ -41,8 +41,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use thiserror::Error;
 
-use crate::ids::LoanId;
-use crate::ids::{GroupId, HandId, MemberId};
+use crate::ids::{GroupId, HandId, LoanId, MemberId};
 
 const PREFIX: &str = "ajo";
 const SEPARATOR: char = '=';

@@ -3,8 +3,7 @@ use thiserror::Error;
 use super::GroupStatus;
 use crate::calendar::CalendarError;
 use crate::group::rotation::RotationError;
-use crate::ids::IdError;
-use crate::ids::{HandId, MemberId};
+use crate::ids::{HandId, IdError, MemberId};
 use crate::ledger::LedgerError;
 use crate::money::{Money, MoneyError};
 use crate::penalty::PenaltyError;
@@ -146,6 +145,15 @@ pub enum GroupError {
     /// Nothing is left to waive on the due.
     #[error("round {round} hand {hand} has nothing left to waive")]
     NothingToWaive {
+        /// The round.
+        round: u32,
+        /// The hand.
+        hand: HandId,
+    },
+    /// A contribution was asked for on a due with nothing left to pay (paid in full or
+    /// waived).
+    #[error("round {round} hand {hand} owes nothing")]
+    NothingOwed {
         /// The round.
         round: u32,
         /// The hand.

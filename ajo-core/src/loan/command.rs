@@ -3,8 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{LoanAccounts, LoanPolicy, LoanTerms, Reamortize};
-use crate::ids::LoanId;
-use crate::ids::MemberId;
+use crate::ids::{LoanId, MemberId};
 use crate::money::Money;
 
 /// A request for a loan: everything [`LoanCommand::Apply`] needs.

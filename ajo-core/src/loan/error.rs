@@ -155,6 +155,10 @@ pub enum LoanError {
         /// The reference.
         payment_ref: String,
     },
+    /// A repayment was asked for while nothing is due: the loan is not disbursed yet, or
+    /// every installment is paid.
+    #[error("nothing is due on the loan")]
+    NothingDue,
     /// Default was asked for while no installment is overdue.
     #[error("no installment is overdue on {date}")]
     NothingOverdue {

@@ -12,8 +12,7 @@ use super::{
     LoanCommand, LoanError, LoanEvent, LoanPolicy, LoanTerms, PayoffQuote, Schedule,
 };
 use crate::aggregate::Aggregate;
-use crate::ids::LoanId;
-use crate::ids::MemberId;
+use crate::ids::{LoanId, MemberId};
 use crate::money::Money;
 
 /// Where a loan is in its life.

@@ -9,8 +9,7 @@ use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use super::{AjoService, MemberEvent, MemberProfile, PaymentEvent, PayoutEvent, ServiceError};
 use crate::group::payout::DueAction;
 use crate::group::{GroupEvent, GroupState, GroupStatus};
-use crate::ids::LoanId;
-use crate::ids::{GroupId, MemberId};
+use crate::ids::{GroupId, LoanId, MemberId};
 use crate::notify::Notice;
 use crate::ports::{
     AppendOutcome, AppendRequest, DomainEvent, EmailMessage, OutboxChannel, OutboxMessage,

@@ -275,8 +275,10 @@ impl AjoService {
     /// reuses it (a new suffix only after a failed attempt).
     ///
     /// # Errors
-    /// [`ServiceError::NotFound`] for an unknown group, round or hand;
-    /// [`ServiceError::Group`] if nothing is owed; a gateway or store error.
+    /// [`ServiceError::NotFound`] for an unknown group, [`ServiceError::UnknownHand`] or
+    /// [`ServiceError::UnknownRound`] for a hand or round it does not have;
+    /// [`GroupError::NothingOwed`] (in [`ServiceError::Group`]) if the due is settled; a
+    /// gateway or store error.
     #[instrument(skip_all, fields(group_id = %group, cycle = round, hand = %hand), err)]
     pub async fn request_contribution(
         &self,
@@ -299,15 +301,25 @@ impl AjoService {
         let mut others = read.others.into_iter();
         let base_payment = decode_as(&base_stream, others.next().unwrap_or_default(), as_payment)?;
         let state = read.state;
+        if state.id().is_none() {
+            return Err(ServiceError::NotFound(super::exec::group_stream(group)));
+        }
+        let member = state.hand(hand).map(|h| h.member.clone()).ok_or_else(|| {
+            ServiceError::UnknownHand {
+                group: group.clone(),
+                hand,
+            }
+        })?;
+        // Every hand has a due in every round once the group starts: no due is a round
+        // the group does not have (or not yet: a group still forming has none).
         let due = state
             .due(round, hand)
-            .ok_or_else(|| ServiceError::NotFound(super::exec::group_stream(group)))?;
-        let member = state
-            .hand(hand)
-            .map(|h| h.member.clone())
-            .ok_or_else(|| ServiceError::NotFound(super::exec::group_stream(group)))?;
+            .ok_or_else(|| ServiceError::UnknownRound {
+                group: group.clone(),
+                round,
+            })?;
         if due.outstanding().is_zero() {
-            return Err(crate::group::GroupError::NothingToWaive { round, hand }.into());
+            return Err(GroupError::NothingOwed { round, hand }.into());
         }
         // Payments settle arrears, penalties and the deposit first: ask for all of it, so
         // this due is settled by the payment.

@@ -10,8 +10,7 @@ use super::cache::StateCache;
 use super::exec::Profiles;
 use super::runner::{Effects, Hosted};
 use super::{AjoService, Handled, PaymentPurpose, PayoutEvent, ServiceError};
-use crate::ids::LoanId;
-use crate::ids::{GroupId, MemberId};
+use crate::ids::{GroupId, LoanId, MemberId};
 use crate::ledger::BalancedEntry;
 use crate::loan::{
     LoanAccounts, LoanApplication, LoanCommand, LoanError, LoanEvent, LoanPolicy, LoanState,
@@ -234,8 +233,9 @@ impl AjoService {
     /// up to the next installment.
     ///
     /// # Errors
-    /// [`ServiceError::NotFound`] for an unknown loan, [`ServiceError::Loan`] when nothing
-    /// is owed, a gateway or store error.
+    /// [`ServiceError::NotFound`] for an unknown loan, [`LoanError::NothingDue`] (in
+    /// [`ServiceError::Loan`]) when no amount is given and nothing is due, a gateway or
+    /// store error.
     #[instrument(skip_all, fields(loan_id = %id), err)]
     pub async fn request_loan_repayment(
         &self,
@@ -249,9 +249,7 @@ impl AjoService {
         let member = loan.borrower().clone();
         let amount = match amount {
             Some(amount) => amount,
-            None => next_due(&state).ok_or(ServiceError::Loan(Box::new(
-                crate::loan::LoanError::NoLoan { command: "repay" },
-            )))?,
+            None => next_due(&state).ok_or(LoanError::NothingDue)?,
         };
         let applied = state.loan().map_or(0, |l| {
             l.installments()

@@ -1,7 +1,6 @@
 //! The loan lifecycle end to end: commands, events, ledger entries, replay.
 
-use ajo_core::ids::LoanId;
-use ajo_core::ids::MemberId;
+use ajo_core::ids::{LoanId, MemberId};
 use ajo_core::ledger::{Account, AccountKind, Ledger};
 use ajo_core::loan::{
     Component, FeeCollection, LoanAccounts, LoanApplication, LoanCommand, LoanError, LoanEvent,

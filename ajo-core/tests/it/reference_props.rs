@@ -1,8 +1,7 @@
 //! Gateway references are unambiguous for every valid id: each reads back as the one
 //! purpose it was made for, so no two purposes share a reference.
 
-use ajo_core::ids::LoanId;
-use ajo_core::ids::{GroupId, HandId, MemberId};
+use ajo_core::ids::{GroupId, HandId, LoanId, MemberId};
 use ajo_core::reference::PaymentReference;
 use proptest::prelude::*;
 
