@@ -214,7 +214,10 @@ async fn another_hosts_events_are_seen() {
     assert!(
         matches!(
             again,
-            Err(ServiceError::Group(GroupError::NothingToWaive { .. }))
+            Err(ServiceError::Group(GroupError::NothingOwed {
+                round: 1,
+                ..
+            }))
         ),
         "{again:?}"
     );

@@ -55,7 +55,7 @@ pub enum LoanCommand {
         overpayment: Reamortize,
     },
     /// Settle the loan early; the amount must be today's
-    /// [payoff quote](Loan::payoff_quote).
+    /// [payoff quote](super::Loan::payoff_quote).
     PayOff {
         /// The payment's reference at the gateway (idempotent like `Repay`).
         payment_ref: String,
