@@ -12,9 +12,9 @@
 //! `DATABASE_URL`); it runs in a fresh schema `ajo_quickstart`, dropped and made again on
 //! every run. PostgreSQL support is the package's default `postgres` feature.
 
-use ajo_core::group::{GroupId, HandId, MemberId};
+use ajo_core::ids::{GroupId, HandId, LoanId, MemberId};
 use ajo_core::ledger::verify_chain;
-use ajo_core::loan::{LoanId, LoanPolicy, LoanTerms};
+use ajo_core::loan::{LoanPolicy, LoanTerms};
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::EntryQuery;
 use ajo_core::service::{Handled, LoanRequest};
@@ -99,7 +99,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ),
         );
         for (i, name) in MEMBERS.iter().enumerate() {
-            let hand = HandId(u32::try_from(i)? + 1);
+            let hand = HandId::new(u32::try_from(i)? + 1)?;
             if round == 2 && *name == "Chidi" {
                 say(&ajo, "  Chidi does not pay this round".into());
                 continue;
@@ -137,7 +137,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let hand = state
             .round(round)
             .and_then(|r| r.recipient)
-            .map_or(0, |h| h.0);
+            .map_or(0, HandId::get);
         let name = MEMBERS
             .get(usize::try_from(hand)?.saturating_sub(1))
             .copied()

@@ -29,7 +29,7 @@ use ajo_adapters::flutterwave::{FlutterwaveConfig, FlutterwaveGateway};
 use ajo_adapters::paystack::{PaystackConfig, PaystackGateway};
 use ajo_adapters::stripe::{StripeConfig, StripeGateway};
 use ajo_core::group::deposit::DepositRule;
-use ajo_core::group::{GroupId, HandId, MemberId};
+use ajo_core::ids::{GroupId, HandId, MemberId};
 use ajo_core::ledger::Account;
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{
@@ -127,7 +127,7 @@ impl World {
     /// What hand `hand` has paid towards round 1.
     async fn paid(&self, hand: u32) -> Money {
         let state = self.service.group(&self.group).await.unwrap();
-        state.due(1, HandId(hand)).unwrap().paid
+        state.due(1, HandId::new(hand).unwrap()).unwrap().paid
     }
 
     async fn wallet(&self, name: &str) -> Account {
@@ -146,7 +146,7 @@ impl World {
         for hand in [1, 2] {
             let collection = self
                 .service
-                .request_contribution(&self.group, 1, HandId(hand))
+                .request_contribution(&self.group, 1, HandId::new(hand).unwrap())
                 .await
                 .unwrap();
             let event = webhook(&collection.reference, ngn("10000"));
@@ -211,7 +211,7 @@ async fn deliver_concurrently(service: &AjoService, event: &GatewayEvent, times:
 async fn request_times_out(world: &World, server: &MockServer, route: &str) {
     let outcome = world
         .service
-        .request_contribution(&world.group, 1, HandId(1))
+        .request_contribution(&world.group, 1, HandId::new(1).unwrap())
         .await;
     assert!(
         matches!(outcome, Err(ServiceError::Gateway(GatewayError::Timeout))),
@@ -410,7 +410,7 @@ mod paystack {
             .await;
         let collection = world
             .service
-            .request_contribution(&world.group, 1, HandId(1))
+            .request_contribution(&world.group, 1, HandId::new(1).unwrap())
             .await
             .unwrap();
         let charge = charge_success(&collection.reference, ngn("10000"));
@@ -422,7 +422,7 @@ mod paystack {
         mount_transfer(&server, 2_000_000).await;
         let collection = world
             .service
-            .request_contribution(&world.group, 1, HandId(2))
+            .request_contribution(&world.group, 1, HandId::new(2).unwrap())
             .await
             .unwrap();
         deliver_concurrently(
@@ -679,7 +679,7 @@ mod flutterwave {
         mount_payments(&server).await;
         let collection = world
             .service
-            .request_contribution(&world.group, 1, HandId(1))
+            .request_contribution(&world.group, 1, HandId::new(1).unwrap())
             .await
             .unwrap();
         // A declined card is reported, then the card that worked (three deliveries at
@@ -701,7 +701,7 @@ mod flutterwave {
 
         let collection = world
             .service
-            .request_contribution(&world.group, 1, HandId(2))
+            .request_contribution(&world.group, 1, HandId::new(2).unwrap())
             .await
             .unwrap();
         deliver_concurrently(
@@ -741,7 +741,7 @@ mod flutterwave {
         mount_payments(&server).await;
         let collection = world
             .service
-            .request_contribution(&world.group, 1, HandId(1))
+            .request_contribution(&world.group, 1, HandId::new(1).unwrap())
             .await
             .unwrap();
         let reference = collection.reference.as_str();
@@ -1004,7 +1004,7 @@ mod stripe {
         mount_collections(&server).await;
         let collection = world
             .service
-            .request_contribution(&world.group, 1, HandId(1))
+            .request_contribution(&world.group, 1, HandId::new(1).unwrap())
             .await
             .unwrap();
         // A declined card, then a card that worked; Stripe may deliver them out of order.

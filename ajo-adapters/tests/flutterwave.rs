@@ -9,10 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ajo_adapters::flutterwave::{FlutterwaveConfig, FlutterwaveGateway};
+use ajo_core::ids::RecipientId;
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{
     CollectionRequest, GatewayError, PaymentGateway, PaymentState, PayoutRequest, PayoutState,
-    RecipientDetails, RecipientId, RefundRequest,
+    RecipientDetails, RefundRequest,
 };
 use ajo_core::webhook::{FlutterwaveVerifier, WebhookOutcome};
 use ajo_testkit::builders;
@@ -117,7 +118,7 @@ async fn amounts_flutterwave_cannot_take_are_refused_before_any_request() {
         ));
         let payout = PayoutRequest {
             reference: "ajo-g1-po-r1".into(),
-            recipient: RecipientId("16520".into()),
+            recipient: RecipientId::new("16520").unwrap(),
             amount,
             reason: "payout".into(),
         };
@@ -345,7 +346,7 @@ async fn a_beneficiary_is_saved_and_read_back_for_the_transfer() {
         })
         .await
         .unwrap();
-    assert_eq!(recipient, RecipientId("16520".into()));
+    assert_eq!(recipient, RecipientId::new("16520").unwrap());
     let receipt = gateway
         .send_payout(&PayoutRequest {
             reference: "ajo-g1-po-r1".into(),
@@ -370,7 +371,7 @@ async fn mount_beneficiary(server: &MockServer) {
 fn payout() -> PayoutRequest {
     PayoutRequest {
         reference: "ajo-g1-po-r1".into(),
-        recipient: RecipientId("16520".into()),
+        recipient: RecipientId::new("16520").unwrap(),
         amount: ngn("5500"),
         reason: "ajo round 1 payout".into(),
     }
@@ -578,7 +579,7 @@ async fn passes_the_gateway_contract() {
         recipient: builders::contact("Ada").payout_account.unwrap(),
         payout: PayoutRequest {
             reference: "po-1".into(),
-            recipient: RecipientId(String::new()),
+            recipient: RecipientId::new("RCP_x").unwrap(),
             amount: ngn("1000"),
             reason: "test".into(),
         },

@@ -9,10 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ajo_adapters::paystack::{PaystackConfig, PaystackGateway};
+use ajo_core::ids::RecipientId;
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{
     CollectionRequest, GatewayError, PaymentGateway, PaymentState, PayoutRequest, PayoutState,
-    RecipientDetails, RecipientId, RefundRequest,
+    RecipientDetails, RefundRequest,
 };
 use ajo_core::webhook::{PaystackVerifier, WebhookOutcome};
 use ajo_testkit::builders;
@@ -117,7 +118,7 @@ async fn amounts_paystack_cannot_take_are_refused_before_any_request() {
         );
         let payout = PayoutRequest {
             reference: "ajo-g1-po-r1".into(),
-            recipient: RecipientId("RCP_1".into()),
+            recipient: RecipientId::new("RCP_1").unwrap(),
             amount,
             reason: "payout".into(),
         };
@@ -438,14 +439,14 @@ async fn a_recipient_is_registered_as_documented() {
     };
     assert_eq!(
         gateway(&server).create_recipient(&recipient).await.unwrap(),
-        RecipientId("RCP_m7ljkv8leesep7p".into())
+        RecipientId::new("RCP_m7ljkv8leesep7p").unwrap()
     );
 }
 
 fn payout() -> PayoutRequest {
     PayoutRequest {
         reference: "ajo-g1-po-r1".into(),
-        recipient: RecipientId("RCP_gd9vgag7n5lr5ix".into()),
+        recipient: RecipientId::new("RCP_gd9vgag7n5lr5ix").unwrap(),
         amount: ngn("1000"),
         reason: "ajo round 1 payout".into(),
     }
@@ -697,7 +698,7 @@ async fn passes_the_gateway_contract() {
         recipient: builders::contact("Ada").payout_account.unwrap(),
         payout: PayoutRequest {
             reference: "po-1".into(),
-            recipient: RecipientId(String::new()),
+            recipient: RecipientId::new("RCP_x").unwrap(),
             amount: ngn("1000"),
             reason: "test".into(),
         },

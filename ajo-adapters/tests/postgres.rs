@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use ajo_adapters::postgres::PgStore;
-use ajo_core::group::{GroupId, HandId, MemberId};
+use ajo_core::ids::{GroupId, HandId, MemberId};
 use ajo_core::ledger::{Account, AccountKind, EntryDraft, verify_chain};
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{
@@ -349,7 +349,7 @@ async fn an_application_role_with_the_documented_grants_runs_the_store_but_canno
     }
     service.start(&group).await.unwrap();
     let collection = service
-        .request_contribution(&group, 1, HandId(1))
+        .request_contribution(&group, 1, HandId::new(1).unwrap())
         .await
         .unwrap();
     let event = gateway.pay(&collection.reference).unwrap();
@@ -472,7 +472,7 @@ async fn fifty_concurrent_deliveries_of_one_webhook_post_once() {
     }
     service.start(&id).await.unwrap();
     let c = service
-        .request_contribution(&id, 1, HandId(2))
+        .request_contribution(&id, 1, HandId::new(2).unwrap())
         .await
         .unwrap();
     let event = gateway.pay(&c.reference).unwrap();
@@ -559,7 +559,7 @@ async fn a_partly_reversed_payout_is_paid_again_once_on_postgres() {
     service.start(&id).await.unwrap();
     for hand in 1..=5 {
         let c = service
-            .request_contribution(&id, 1, HandId(hand))
+            .request_contribution(&id, 1, HandId::new(hand).unwrap())
             .await
             .unwrap();
         let event = gateway.pay(&c.reference).unwrap();

@@ -9,10 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ajo_adapters::stripe::{API_VERSION, StripeConfig, StripeGateway};
+use ajo_core::ids::RecipientId;
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{
     CollectionRequest, GatewayError, PaymentGateway, PaymentState, PayoutRequest, PayoutState,
-    RecipientDetails, RecipientId, RefundRequest,
+    RecipientDetails, RefundRequest,
 };
 use ajo_core::webhook::{StripeVerifier, WebhookOutcome};
 use ajo_testkit::builders;
@@ -139,7 +140,7 @@ async fn amounts_stripe_cannot_take_are_refused_before_any_request() {
         ));
         let payout = PayoutRequest {
             reference: "po".into(),
-            recipient: RecipientId("acct_1".into()),
+            recipient: RecipientId::new("acct_1").unwrap(),
             amount,
             reason: "payout".into(),
         };
@@ -384,13 +385,13 @@ async fn a_recipient_is_a_custom_connected_account_with_its_bank_account() {
         })
         .await
         .unwrap();
-    assert_eq!(id, RecipientId("acct_1Abc".into()));
+    assert_eq!(id, RecipientId::new("acct_1Abc").unwrap());
 }
 
 fn payout() -> PayoutRequest {
     PayoutRequest {
         reference: "ajo-g1-po-r1".into(),
-        recipient: RecipientId("acct_1Abc".into()),
+        recipient: RecipientId::new("acct_1Abc").unwrap(),
         amount: usd("10"),
         reason: "ajo round 1 payout".into(),
     }
@@ -580,7 +581,7 @@ async fn passes_the_gateway_contract() {
         recipient,
         payout: PayoutRequest {
             reference: "po-1".into(),
-            recipient: RecipientId(String::new()),
+            recipient: RecipientId::new("RCP_x").unwrap(),
             amount: usd("10"),
             reason: "test".into(),
         },

@@ -46,6 +46,8 @@
 //! - [`group`]: the savings group as commands and events, with its rules under it:
 //!   [`rotation`](group::rotation), [`contribution`](group::contribution),
 //!   [`deposit`](group::deposit) and [`payout`](group::payout).
+//! - [`ids`]: every id (group, member, hand, loan, payout recipient) and email
+//!   address, checked when built and when read back.
 //! - [`member`]: a member's profile stream: contact details and payout account.
 //! - [`payment`]: collections and payouts through a gateway, one stream per reference.
 //! - [`notify`]: message templates (email and SMS) with GSM-7 segment counting.
@@ -75,6 +77,7 @@ pub mod calendar;
 pub mod eligibility;
 pub mod error;
 pub mod group;
+pub mod ids;
 pub mod ledger;
 pub mod loan;
 pub mod member;

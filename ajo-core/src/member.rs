@@ -12,6 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::EmailAddress;
 use crate::ports::RecipientId;
 
 /// How to reach a member and pay them. Held by the service, never in a group's events.
@@ -19,8 +20,11 @@ use crate::ports::RecipientId;
 pub struct MemberProfile {
     /// The name used in messages.
     pub name: String,
-    /// Email address for notices, if any.
-    pub email: Option<String>,
+    /// Email address for notices, if any. Profiles stored before addresses were checked
+    /// read back without one where the stored text is not an address, rather than making
+    /// the member's stream unreadable.
+    #[serde(default, deserialize_with = "email_or_none")]
+    pub email: Option<EmailAddress>,
     /// Phone number (E.164) for SMS, if any.
     pub phone: Option<String>,
     /// The gateway's payout recipient, once registered.
@@ -48,4 +52,27 @@ impl std::fmt::Debug for MemberProfile {
 pub enum MemberEvent {
     /// The profile was set or replaced.
     ProfileSet(MemberProfile),
+}
+
+/// An email address as stored, or none when the text stored is not one.
+fn email_or_none<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<EmailAddress>, D::Error> {
+    let text: Option<String> = Option::deserialize(deserializer)?;
+    Ok(text.and_then(|t| EmailAddress::new(t).ok()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_profile_stored_with_an_unchecked_email_still_reads() {
+        let stored = r#"{"name":"Ada","email":"","phone":null,"payout_recipient":null,"payout_fingerprint":null}"#;
+        let profile: MemberProfile = serde_json::from_str(stored).unwrap();
+        assert_eq!(profile.email, None);
+        let good = stored.replace(r#""email":"""#, r#""email":"ada@example.com""#);
+        let profile: MemberProfile = serde_json::from_str(&good).unwrap();
+        assert_eq!(profile.email.unwrap().as_str(), "ada@example.com");
+    }
 }

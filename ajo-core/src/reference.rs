@@ -28,7 +28,7 @@
 //! use ajo_core::reference::PaymentReference;
 //!
 //! let group = GroupId::new("balogun")?;
-//! let reference = PaymentReference::contribution(&group, 3, HandId(2));
+//! let reference = PaymentReference::contribution(&group, 3, HandId::new(2)?);
 //! assert_eq!(reference.to_string(), "ajo=ctb=balogun=r3=h2");
 //! assert_eq!(reference.attempt(2).to_string(), "ajo=ctb=balogun=r3=h2=a2");
 //! assert_eq!(PaymentReference::parse("ajo=ctb=balogun=r3=h2=a2")?, reference.attempt(2));
@@ -41,8 +41,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use thiserror::Error;
 
-use crate::group::{GroupId, HandId, MemberId};
-use crate::loan::LoanId;
+use crate::ids::{GroupId, HandId, LoanId, MemberId};
 
 const PREFIX: &str = "ajo";
 const SEPARATOR: char = '=';
@@ -266,7 +265,7 @@ impl PaymentReference {
             ("ctb", [g, r, h]) => ReferencePurpose::Contribution {
                 group: group(g)?,
                 round: tagged(r, 'r')?,
-                hand: HandId(tagged(h, 'h')?),
+                hand: HandId::new(tagged(h, 'h')?).map_err(|_| malformed("bad hand"))?,
             },
             ("out", [g, r]) => ReferencePurpose::Payout {
                 group: group(g)?,
@@ -308,7 +307,7 @@ impl fmt::Display for PaymentReference {
                 write!(f, "{PREFIX}{s}dep{s}{group}{s}{member}")
             }
             ReferencePurpose::Contribution { group, round, hand } => {
-                write!(f, "{PREFIX}{s}ctb{s}{group}{s}r{round}{s}h{}", hand.0)
+                write!(f, "{PREFIX}{s}ctb{s}{group}{s}r{round}{s}h{}", hand.get())
             }
             ReferencePurpose::Payout { group, round } => {
                 write!(f, "{PREFIX}{s}out{s}{group}{s}r{round}")
@@ -388,7 +387,7 @@ mod tests {
         let loan = LoanId::new("ln-1.a").unwrap();
         let all = [
             PaymentReference::deposit(&g("g"), &m("m")),
-            PaymentReference::contribution(&g("g"), 12, HandId(0)),
+            PaymentReference::contribution(&g("g"), 12, HandId::MIN),
             PaymentReference::payout(&g("g"), 3),
             PaymentReference::deposit_refund(&g("g"), &m("m")),
             PaymentReference::cancel_refund(&g("g"), &m("m")),

@@ -3,6 +3,7 @@
 use ajo_core::calendar::Frequency;
 use ajo_core::group::deposit::DepositRule;
 use ajo_core::group::{GroupConfig, GroupConfigBuilder};
+use ajo_core::ids::EmailAddress;
 use ajo_core::money::{Currency, Money};
 use ajo_core::penalty::{PenaltyKind, PenaltyRule};
 use ajo_core::ports::RecipientDetails;
@@ -44,7 +45,12 @@ pub fn contact(name: &str) -> Contact {
         .to_lowercase();
     Contact {
         name: name.to_owned(),
-        email: Some(format!("{slug}@example.com")),
+        // A name without letters or digits still gets an address (a local part is needed).
+        email: EmailAddress::new(format!(
+            "{}@example.com",
+            if slug.is_empty() { "member" } else { &slug }
+        ))
+        .ok(),
         phone: Some("+2348012345678".into()),
         payout_account: Some(RecipientDetails {
             name: name.to_owned(),

@@ -6,7 +6,7 @@
 // Test code shipped as a library: a failed step must stop the test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use ajo_core::group::{GroupId, HandId};
+use ajo_core::ids::{GroupId, HandId};
 use ajo_core::service::{AjoService, Handled};
 
 use crate::builders::{contact, member};
@@ -53,7 +53,7 @@ pub async fn pay_round(
 ) {
     for hand in 1..=hands {
         let collection = service
-            .request_contribution(group, round, HandId(hand))
+            .request_contribution(group, round, HandId::new(hand).unwrap())
             .await
             .unwrap();
         let paid = gateway.pay(&collection.reference).unwrap();

@@ -4,13 +4,14 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 
+use ajo_core::ids::RecipientId;
 use ajo_core::ledger::StatementLine;
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{
     Clock, Collection, CollectionRequest, EmailMessage, EmailSender, GatewayError, NotifyError,
     PaymentGateway, PaymentState, PaymentStatus, PayoutReceipt, PayoutRequest, PayoutState,
-    PayoutStatus, ProviderMessageId, RecipientDetails, RecipientId, RefundReceipt, RefundRequest,
-    SmsMessage, SmsSender, is_e164,
+    PayoutStatus, ProviderMessageId, RecipientDetails, RefundReceipt, RefundRequest, SmsMessage,
+    SmsSender, is_e164,
 };
 use ajo_core::webhook::{AmountBasis, GatewayEvent, PaymentEventKind, Provider};
 use async_trait::async_trait;
@@ -338,7 +339,11 @@ impl PaymentGateway for FakeGateway {
     ) -> Result<RecipientId, GatewayError> {
         let mut state = self.begin(format!("create_recipient:{}", recipient.name))?;
         state.recipients += 1;
-        Ok(RecipientId(format!("RCP_{}", state.recipients)))
+        RecipientId::new(format!("RCP_{}", state.recipients)).map_err(|e| {
+            GatewayError::InvalidRequest {
+                message: e.to_string(),
+            }
+        })
     }
 
     async fn send_payout(&self, request: &PayoutRequest) -> Result<PayoutReceipt, GatewayError> {

@@ -4,10 +4,11 @@
 
 use std::sync::Arc;
 
+use ajo_core::ids::RecipientId;
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{
     CollectionRequest, EmailMessage, NotifyError, PaymentGateway, PayoutRequest, ProviderMessageId,
-    RecipientId, SmsMessage, SmsSender, Store,
+    SmsMessage, SmsSender, Store,
 };
 use ajo_testkit::conformance::notify::{EmailFixtures, SmsFixtures};
 use ajo_testkit::conformance::{self, gateway::GatewayFixtures};
@@ -67,7 +68,7 @@ async fn fake_gateway_passes_the_gateway_contract() {
         recipient: builders::contact("Ada").payout_account.unwrap(),
         payout: PayoutRequest {
             reference: "po-1".into(),
-            recipient: RecipientId(String::new()),
+            recipient: RecipientId::new("RCP_x").unwrap(),
             amount: naira("100"),
             reason: "test".into(),
         },

@@ -13,8 +13,8 @@
 
 use std::sync::Arc;
 
-use ajo_core::group::{GroupId, MemberId};
-use ajo_core::loan::{LoanError, LoanId, LoanPolicy, LoanStatus, LoanTerms};
+use ajo_core::ids::{GroupId, LoanId, MemberId};
+use ajo_core::loan::{LoanError, LoanPolicy, LoanStatus, LoanTerms};
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{Clock, EmailSender, PaymentGateway, SmsSender, Store};
 use ajo_core::service::{AjoService, LoanRequest, ServiceError};

@@ -15,7 +15,7 @@
 
 use std::sync::Arc;
 
-use ajo_core::group::{GroupId, MemberId};
+use ajo_core::ids::{GroupId, MemberId};
 use ajo_core::ledger::{Account, AccountKind, Side};
 use ajo_core::money::{Currency, Money};
 use ajo_core::payment::{PayoutEvent, PayoutReview};

@@ -17,7 +17,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
-use ajo_core::group::{GroupError, GroupId, HandId};
+use ajo_core::group::GroupError;
+
+use ajo_core::ids::{GroupId, HandId};
 use ajo_core::ledger::{Account, JournalEntry};
 use ajo_core::money::Money;
 use ajo_core::ports::{
@@ -216,7 +218,7 @@ async fn another_hosts_events_are_seen() {
     let id = started(&host_a).await;
     // Host A reads the group (and keeps its state) to ask for hand 1's due.
     let collection = host_a
-        .request_contribution(&id, 1, HandId(1))
+        .request_contribution(&id, 1, HandId::new(1).unwrap())
         .await
         .unwrap();
     // Host B takes the webhook: the group moves on without host A.
@@ -226,17 +228,22 @@ async fn another_hosts_events_are_seen() {
         Handled::Recorded
     );
     // Host A sees the payment: nothing is owed for hand 1 any more.
-    let again = host_a.request_contribution(&id, 1, HandId(1)).await;
+    let again = host_a
+        .request_contribution(&id, 1, HandId::new(1).unwrap())
+        .await;
     assert!(
         matches!(
             again,
-            Err(ServiceError::Group(GroupError::NothingToWaive { .. }))
+            Err(ServiceError::Group(GroupError::NothingOwed {
+                round: 1,
+                ..
+            }))
         ),
         "{again:?}"
     );
     // And decides on the group as it is: hand 2's payment lands after host B's.
     let collection = host_a
-        .request_contribution(&id, 1, HandId(2))
+        .request_contribution(&id, 1, HandId::new(2).unwrap())
         .await
         .unwrap();
     let event = ajo.gateway.pay(&collection.reference).unwrap();
@@ -246,9 +253,27 @@ async fn another_hosts_events_are_seen() {
     );
     let state = host_b.group(&id).await.unwrap();
     assert_eq!(state, host_a.group(&id).await.unwrap());
-    assert!(state.due(1, HandId(1)).unwrap().outstanding().is_zero());
-    assert!(state.due(1, HandId(2)).unwrap().outstanding().is_zero());
-    assert!(!state.due(1, HandId(3)).unwrap().outstanding().is_zero());
+    assert!(
+        state
+            .due(1, HandId::new(1).unwrap())
+            .unwrap()
+            .outstanding()
+            .is_zero()
+    );
+    assert!(
+        state
+            .due(1, HandId::new(2).unwrap())
+            .unwrap()
+            .outstanding()
+            .is_zero()
+    );
+    assert!(
+        !state
+            .due(1, HandId::new(3).unwrap())
+            .unwrap()
+            .outstanding()
+            .is_zero()
+    );
 }
 
 #[tokio::test]
@@ -257,8 +282,14 @@ async fn a_store_behind_the_kept_state_is_read_afresh() {
     let store = Arc::new(Swappable::new(ajo.store.clone() as Arc<dyn Store>));
     let host = host_over(&ajo, store.clone() as Arc<dyn Store>);
     let id = started(&host).await;
-    let first = host.request_contribution(&id, 1, HandId(1)).await.unwrap();
-    let second = host.request_contribution(&id, 1, HandId(2)).await.unwrap();
+    let first = host
+        .request_contribution(&id, 1, HandId::new(1).unwrap())
+        .await
+        .unwrap();
+    let second = host
+        .request_contribution(&id, 1, HandId::new(2).unwrap())
+        .await
+        .unwrap();
     // The point the database will be restored to.
     let earlier = Arc::new(ajo.store.fork());
     let event = ajo.gateway.pay(&first.reference).unwrap();
@@ -271,7 +302,7 @@ async fn a_store_behind_the_kept_state_is_read_afresh() {
         host.group(&id)
             .await
             .unwrap()
-            .due(1, HandId(1))
+            .due(1, HandId::new(1).unwrap())
             .unwrap()
             .outstanding()
             .is_zero()
@@ -282,7 +313,7 @@ async fn a_store_behind_the_kept_state_is_read_afresh() {
             .group(&id)
             .await
             .unwrap()
-            .due(1, HandId(1))
+            .due(1, HandId::new(1).unwrap())
             .unwrap()
             .outstanding()
             .is_zero(),
@@ -296,10 +327,20 @@ async fn a_store_behind_the_kept_state_is_read_afresh() {
     );
     let state = host.group(&id).await.unwrap();
     assert!(
-        !state.due(1, HandId(1)).unwrap().outstanding().is_zero(),
+        !state
+            .due(1, HandId::new(1).unwrap())
+            .unwrap()
+            .outstanding()
+            .is_zero(),
         "the restored database never saw hand 1's payment"
     );
-    assert!(state.due(1, HandId(2)).unwrap().outstanding().is_zero());
+    assert!(
+        state
+            .due(1, HandId::new(2).unwrap())
+            .unwrap()
+            .outstanding()
+            .is_zero()
+    );
     ajo_testkit::assert_books_balance(earlier.as_ref()).await;
 }
 
@@ -310,11 +351,11 @@ async fn another_event_at_the_kept_version_is_noticed() {
     let host_a = host_over(&ajo, store.clone() as Arc<dyn Store>);
     let id = started(&host_a).await;
     let first = host_a
-        .request_contribution(&id, 1, HandId(1))
+        .request_contribution(&id, 1, HandId::new(1).unwrap())
         .await
         .unwrap();
     let second = host_a
-        .request_contribution(&id, 1, HandId(2))
+        .request_contribution(&id, 1, HandId::new(2).unwrap())
         .await
         .unwrap();
     let earlier = Arc::new(ajo.store.fork());
@@ -331,8 +372,20 @@ async fn another_event_at_the_kept_version_is_noticed() {
     );
     let seen_by_a = host_a.group(&id).await.unwrap();
     assert_eq!(seen_by_a, host_b.group(&id).await.unwrap());
-    assert!(!seen_by_a.due(1, HandId(1)).unwrap().outstanding().is_zero());
-    assert!(seen_by_a.due(1, HandId(2)).unwrap().outstanding().is_zero());
+    assert!(
+        !seen_by_a
+            .due(1, HandId::new(1).unwrap())
+            .unwrap()
+            .outstanding()
+            .is_zero()
+    );
+    assert!(
+        seen_by_a
+            .due(1, HandId::new(2).unwrap())
+            .unwrap()
+            .outstanding()
+            .is_zero()
+    );
 }
 
 #[tokio::test]
@@ -360,7 +413,7 @@ async fn a_command_reads_only_what_it_has_not_seen() {
         store.take_calls();
         for hand in 1..=5 {
             let collection = host
-                .request_contribution(&id, 1, HandId(hand))
+                .request_contribution(&id, 1, HandId::new(hand).unwrap())
                 .await
                 .unwrap();
             let event = ajo.gateway.pay(&collection.reference).unwrap();

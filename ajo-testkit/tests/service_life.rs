@@ -8,7 +8,9 @@
     clippy::indexing_slicing
 )]
 
-use ajo_core::group::{GroupId, GroupStatus, HandId, MemberId};
+use ajo_core::group::GroupStatus;
+
+use ajo_core::ids::{GroupId, HandId, MemberId};
 use ajo_core::ledger::{Account, AccountKind};
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{
@@ -102,9 +104,9 @@ async fn a_whole_group_life() {
             "a second tick sends nothing again"
         );
         for (i, _) in MEMBERS.iter().enumerate() {
-            let hand = HandId(u32::try_from(i).unwrap() + 1);
+            let hand = HandId::new(u32::try_from(i).unwrap() + 1).unwrap();
             // chidi is late in round 2.
-            if round == 2 && hand == HandId(3) {
+            if round == 2 && hand == HandId::new(3).unwrap() {
                 continue;
             }
             let collection = ajo
@@ -112,7 +114,7 @@ async fn a_whole_group_life() {
                 .request_contribution(&id, round, hand)
                 .await
                 .unwrap();
-            if round == 3 && hand == HandId(3) {
+            if round == 3 && hand == HandId::new(3).unwrap() {
                 let asked = ajo.gateway.pay(&collection.reference).unwrap().amount();
                 assert_eq!(
                     asked,
@@ -214,7 +216,7 @@ async fn mismatched_and_unknown_money_is_held_for_review() {
     let (ajo, id) = started().await;
     let collection = ajo
         .service
-        .request_contribution(&id, 1, HandId(1))
+        .request_contribution(&id, 1, HandId::new(1).unwrap())
         .await
         .unwrap();
     let event = ajo
@@ -236,7 +238,11 @@ async fn mismatched_and_unknown_money_is_held_for_review() {
     assert_eq!(ajo.store.balance(&review).await.unwrap(), ngn("-9000"));
     let state = ajo.service.group(&id).await.unwrap();
     assert!(
-        state.due(1, HandId(1)).unwrap().paid.is_zero(),
+        state
+            .due(1, HandId::new(1).unwrap())
+            .unwrap()
+            .paid
+            .is_zero(),
         "never credited to the member"
     );
 
@@ -260,7 +266,9 @@ async fn a_lost_webhook_and_a_timeout_are_resolved_by_tick() {
     // The gateway takes the charge but the answer times out.
     ajo.gateway.fail_next(GatewayError::Timeout);
     assert!(matches!(
-        ajo.service.request_contribution(&id, 1, HandId(1)).await,
+        ajo.service
+            .request_contribution(&id, 1, HandId::new(1).unwrap())
+            .await,
         Err(ajo_core::service::ServiceError::Gateway(
             GatewayError::Timeout
         ))
@@ -275,7 +283,10 @@ async fn a_lost_webhook_and_a_timeout_are_resolved_by_tick() {
     let report = ajo.service.tick().await.unwrap();
     assert_eq!(report.reverified, 1);
     let state = ajo.service.group(&id).await.unwrap();
-    assert_eq!(state.due(1, HandId(1)).unwrap().paid, ngn("10000"));
+    assert_eq!(
+        state.due(1, HandId::new(1).unwrap()).unwrap().paid,
+        ngn("10000")
+    );
     // The webhook turns up late: nothing more happens.
     let late = ajo.gateway.pay(reference).unwrap();
     assert_eq!(
@@ -305,7 +316,7 @@ async fn payout_reports_out_of_order_and_a_reversal_after_success() {
     for hand in 1..=5 {
         let c = ajo
             .service
-            .request_contribution(&id, 1, HandId(hand))
+            .request_contribution(&id, 1, HandId::new(hand).unwrap())
             .await
             .unwrap();
         ajo.service
@@ -372,7 +383,7 @@ async fn fifty_concurrent_deliveries_of_one_webhook_post_once() {
     let (ajo, id) = started().await;
     let c = ajo
         .service
-        .request_contribution(&id, 1, HandId(2))
+        .request_contribution(&id, 1, HandId::new(2).unwrap())
         .await
         .unwrap();
     let event = ajo.gateway.pay(&c.reference).unwrap();
@@ -414,7 +425,8 @@ async fn fifty_concurrent_deliveries_of_one_webhook_post_once() {
 
 #[tokio::test]
 async fn a_loan_taken_and_repaid_through_the_service() {
-    use ajo_core::loan::{LoanId, LoanPolicy, LoanStatus, LoanTerms};
+    use ajo_core::ids::LoanId;
+    use ajo_core::loan::{LoanPolicy, LoanStatus, LoanTerms};
     use ajo_core::service::LoanRequest;
     let (ajo, id) = started().await;
     let loan = LoanId::new("ln-ada-1").unwrap();
@@ -577,7 +589,7 @@ async fn two_schedulers_at_once_do_each_thing_once() {
     for hand in [1u32, 3, 4, 5] {
         let c = ajo
             .service
-            .request_contribution(&id, 1, HandId(hand))
+            .request_contribution(&id, 1, HandId::new(hand).unwrap())
             .await
             .unwrap();
         ajo.service
@@ -638,7 +650,7 @@ async fn charge_reports_out_of_order_credit_once() {
     // after a failure is money received: recorded.
     let first = ajo
         .service
-        .request_contribution(&id, 1, HandId(1))
+        .request_contribution(&id, 1, HandId::new(1).unwrap())
         .await
         .unwrap();
     let declined = GatewayEvent::new(
@@ -659,7 +671,7 @@ async fn charge_reports_out_of_order_credit_once() {
     // Hand 2: the success first, then a stale failure: nothing changes.
     let second = ajo
         .service
-        .request_contribution(&id, 1, HandId(2))
+        .request_contribution(&id, 1, HandId::new(2).unwrap())
         .await
         .unwrap();
     let paid_second = ajo.gateway.pay(&second.reference).unwrap();
@@ -689,7 +701,10 @@ async fn charge_reports_out_of_order_credit_once() {
     }
     let state = ajo.service.group(&id).await.unwrap();
     for (hand, reference) in [(1, &first.reference), (2, &second.reference)] {
-        assert_eq!(state.due(1, HandId(hand)).unwrap().paid, ngn("10000"));
+        assert_eq!(
+            state.due(1, HandId::new(hand).unwrap()).unwrap().paid,
+            ngn("10000")
+        );
         let entries = ajo
             .store
             .entries(&EntryQuery {

@@ -10,7 +10,9 @@
     clippy::indexing_slicing
 )]
 
-use ajo_core::group::{GroupEvent, GroupId, GroupState, HandId, MemberId};
+use ajo_core::group::{GroupEvent, GroupState};
+
+use ajo_core::ids::{GroupId, HandId, MemberId};
 use ajo_core::ledger::{Ledger, reconcile};
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{
@@ -89,7 +91,7 @@ fn run(members: usize, ops: &[Op]) {
             };
             match op {
                 Op::Pay(i) | Op::PaySilently(i) | Op::PayWrong(i) => {
-                    let hand = HandId(u32::try_from(i % members).unwrap() + 1);
+                    let hand = HandId::new(u32::try_from(i % members).unwrap() + 1).unwrap();
                     if state.due(round, hand).is_none_or(|d| d.is_settled()) {
                         continue;
                     }

@@ -202,7 +202,7 @@ async fn a_collection_left_out_of_a_read_is_an_error() {
     let (ajo, host, id) = started_with_short_host(StreamKind::Payment).await;
     let journal_before = ajo.store.journal();
     let contribution = host
-        .request_contribution(&id, 1, ajo_core::group::HandId(1))
+        .request_contribution(&id, 1, ajo_core::ids::HandId::MIN)
         .await;
     assert!(
         matches!(

@@ -4,7 +4,8 @@
 
 use ajo_core::calendar::Frequency;
 use ajo_core::group::rotation::RotationSchedule;
-use ajo_core::group::{GroupCommand, GroupConfig, GroupId, GroupState, MemberId, decide};
+use ajo_core::group::{GroupCommand, GroupConfig, GroupState, decide};
+use ajo_core::ids::{GroupId, MemberId};
 use ajo_core::money::{Currency, Money};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};

@@ -17,7 +17,9 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
-use ajo_core::group::{GroupId, GroupStatus, HandId, MemberId};
+use ajo_core::group::GroupStatus;
+
+use ajo_core::ids::{GroupId, HandId, MemberId};
 use ajo_core::ledger::verify_chain;
 use ajo_core::ports::{Clock, EmailSender, EntryQuery, PaymentGateway, SmsSender, Store};
 use ajo_core::service::{AjoService, Handled};
@@ -195,7 +197,7 @@ async fn run(args: Args) {
             async move {
                 for hand in 1..=MEMBERS {
                     let c = service
-                        .request_contribution(&id, round, HandId(hand))
+                        .request_contribution(&id, round, HandId::new(hand).unwrap())
                         .await
                         .unwrap();
                     let event = gateway.pay(&c.reference).unwrap();
@@ -245,7 +247,7 @@ async fn run(args: Args) {
         let recipients: BTreeSet<u32> = (1..=MEMBERS)
             .map(|r| {
                 assert!(payouts.contains_key(&format!("ajo-{id}-r{r}-payout")));
-                state.round(r).unwrap().recipient.unwrap().0
+                state.round(r).unwrap().recipient.unwrap().get()
             })
             .collect();
         assert_eq!(recipients.len(), 12, "{id}: every hand paid exactly once");

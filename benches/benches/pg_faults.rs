@@ -30,7 +30,7 @@ use std::time::{Duration as StdDuration, Instant};
 
 use ajo_adapters::postgres::{PgConnectOptions, PgStore, sqlx};
 use ajo_core::group::deposit::DepositRule;
-use ajo_core::group::{GroupId, HandId, MemberId};
+use ajo_core::ids::{GroupId, HandId, MemberId};
 use ajo_core::ledger::verify_chain;
 use ajo_core::ports::{Clock, EmailSender, EntryQuery, PaymentGateway, SmsSender, Store};
 use ajo_core::service::{AjoService, Handled, ServiceError};
@@ -185,7 +185,14 @@ async fn run() -> bool {
             for g in (task..GROUPS).step_by(TASKS) {
                 let id = group_id(g);
                 for hand in 1..=MEMBERS {
-                    contribute(&service, &gateway, &counters, &id, HandId(hand)).await;
+                    contribute(
+                        &service,
+                        &gateway,
+                        &counters,
+                        &id,
+                        HandId::new(hand).unwrap(),
+                    )
+                    .await;
                 }
             }
         }));
@@ -371,7 +378,7 @@ async fn check(service: &AjoService, store: &dyn Store, counters: &Counters, tot
         let contribution = state.config().unwrap().contribution();
         for hand in 1..=MEMBERS {
             if state
-                .due(1, HandId(hand))
+                .due(1, HandId::new(hand).unwrap())
                 .is_some_and(|d| d.outstanding().is_zero() && d.paid == contribution)
             {
                 settled += 1;

@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use ajo_adapters::postgres::{PgConnectOptions, PgStore, sqlx};
 use ajo_core::group::deposit::DepositRule;
-use ajo_core::group::{GroupId, HandId, MemberId};
+use ajo_core::ids::{GroupId, HandId, MemberId};
 use ajo_core::ports::{Clock, EmailSender, PaymentGateway, SmsSender, Store};
 use ajo_core::service::{AjoService, Handled};
 use ajo_testkit::builders;
@@ -108,7 +108,7 @@ async fn run() {
                 let id = GroupId::new(format!("t{task}g{g}")).unwrap();
                 for hand in 1..=u32::try_from(MEMBERS).unwrap() {
                     let c = service
-                        .request_contribution(&id, 1, HandId(hand))
+                        .request_contribution(&id, 1, HandId::new(hand).unwrap())
                         .await
                         .unwrap();
                     let event = gateway.pay(&c.reference).unwrap();

@@ -4,7 +4,7 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use ajo_core::group::deposit::DepositRule;
-use ajo_core::group::{GroupId, HandId, MemberId};
+use ajo_core::ids::{GroupId, HandId, MemberId};
 use ajo_testkit::{Embedded, builders};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
@@ -74,7 +74,7 @@ fn contribution(c: &mut Criterion) {
                 rt.block_on(async {
                     let collection = fork
                         .service
-                        .request_contribution(&id, 1, HandId(1))
+                        .request_contribution(&id, 1, HandId::new(1).unwrap())
                         .await
                         .unwrap();
                     let webhook = fork.gateway.pay(&collection.reference).unwrap();

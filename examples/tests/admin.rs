@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use ajo_adapters::postgres::PgStore;
 use ajo_adapters::postgres::sqlx;
-use ajo_core::group::GroupId;
+use ajo_core::ids::GroupId;
 use ajo_core::ledger::Account;
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{EntryQuery, Journal};

@@ -37,7 +37,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ajo_adapters::postgres::PgStore;
-use ajo_core::group::{GroupId, HandId};
+use ajo_core::ids::{GroupId, HandId};
 use ajo_core::ledger::Account;
 use ajo_core::money::Money;
 use ajo_core::ports::{
@@ -256,7 +256,7 @@ async fn signed_webhooks_through_the_server_on_postgres_leave_books_admin_verifi
     let mut contributions = Vec::new();
     for hand in 1..=3 {
         let collection = service
-            .request_contribution(&group, 1, HandId(hand))
+            .request_contribution(&group, 1, HandId::new(hand).unwrap())
             .await
             .unwrap();
         contributions.push(collection.reference);

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use ajo_core::group::deposit::DepositRule;
-use ajo_core::group::{GroupId, HandId, MemberId};
+use ajo_core::ids::{GroupId, HandId, MemberId};
 use ajo_core::ledger::{Account, AccountKind};
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{
@@ -178,7 +178,7 @@ impl Server {
     async fn pending_contribution(&self, hand: u32) -> String {
         self.ajo
             .service
-            .request_contribution(&self.group, 1, HandId(hand))
+            .request_contribution(&self.group, 1, HandId::new(hand).unwrap())
             .await
             .unwrap()
             .reference
@@ -1398,7 +1398,7 @@ async fn paystack_end_to_end_collects_through_the_api_and_credits_the_webhook_on
     let collection = server
         .ajo
         .service
-        .request_contribution(&server.group, 1, HandId(1))
+        .request_contribution(&server.group, 1, HandId::new(1).unwrap())
         .await
         .unwrap();
     assert_eq!(

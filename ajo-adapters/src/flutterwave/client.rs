@@ -1,8 +1,9 @@
+use ajo_core::ids::RecipientId;
 use ajo_core::ledger::StatementLine;
 use ajo_core::ports::{
     Collection, CollectionRequest, GatewayError, PaymentGateway, PaymentState, PaymentStatus,
-    PayoutReceipt, PayoutRequest, PayoutState, PayoutStatus, RecipientDetails, RecipientId,
-    RefundReceipt, RefundRequest,
+    PayoutReceipt, PayoutRequest, PayoutState, PayoutStatus, RecipientDetails, RefundReceipt,
+    RefundRequest,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -277,7 +278,7 @@ impl PaymentGateway for FlutterwaveGateway {
             return Err(map_error(&response, None));
         }
         let beneficiary: wire::Beneficiary = Self::data(&response)?;
-        Ok(RecipientId(beneficiary.id.to_string()))
+        RecipientId::new(beneficiary.id.to_string()).map_err(|_| unexpected(response.status))
     }
 
     #[instrument(skip_all, fields(provider = PROVIDER, idempotency_key = %request.reference, amount_minor = request.amount.minor(), currency = request.amount.currency().code()), err)]
@@ -286,8 +287,11 @@ impl PaymentGateway for FlutterwaveGateway {
         let currency = request.amount.currency();
         let beneficiary: wire::Beneficiary = self
             .get(
-                format!("/v3/beneficiaries/{}", path_segment(&request.recipient.0)),
-                Some(&request.recipient.0),
+                format!(
+                    "/v3/beneficiaries/{}",
+                    path_segment(request.recipient.as_str())
+                ),
+                Some(request.recipient.as_str()),
             )
             .await?;
         let (Some(account_number), Some(bank_code)) =

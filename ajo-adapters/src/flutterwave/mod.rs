@@ -142,7 +142,7 @@ impl FlutterwaveGateway {
             return Err(FlutterwaveError::EmptySecretKey);
         }
         let api = ApiClient::new(PROVIDER, config.http)
-            .map_err(|reason| FlutterwaveError::HttpClient { reason })?;
+            .map_err(|source| FlutterwaveError::HttpClient { source })?;
         Ok(FlutterwaveGateway {
             api,
             secret_key: config.secret_key,

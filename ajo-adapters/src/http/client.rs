@@ -2,6 +2,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use ajo_core::error::Source;
 use backon::{BackoffBuilder, ExponentialBuilder};
 use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
@@ -263,15 +264,15 @@ impl ApiClient {
     /// A client for `provider` (its name, for logs and errors) with `config`.
     ///
     /// # Errors
-    /// The TLS stack could not be set up (reqwest's builder failed); the message says why
-    /// and holds no secret.
-    pub fn new(provider: &'static str, config: HttpConfig) -> Result<Self, String> {
+    /// The TLS stack could not be set up: reqwest's builder error, kept as a [`Source`]
+    /// (no request was made, so it holds no URL, header or secret).
+    pub fn new(provider: &'static str, config: HttpConfig) -> Result<Self, Source> {
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout)
             .user_agent(concat!("ajo/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|error| format!("building the {provider} HTTP client: {error}"))?;
+            .map_err(|error| Source::new(error.without_url()))?;
         Ok(ApiClient {
             provider,
             http,

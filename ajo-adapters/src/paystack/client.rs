@@ -1,8 +1,8 @@
+use ajo_core::ids::RecipientId;
 use ajo_core::ledger::StatementLine;
 use ajo_core::ports::{
     Collection, CollectionRequest, GatewayError, PaymentGateway, PaymentState, PaymentStatus,
-    PayoutReceipt, PayoutRequest, PayoutState, RecipientDetails, RecipientId, RefundReceipt,
-    RefundRequest,
+    PayoutReceipt, PayoutRequest, PayoutState, RecipientDetails, RefundReceipt, RefundRequest,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -199,7 +199,8 @@ impl PaymentGateway for PaystackGateway {
             return Err(map_error(&response, None));
         }
         let data: wire::Recipient = Self::data(&response)?;
-        Ok(RecipientId(data.recipient_code))
+        // An id ajo could not store (empty, spaces, too long) is an answer not understood.
+        RecipientId::new(data.recipient_code).map_err(|_| unexpected(response.status))
     }
 
     #[instrument(skip_all, fields(provider = PROVIDER, idempotency_key = %request.reference, amount_minor = request.amount.minor(), currency = request.amount.currency().code()), err)]
@@ -210,7 +211,7 @@ impl PaymentGateway for PaystackGateway {
             source: "balance",
             amount,
             currency: currency.code(),
-            recipient: &request.recipient.0,
+            recipient: request.recipient.as_str(),
             reference: &request.reference,
             reason: &request.reason,
         };

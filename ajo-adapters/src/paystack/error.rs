@@ -1,3 +1,4 @@
+use ajo_core::error::Source;
 use ajo_core::ports::GatewayError;
 use serde::Deserialize;
 
@@ -10,10 +11,11 @@ use super::PROVIDER;
 #[non_exhaustive]
 pub enum PaystackError {
     /// The HTTP client (TLS stack) could not be set up.
-    #[error("{reason}")]
+    #[error("could not set up the paystack HTTP client")]
     HttpClient {
-        /// What failed (no secret).
-        reason: String,
+        /// Why: reqwest's error (it holds no secret: nothing was sent).
+        #[source]
+        source: Source,
     },
     /// The secret key is empty.
     #[error("the paystack secret key is empty")]

@@ -136,7 +136,7 @@ impl PaystackGateway {
             return Err(PaystackError::EmptySecretKey);
         }
         let api = ApiClient::new(PROVIDER, config.http)
-            .map_err(|reason| PaystackError::HttpClient { reason })?;
+            .map_err(|source| PaystackError::HttpClient { source })?;
         Ok(PaystackGateway {
             api,
             secret_key: config.secret_key,

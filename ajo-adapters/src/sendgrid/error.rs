@@ -1,3 +1,4 @@
+use ajo_core::error::Source;
 use ajo_core::ports::{NotifyError, ProviderMessageId};
 
 use super::wire::ErrorBody;
@@ -15,9 +16,10 @@ pub enum ConfigError {
     /// The from address is not an email address.
     #[error("the from address {0:?} is not an email address")]
     InvalidFrom(String),
-    /// The HTTP client could not be set up.
-    #[error("{0}")]
-    Client(String),
+    /// The HTTP client could not be set up: reqwest's error (it holds no secret:
+    /// nothing was sent).
+    #[error("could not set up the sendgrid HTTP client")]
+    Client(#[source] Source),
 }
 
 /// Reads Mail Send's answer: the message id, or the error it stands for.

@@ -1,7 +1,8 @@
+use ajo_core::ids::RecipientId;
 use ajo_core::ledger::StatementLine;
 use ajo_core::ports::{
     Collection, CollectionRequest, GatewayError, PaymentGateway, PaymentState, PaymentStatus,
-    PayoutReceipt, PayoutRequest, RecipientDetails, RecipientId, RefundReceipt, RefundRequest,
+    PayoutReceipt, PayoutRequest, RecipientDetails, RefundReceipt, RefundRequest,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -225,7 +226,8 @@ impl PaymentGateway for StripeGateway {
         let account: wire::Account = self
             .call(ApiRequest::post("/v1/accounts").form(form), None)
             .await?;
-        Ok(RecipientId(account.id))
+        // An id ajo could not store (empty, spaces, too long) is an answer not understood.
+        RecipientId::new(account.id).map_err(|_| unexpected(200))
     }
 
     #[instrument(skip_all, fields(provider = PROVIDER, idempotency_key = %request.reference, amount_minor = request.amount.minor(), currency = request.amount.currency().code()), err)]
@@ -243,7 +245,7 @@ impl PaymentGateway for StripeGateway {
                 let form = [
                     ("amount", amount.as_str()),
                     ("currency", currency.as_str()),
-                    ("destination", request.recipient.0.as_str()),
+                    ("destination", request.recipient.as_str()),
                     ("description", request.reason.as_str()),
                     ("transfer_group", request.reference.as_str()),
                     (REFERENCE_FIELD, request.reference.as_str()),

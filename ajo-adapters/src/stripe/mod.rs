@@ -171,7 +171,7 @@ impl StripeGateway {
             return Err(StripeError::EmptySecretKey);
         }
         let api = ApiClient::new(PROVIDER, config.http)
-            .map_err(|reason| StripeError::HttpClient { reason })?;
+            .map_err(|source| StripeError::HttpClient { source })?;
         Ok(StripeGateway {
             api,
             secret_key: config.secret_key,

@@ -1,3 +1,4 @@
+use ajo_core::error::Source;
 use ajo_core::ports::{NotifyError, ProviderMessageId};
 
 use super::wire::{ErrorBody, MessageResource};
@@ -23,9 +24,10 @@ pub enum ConfigError {
     /// The status-callback URL is not an absolute `http(s)` URL without a fragment.
     #[error("the status-callback URL is not an absolute http(s) URL without a fragment")]
     InvalidStatusCallback,
-    /// The HTTP client could not be set up.
-    #[error("{0}")]
-    Client(String),
+    /// The HTTP client could not be set up: reqwest's error (it holds no secret:
+    /// nothing was sent).
+    #[error("could not set up the twilio HTTP client")]
+    Client(#[source] Source),
 }
 
 /// Error codes that mean the number we sent to cannot take an SMS.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ajo_adapters::http::{BreakerPolicy, HttpConfig, RetryPolicy};
 use ajo_core::group::deposit::DepositRule;
-use ajo_core::group::{GroupId, HandId};
+use ajo_core::ids::{GroupId, HandId};
 use ajo_core::money::Money;
 use ajo_core::ports::{Clock, EmailSender, EntryQuery, Journal, PaymentGateway, SmsSender, Store};
 use ajo_core::service::{AjoService, Handled};
@@ -78,7 +78,7 @@ pub(crate) async fn contribution_end_to_end(
     service.start(&group).await.unwrap();
 
     let collection = service
-        .request_contribution(&group, 1, HandId(1))
+        .request_contribution(&group, 1, HandId::new(1).unwrap())
         .await
         .unwrap();
     assert_eq!(collection.reference, REFERENCE);

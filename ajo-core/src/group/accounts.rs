@@ -3,7 +3,8 @@
 //! Group-wide accounts are owned by the group id; a member's accounts inside a group by
 //! `"{group}/{member}"`, so one person in two groups has separate books in each.
 
-use super::{GroupConfig, GroupId, MemberId};
+use super::GroupConfig;
+use crate::ids::{GroupId, MemberId};
 use crate::ledger::{Account, AccountKind};
 
 /// The owner of the gateway clearing account that collections arrive in.

@@ -1,6 +1,7 @@
 use serde::{Deserialize, Serialize};
 
-use super::{GroupConfig, GroupId, HandId, MemberId};
+use super::GroupConfig;
+use crate::ids::{GroupId, HandId, MemberId};
 use crate::money::Money;
 
 /// What a caller asks of a group. [`decide`](super::decide) turns it into events or

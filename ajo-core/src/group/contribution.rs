@@ -15,7 +15,7 @@
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::group::HandId;
+use crate::ids::HandId;
 use crate::money::{Money, MoneyError};
 
 /// Where a due stands.
@@ -230,7 +230,7 @@ mod tests {
     fn due(round: u32, date: NaiveDate, paid: &str) -> Due {
         Due {
             round,
-            hand: HandId(1),
+            hand: HandId::new(1).unwrap(),
             due_date: date,
             amount: ngn("100"),
             paid: ngn(paid),
@@ -277,14 +277,14 @@ mod tests {
             [
                 Application::Due {
                     round: 1,
-                    hand: HandId(1),
+                    hand: HandId::new(1).unwrap(),
                     amount: ngn("70")
                 },
                 Application::Penalties { amount: ngn("5") },
                 Application::Deposit { amount: ngn("20") },
                 Application::Due {
                     round: 2,
-                    hand: HandId(1),
+                    hand: HandId::new(1).unwrap(),
                     amount: ngn("100")
                 },
                 Application::Credit { amount: ngn("105") },
@@ -295,7 +295,7 @@ mod tests {
             partial,
             [Application::Due {
                 round: 1,
-                hand: HandId(1),
+                hand: HandId::new(1).unwrap(),
                 amount: ngn("50")
             }]
         );

@@ -1,8 +1,9 @@
 use thiserror::Error;
 
-use super::{GroupStatus, HandId, MemberId};
+use super::GroupStatus;
 use crate::calendar::CalendarError;
 use crate::group::rotation::RotationError;
+use crate::ids::{HandId, IdError, MemberId};
 use crate::ledger::LedgerError;
 use crate::money::{Money, MoneyError};
 use crate::penalty::PenaltyError;
@@ -13,13 +14,8 @@ use crate::penalty::PenaltyError;
 #[non_exhaustive]
 pub enum GroupError {
     /// An id with characters or a length that is not allowed.
-    #[error("invalid {kind} id {id:?}")]
-    InvalidId {
-        /// `group` or `member`.
-        kind: &'static str,
-        /// The id given (shortened).
-        id: String,
-    },
+    #[error(transparent)]
+    InvalidId(#[from] IdError),
     /// A setting of the group is out of range.
     #[error("invalid setting {field}: {reason}")]
     InvalidConfig {
@@ -149,6 +145,15 @@ pub enum GroupError {
     /// Nothing is left to waive on the due.
     #[error("round {round} hand {hand} has nothing left to waive")]
     NothingToWaive {
+        /// The round.
+        round: u32,
+        /// The hand.
+        hand: HandId,
+    },
+    /// A contribution was asked for on a due with nothing left to pay (paid in full or
+    /// waived).
+    #[error("round {round} hand {hand} owes nothing")]
+    NothingOwed {
         /// The round.
         round: u32,
         /// The hand.

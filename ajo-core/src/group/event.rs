@@ -1,8 +1,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{GroupConfig, GroupId, HandId, MemberId};
+use super::GroupConfig;
 use crate::group::contribution::Application;
+use crate::ids::{GroupId, HandId, MemberId};
 use crate::ledger::BalancedEntry;
 use crate::money::Money;
 

@@ -70,14 +70,13 @@ mod config;
 mod decide;
 mod error;
 mod event;
-mod ids;
 mod state;
 
+pub use crate::ids::{GroupId, HandId, MAX_ID_LEN, MemberId};
 pub use accounts::{CLEARING_OWNER, GroupAccounts};
 pub use command::GroupCommand;
 pub use config::{GroupConfig, GroupConfigBuilder, MAX_HANDS};
 pub use decide::decide;
 pub use error::GroupError;
 pub use event::GroupEvent;
-pub use ids::{GroupId, HandId, MAX_ID_LEN, MemberId};
 pub use state::{Bid, GroupState, GroupStatus, HandState, MemberState, RoundState};

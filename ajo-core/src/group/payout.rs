@@ -13,7 +13,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::group::{HandId, MemberId};
+use crate::ids::{HandId, MemberId};
 use crate::money::Money;
 
 /// When a round's pot is paid out.

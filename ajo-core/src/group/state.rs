@@ -4,10 +4,11 @@ use std::fmt;
 use chrono::{DateTime, Days, NaiveDate, Offset, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{GroupAccounts, GroupConfig, GroupEvent, GroupId, HandId, MemberId};
+use super::{GroupAccounts, GroupConfig, GroupEvent};
 use crate::group::contribution::{Application, Due};
 use crate::group::payout::{DueAction, PayoutPolicy};
 use crate::group::rotation::PayoutOrder;
+use crate::ids::{GroupId, HandId, MemberId};
 use crate::ledger::{Account, BalancedEntry, Side};
 use crate::money::Money;
 
@@ -264,7 +265,7 @@ impl GroupState {
             .collect();
         let zero = Money::zero(contribution.currency());
         for round in &self.rounds {
-            for hand in (1u32..).take(hands.len()).map(HandId) {
+            for hand in HandId::sequence().take(hands.len()) {
                 self.dues.insert(
                     (round.number, hand),
                     Due {
@@ -301,7 +302,7 @@ impl GroupState {
 
     fn hand_mut(&mut self, hand: HandId) -> Option<&mut HandState> {
         self.hands
-            .get_mut(usize::try_from(hand.0.checked_sub(1)?).ok()?)
+            .get_mut(usize::try_from(hand.get().checked_sub(1)?).ok()?)
     }
 
     /// The group's id (none before `Created`).
@@ -352,7 +353,7 @@ impl GroupState {
     /// One hand.
     pub fn hand(&self, hand: HandId) -> Option<&HandState> {
         self.hands
-            .get(usize::try_from(hand.0.checked_sub(1)?).ok()?)
+            .get(usize::try_from(hand.get().checked_sub(1)?).ok()?)
     }
     /// Every due, by round then hand.
     pub fn dues(&self) -> impl Iterator<Item = &Due> {
@@ -366,7 +367,7 @@ impl GroupState {
     /// round is paid out only once all its dues are in.
     pub fn open_dues(&self) -> impl Iterator<Item = &Due> {
         let from = self.current_round().unwrap_or(u32::MAX);
-        self.dues.range((from, HandId(0))..).map(|(_, due)| due)
+        self.dues.range((from, HandId::MIN)..).map(|(_, due)| due)
     }
 
     /// The first round not yet paid out (none before start or after the last).
@@ -481,7 +482,7 @@ impl GroupState {
             .unwrap_or(NaiveDate::MAX);
         // Dues of rounds before the current one are all settled: a round is paid out
         // only once funded. So only the current round onwards can need anything.
-        for ((round, hand), due) in self.dues.range((current, HandId(0))..) {
+        for ((round, hand), due) in self.dues.range((current, HandId::MIN)..) {
             if due.due_date > horizon {
                 break;
             }
@@ -535,7 +536,7 @@ impl GroupState {
         if let Some(round) = self.round(current) {
             let funded = self
                 .dues
-                .range((current, HandId(0))..(current + 1, HandId(0)))
+                .range((current, HandId::MIN)..(current + 1, HandId::MIN))
                 .all(|(_, d)| d.is_settled());
             if today >= round.due_date && funded {
                 let needs_choice = matches!(config.payout_order(), PayoutOrder::OrganiserChoice)

@@ -1,96 +1,23 @@
 //! Where a loan's money is booked, and the ids that key its ledger entries.
 
-use std::fmt;
-
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::LoanError;
 use super::payoff::FlatPayoff;
 use super::repayment::AllocationOrder;
+use crate::ids::IdError;
 use crate::ledger::{Account, AccountKind};
 use crate::money::Currency;
 use crate::penalty::{PenaltyKind, PenaltyRule};
 
-/// The longest loan id, in bytes.
-pub const MAX_LOAN_ID_LEN: usize = 64;
-
 /// The longest payment or disbursement reference, in bytes.
 pub const MAX_REFERENCE_LEN: usize = 128;
-
-/// A loan's id, chosen by the caller: 1 to 64 ASCII letters, digits, `.`, `_` or `-`.
-/// It keys the loan's ledger entries (`loan:{id}:payment:{reference}`), so it cannot
-/// hold the `:` that separates their parts.
-///
-/// ```
-/// use ajo_core::loan::LoanId;
-///
-/// assert!(LoanId::new("ln_2026-0001").is_ok());
-/// assert!(LoanId::new("ln:1").is_err());
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct LoanId(String);
-
-impl LoanId {
-    /// Checks and wraps an id.
-    ///
-    /// # Errors
-    /// [`LoanError::InvalidId`] when empty, longer than [`MAX_LOAN_ID_LEN`] or holding
-    /// another character.
-    pub fn new(id: impl Into<String>) -> Result<LoanId, LoanError> {
-        let id = id.into();
-        let invalid = |reason| LoanError::InvalidId {
-            what: "loan id",
-            reason,
-        };
-        if id.is_empty() {
-            return Err(invalid("empty"));
-        }
-        if id.len() > MAX_LOAN_ID_LEN {
-            return Err(invalid("longer than 64 bytes"));
-        }
-        if !id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-        {
-            return Err(invalid(
-                "only ASCII letters, digits, '.', '_' and '-' are allowed",
-            ));
-        }
-        Ok(LoanId(id))
-    }
-
-    /// The id.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for LoanId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for LoanId {
-    type Error = LoanError;
-
-    fn try_from(id: String) -> Result<LoanId, LoanError> {
-        LoanId::new(id)
-    }
-}
-
-impl From<LoanId> for String {
-    fn from(id: LoanId) -> String {
-        id.0
-    }
-}
 
 /// Checks a caller's reference (a gateway's transaction reference, a member id): 1 to
 /// [`MAX_REFERENCE_LEN`] bytes of printable ASCII without spaces.
 pub(crate) fn check_reference(what: &'static str, text: &str) -> Result<(), LoanError> {
-    let invalid = |reason| LoanError::InvalidId { what, reason };
+    let invalid = |reason| LoanError::InvalidId(IdError::new(what, text, reason));
     if text.is_empty() {
         return Err(invalid("empty"));
     }

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{LoanAccounts, LoanId, LoanPolicy, LoanTerms, Reamortize};
-use crate::group::MemberId;
+use super::{LoanAccounts, LoanPolicy, LoanTerms, Reamortize};
+use crate::ids::{LoanId, MemberId};
 use crate::money::Money;
 
 /// A request for a loan: everything [`LoanCommand::Apply`] needs.
@@ -55,7 +55,7 @@ pub enum LoanCommand {
         overpayment: Reamortize,
     },
     /// Settle the loan early; the amount must be today's
-    /// [payoff quote](Loan::payoff_quote).
+    /// [payoff quote](super::Loan::payoff_quote).
     PayOff {
         /// The payment's reference at the gateway (idempotent like `Repay`).
         payment_ref: String,

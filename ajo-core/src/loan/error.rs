@@ -4,6 +4,7 @@ use thiserror::Error;
 
 use super::LoanStatus;
 use crate::calendar::{CalendarError, Frequency};
+use crate::ids::IdError;
 use crate::ledger::LedgerError;
 use crate::money::{Currency, Money, MoneyError};
 use crate::penalty::PenaltyError;
@@ -97,14 +98,10 @@ pub enum LoanError {
     /// The amount received is zero or negative, so no rate of return exists.
     #[error("the amount received must be above zero")]
     NothingReceived,
-    /// An id or reference is empty, too long or holds characters that are not allowed.
-    #[error("invalid {what}: {reason}")]
-    InvalidId {
-        /// Which id (`loan id`, `payment reference`...).
-        what: &'static str,
-        /// What is wrong with it.
-        reason: &'static str,
-    },
+    /// An id or reference is empty, too long or holds characters that are not allowed
+    /// ([`IdError::kind`] says which: `loan id`, `payment reference`...).
+    #[error(transparent)]
+    InvalidId(#[from] IdError),
     /// An allocation order that does not name each component exactly once.
     #[error("allocation order must name penalty, fee, interest and principal once each")]
     InvalidAllocationOrder,
@@ -158,6 +155,10 @@ pub enum LoanError {
         /// The reference.
         payment_ref: String,
     },
+    /// A repayment was asked for while nothing is due: the loan is not disbursed yet, or
+    /// every installment is paid.
+    #[error("nothing is due on the loan")]
+    NothingDue,
     /// Default was asked for while no installment is overdue.
     #[error("no installment is overdue on {date}")]
     NothingOverdue {

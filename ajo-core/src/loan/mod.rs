@@ -173,7 +173,8 @@ mod state;
 mod table;
 mod terms;
 
-pub use accounts::{LoanAccounts, LoanId, LoanPolicy, MAX_LOAN_ID_LEN, MAX_REFERENCE_LEN};
+pub use crate::ids::{LoanId, MAX_LOAN_ID_LEN};
+pub use accounts::{LoanAccounts, LoanPolicy, MAX_REFERENCE_LEN};
 pub use command::{LoanApplication, LoanCommand};
 pub use decide::decide;
 pub use error::LoanError;

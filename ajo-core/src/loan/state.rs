@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use super::payoff::payoff_quote;
 use super::{
     Allocation, Component, Components, InstallmentState, LoanAccounts, LoanApplication,
-    LoanCommand, LoanError, LoanEvent, LoanId, LoanPolicy, LoanTerms, PayoffQuote, Schedule,
+    LoanCommand, LoanError, LoanEvent, LoanPolicy, LoanTerms, PayoffQuote, Schedule,
 };
 use crate::aggregate::Aggregate;
-use crate::group::MemberId;
+use crate::ids::{LoanId, MemberId};
 use crate::money::Money;
 
 /// Where a loan is in its life.

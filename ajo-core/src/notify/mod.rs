@@ -1,7 +1,7 @@
 //! Notifications: the messages ajo sends, rendered from templates.
 //!
 //! A [`Notice`] says what happened (a payment confirmed, a payout made...). Render it
-//! with [`Notice::email`] (subject, plain text and simple HTML) or [`Notice::sms`] (for
+//! with [`Notice::email`] (greeting the member by name; subject, plain text and simple HTML) or [`Notice::sms`] (for
 //! the three notices members get by text). Amounts are written for people
 //! (`₦25,000.00`); in SMS a symbol outside the GSM-7 alphabet (like `₦`) is replaced by
 //! the currency code, so a message fits one 160-character segment where it can, and
@@ -12,12 +12,11 @@
 //! use ajo_core::notify::Notice;
 //!
 //! let notice = Notice::PayoutNotification {
-//!     member: "Ada".into(),
 //!     group: "Balogun market".into(),
 //!     amount: Money::parse("98500", Currency::NGN)?,
 //!     round: 1,
 //! };
-//! assert_eq!(notice.email().subject, "Your payout of ₦98,500.00 from Balogun market");
+//! assert_eq!(notice.email("Ada").subject, "Your payout of ₦98,500.00 from Balogun market");
 //! let sms = notice.sms().expect("payout alerts go by SMS");
 //! assert_eq!(sms.length.segments, 1);
 //! assert!(sms.body.contains("NGN 98,500.00"));

@@ -7,14 +7,16 @@ use super::gsm::{SmsLength, gsm7_cost, sms_length};
 use crate::money::Money;
 
 /// Something a member is told.
+///
+/// It does not hold the member's name: the service knows whom it tells only when it
+/// reads their profile, so the name is given when the notice is rendered
+/// ([`email`](Notice::email)) and no notice ever exists with a blank one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "notice", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Notice {
     /// A contribution (or other payment) was received.
     PaymentConfirmation {
-        /// The member's name.
-        member: String,
         /// The group's name.
         group: String,
         /// How much.
@@ -24,8 +26,6 @@ pub enum Notice {
     },
     /// A contribution falls due soon.
     PaymentDueReminder {
-        /// The member's name.
-        member: String,
         /// The group's name.
         group: String,
         /// What is owed.
@@ -37,8 +37,6 @@ pub enum Notice {
     },
     /// The member's payout was made.
     PayoutNotification {
-        /// The member's name.
-        member: String,
         /// The group's name.
         group: String,
         /// How much.
@@ -48,8 +46,6 @@ pub enum Notice {
     },
     /// A late penalty was charged.
     PenaltyNotice {
-        /// The member's name.
-        member: String,
         /// The group's name.
         group: String,
         /// The penalty.
@@ -61,8 +57,6 @@ pub enum Notice {
     },
     /// The group finished its cycle.
     GroupCompletion {
-        /// The member's name.
-        member: String,
         /// The group's name.
         group: String,
         /// The deposit returned.
@@ -70,8 +64,6 @@ pub enum Notice {
     },
     /// A loan was approved.
     LoanApproved {
-        /// The member's name.
-        member: String,
         /// The principal.
         principal: Money,
         /// How many installments.
@@ -83,8 +75,6 @@ pub enum Notice {
     },
     /// A loan installment falls due soon.
     InstallmentDue {
-        /// The member's name.
-        member: String,
         /// What is owed.
         amount: Money,
         /// When.
@@ -150,9 +140,9 @@ fn escape(text: &str) -> String {
 }
 
 /// A subject, a greeting, paragraphs: the text and HTML bodies from one source.
-fn email(subject: String, member: &str, paragraphs: &[String]) -> RenderedEmail {
-    let mut text = format!("Hello {member},\n\n");
-    let mut html = format!("<p>Hello {},</p>\n", escape(member));
+fn email(subject: String, name: &str, paragraphs: &[String]) -> RenderedEmail {
+    let mut text = format!("Hello {name},\n\n");
+    let mut html = format!("<p>Hello {},</p>\n", escape(name));
     for paragraph in paragraphs {
         let _ = write!(text, "{paragraph}\n\n");
         let _ = writeln!(html, "<p>{}</p>", escape(paragraph));
@@ -167,49 +157,49 @@ fn email(subject: String, member: &str, paragraphs: &[String]) -> RenderedEmail 
 }
 
 impl Notice {
-    /// The email for this notice.
-    pub fn email(&self) -> RenderedEmail {
+    /// The email for this notice, greeting the member by `name`.
+    pub fn email(&self, name: &str) -> RenderedEmail {
         match self {
-            Notice::PaymentConfirmation { member, group, amount, reference } => email(
+            Notice::PaymentConfirmation { group, amount, reference } => email(
                 format!("Payment received: {} to {group}", amount.human()),
-                member,
+                name,
                 &[
                     format!("We received your payment of {} to {group}.", amount.human()),
                     format!("Reference: {reference}. Keep it for your records."),
                 ],
             ),
-            Notice::PaymentDueReminder { member, group, amount, due_date, round } => email(
+            Notice::PaymentDueReminder { group, amount, due_date, round } => email(
                 format!("Reminder: {} due {} for {group}", amount.human(), day(*due_date)),
-                member,
+                name,
                 &[
                     format!("Your round {round} contribution of {} to {group} is due on {}.", amount.human(), day(*due_date)),
                     "Paying on time keeps the pot whole for this round's recipient and avoids late penalties.".into(),
                 ],
             ),
-            Notice::PayoutNotification { member, group, amount, round } => email(
+            Notice::PayoutNotification { group, amount, round } => email(
                 format!("Your payout of {} from {group}", amount.human()),
-                member,
+                name,
                 &[format!("It is your turn: the round {round} payout of {} from {group} is on its way to you.", amount.human())],
             ),
-            Notice::PenaltyNotice { member, group, amount, round, due_date } => email(
+            Notice::PenaltyNotice { group, amount, round, due_date } => email(
                 format!("Late penalty of {} in {group}", amount.human()),
-                member,
+                name,
                 &[
                     format!("Your round {round} contribution to {group}, due {}, is late.", day(*due_date)),
                     format!("A penalty of {} has been charged. Pay what is due to stop further charges.", amount.human()),
                 ],
             ),
-            Notice::GroupCompletion { member, group, deposit_refund } => email(
+            Notice::GroupCompletion { group, deposit_refund } => email(
                 format!("{group} has completed its cycle"),
-                member,
+                name,
                 &[
                     format!("Every hand in {group} has been paid. Thank you for saving together."),
                     format!("Your security deposit refund: {}.", deposit_refund.human()),
                 ],
             ),
-            Notice::LoanApproved { member, principal, installments, installment, first_due_date } => email(
+            Notice::LoanApproved { principal, installments, installment, first_due_date } => email(
                 format!("Your loan of {} is approved", principal.human()),
-                member,
+                name,
                 &[
                     format!("Your loan of {} has been approved.", principal.human()),
                     format!(
@@ -219,9 +209,9 @@ impl Notice {
                     ),
                 ],
             ),
-            Notice::InstallmentDue { member, amount, due_date, number } => email(
+            Notice::InstallmentDue { amount, due_date, number } => email(
                 format!("Loan installment {number} of {} due {}", amount.human(), day(*due_date)),
-                member,
+                name,
                 &[format!("Installment {number} of your loan, {}, is due on {}.", amount.human(), day(*due_date))],
             ),
         }
@@ -289,12 +279,11 @@ mod tests {
     #[test]
     fn html_escapes_what_callers_give() {
         let notice = Notice::PayoutNotification {
-            member: "<script>alert(1)</script>".into(),
             group: "A & B \"co-op\"".into(),
             amount: Money::parse("1", Currency::NGN).unwrap(),
             round: 1,
         };
-        let html = notice.email().html;
+        let html = notice.email("<script>alert(1)</script>").html;
         assert!(!html.contains("<script>"));
         assert!(html.contains("&lt;script&gt;") && html.contains("A &amp; B &quot;co-op&quot;"));
     }

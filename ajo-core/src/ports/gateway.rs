@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+pub use crate::ids::RecipientId;
 use crate::ledger::StatementLine;
 use crate::money::Money;
 
@@ -192,10 +193,6 @@ impl fmt::Debug for RecipientDetails {
             .finish()
     }
 }
-
-/// The provider's id for a payout recipient.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct RecipientId(pub String);
 
 /// A request to pay someone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,7 +10,9 @@ use thiserror::Error;
 pub struct EmailMessage {
     /// Our id for the message (travels with it so delivery webhooks can find it).
     pub message_id: String,
-    /// The recipient's address.
+    /// The recipient's address, as text: outbox messages already stored keep reading
+    /// back, and the service fills it from a checked
+    /// [`EmailAddress`](crate::ids::EmailAddress).
     pub to: String,
     /// The subject line.
     pub subject: String,
@@ -115,7 +117,8 @@ pub enum NotifyError {
 }
 
 impl NotifyError {
-    /// Whether sending again later may work.
+    /// Whether sending the same message again later may work: the provider was down,
+    /// slow or rate limiting. A refused recipient, message or key will be refused again.
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
@@ -126,7 +129,17 @@ impl NotifyError {
 
 #[cfg(test)]
 mod tests {
-    use super::is_e164;
+    use super::{NotifyError, is_e164};
+
+    #[test]
+    fn only_waiting_or_a_provider_down_is_worth_a_retry() {
+        assert!(NotifyError::Timeout.is_retryable());
+        assert!(NotifyError::Unavailable.is_retryable());
+        assert!(NotifyError::RateLimited { retry_after: None }.is_retryable());
+        assert!(!NotifyError::InvalidRecipient.is_retryable());
+        assert!(!NotifyError::Unauthorized.is_retryable());
+        assert!(!NotifyError::Rejected { code: "x".into() }.is_retryable());
+    }
 
     #[test]
     fn e164_numbers_are_a_plus_and_8_to_15_digits_not_starting_with_0() {

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use hashlink::LruCache;
 
 use crate::aggregate::Aggregate;
-use crate::group::{GroupId, MemberId};
+use crate::ids::{GroupId, MemberId};
 
 /// The most recently used states of one kind of aggregate, each at its stream's version
 /// ([`Aggregate::version`]) with the last event it applied.

@@ -8,8 +8,8 @@ use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 
 use super::{AjoService, ServiceError};
 use crate::group::payout::DueAction;
-use crate::group::{GroupEvent, GroupId, GroupState, GroupStatus, MemberId};
-use crate::loan::LoanId;
+use crate::group::{GroupEvent, GroupState, GroupStatus};
+use crate::ids::{GroupId, LoanId, MemberId};
 use crate::member::{MemberEvent, MemberProfile};
 use crate::notify::Notice;
 use crate::payment::{PaymentEvent, PayoutEvent};
@@ -225,7 +225,6 @@ impl AjoService {
                     member.clone(),
                     format!("{id}:payment:{reference}"),
                     Notice::PaymentConfirmation {
-                        member: String::new(),
                         group: group.clone(),
                         amount: *amount,
                         reference: reference.clone(),
@@ -240,7 +239,6 @@ impl AjoService {
                     member.clone(),
                     format!("{id}:r{round}:payout"),
                     Notice::PayoutNotification {
-                        member: String::new(),
                         group: group.clone(),
                         amount: *payout,
                         round: *round,
@@ -259,7 +257,6 @@ impl AjoService {
                         member.clone(),
                         format!("{id}:r{round}:{hand}:penalty:{as_of}"),
                         Notice::PenaltyNotice {
-                            member: String::new(),
                             group: group.clone(),
                             amount: *amount,
                             round: *round,
@@ -273,7 +270,6 @@ impl AjoService {
                     member.clone(),
                     format!("{id}:{member}:completion"),
                     Notice::GroupCompletion {
-                        member: String::new(),
                         group: group.clone(),
                         deposit_refund: *refunded,
                     },
@@ -299,16 +295,15 @@ impl AjoService {
         let Some(profile) = self.profile_in(member, profiles).await? else {
             return Ok(Vec::new());
         };
-        let notice = with_name(notice, &profile.name);
         let mut out = Vec::new();
         if let Some(to) = &profile.email {
-            let email = notice.email();
+            let email = notice.email(&profile.name);
             let message_id = format!("{cause}:email");
             out.push(OutboxMessage {
                 id: message_id.clone(),
                 channel: OutboxChannel::Email(EmailMessage {
                     message_id,
-                    to: to.clone(),
+                    to: to.as_str().to_owned(),
                     subject: email.subject,
                     text: email.text,
                     html: Some(email.html),
@@ -328,20 +323,6 @@ impl AjoService {
         }
         Ok(out)
     }
-}
-
-fn with_name(notice: Notice, name: &str) -> Notice {
-    let mut notice = notice;
-    match &mut notice {
-        Notice::PaymentConfirmation { member, .. }
-        | Notice::PaymentDueReminder { member, .. }
-        | Notice::PayoutNotification { member, .. }
-        | Notice::PenaltyNotice { member, .. }
-        | Notice::GroupCompletion { member, .. }
-        | Notice::LoanApproved { member, .. }
-        | Notice::InstallmentDue { member, .. } => *member = name.to_owned(),
-    }
-    notice
 }
 
 pub(super) fn group_stream(id: &GroupId) -> StreamId {

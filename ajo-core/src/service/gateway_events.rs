@@ -287,7 +287,22 @@ impl AjoService {
             reference: reference.to_owned(),
         };
         let decided = if received == expected {
-            state.decide(&command, now).ok()
+            match state.decide(&command, now) {
+                Ok(events) => Some(events),
+                Err(refusal) => {
+                    // The amount was right but the group would not take it (cancelled,
+                    // completed, a reused reference...): the money is held, not lost, and
+                    // the refusal is what the reviewer needs. `Handled::Flagged` keeps its
+                    // two fields (hosts match on them), so the refusal goes to the log.
+                    tracing::warn!(
+                        %refusal,
+                        group_id = %group,
+                        reference,
+                        "the group refused a payment of the expected amount: held for review"
+                    );
+                    None
+                }
+            }
         } else {
             None
         };

@@ -11,9 +11,8 @@ use super::exec::{
 };
 use super::runner::{Decision, Effects, Hosted, Write};
 use super::{AjoService, ServiceError};
-use crate::group::{
-    GroupCommand, GroupConfig, GroupError, GroupEvent, GroupId, GroupState, HandId, MemberId,
-};
+use crate::group::{GroupCommand, GroupConfig, GroupError, GroupEvent, GroupState};
+use crate::ids::{EmailAddress, GroupId, HandId, MemberId};
 use crate::ledger::BalancedEntry;
 use crate::member::{MemberEvent, MemberProfile};
 use crate::payment::{PaymentEvent, PaymentPurpose, PayoutEvent};
@@ -29,7 +28,7 @@ pub struct Contact {
     /// The name used in messages.
     pub name: String,
     /// Email for notices and for the gateway's checkout.
-    pub email: Option<String>,
+    pub email: Option<EmailAddress>,
     /// Phone (E.164) for SMS.
     pub phone: Option<String>,
     /// Bank or wallet details for payouts.
@@ -276,8 +275,10 @@ impl AjoService {
     /// reuses it (a new suffix only after a failed attempt).
     ///
     /// # Errors
-    /// [`ServiceError::NotFound`] for an unknown group, round or hand;
-    /// [`ServiceError::Group`] if nothing is owed; a gateway or store error.
+    /// [`ServiceError::NotFound`] for an unknown group, [`ServiceError::UnknownHand`] or
+    /// [`ServiceError::UnknownRound`] for a hand or round it does not have;
+    /// [`GroupError::NothingOwed`] (in [`ServiceError::Group`]) if the due is settled; a
+    /// gateway or store error.
     #[instrument(skip_all, fields(group_id = %group, cycle = round, hand = %hand), err)]
     pub async fn request_contribution(
         &self,
@@ -300,15 +301,25 @@ impl AjoService {
         let mut others = read.others;
         let base_payment = decode_as(&base_stream, others.take(&base_stream)?, as_payment)?;
         let state = read.state;
+        if state.id().is_none() {
+            return Err(ServiceError::NotFound(super::exec::group_stream(group)));
+        }
+        let member = state.hand(hand).map(|h| h.member.clone()).ok_or_else(|| {
+            ServiceError::UnknownHand {
+                group: group.clone(),
+                hand,
+            }
+        })?;
+        // Every hand has a due in every round once the group starts: no due is a round
+        // the group does not have (or not yet: a group still forming has none).
         let due = state
             .due(round, hand)
-            .ok_or_else(|| ServiceError::NotFound(super::exec::group_stream(group)))?;
-        let member = state
-            .hand(hand)
-            .map(|h| h.member.clone())
-            .ok_or_else(|| ServiceError::NotFound(super::exec::group_stream(group)))?;
+            .ok_or_else(|| ServiceError::UnknownRound {
+                group: group.clone(),
+                round,
+            })?;
         if due.outstanding().is_zero() {
-            return Err(crate::group::GroupError::NothingToWaive { round, hand }.into());
+            return Err(GroupError::NothingOwed { round, hand }.into());
         }
         // Payments settle arrears, penalties and the deposit first: ask for all of it, so
         // this due is settled by the payment.
@@ -381,7 +392,7 @@ impl AjoService {
         member: &MemberId,
         purpose: PaymentPurpose,
         amount: crate::money::Money,
-        email: Option<String>,
+        email: Option<EmailAddress>,
         description: &str,
     ) -> Result<Collection, ServiceError> {
         let now = self.now();
@@ -416,7 +427,9 @@ impl AjoService {
         let request = CollectionRequest {
             reference: reference.to_owned(),
             amount,
-            email: email.unwrap_or_default(),
+            // The port takes text, empty when the member gave no address: a gateway that
+            // needs one refuses the request rather than ajo inventing an address.
+            email: email.map(String::from).unwrap_or_default(),
             description: description.to_owned(),
             callback_url: None,
         };

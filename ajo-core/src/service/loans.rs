@@ -10,11 +10,11 @@ use super::cache::StateCache;
 use super::exec::Profiles;
 use super::runner::{Effects, Hosted};
 use super::{AjoService, Handled, ServiceError};
-use crate::group::{GroupId, MemberId};
+use crate::ids::{GroupId, LoanId, MemberId};
 use crate::ledger::BalancedEntry;
 use crate::loan::{
-    LoanAccounts, LoanApplication, LoanCommand, LoanError, LoanEvent, LoanId, LoanPolicy,
-    LoanState, LoanStatus, LoanTerms, Reamortize,
+    LoanAccounts, LoanApplication, LoanCommand, LoanError, LoanEvent, LoanPolicy, LoanState,
+    LoanStatus, LoanTerms, Reamortize,
 };
 use crate::money::Money;
 use crate::notify::Notice;
@@ -133,7 +133,6 @@ impl AjoService {
                 && let Some(first) = schedule.rows().first()
             {
                 let notice = Notice::LoanApproved {
-                    member: String::new(),
                     principal: loan.terms().principal(),
                     installments: u32::try_from(schedule.rows().len()).unwrap_or(u32::MAX),
                     installment: first.total,
@@ -235,8 +234,9 @@ impl AjoService {
     /// up to the next installment.
     ///
     /// # Errors
-    /// [`ServiceError::NotFound`] for an unknown loan, [`ServiceError::Loan`] when nothing
-    /// is owed, a gateway or store error.
+    /// [`ServiceError::NotFound`] for an unknown loan, [`LoanError::NothingDue`] (in
+    /// [`ServiceError::Loan`]) when no amount is given and nothing is due, a gateway or
+    /// store error.
     #[instrument(skip_all, fields(loan_id = %id), err)]
     pub async fn request_loan_repayment(
         &self,
@@ -250,9 +250,7 @@ impl AjoService {
         let member = loan.borrower().clone();
         let amount = match amount {
             Some(amount) => amount,
-            None => next_due(&state).ok_or(ServiceError::Loan(Box::new(
-                crate::loan::LoanError::NoLoan { command: "repay" },
-            )))?,
+            None => next_due(&state).ok_or(LoanError::NothingDue)?,
         };
         let applied = state.loan().map_or(0, |l| {
             l.installments()
@@ -337,7 +335,6 @@ impl AjoService {
                 let soon = today.checked_add_days(Days::new(2)).unwrap_or(today);
                 if remaining.is_positive() && row.due_date >= today && row.due_date <= soon {
                     let notice = Notice::InstallmentDue {
-                        member: String::new(),
                         amount: remaining,
                         due_date: row.due_date,
                         number: row.number,

@@ -54,8 +54,11 @@ pub use crate::payment::{
 };
 pub use tick::TickReport;
 
-use crate::group::{GroupError, GroupId, GroupState};
-use crate::loan::{LoanError, LoanId, LoanState};
+use crate::group::{GroupError, GroupState};
+
+use crate::ids::{GroupId, HandId, LoanId};
+use crate::ledger::LedgerError;
+use crate::loan::{LoanError, LoanState};
 use crate::money::MoneyError;
 use crate::ports::{
     Clock, EmailSender, GatewayError, PaymentGateway, SmsSender, Store, StoreError, StreamId,
@@ -81,6 +84,26 @@ pub enum ServiceError {
     /// No such group, member profile, payment or payout.
     #[error("{0} not found")]
     NotFound(StreamId),
+    /// The group has no such round (or none yet: it has not started).
+    #[error("group {group} has no round {round}")]
+    UnknownRound {
+        /// The group.
+        group: GroupId,
+        /// The round asked for.
+        round: u32,
+    },
+    /// The group has no such hand.
+    #[error("group {group} has no hand {hand}")]
+    UnknownHand {
+        /// The group.
+        group: GroupId,
+        /// The hand asked for.
+        hand: HandId,
+    },
+    /// A ledger entry could not be built (one that would not balance, or an amount out
+    /// of range): kept as the ledger said it.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
     /// Other writers kept winning: the command was not applied.
     #[error("{stream} kept changing; gave up after {attempts} attempts")]
     TooMuchContention {
@@ -103,6 +126,69 @@ pub enum ServiceError {
 impl From<LoanError> for ServiceError {
     fn from(error: LoanError) -> ServiceError {
         ServiceError::Loan(Box::new(error))
+    }
+}
+
+impl ServiceError {
+    /// Whether the same call may succeed if made again later, unchanged: the store or
+    /// the gateway was unavailable, timed out or rate limited, or other writers kept
+    /// winning. Calls are idempotent (deterministic references and keys), so a retry
+    /// never does the work twice.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ServiceError::Store(e) => e.is_retryable(),
+            ServiceError::Gateway(e) => e.is_retryable(),
+            ServiceError::TooMuchContention { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Whether another writer got there first: a stream changed under the call
+    /// ([`StoreError::Conflict`], [`ServiceError::TooMuchContention`]) or a ledger key
+    /// holds another entry ([`StoreError::EntryConflict`]). Reload before deciding what
+    /// to do; a plain conflict is also [retryable](Self::is_retryable).
+    pub fn is_conflict(&self) -> bool {
+        matches!(
+            self,
+            ServiceError::Store(StoreError::Conflict { .. } | StoreError::EntryConflict { .. })
+                | ServiceError::TooMuchContention { .. }
+        )
+    }
+
+    /// Whether something the call named does not exist: a group, loan, profile, payment
+    /// or payout ([`ServiceError::NotFound`]), a round or hand of a group, or a member
+    /// of it. Usually a 404 to a host's own caller.
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            ServiceError::NotFound(_)
+                | ServiceError::UnknownRound { .. }
+                | ServiceError::UnknownHand { .. }
+                | ServiceError::Group(
+                    GroupError::UnknownMember(_)
+                        | GroupError::UnknownHand(_)
+                        | GroupError::UnknownRound(_)
+                )
+        )
+    }
+
+    /// Whether the domain said no: the group or the loan refused the command (its state,
+    /// its rules or the input), so nothing changed and repeating the same call will be
+    /// refused again. Not the ledger or arithmetic failing under a command (a bug to
+    /// report), and not an unknown id ([`is_not_found`](Self::is_not_found)).
+    pub fn is_refused(&self) -> bool {
+        match self {
+            ServiceError::Group(e) => !matches!(
+                e,
+                GroupError::Ledger(_)
+                    | GroupError::Money(_)
+                    | GroupError::UnknownMember(_)
+                    | GroupError::UnknownHand(_)
+                    | GroupError::UnknownRound(_)
+            ),
+            ServiceError::Loan(e) => e.is_invalid_input() && !matches!(**e, LoanError::Ledger(_)),
+            _ => false,
+        }
     }
 }
 

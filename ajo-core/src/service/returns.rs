@@ -239,10 +239,7 @@ impl AjoService {
                 } else {
                     None
                 }
-                .transpose()
-                .map_err(|_| MoneyError::Overflow {
-                    operation: "refund or dispute entry",
-                })?;
+                .transpose()?;
                 let request = AppendRequest {
                     entries: entry.iter().cloned().collect(),
                     streams: vec![StreamAppend {

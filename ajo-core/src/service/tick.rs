@@ -7,7 +7,9 @@ use super::exec::{Profiles, group_stream, next_wake};
 use super::payouts::{Payout, PayoutReport};
 use super::{AjoService, ServiceError, later};
 use crate::group::payout::DueAction;
-use crate::group::{GroupCommand, GroupId};
+use crate::group::{GroupCommand, GroupError};
+use crate::ids::GroupId;
+use crate::loan::LoanError;
 use crate::notify::Notice;
 use crate::payment::{PaymentEvent, PayoutEvent, PayoutOutcome};
 use crate::ports::{
@@ -63,11 +65,11 @@ impl AjoService {
                 let outcome = match stream.kind {
                     StreamKind::Group => match GroupId::new(stream.id.clone()) {
                         Ok(id) => self.tick_group(&id, now, &mut report).await,
-                        Err(e) => Err(e.into()),
+                        Err(e) => Err(GroupError::from(e).into()),
                     },
-                    StreamKind::Loan => match crate::loan::LoanId::new(stream.id.clone()) {
+                    StreamKind::Loan => match crate::ids::LoanId::new(stream.id.clone()) {
                         Ok(id) => self.tick_loan(&id, now, &mut report).await,
-                        Err(e) => Err(ServiceError::Loan(Box::new(e))),
+                        Err(e) => Err(LoanError::from(e).into()),
                     },
                     StreamKind::Payment => self.reverify(&stream.id, now, &mut report).await,
                     StreamKind::Payout => self.send_payout(&stream.id, now, &mut report).await,
@@ -107,7 +109,6 @@ impl AjoService {
                 // Remind of everything that settles the due: arrears and penalties too.
                 let amount = state.amount_to_settle(&member, round);
                 let notice = Notice::PaymentDueReminder {
-                    member: String::new(),
                     group: group_name.clone(),
                     amount,
                     due_date,

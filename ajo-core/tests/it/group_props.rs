@@ -5,9 +5,8 @@ use ajo_core::calendar::Frequency;
 use ajo_core::group::deposit::DepositRule;
 use ajo_core::group::payout::{DueAction, PayoutPolicy};
 use ajo_core::group::rotation::PayoutOrder;
-use ajo_core::group::{
-    GroupCommand as C, GroupConfig, GroupEvent, GroupId, GroupStatus, HandId, MemberId,
-};
+use ajo_core::group::{GroupCommand as C, GroupConfig, GroupEvent, GroupStatus};
+use ajo_core::ids::{GroupId, HandId, MemberId};
 use ajo_core::ledger::AccountKind;
 use ajo_core::money::{Currency, Money};
 use ajo_core::penalty::{PenaltyKind, PenaltyRule};
@@ -245,8 +244,14 @@ fn run_scenario(s: &Scenario) -> Sim {
                         let n = u32::try_from(sim.state.hands().len()).unwrap();
                         let hand = (1..=n)
                             .rev()
-                            .find(|i| sim.state.hand(HandId(*i)).unwrap().paid_in_round.is_none())
-                            .map(HandId)
+                            .find(|i| {
+                                sim.state
+                                    .hand(HandId::new(*i).unwrap())
+                                    .unwrap()
+                                    .paid_in_round
+                                    .is_none()
+                            })
+                            .map(|i| HandId::new(i).unwrap())
                             .unwrap();
                         sim.ok(C::ChooseRecipient { hand });
                     }
@@ -273,7 +278,7 @@ fn run_scenario(s: &Scenario) -> Sim {
                 let hand = (1u32..)
                     .zip(sim.state.hands())
                     .find(|(_, h)| h.paid_in_round.is_none())
-                    .map(|(i, _)| HandId(i))
+                    .map(|(i, _)| HandId::new(i).unwrap())
                     .unwrap();
                 sim.ok(C::ChooseRecipient { hand });
             }

@@ -2,7 +2,8 @@
 
 use ajo_core::calendar::Frequency;
 use ajo_core::group::rotation::{PayoutOrder, RotationSchedule};
-use ajo_core::group::{GroupCommand as C, GroupConfig, GroupEvent, GroupId, MemberId};
+use ajo_core::group::{GroupCommand as C, GroupConfig, GroupEvent};
+use ajo_core::ids::{GroupId, MemberId};
 use ajo_core::money::{Currency, Money};
 use chrono::NaiveDate;
 use std::fmt::Write;

@@ -1,10 +1,10 @@
 //! The loan lifecycle end to end: commands, events, ledger entries, replay.
 
-use ajo_core::group::MemberId;
+use ajo_core::ids::{LoanId, MemberId};
 use ajo_core::ledger::{Account, AccountKind, Ledger};
 use ajo_core::loan::{
     Component, FeeCollection, LoanAccounts, LoanApplication, LoanCommand, LoanError, LoanEvent,
-    LoanId, LoanPolicy, LoanState, LoanStatus, LoanTerms, Method, Reamortize, UpfrontFee, decide,
+    LoanPolicy, LoanState, LoanStatus, LoanTerms, Method, Reamortize, UpfrontFee, decide,
 };
 use ajo_core::money::{Currency, Money};
 use ajo_core::penalty::{PenaltyKind, PenaltyRule};
@@ -520,10 +520,7 @@ fn every_illegal_move_is_a_typed_error() {
     );
     assert!(matches!(
         h.run(repay("has space", "1"), "2026-01-16"),
-        Err(LoanError::InvalidId {
-            what: "payment reference",
-            ..
-        })
+        Err(LoanError::InvalidId(e)) if e.kind() == "payment reference"
     ));
     assert!(matches!(
         h.run(repay("ok", "-1"), "2026-01-16"),

@@ -169,10 +169,11 @@ fn the_stated_bound_of_n_units_does_not_hold_at_high_rate_and_long_term() {
 }
 
 mod lifecycle {
+    use ajo_core::ids::LoanId;
     use ajo_core::ledger::{Account, AccountKind, Ledger};
     use ajo_core::loan::{
-        Component, LoanAccounts, LoanApplication, LoanCommand, LoanId, LoanPolicy, LoanState,
-        LoanStatus, LoanTerms, Reamortize, decide,
+        Component, LoanAccounts, LoanApplication, LoanCommand, LoanPolicy, LoanState, LoanStatus,
+        LoanTerms, Reamortize, decide,
     };
     use ajo_core::money::{Currency, Money};
     use ajo_testkit::strategies::{loan_terms, loan_terms_with_grace_and_fees};

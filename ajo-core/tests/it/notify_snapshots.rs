@@ -8,48 +8,41 @@ use std::fmt::Write;
 fn notices(currency: Currency) -> Vec<Notice> {
     let money = |s: &str| Money::parse(s, currency).unwrap();
     let date = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
-    let (member, group) = ("Adaeze".to_owned(), "Balogun Market Ajo".to_owned());
+    let group = "Balogun Market Ajo".to_owned();
     vec![
         Notice::PaymentConfirmation {
-            member: member.clone(),
             group: group.clone(),
             amount: money("25000"),
             reference: "ajo-balogun-r3-h2".into(),
         },
         Notice::PaymentDueReminder {
-            member: member.clone(),
             group: group.clone(),
             amount: money("25000"),
             due_date: date,
             round: 3,
         },
         Notice::PayoutNotification {
-            member: member.clone(),
             group: group.clone(),
             amount: money("295500"),
             round: 3,
         },
         Notice::PenaltyNotice {
-            member: member.clone(),
             group: group.clone(),
             amount: money("500"),
             round: 3,
             due_date: date,
         },
         Notice::GroupCompletion {
-            member: member.clone(),
             group,
             deposit_refund: money("25000"),
         },
         Notice::LoanApproved {
-            member: member.clone(),
             principal: money("50000"),
             installments: 6,
             installment: money("8775.94"),
             first_due_date: date,
         },
         Notice::InstallmentDue {
-            member,
             amount: money("8775.94"),
             due_date: date,
             number: 2,
@@ -60,7 +53,7 @@ fn notices(currency: Currency) -> Vec<Notice> {
 fn render(currency: Currency) -> String {
     let mut out = String::new();
     for notice in notices(currency) {
-        let email = notice.email();
+        let email = notice.email("Adaeze");
         writeln!(
             out,
             "=== subject: {}\n{}\n--- html\n{}",

@@ -1,8 +1,7 @@
 //! Gateway references are unambiguous for every valid id: each reads back as the one
 //! purpose it was made for, so no two purposes share a reference.
 
-use ajo_core::group::{GroupId, HandId, MemberId};
-use ajo_core::loan::LoanId;
+use ajo_core::ids::{GroupId, HandId, LoanId, MemberId};
 use ajo_core::reference::PaymentReference;
 use proptest::prelude::*;
 
@@ -26,17 +25,17 @@ fn reference() -> impl Strategy<Value = PaymentReference> {
     fn loan() -> impl Strategy<Value = LoanId> {
         id().prop_map(|s| LoanId::new(s).unwrap())
     }
-    let purpose =
-        prop_oneof![
-            (group(), member()).prop_map(|(g, m)| PaymentReference::deposit(&g, &m)),
-            (group(), any::<u32>(), any::<u32>())
-                .prop_map(|(g, r, h)| PaymentReference::contribution(&g, r, HandId(h))),
-            (group(), any::<u32>()).prop_map(|(g, r)| PaymentReference::payout(&g, r)),
-            (group(), member()).prop_map(|(g, m)| PaymentReference::deposit_refund(&g, &m)),
-            (group(), member()).prop_map(|(g, m)| PaymentReference::cancel_refund(&g, &m)),
-            loan().prop_map(|l| PaymentReference::loan_disbursement(&l)),
-            (loan(), any::<u32>()).prop_map(|(l, n)| PaymentReference::loan_repayment(&l, n)),
-        ];
+    let purpose = prop_oneof![
+        (group(), member()).prop_map(|(g, m)| PaymentReference::deposit(&g, &m)),
+        (group(), any::<u32>(), any::<u32>()).prop_map(|(g, r, h)| {
+            PaymentReference::contribution(&g, r, HandId::new(h).unwrap())
+        }),
+        (group(), any::<u32>()).prop_map(|(g, r)| PaymentReference::payout(&g, r)),
+        (group(), member()).prop_map(|(g, m)| PaymentReference::deposit_refund(&g, &m)),
+        (group(), member()).prop_map(|(g, m)| PaymentReference::cancel_refund(&g, &m)),
+        loan().prop_map(|l| PaymentReference::loan_disbursement(&l)),
+        (loan(), any::<u32>()).prop_map(|(l, n)| PaymentReference::loan_repayment(&l, n)),
+    ];
     (purpose, 0u32..5).prop_map(|(p, attempt)| p.attempt(attempt))
 }
 
@@ -64,8 +63,8 @@ fn the_collision_the_old_references_had_is_gone() {
         PaymentReference::deposit(&g("a-dep-b"), &m("c")).to_string(),
     );
     assert_ne!(
-        PaymentReference::contribution(&g("a-r1"), 2, HandId(3)).to_string(),
-        PaymentReference::contribution(&g("a"), 1, HandId(2))
+        PaymentReference::contribution(&g("a-r1"), 2, HandId::new(3).unwrap()).to_string(),
+        PaymentReference::contribution(&g("a"), 1, HandId::new(2).unwrap())
             .attempt(3)
             .to_string(),
     );

@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use ajo_core::group::{GroupEvent, GroupId, GroupState};
+use ajo_core::group::{GroupEvent, GroupState};
+
+use ajo_core::ids::GroupId;
 use ajo_core::service::{ConfigError, MAX_SETTING_DURATION, ServiceConfig, ServiceError};
 use ajo_testkit::{Embedded, builders};
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};

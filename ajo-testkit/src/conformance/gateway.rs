@@ -80,7 +80,7 @@ pub async fn run_all(gateway: &dyn PaymentGateway, fixtures: &GatewayFixtures) {
         .create_recipient(&fixtures.recipient)
         .await
         .expect("registering a recipient");
-    assert!(!recipient.0.is_empty());
+    assert!(!recipient.as_str().is_empty());
     let mut payout = fixtures.payout.clone();
     payout.recipient = recipient;
     let receipt = gateway

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use ajo_core::group::{GroupId, HandId};
+use ajo_core::ids::{GroupId, HandId};
 use ajo_core::ledger::{Account, AccountKind};
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{Clock, EmailSender, EntryQuery, PaymentGateway, SmsSender, Store};
@@ -91,7 +91,7 @@ async fn asked(store: Arc<dyn Store>, group: &str) -> (World, GroupId, String) {
     crate::drive::join_and_start(&ajo.service, &ajo.gateway, &id, &["ada", "bola"]).await;
     let collection = ajo
         .service
-        .request_contribution(&id, 1, HandId(1))
+        .request_contribution(&id, 1, HandId::new(1).unwrap())
         .await
         .unwrap();
     (ajo, id, collection.reference)

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use ajo_core::group::GroupId;
+use ajo_core::ids::GroupId;
 use ajo_core::ledger::verify_chain;
 use ajo_core::ports::{
     Clock, EmailSender, EntryQuery, NotifyError, PaymentGateway, PayoutState, SmsSender, Store,

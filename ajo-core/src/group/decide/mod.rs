@@ -137,10 +137,10 @@ impl Ctx<'_> {
         &'s self,
         member: &'s MemberId,
     ) -> impl Iterator<Item = &'s crate::group::contribution::Due> + 's {
-        let hands: Vec<HandId> = (1u32..)
+        let hands: Vec<HandId> = HandId::sequence()
             .zip(&self.state.hands)
             .filter(|(_, h)| &h.member == member)
-            .map(|(i, _)| HandId(i))
+            .map(|(hand, _)| hand)
             .collect();
         self.state
             .rounds
@@ -324,7 +324,7 @@ impl Ctx<'_> {
                 usize::try_from(count).unwrap_or(0),
             ));
         }
-        let ids: Vec<HandId> = (1u32..).take(hands.len()).map(HandId).collect();
+        let ids: Vec<HandId> = HandId::sequence().take(hands.len()).collect();
         let order = match self.config.payout_order() {
             PayoutOrder::JoinOrder => ids,
             PayoutOrder::SeededLottery { seed } => lottery_order(ids, *seed),

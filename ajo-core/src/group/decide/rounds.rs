@@ -56,10 +56,10 @@ impl Ctx<'_> {
     }
 
     pub(super) fn first_unpaid_hand(&self, member: &MemberId) -> Option<HandId> {
-        (1u32..)
+        HandId::sequence()
             .zip(&self.state.hands)
             .find(|(_, h)| &h.member == member && h.paid_in_round.is_none())
-            .map(|(i, _)| HandId(i))
+            .map(|(hand, _)| hand)
     }
 
     pub(super) fn choose_recipient(&self, hand: HandId) -> Decision {
@@ -200,7 +200,7 @@ impl Ctx<'_> {
         let round_dues: Vec<_> = self
             .state
             .dues
-            .range((round, HandId(0))..(round + 1, HandId(0)))
+            .range((round, HandId::MIN)..(round + 1, HandId::MIN))
             .map(|(_, d)| d)
             .collect();
         let shortfall = Money::checked_sum(
@@ -297,10 +297,10 @@ impl Ctx<'_> {
                 match best {
                     Some(bid) => Ok((bid.hand, bid.discount)),
                     None => {
-                        let hand = (1u32..)
+                        let hand = HandId::sequence()
                             .zip(&self.state.hands)
                             .find(|(_, h)| h.paid_in_round.is_none())
-                            .map(|(i, _)| HandId(i))
+                            .map(|(hand, _)| hand)
                             .ok_or(GroupError::UnknownRound(round.number))?;
                         Ok((hand, zero))
                     }
@@ -440,9 +440,10 @@ pub(super) fn fixed_order(hands: &[MemberId], order: &[String]) -> Result<Vec<Ha
             if let Some(slot) = taken.get_mut(index) {
                 *slot = true;
             }
-            Ok(HandId(
-                u32::try_from(index + 1).map_err(|_| GroupError::OrderMismatch)?,
-            ))
+            u32::try_from(index + 1)
+                .ok()
+                .and_then(|number| HandId::new(number).ok())
+                .ok_or(GroupError::OrderMismatch)
         })
         .collect()
 }

@@ -29,7 +29,8 @@ use tracing::instrument;
 
 use super::runner::{Decision, Write};
 use super::{AjoService, Handled, ServiceError};
-use crate::group::{GroupAccounts, GroupId, MemberId};
+use crate::group::GroupAccounts;
+use crate::ids::{GroupId, MemberId};
 use crate::ledger::{Account, BalancedEntry, EntryDraft, Side};
 use crate::money::{Money, MoneyError};
 use crate::payment::{PayoutEvent, PayoutOutcome, PayoutReview};
@@ -531,7 +532,7 @@ impl AjoService {
         .debit(wallet, attempt.amount)
         .credit(clearing, attempt.amount)
         .balance()
-        .map_err(|_| unbookable())
+        .map_err(ServiceError::from)
     }
 
     /// Clearing → wallet for `back` of an attempt that had `returned` booked as returned
@@ -556,7 +557,7 @@ impl AjoService {
         .debit(clearing, back)
         .credit(wallet, back)
         .balance()
-        .map_err(|_| unbookable())
+        .map_err(ServiceError::from)
     }
 
     async fn wallet(&self, group: &GroupId, member: &MemberId) -> Result<Account, ServiceError> {
@@ -566,13 +567,6 @@ impl AjoService {
             .map(|a| a.wallet(member))
             .ok_or_else(|| ServiceError::NotFound(super::exec::group_stream(group)))
     }
-}
-
-/// An entry that will not balance: only a zero or out-of-range amount does that here.
-fn unbookable() -> ServiceError {
-    ServiceError::Money(MoneyError::Overflow {
-        operation: "payout",
-    })
 }
 
 #[cfg(test)]
