@@ -1,15 +1,15 @@
 //! The in-memory store: the embedded default, and the reference the conformance suite
 //! is checked against.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use ajo_core::ledger::{Account, JournalEntry, Ledger, LedgerError};
 use ajo_core::money::{Money, MoneyError};
 use ajo_core::ports::{
-    AppendOutcome, AppendRequest, EntryQuery, EventLog, IdempotencyKeys, Journal, Outbox,
-    OutboxOutcome, OutboxRecord, OutboxStatus, ReadFrom, RecordedEvent, Store, StoreError,
+    AppendOutcome, AppendRequest, EntryQuery, EventLog, IdempotencyKeys, Journal, KeyRecord,
+    Outbox, OutboxOutcome, OutboxRecord, OutboxStatus, ReadFrom, RecordedEvent, Store, StoreError,
     StoreRead, StreamId, WakeSchedule,
 };
 use ajo_core::time::Timestamp;
@@ -32,7 +32,8 @@ struct Inner {
     wake: BTreeMap<StreamId, DateTime<Utc>>,
     wake_index: BTreeSet<(DateTime<Utc>, StreamId)>,
     ledger: Ledger,
-    idempotency: HashSet<String>,
+    /// Each key with the record it was first written with.
+    idempotency: HashMap<String, KeyRecord>,
     outbox: BTreeMap<String, OutboxSlot>,
     outbox_order: Vec<String>,
     provider_ids: BTreeMap<String, String>,
@@ -100,7 +101,7 @@ impl Store for InMemoryStore {
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
         let mut inner = self.lock();
         if let Some(key) = &request.idempotency_key
-            && inner.idempotency.contains(key)
+            && inner.idempotency.contains_key(&key.key)
         {
             return Ok(AppendOutcome::Duplicate);
         }
@@ -162,7 +163,7 @@ impl Store for InMemoryStore {
             );
         }
         if let Some(key) = request.idempotency_key {
-            inner.idempotency.insert(key);
+            inner.idempotency.insert(key.key.clone(), key);
         }
         Ok(AppendOutcome::Appended)
     }
@@ -176,8 +177,10 @@ impl EventLog for InMemoryStore {
         idempotency_key: Option<&str>,
     ) -> Result<StoreRead, StoreError> {
         let inner = self.lock();
-        let key_recorded = idempotency_key.is_some_and(|k| inner.idempotency.contains(k));
-        let mut read = StoreRead::with_capacity(streams.len(), key_recorded);
+        let mut read = StoreRead::with_capacity(streams.len(), false);
+        if let Some(record) = idempotency_key.and_then(|k| inner.idempotency.get(k)) {
+            read.set_key_record(record.clone());
+        }
         for from in streams {
             // A stream asked twice is answered once, from the lowest version asked.
             let after = streams
@@ -212,7 +215,11 @@ impl EventLog for InMemoryStore {
 #[async_trait]
 impl IdempotencyKeys for InMemoryStore {
     async fn has_idempotency_key(&self, key: &str) -> Result<bool, StoreError> {
-        Ok(self.lock().idempotency.contains(key))
+        Ok(self.lock().idempotency.contains_key(key))
+    }
+
+    async fn idempotency_record(&self, key: &str) -> Result<Option<KeyRecord>, StoreError> {
+        Ok(self.lock().idempotency.get(key).cloned())
     }
 }
 

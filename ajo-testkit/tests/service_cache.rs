@@ -102,6 +102,13 @@ impl IdempotencyKeys for Swappable {
         self.calls.fetch_add(1, Ordering::SeqCst);
         self.inner().has_idempotency_key(key).await
     }
+    async fn idempotency_record(
+        &self,
+        key: &str,
+    ) -> Result<Option<ajo_core::ports::KeyRecord>, StoreError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.inner().idempotency_record(key).await
+    }
 }
 
 #[async_trait]

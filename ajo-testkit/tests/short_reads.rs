@@ -36,6 +36,9 @@ impl EventLog for ShortStore {
     ) -> Result<StoreRead, StoreError> {
         let mut whole = self.inner.read(streams, idempotency_key).await?;
         let mut short = StoreRead::new(whole.key_recorded());
+        if let Some(record) = whole.key_record() {
+            short.set_key_record(record.clone());
+        }
         for from in streams {
             if from.stream.kind != self.leaves_out
                 && let Ok(events) = whole.take(&from.stream)
@@ -58,6 +61,12 @@ impl Store for ShortStore {
 impl IdempotencyKeys for ShortStore {
     async fn has_idempotency_key(&self, key: &str) -> Result<bool, StoreError> {
         self.inner.has_idempotency_key(key).await
+    }
+    async fn idempotency_record(
+        &self,
+        key: &str,
+    ) -> Result<Option<ajo_core::ports::KeyRecord>, StoreError> {
+        self.inner.idempotency_record(key).await
     }
 }
 

@@ -1,7 +1,7 @@
 //! [`PgStore`]'s streams: reads keyed by stream, idempotency keys and wake times.
 
 use ajo_core::ports::{
-    EventLog, IdempotencyKeys, ReadFrom, RecordedEvent, StoreError, StoreRead, StreamId,
+    EventLog, IdempotencyKeys, KeyRecord, ReadFrom, RecordedEvent, StoreError, StoreRead, StreamId,
     WakeSchedule,
 };
 use async_trait::async_trait;
@@ -48,11 +48,13 @@ impl EventLog for PgStore {
         // Every stream asked has its list, empty until its rows come: a stream without
         // events is answered empty, never left out.
         let mut events: Vec<Vec<RecordedEvent>> = distinct.iter().map(|_| Vec::new()).collect();
-        let mut key_recorded = false;
+        let mut key_record = None;
         for row in &rows {
             let n: i32 = row.try_get("n").map_err(|e| store_error(&e))?;
             if n == 0 {
-                key_recorded = true;
+                // `ajo_read` (migration 0005) gives the key's record as a JSON object.
+                let record: &str = row.try_get("payload").map_err(|e| store_error(&e))?;
+                key_record = Some(decode_key_record(idempotency_key, record)?);
                 continue;
             }
             let index = usize::try_from(n - 1)
@@ -63,7 +65,10 @@ impl EventLog for PgStore {
             };
             list.push(decode_event(stream, row)?);
         }
-        let mut read = StoreRead::with_capacity(distinct.len(), key_recorded);
+        let mut read = StoreRead::with_capacity(distinct.len(), false);
+        if let Some(record) = key_record {
+            read.set_key_record(record);
+        }
         for ((stream, _), list) in distinct.into_iter().zip(events) {
             read.answer(stream.clone(), list);
         }
@@ -96,6 +101,43 @@ impl IdempotencyKeys for PgStore {
             .map_err(|e| store_error(&e))?;
         Ok(row.is_some())
     }
+
+    #[tracing::instrument(skip_all, fields(idempotency_key = key), err)]
+    async fn idempotency_record(&self, key: &str) -> Result<Option<KeyRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT fingerprint, result::text AS result FROM idempotency_keys WHERE key = $1",
+        )
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|e| store_error(&e))?;
+        row.map(|row| {
+            Ok(KeyRecord {
+                key: key.to_owned(),
+                fingerprint: row.try_get("fingerprint").map_err(|e| store_error(&e))?,
+                result: row.try_get("result").map_err(|e| store_error(&e))?,
+            })
+        })
+        .transpose()
+    }
+}
+
+/// The record `ajo_read` gives for the key asked: `{"fingerprint": .., "result": ..}`,
+/// either null for a bare key.
+fn decode_key_record(key: Option<&str>, text: &str) -> Result<KeyRecord, StoreError> {
+    #[derive(serde::Deserialize)]
+    struct Stored {
+        fingerprint: Option<String>,
+        result: Option<Box<serde_json::value::RawValue>>,
+    }
+    let key = key.ok_or_else(|| corrupt("a key's record came back for no key asked"))?;
+    let stored: Stored = serde_json::from_str(text)
+        .map_err(|_| corrupt("a stored idempotency key could not be read"))?;
+    Ok(KeyRecord {
+        key: key.to_owned(),
+        fingerprint: stored.fingerprint,
+        result: stored.result.map(|raw| raw.get().to_owned()),
+    })
 }
 
 #[async_trait]

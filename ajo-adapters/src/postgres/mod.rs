@@ -10,9 +10,10 @@
 //! # }
 //! ```
 //!
-//! Every [`append`](Store::append) is one call of the SQL function `ajo_append` (migration
-//! `0003`, which takes each part as typed arrays): one round trip and one transaction, in
-//! which the server checks the idempotency key, moves each stream from its expected version
+//! Every [`append`](Store::append) is one call of the SQL function `ajo_append_keyed`
+//! (migration `0005`: the idempotency key with its fingerprint and answer, then
+//! `ajo_append` of migration `0003`, which takes each part as typed arrays): one round
+//! trip and one transaction, in which the server records the idempotency key, moves each stream from its expected version
 //! (a conditional update that keeps the stream's row locked until commit), writes the
 //! events, wake times and outbox messages, and posts the ledger entries. Appends that post
 //! entries lock the one-row `journal_head` table, so journal ids run 1, 2, 3... and each
@@ -139,7 +140,7 @@ impl Store for PgStore {
         streams = request.streams.len(),
         entries = request.entries.len(),
         messages = request.outbox.len(),
-        idempotency_key = request.idempotency_key.as_deref(),
+        idempotency_key = request.idempotency_key.as_ref().map(|k| k.key.as_str()),
     ), err)]
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
         if let Some(entry) = request.entries.iter().find(|e| e.revalidate().is_err()) {
@@ -150,17 +151,20 @@ impl Store for PgStore {
         let args = append_args(&request)?;
         let max_minor = MAX_MINOR.to_string();
         let pending = json_of(&OutboxStatus::Pending)?;
+        let key = request.idempotency_key.as_ref();
         let mut attempt = 0;
         loop {
             attempt += 1;
             // One statement, so one round trip and its own transaction: the function
             // writes everything or raises, and the commit follows it.
             let written = sqlx::query_scalar::<_, bool>(
-                "SELECT ajo_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-                 $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, \
-                 $27::numeric[], $28::numeric[], $29::numeric)",
+                "SELECT ajo_append_keyed($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+                 $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, \
+                 $27, $28, $29::numeric[], $30::numeric[], $31::numeric)",
             )
-            .bind(request.idempotency_key.as_deref())
+            .bind(key.map(|k| k.key.as_str()))
+            .bind(key.and_then(|k| k.fingerprint.as_deref()))
+            .bind(key.and_then(|k| k.result.as_deref()))
             .bind(request.at.as_datetime())
             .bind(&args.stream_kind)
             .bind(&args.stream_id)

@@ -8,6 +8,7 @@
 //! - [`HandId`]: a hand's number in its group, from 1.
 //! - [`RecipientId`]: a payment provider's id for a payout recipient.
 //! - [`EmailAddress`]: where notices are emailed, checked lightly.
+//! - [`IdempotencyKey`]: a host's key for one command, 1 to 128 visible ASCII characters.
 //!
 //! Every refusal is an [`IdError`] naming the kind of id and why.
 //!
@@ -23,6 +24,7 @@
 mod email;
 mod group;
 mod hand;
+mod idempotency;
 mod loan;
 mod member;
 mod recipient;
@@ -34,6 +36,7 @@ use thiserror::Error;
 pub use email::{EmailAddress, MAX_EMAIL_LEN};
 pub use group::GroupId;
 pub use hand::HandId;
+pub use idempotency::{IdempotencyKey, MAX_IDEMPOTENCY_KEY_LEN};
 pub use loan::{LoanId, MAX_LOAN_ID_LEN};
 pub use member::MemberId;
 pub use recipient::{MAX_RECIPIENT_ID_LEN, RecipientId};

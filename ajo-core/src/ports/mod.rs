@@ -28,7 +28,7 @@ pub use notify::{
 };
 pub use store::{
     AppendOutcome, AppendRequest, DomainEvent, EntryQuery, EventLog, IdempotencyKeys, Journal,
-    Outbox, OutboxChannel, OutboxMessage, OutboxOutcome, OutboxRecord, OutboxStatus, ReadFrom,
-    RecordedEvent, Store, StoreError, StoreRead, StreamAppend, StreamId, StreamKind, WakeSchedule,
-    WrongEventKind,
+    KeyRecord, Outbox, OutboxChannel, OutboxMessage, OutboxOutcome, OutboxRecord, OutboxStatus,
+    ReadFrom, RecordedEvent, Store, StoreError, StoreRead, StreamAppend, StreamId, StreamKind,
+    WakeSchedule, WrongEventKind,
 };

@@ -326,7 +326,7 @@ impl AjoService {
                 entries: decided.entries,
                 outbox: decided.outbox,
                 streams,
-                idempotency_key: Some(key.to_owned()),
+                idempotency_key: Some(key.into()),
                 at: now.into(),
             },
             written: Handled::Recorded,
@@ -387,7 +387,7 @@ impl AjoService {
                 })],
                 wake_at: None,
             }],
-            idempotency_key: Some(key.to_owned()),
+            idempotency_key: Some(key.into()),
             at: self.now().into(),
         };
         Decision::Write(Write {
@@ -428,7 +428,7 @@ impl AjoService {
                     }],
                     entries: Vec::new(),
                     outbox: Vec::new(),
-                    idempotency_key: Some(key.to_owned()),
+                    idempotency_key: Some(key.into()),
                     at: self.now().into(),
                 },
                 written: Handled::Recorded,

@@ -17,8 +17,8 @@ use crate::ledger::BalancedEntry;
 use crate::member::{MemberEvent, MemberProfile};
 use crate::payment::{PaymentEvent, PaymentPurpose, PayoutEvent};
 use crate::ports::{
-    AppendRequest, Collection, CollectionRequest, DomainEvent, RecipientDetails, StreamAppend,
-    StreamId, StreamKind,
+    AppendRequest, Collection, CollectionRequest, DomainEvent, KeyRecord, RecipientDetails,
+    StreamAppend, StreamId, StreamKind,
 };
 use crate::reference::PaymentReference;
 
@@ -44,7 +44,7 @@ impl std::fmt::Debug for Contact {
 }
 
 /// What joining returns: where the member pays their deposit, if one is due.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct JoinReceipt {
     /// The deposit collection, when the group takes one.
     pub deposit: Option<Collection>,
@@ -57,10 +57,10 @@ impl AjoService {
         &self,
         id: &GroupId,
         command: GroupCommand,
-        idempotency_key: Option<String>,
+        idempotency_key: Option<KeyRecord>,
         extra: Vec<StreamAppend>,
     ) -> Result<Vec<GroupEvent>, ServiceError> {
-        self.run_aggregate::<GroupState>(id, &command, idempotency_key.as_deref(), &extra)
+        self.run_aggregate::<GroupState>(id, &command, idempotency_key.as_ref(), &extra)
             .await
     }
 
@@ -125,11 +125,21 @@ impl AjoService {
     ///
     /// # Errors
     /// [`ServiceError::Group`] if the id is taken, or a store error.
-    #[instrument(skip_all, fields(group_id = %id), err)]
     pub async fn create_group(
         &self,
         id: &GroupId,
         config: GroupConfig,
+    ) -> Result<(), ServiceError> {
+        self.create_group_keyed(id, config, None).await
+    }
+
+    /// [`create_group`](Self::create_group), recording a host's `key` with the group.
+    #[instrument(skip_all, fields(group_id = %id), err)]
+    pub(super) async fn create_group_keyed(
+        &self,
+        id: &GroupId,
+        config: GroupConfig,
+        key: Option<&KeyRecord>,
     ) -> Result<(), ServiceError> {
         self.run_group(
             id,
@@ -137,7 +147,7 @@ impl AjoService {
                 id: id.clone(),
                 config,
             },
-            None,
+            key.cloned(),
             Vec::new(),
         )
         .await?;
@@ -149,12 +159,28 @@ impl AjoService {
     ///
     /// # Errors
     /// A gateway error registering the account, or a store error.
-    #[instrument(skip_all, fields(member_id = %member), err)]
     pub async fn set_contact(
         &self,
         member: &MemberId,
         contact: &Contact,
     ) -> Result<(), ServiceError> {
+        self.set_contact_keyed(member, contact, None).await
+    }
+
+    /// [`set_contact`](Self::set_contact), recording a host's `key` with the profile (a
+    /// key already recorded for it does nothing, not even the gateway call).
+    #[instrument(skip_all, fields(member_id = %member), err)]
+    pub(super) async fn set_contact_keyed(
+        &self,
+        member: &MemberId,
+        contact: &Contact,
+        key: Option<&KeyRecord>,
+    ) -> Result<(), ServiceError> {
+        if let Some(key) = key
+            && let Some(recorded) = self.store.idempotency_record(&key.key).await?
+        {
+            return self.replay_of(key, Some(recorded)).await;
+        }
         let fingerprint = contact.payout_account.as_ref().map(payout_fingerprint);
         let current = self.profile(member).await?;
         // Re-registering the same account (a member joining a second group, say) would
@@ -193,7 +219,7 @@ impl AjoService {
                     }],
                     entries: Vec::new(),
                     outbox: Vec::new(),
-                    idempotency_key: None,
+                    idempotency_key: key.cloned(),
                     at: self.now().into(),
                 },
                 written: (),
@@ -262,9 +288,18 @@ impl AjoService {
     ///
     /// # Errors
     /// [`ServiceError::Group`] if it cannot start (too few hands, deposits outstanding).
-    #[instrument(skip_all, fields(group_id = %group), err)]
     pub async fn start(&self, group: &GroupId) -> Result<(), ServiceError> {
-        self.run_group(group, GroupCommand::Start, None, Vec::new())
+        self.start_keyed(group, None).await
+    }
+
+    /// [`start`](Self::start), recording a host's `key` with the start.
+    #[instrument(skip_all, fields(group_id = %group), err)]
+    pub(super) async fn start_keyed(
+        &self,
+        group: &GroupId,
+        key: Option<&KeyRecord>,
+    ) -> Result<(), ServiceError> {
+        self.run_group(group, GroupCommand::Start, key.cloned(), Vec::new())
             .await?;
         Ok(())
     }

@@ -19,7 +19,9 @@ use crate::loan::{
 use crate::money::Money;
 use crate::notify::Notice;
 use crate::payment::{PaymentPurpose, PayoutEvent};
-use crate::ports::{AppendRequest, Collection, DomainEvent, StreamAppend, StreamId, StreamKind};
+use crate::ports::{
+    AppendRequest, Collection, DomainEvent, KeyRecord, StreamAppend, StreamId, StreamKind,
+};
 use crate::reference::PaymentReference;
 
 /// A loan to a member of a group, funded through the group's books.
@@ -68,10 +70,10 @@ impl AjoService {
         &self,
         id: &LoanId,
         command: LoanCommand,
-        key: Option<String>,
+        key: Option<KeyRecord>,
         extra: Vec<StreamAppend>,
     ) -> Result<Vec<LoanEvent>, ServiceError> {
-        self.run_aggregate::<LoanState>(id, &command, key.as_deref(), &extra)
+        self.run_aggregate::<LoanState>(id, &command, key.as_ref(), &extra)
             .await
     }
 
@@ -157,8 +159,18 @@ impl AjoService {
     /// # Errors
     /// [`ServiceError::Loan`] for terms or ids the loan refuses; [`ServiceError::NotFound`]
     /// for an unknown group.
-    #[instrument(skip_all, fields(loan_id = %request.id, group_id = %request.group, member_id = %request.member), err)]
     pub async fn apply_for_loan(&self, request: LoanRequest) -> Result<(), ServiceError> {
+        self.apply_for_loan_keyed(request, None).await
+    }
+
+    /// [`apply_for_loan`](Self::apply_for_loan), recording a host's `key` with the
+    /// application.
+    #[instrument(skip_all, fields(loan_id = %request.id, group_id = %request.group, member_id = %request.member), err)]
+    pub(super) async fn apply_for_loan_keyed(
+        &self,
+        request: LoanRequest,
+        key: Option<&KeyRecord>,
+    ) -> Result<(), ServiceError> {
         let group = self.group(&request.group).await?;
         let accounts = group
             .accounts()
@@ -178,7 +190,7 @@ impl AjoService {
         self.run_loan(
             &request.id,
             LoanCommand::Apply(Box::new(application)),
-            None,
+            key.cloned(),
             Vec::new(),
         )
         .await?;
@@ -190,10 +202,20 @@ impl AjoService {
     /// # Errors
     /// [`ServiceError::Loan`] if it is not pending.
     pub async fn approve_loan(&self, id: &LoanId, by: &str) -> Result<(), ServiceError> {
+        self.approve_loan_keyed(id, by, None).await
+    }
+
+    /// [`approve_loan`](Self::approve_loan), recording a host's `key` with the approval.
+    pub(super) async fn approve_loan_keyed(
+        &self,
+        id: &LoanId,
+        by: &str,
+        key: Option<&KeyRecord>,
+    ) -> Result<(), ServiceError> {
         self.run_loan(
             id,
             LoanCommand::Approve { by: by.to_owned() },
-            None,
+            key.cloned(),
             Vec::new(),
         )
         .await?;
@@ -205,12 +227,22 @@ impl AjoService {
     /// # Errors
     /// [`ServiceError::Loan`] if it is past approval.
     pub async fn reject_loan(&self, id: &LoanId, reason: &str) -> Result<(), ServiceError> {
+        self.reject_loan_keyed(id, reason, None).await
+    }
+
+    /// [`reject_loan`](Self::reject_loan), recording a host's `key` with the refusal.
+    pub(super) async fn reject_loan_keyed(
+        &self,
+        id: &LoanId,
+        reason: &str,
+        key: Option<&KeyRecord>,
+    ) -> Result<(), ServiceError> {
         self.run_loan(
             id,
             LoanCommand::Reject {
                 reason: reason.to_owned(),
             },
-            None,
+            key.cloned(),
             Vec::new(),
         )
         .await?;
@@ -222,11 +254,26 @@ impl AjoService {
     ///
     /// # Errors
     /// [`ServiceError::Loan`] if it is not approved.
-    #[instrument(skip_all, fields(loan_id = %id), err)]
     pub async fn disburse_loan(&self, id: &LoanId) -> Result<(), ServiceError> {
+        self.disburse_loan_keyed(id, None).await
+    }
+
+    /// [`disburse_loan`](Self::disburse_loan), recording a host's `key` with the
+    /// disbursement.
+    #[instrument(skip_all, fields(loan_id = %id), err)]
+    pub(super) async fn disburse_loan_keyed(
+        &self,
+        id: &LoanId,
+        key: Option<&KeyRecord>,
+    ) -> Result<(), ServiceError> {
         let reference = PaymentReference::loan_disbursement(id).to_string();
-        self.run_loan(id, LoanCommand::Disburse { reference }, None, Vec::new())
-            .await?;
+        self.run_loan(
+            id,
+            LoanCommand::Disburse { reference },
+            key.cloned(),
+            Vec::new(),
+        )
+        .await?;
         Ok(())
     }
 
@@ -291,7 +338,7 @@ impl AjoService {
             overpayment: Reamortize::ShortenTerm,
         };
         match self
-            .run_loan(loan, command, Some(key.to_owned()), vec![settled])
+            .run_loan(loan, command, Some(key.into()), vec![settled])
             .await
         {
             Ok(events) if events.is_empty() => Ok(Handled::Duplicate),
@@ -356,7 +403,7 @@ impl AjoService {
             self.run_loan(
                 id,
                 LoanCommand::AssessPenalties,
-                Some(format!("loan:{id}:penalties:{today}")),
+                Some(format!("loan:{id}:penalties:{today}").into()),
                 Vec::new(),
             )
             .await?;

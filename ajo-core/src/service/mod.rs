@@ -27,6 +27,7 @@ mod config;
 mod exec;
 mod gateway_events;
 mod groups;
+mod idempotent;
 mod loans;
 mod outbox;
 mod payouts;
@@ -45,6 +46,7 @@ pub use config::{
 };
 pub use gateway_events::{Handled, REVIEW_OWNER};
 pub use groups::{Contact, JoinReceipt};
+pub use idempotent::Idempotent;
 pub use loans::LoanRequest;
 pub use outbox::DeliveryReport;
 // Their home is now the domain modules; kept here so callers of the service compile on.
@@ -56,7 +58,7 @@ pub use tick::TickReport;
 
 use crate::group::{GroupError, GroupState};
 
-use crate::ids::{GroupId, HandId, LoanId};
+use crate::ids::{GroupId, HandId, IdempotencyKey, LoanId};
 use crate::ledger::LedgerError;
 use crate::loan::{LoanError, LoanState};
 use crate::money::MoneyError;
@@ -121,6 +123,14 @@ pub enum ServiceError {
     /// The service's settings were refused.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// A host's idempotency key was used before for another command (or the same command
+    /// with other arguments): nothing was done. A conflict: pick a new key for a new
+    /// command.
+    #[error("idempotency key {key} was used for another command")]
+    IdempotencyKeyReused {
+        /// The key.
+        key: IdempotencyKey,
+    },
 }
 
 impl From<LoanError> for ServiceError {
@@ -145,13 +155,16 @@ impl ServiceError {
 
     /// Whether another writer got there first: a stream changed under the call
     /// ([`StoreError::Conflict`], [`ServiceError::TooMuchContention`]) or a ledger key
-    /// holds another entry ([`StoreError::EntryConflict`]). Reload before deciding what
-    /// to do; a plain conflict is also [retryable](Self::is_retryable).
+    /// holds another entry ([`StoreError::EntryConflict`]), or a host's idempotency key
+    /// was used for another command ([`ServiceError::IdempotencyKeyReused`]). Reload
+    /// before deciding what to do; a plain conflict is also
+    /// [retryable](Self::is_retryable).
     pub fn is_conflict(&self) -> bool {
         matches!(
             self,
             ServiceError::Store(StoreError::Conflict { .. } | StoreError::EntryConflict { .. })
                 | ServiceError::TooMuchContention { .. }
+                | ServiceError::IdempotencyKeyReused { .. }
         )
     }
 

@@ -256,7 +256,7 @@ impl AjoService {
                         wake_at: None,
                     }],
                     outbox: Vec::new(),
-                    idempotency_key: Some(key.to_owned()),
+                    idempotency_key: Some(key.into()),
                     at: self.now().into(),
                 };
                 Ok(Decision::Write(Write {

@@ -21,8 +21,8 @@ use super::{AjoService, ServiceError};
 use crate::aggregate::Aggregate;
 use crate::ledger::BalancedEntry;
 use crate::ports::{
-    AppendRequest, DomainEvent, OutboxMessage, ReadFrom, RecordedEvent, StoreError, StoreRead,
-    StreamAppend, StreamId, StreamKind,
+    AppendRequest, DomainEvent, KeyRecord, OutboxMessage, ReadFrom, RecordedEvent, StoreError,
+    StoreRead, StreamAppend, StreamId, StreamKind,
 };
 
 /// What one attempt of a command decided.
@@ -102,6 +102,8 @@ pub(super) struct StateRead<A> {
     /// [`StoreRead::take`], which is an error for one the store left out.
     pub(super) others: StoreRead,
     pub(super) key_recorded: bool,
+    /// The key's record, when the store gave it.
+    pub(super) key_record: Option<KeyRecord>,
 }
 
 /// An aggregate's decided events with everything their append carries.
@@ -121,8 +123,9 @@ impl AjoService {
     /// configured number of retries.
     ///
     /// # Errors
-    /// An attempt's error, a store error, or [`ServiceError::TooMuchContention`] when
-    /// other writers kept winning.
+    /// An attempt's error, a store error, [`ServiceError::IdempotencyKeyReused`] when the
+    /// append finds a host's key recorded for another command, or
+    /// [`ServiceError::TooMuchContention`] when other writers kept winning.
     pub(super) async fn run<T, F, Fut>(
         &self,
         stream: &StreamId,
@@ -139,6 +142,14 @@ impl AjoService {
                 Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
                 Err(other) => return Err(other),
             };
+            // A host's key (one with a fingerprint) found recorded by the append was
+            // recorded by a call that got there first: a duplicate only if it was for
+            // the same command.
+            let key = write
+                .request
+                .idempotency_key
+                .clone()
+                .filter(|k| k.fingerprint.is_some());
             match self.append(write.request).await {
                 Ok(true) => {
                     if let Some(keep) = write.keep {
@@ -146,7 +157,12 @@ impl AjoService {
                     }
                     return Ok(write.written);
                 }
-                Ok(false) => return Ok(write.duplicate),
+                Ok(false) => {
+                    if let Some(key) = &key {
+                        self.replay_of(key, None).await?;
+                    }
+                    return Ok(write.duplicate);
+                }
                 Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
                 Err(other) => return Err(other),
             }
@@ -158,23 +174,31 @@ impl AjoService {
     }
 
     /// Runs a command on an aggregate: read its state (and whether `key` is recorded),
-    /// decide, and append its events with what they cause and the `extra` streams.
+    /// decide, and append its events with what they cause and the `extra` streams, with
+    /// `key` recorded in the same append. A recorded key answers no events, once its
+    /// fingerprint (if it has one) matches ([`AjoService::replay_of`]).
     ///
     /// # Errors
     /// [`ServiceError::NotFound`] for a stream never opened (unless the command opens
-    /// it), the aggregate's refusal, or as [`run`](Self::run).
+    /// it), the aggregate's refusal, [`ServiceError::IdempotencyKeyReused`], or as
+    /// [`run`](Self::run).
     pub(super) async fn run_aggregate<A: Hosted>(
         &self,
         id: &A::Id,
         command: &A::Command,
-        key: Option<&str>,
+        key: Option<&KeyRecord>,
         extra: &[StreamAppend],
     ) -> Result<Vec<A::Event>, ServiceError> {
         let stream = A::stream(id);
         let at = &stream;
         self.run(at, move |_| async move {
-            let read = self.read_state_with::<A>(id, &[], key).await?;
-            if read.key_recorded {
+            let read = self
+                .read_state_with::<A>(id, &[], key.map(|k| k.key.as_str()))
+                .await?;
+            if let Some(key) = key
+                && read.key_recorded
+            {
+                self.replay_of(key, read.key_record).await?;
                 return Ok(Decision::Done(Vec::new()));
             }
             if read.state.version() == 0 && !A::opens(command) {
@@ -195,7 +219,7 @@ impl AjoService {
                     entries: decided.entries,
                     outbox: decided.outbox,
                     streams,
-                    idempotency_key: key.map(str::to_owned),
+                    idempotency_key: key.cloned(),
                     at: now.into(),
                 },
                 written: decided.events,
@@ -300,6 +324,7 @@ impl AjoService {
         Ok(StateRead {
             state,
             key_recorded: read.key_recorded(),
+            key_record: read.key_record().cloned(),
             others: read,
         })
     }

@@ -140,7 +140,9 @@ impl AjoService {
                 } else {
                     key
                 };
-                let events = self.run_group(id, command, key, Vec::new()).await?;
+                let events = self
+                    .run_group(id, command, key.map(Into::into), Vec::new())
+                    .await?;
                 report.commands += 1;
                 acted |= !events.is_empty();
                 if acted {

@@ -16,6 +16,7 @@
 
 pub mod gateway;
 pub mod gateway_events;
+pub mod keys;
 pub mod notify;
 pub mod outbox;
 pub mod service;

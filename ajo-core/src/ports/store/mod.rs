@@ -25,7 +25,7 @@ mod stream;
 use async_trait::async_trait;
 
 pub use error::{StoreError, WrongEventKind};
-pub use idempotency::IdempotencyKeys;
+pub use idempotency::{IdempotencyKeys, KeyRecord};
 pub use journal::{EntryQuery, Journal};
 pub use outbox::{Outbox, OutboxChannel, OutboxMessage, OutboxOutcome, OutboxRecord, OutboxStatus};
 pub use schedule::WakeSchedule;
@@ -46,7 +46,9 @@ pub struct AppendRequest {
     /// Messages the events cause.
     pub outbox: Vec<OutboxMessage>,
     /// The request's idempotency key: a second append with the same key writes nothing.
-    pub idempotency_key: Option<String>,
+    /// A bare key converts from text (`Some(key.into())`); a host's key carries the
+    /// fingerprint of its command and, where it has one, its answer ([`KeyRecord`]).
+    pub idempotency_key: Option<KeyRecord>,
     /// The time of the write (the service's clock), in whole microseconds: the posting
     /// time of its ledger entries and the recording time of its events, as every store
     /// keeps it.
@@ -77,7 +79,9 @@ pub enum AppendOutcome {
 ///   outbox messages, the wake times and the idempotency key are written together or not
 ///   at all.
 /// - Duplicate: an idempotency key seen before returns [`AppendOutcome::Duplicate`] and
-///   writes nothing, checked before versions.
+///   writes nothing, checked before versions; the key keeps the fingerprint and result it
+///   was first recorded with. An append may carry only a key (no streams, entries or
+///   messages): it records the key alone.
 /// - Conflict: a stream not at its expected version is [`StoreError::Conflict`] (with the
 ///   version found), and nothing is written. A stream append without events (one that
 ///   only sets or clears a wake time) is held to its expected version like any other.

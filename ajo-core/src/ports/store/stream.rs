@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::error::{StoreError, WrongEventKind};
+use super::idempotency::KeyRecord;
 use crate::group::GroupEvent;
 use crate::ledger::BalancedEntry;
 use crate::loan::LoanEvent;
@@ -197,6 +198,7 @@ pub struct StoreRead {
     // than hashing each id, and keeps the answer keyed all the same.
     answers: Vec<(StreamId, Vec<RecordedEvent>)>,
     key_recorded: bool,
+    key_record: Option<KeyRecord>,
 }
 
 impl StoreRead {
@@ -206,6 +208,7 @@ impl StoreRead {
         StoreRead {
             answers: Vec::new(),
             key_recorded,
+            key_record: None,
         }
     }
 
@@ -214,6 +217,7 @@ impl StoreRead {
         StoreRead {
             answers: Vec::with_capacity(streams),
             key_recorded,
+            key_record: None,
         }
     }
 
@@ -259,6 +263,20 @@ impl StoreRead {
     pub fn key_recorded(&self) -> bool {
         self.key_recorded
     }
+
+    /// Gives the record of the idempotency key asked about, for stores implementing
+    /// [`EventLog::read`]: the key is then recorded.
+    pub fn set_key_record(&mut self, record: KeyRecord) {
+        self.key_recorded = true;
+        self.key_record = Some(record);
+    }
+
+    /// The record of the idempotency key asked about, with the fingerprint and result it
+    /// was recorded with (`None` if it is not recorded, none was asked, or the store gave
+    /// only whether it is).
+    pub fn key_record(&self) -> Option<&KeyRecord> {
+        self.key_record.as_ref()
+    }
 }
 
 /// New events for one stream, written only if the stream is still at `expected_version`.
@@ -295,11 +313,12 @@ pub struct StreamAppend {
 #[async_trait]
 pub trait EventLog: Send + Sync + fmt::Debug + 'static {
     /// Several streams' events after versions the caller already holds, and whether an
-    /// idempotency key is recorded (as [`IdempotencyKeys::has_idempotency_key`] would
-    /// say), read together. A store over a network should answer in one round trip and
+    /// idempotency key is recorded with its record (as
+    /// [`IdempotencyKeys::idempotency_record`] would say, given with
+    /// [`StoreRead::set_key_record`]), read together. A store over a network should answer in one round trip and
     /// send only the events asked for.
     ///
-    /// [`IdempotencyKeys::has_idempotency_key`]: super::IdempotencyKeys::has_idempotency_key
+    /// [`IdempotencyKeys::idempotency_record`]: super::IdempotencyKeys::idempotency_record
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`]; see the trait docs.

@@ -401,7 +401,7 @@ impl AjoService {
                         wake_at,
                     }],
                     outbox: Vec::new(),
-                    idempotency_key: Some(report.key.to_owned()),
+                    idempotency_key: Some(report.key.into()),
                     at: now.into(),
                 };
                 Ok(Decision::Write(Write {

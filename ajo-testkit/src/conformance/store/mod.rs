@@ -16,6 +16,7 @@
 
 mod events;
 mod journal;
+mod keys;
 mod outbox;
 mod schedule;
 
@@ -26,8 +27,8 @@ use ajo_core::group::{GroupEvent, MemberId};
 use ajo_core::ledger::{Account, AccountKind, BalancedEntry, EntryDraft};
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{
-    AppendRequest, DomainEvent, EmailMessage, OutboxChannel, OutboxMessage, Store, StreamAppend,
-    StreamId, StreamKind,
+    AppendRequest, DomainEvent, EmailMessage, KeyRecord, OutboxChannel, OutboxMessage, Store,
+    StreamAppend, StreamId, StreamKind,
 };
 use chrono::{DateTime, TimeZone, Utc};
 
@@ -40,6 +41,10 @@ pub use journal::{
     a_bad_entry_fails_the_whole_append, balances_beyond_the_largest_amount_are_refused,
     ledger_stays_balanced_and_chained, replayed_entries_are_skipped,
     sub_microsecond_times_keep_the_chain_verifiable,
+};
+pub use keys::{
+    a_failed_append_leaves_its_key_free, a_key_keeps_its_first_record,
+    keys_keep_their_fingerprint_and_answer, racing_keys_record_one_winner,
 };
 pub use outbox::{final_delivery_reports_are_kept, outbox_is_unique_leased_and_reported};
 pub use schedule::{a_stale_wake_only_append_conflicts, wake_times_list_due_streams};
@@ -99,7 +104,7 @@ fn request(
         streams: appends,
         entries,
         outbox,
-        idempotency_key: key.map(str::to_owned),
+        idempotency_key: key.map(KeyRecord::from),
         at: at().into(),
     }
 }
@@ -134,4 +139,8 @@ where
     outbox_is_unique_leased_and_reported(factory().await).await;
     final_delivery_reports_are_kept(factory().await).await;
     concurrent_duplicate_deliveries_post_once(factory().await).await;
+    keys_keep_their_fingerprint_and_answer(factory().await).await;
+    a_key_keeps_its_first_record(factory().await).await;
+    a_failed_append_leaves_its_key_free(factory().await).await;
+    racing_keys_record_one_winner(factory().await).await;
 }

@@ -1,0 +1,385 @@
+//! Host commands under a caller's idempotency key: [`AjoService::idempotent`].
+//!
+//! A host retries a request when it cannot tell whether the first one landed (a timeout,
+//! a dropped connection). Sent with the same [`IdempotencyKey`], the retry answers what
+//! the first call answered and does nothing again; the same key sent with another command
+//! (or the same command with other arguments) is refused with
+//! [`ServiceError::IdempotencyKeyReused`]. A key is told apart from another command by
+//! its *fingerprint*: a SHA-256 of the canonical JSON of the command's name and arguments
+//! (`fingerprint.rs`), recorded with the key.
+//!
+//! Where the key is recorded:
+//!
+//! - Commands that write one atomic append (create a group, start it, set a contact,
+//!   apply for, approve, reject or disburse a loan) record the key **in that append**,
+//!   with their events, entries and messages: the key is recorded exactly when the command
+//!   took effect. Their answer is `()`, so a replay answers `()`.
+//! - Commands whose answer comes from the gateway (join with its deposit checkout, a
+//!   contribution or repayment checkout) or is worth giving again (a payout review) record
+//!   the key with that answer's JSON in an append of its own, right after the command
+//!   finished: the gateway's answer cannot be part of any store append. Until then a
+//!   retry runs the command again, and its references are deterministic (a collection
+//!   still open is asked for again under the same reference), so it reaches the same
+//!   collection rather than a second one. A replay answers the stored first answer.
+//! - A refused or failed command records nothing: the caller may correct the input and
+//!   send it again under the same key. Only a command that took effect holds its key.
+//!
+//! # Adding a command
+//!
+//! One forwarding method on [`Idempotent`], computing the key's record from the command's
+//! name and every argument that changes what it does:
+//!
+//! - a command that writes through [`run_aggregate`](AjoService::run_aggregate) (most
+//!   group and loan commands): give it a `pub(super) async fn <name>_keyed(.., key:
+//!   Option<&KeyRecord>)` holding its body, with `key.cloned()` passed to `run_group` /
+//!   `run_loan`, the plain method calling it with `None`; then
+//!   `self.service.<name>_keyed(.., Some(&self.record("<name>", &(args..))?)).await`;
+//! - a command with an answer from the gateway or another append: forward the plain
+//!   method through `answered`, as [`Idempotent::request_contribution`] does (its answer
+//!   must be `Serialize + DeserializeOwned`).
+
+mod fingerprint;
+
+use std::future::Future;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::groups::{Contact, JoinReceipt};
+use super::loans::LoanRequest;
+use super::{AjoService, ServiceError};
+use crate::group::GroupConfig;
+use crate::ids::{GroupId, HandId, IdempotencyKey, LoanId, MemberId};
+use crate::money::Money;
+use crate::payment::PayoutReview;
+use crate::ports::{AppendRequest, Collection, KeyRecord, StoreError};
+
+/// The host commands under one [`IdempotencyKey`]; see [`AjoService::idempotent`].
+///
+/// `Copy`: each command takes the handle by value, so `service.idempotent(&key).start(..)`
+/// can be awaited anywhere, and one handle can send the same command again.
+#[derive(Debug, Clone, Copy)]
+pub struct Idempotent<'a> {
+    service: &'a AjoService,
+    key: &'a IdempotencyKey,
+}
+
+impl AjoService {
+    /// The host commands under a caller's idempotency key: the same key with the same
+    /// command (and arguments) answers the first call's answer and does nothing again;
+    /// with another command it is refused ([`ServiceError::IdempotencyKeyReused`]). A
+    /// refused command records nothing, so the key may be used again with corrected
+    /// input. How and when each command records its key: see `service/idempotent.rs`.
+    ///
+    /// ```
+    /// use ajo_core::ids::{GroupId, IdempotencyKey};
+    /// use ajo_core::service::ServiceError;
+    /// use ajo_testkit::{Embedded, builders};
+    /// use chrono::{NaiveDate, TimeZone, Utc};
+    ///
+    /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+    /// let ajo = Embedded::new(Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).unwrap());
+    /// let start = NaiveDate::from_ymd_opt(2026, 2, 1).unwrap();
+    /// let config = builders::naira_group("Market", 10_000, start).build()?;
+    /// let id = GroupId::new("market")?;
+    /// let key = IdempotencyKey::new("req-7f3a")?;
+    ///
+    /// ajo.service.idempotent(&key).create_group(&id, config.clone()).await?;
+    /// // A retry of the same request: the group is created once.
+    /// ajo.service.idempotent(&key).create_group(&id, config).await?;
+    /// // The same key for another command is refused.
+    /// assert!(matches!(
+    ///     ajo.service.idempotent(&key).start(&id).await,
+    ///     Err(ServiceError::IdempotencyKeyReused { .. })
+    /// ));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn idempotent<'a>(&'a self, key: &'a IdempotencyKey) -> Idempotent<'a> {
+        Idempotent { service: self, key }
+    }
+
+    /// Checks that a recorded key may answer for `asked`: a key without a fingerprint
+    /// (the service's own) always may; a host's key only if it was recorded for the same
+    /// command. `recorded` is the record if a read gave it; otherwise it is read.
+    ///
+    /// # Errors
+    /// [`ServiceError::IdempotencyKeyReused`], or a store error.
+    pub(super) async fn replay_of(
+        &self,
+        asked: &KeyRecord,
+        recorded: Option<KeyRecord>,
+    ) -> Result<(), ServiceError> {
+        let Some(fingerprint) = &asked.fingerprint else {
+            return Ok(());
+        };
+        let recorded = match recorded {
+            Some(record) => Some(record),
+            None => self.store.idempotency_record(&asked.key).await?,
+        };
+        match recorded {
+            Some(record) if record.fingerprint.as_ref() != Some(fingerprint) => Err(reused(asked)),
+            _ => Ok(()),
+        }
+    }
+
+    /// The answer stored with `asked`'s key, if it is recorded with one: `None` when it is
+    /// not recorded (or holds no answer).
+    ///
+    /// # Errors
+    /// [`ServiceError::IdempotencyKeyReused`] for a key recorded for another command;
+    /// [`StoreError::Corrupt`] for an answer that does not read back; a store error.
+    async fn first_answer<T: DeserializeOwned>(
+        &self,
+        asked: &KeyRecord,
+    ) -> Result<Option<T>, ServiceError> {
+        let Some(record) = self.store.idempotency_record(&asked.key).await? else {
+            return Ok(None);
+        };
+        if record.fingerprint != asked.fingerprint {
+            return Err(reused(asked));
+        }
+        record
+            .result
+            .map(|text| {
+                serde_json::from_str(&text).map_err(|_| {
+                    ServiceError::Store(StoreError::Corrupt {
+                        reason: "the answer stored with an idempotency key could not be read"
+                            .into(),
+                    })
+                })
+            })
+            .transpose()
+    }
+
+    /// Runs `command` once under `asked`'s key and records the key with its answer
+    /// afterwards (see the module docs for why afterwards); a key already recorded
+    /// answers its stored answer without running anything.
+    async fn answered<T, F>(&self, asked: KeyRecord, command: F) -> Result<T, ServiceError>
+    where
+        T: Serialize + DeserializeOwned,
+        F: Future<Output = Result<T, ServiceError>>,
+    {
+        if let Some(first) = self.first_answer(&asked).await? {
+            return Ok(first);
+        }
+        let answer = match command.await {
+            Ok(answer) => answer,
+            Err(error) => {
+                // A concurrent call under the same key may have done it first (this one
+                // then found it done, e.g. a member already joined): its answer stands.
+                return match self.first_answer(&asked).await {
+                    Ok(Some(first)) => Ok(first),
+                    _ => Err(error),
+                };
+            }
+        };
+        let result = serde_json::to_string(&answer).map_err(|_| {
+            ServiceError::Store(StoreError::Corrupt {
+                reason: "a command's answer could not be written as JSON".into(),
+            })
+        })?;
+        let request = AppendRequest {
+            streams: Vec::new(),
+            entries: Vec::new(),
+            outbox: Vec::new(),
+            idempotency_key: Some(KeyRecord {
+                result: Some(result),
+                ..asked.clone()
+            }),
+            at: self.now().into(),
+        };
+        if self.append(request).await? {
+            return Ok(answer);
+        }
+        // Another call under the key recorded first: the first answer is the one to give.
+        Ok(self.first_answer(&asked).await?.unwrap_or(answer))
+    }
+}
+
+fn reused(asked: &KeyRecord) -> ServiceError {
+    ServiceError::IdempotencyKeyReused {
+        key: IdempotencyKey::from_recorded(&asked.key),
+    }
+}
+
+impl<'a> Idempotent<'a> {
+    /// The key.
+    pub fn key(self) -> &'a IdempotencyKey {
+        self.key
+    }
+
+    /// The key's record for `command` run with `args`.
+    fn record<A: Serialize + ?Sized>(
+        self,
+        command: &str,
+        args: &A,
+    ) -> Result<KeyRecord, ServiceError> {
+        Ok(KeyRecord {
+            key: self.key.recorded(),
+            fingerprint: Some(fingerprint::fingerprint(command, args)?),
+            result: None,
+        })
+    }
+
+    /// [`AjoService::create_group`] under the key.
+    ///
+    /// # Errors
+    /// As [`AjoService::create_group`], and [`ServiceError::IdempotencyKeyReused`].
+    pub async fn create_group(self, id: &GroupId, config: GroupConfig) -> Result<(), ServiceError> {
+        let key = self.record("create_group", &(id, &config))?;
+        self.service
+            .create_group_keyed(id, config, Some(&key))
+            .await
+    }
+
+    /// [`AjoService::set_contact`] under the key.
+    ///
+    /// # Errors
+    /// As [`AjoService::set_contact`], and [`ServiceError::IdempotencyKeyReused`].
+    pub async fn set_contact(
+        self,
+        member: &MemberId,
+        contact: &Contact,
+    ) -> Result<(), ServiceError> {
+        let key = self.record("set_contact", &(member, contact_args(contact)))?;
+        self.service
+            .set_contact_keyed(member, contact, Some(&key))
+            .await
+    }
+
+    /// [`AjoService::join`] under the key: a retry answers the first receipt (the same
+    /// deposit checkout).
+    ///
+    /// # Errors
+    /// As [`AjoService::join`], and [`ServiceError::IdempotencyKeyReused`].
+    pub async fn join(
+        self,
+        group: &GroupId,
+        member: &MemberId,
+        hands: u32,
+        contact: &Contact,
+    ) -> Result<JoinReceipt, ServiceError> {
+        let key = self.record("join", &(group, member, hands, contact_args(contact)))?;
+        self.service
+            .answered(key, self.service.join(group, member, hands, contact))
+            .await
+    }
+
+    /// [`AjoService::start`] under the key.
+    ///
+    /// # Errors
+    /// As [`AjoService::start`], and [`ServiceError::IdempotencyKeyReused`].
+    pub async fn start(self, group: &GroupId) -> Result<(), ServiceError> {
+        let key = self.record("start", &(group,))?;
+        self.service.start_keyed(group, Some(&key)).await
+    }
+
+    /// [`AjoService::request_contribution`] under the key: a retry answers the first
+    /// checkout.
+    ///
+    /// # Errors
+    /// As [`AjoService::request_contribution`], and
+    /// [`ServiceError::IdempotencyKeyReused`].
+    pub async fn request_contribution(
+        self,
+        group: &GroupId,
+        round: u32,
+        hand: HandId,
+    ) -> Result<Collection, ServiceError> {
+        let key = self.record("request_contribution", &(group, round, hand))?;
+        self.service
+            .answered(key, self.service.request_contribution(group, round, hand))
+            .await
+    }
+
+    /// [`AjoService::apply_for_loan`] under the key.
+    ///
+    /// # Errors
+    /// As [`AjoService::apply_for_loan`], and [`ServiceError::IdempotencyKeyReused`].
+    pub async fn apply_for_loan(self, request: LoanRequest) -> Result<(), ServiceError> {
+        let key = self.record(
+            "apply_for_loan",
+            &(
+                &request.id,
+                &request.group,
+                &request.member,
+                &request.terms,
+                &request.policy,
+            ),
+        )?;
+        self.service.apply_for_loan_keyed(request, Some(&key)).await
+    }
+
+    /// [`AjoService::approve_loan`] under the key.
+    ///
+    /// # Errors
+    /// As [`AjoService::approve_loan`], and [`ServiceError::IdempotencyKeyReused`].
+    pub async fn approve_loan(self, id: &LoanId, by: &str) -> Result<(), ServiceError> {
+        let key = self.record("approve_loan", &(id, by))?;
+        self.service.approve_loan_keyed(id, by, Some(&key)).await
+    }
+
+    /// [`AjoService::reject_loan`] under the key.
+    ///
+    /// # Errors
+    /// As [`AjoService::reject_loan`], and [`ServiceError::IdempotencyKeyReused`].
+    pub async fn reject_loan(self, id: &LoanId, reason: &str) -> Result<(), ServiceError> {
+        let key = self.record("reject_loan", &(id, reason))?;
+        self.service.reject_loan_keyed(id, reason, Some(&key)).await
+    }
+
+    /// [`AjoService::disburse_loan`] under the key.
+    ///
+    /// # Errors
+    /// As [`AjoService::disburse_loan`], and [`ServiceError::IdempotencyKeyReused`].
+    pub async fn disburse_loan(self, id: &LoanId) -> Result<(), ServiceError> {
+        let key = self.record("disburse_loan", &(id,))?;
+        self.service.disburse_loan_keyed(id, Some(&key)).await
+    }
+
+    /// [`AjoService::request_loan_repayment`] under the key: a retry answers the first
+    /// checkout.
+    ///
+    /// # Errors
+    /// As [`AjoService::request_loan_repayment`], and
+    /// [`ServiceError::IdempotencyKeyReused`].
+    pub async fn request_loan_repayment(
+        self,
+        id: &LoanId,
+        amount: Option<Money>,
+    ) -> Result<Collection, ServiceError> {
+        let key = self.record("request_loan_repayment", &(id, amount))?;
+        self.service
+            .answered(key, self.service.request_loan_repayment(id, amount))
+            .await
+    }
+
+    /// [`AjoService::resolve_payout_review`] under the key: a retry answers the first
+    /// call's answer (whether anything was held then).
+    ///
+    /// # Errors
+    /// As [`AjoService::resolve_payout_review`], and
+    /// [`ServiceError::IdempotencyKeyReused`].
+    pub async fn resolve_payout_review(
+        self,
+        reference: &str,
+        review: PayoutReview,
+    ) -> Result<bool, ServiceError> {
+        let key = self.record("resolve_payout_review", &(reference, review))?;
+        self.service
+            .answered(key, self.service.resolve_payout_review(reference, review))
+            .await
+    }
+}
+
+/// What of a contact changes what a command does: all of it. The payout account is in
+/// the hash only, never stored.
+fn contact_args(contact: &Contact) -> impl Serialize + '_ {
+    (
+        &contact.name,
+        &contact.email,
+        &contact.phone,
+        &contact.payout_account,
+    )
+}

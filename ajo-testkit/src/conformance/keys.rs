@@ -1,0 +1,346 @@
+//! Host commands under a caller's idempotency key, through [`AjoService::idempotent`] on
+//! the machine's clock (finer than a microsecond on Linux): the same key with the same
+//! command answers the first answer and does nothing again; with another command it is
+//! refused; a refused command leaves the key free; two services racing on one key do the
+//! command once.
+
+use std::sync::Arc;
+
+use ajo_core::ids::{GroupId, HandId, IdempotencyKey, LoanId};
+use ajo_core::loan::LoanPolicy;
+use ajo_core::ports::{
+    Clock, EmailSender, PaymentGateway, SmsSender, Store, StreamId, StreamKind, SystemClock,
+};
+use ajo_core::service::{AjoService, LoanRequest, ServiceError};
+use chrono::Duration;
+
+use crate::builders::{contact, member, naira_group, naira_loan};
+use crate::fakes::{FakeEmail, FakeGateway, FakeSms};
+
+/// Runs every check, each on a fresh store from `factory`.
+pub async fn run_all<F, Fut>(factory: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Arc<dyn Store>>,
+{
+    a_key_does_a_group_command_once(factory().await).await;
+    a_key_answers_the_first_checkout(factory().await).await;
+    a_key_does_a_loan_command_once(factory().await).await;
+    two_services_racing_on_one_key_do_it_once(factory().await).await;
+}
+
+fn service(store: &Arc<dyn Store>, gateway: &Arc<FakeGateway>) -> AjoService {
+    AjoService::new(
+        store.clone(),
+        gateway.clone() as Arc<dyn PaymentGateway>,
+        Arc::new(FakeEmail::new()) as Arc<dyn EmailSender>,
+        Arc::new(FakeSms::new()) as Arc<dyn SmsSender>,
+        Arc::new(SystemClock) as Arc<dyn Clock>,
+    )
+}
+
+fn key(text: &str) -> IdempotencyKey {
+    IdempotencyKey::new(text).unwrap()
+}
+
+async fn versions(store: &Arc<dyn Store>, kind: StreamKind, id: &str) -> usize {
+    store.load(&StreamId::new(kind, id)).await.unwrap().len()
+}
+
+fn assert_reused(result: Result<impl std::fmt::Debug, ServiceError>, what: &str) {
+    match result {
+        Err(error @ ServiceError::IdempotencyKeyReused { .. }) => {
+            assert!(error.is_conflict(), "a reused key is a conflict");
+            assert!(!error.is_retryable(), "a reused key is not retried as is");
+        }
+        other => panic!("{what}: expected IdempotencyKeyReused, got {other:?}"),
+    }
+}
+
+fn start_date() -> chrono::NaiveDate {
+    (SystemClock.now() + Duration::days(10)).date_naive()
+}
+
+/// Create, join and start under keys: each replay does nothing and answers the same;
+/// the same key with another command or other arguments is refused; a refused command
+/// leaves its key free for corrected input; a key equal to one of ajo's own (a webhook
+/// delivery's) is the host's own and collides with nothing.
+pub async fn a_key_does_a_group_command_once(store: Arc<dyn Store>) {
+    let gateway = Arc::new(FakeGateway::new());
+    let service = service(&store, &gateway);
+    let id = GroupId::new("keyed").unwrap();
+    let config = naira_group("Keyed", 10_000, start_date()).build().unwrap();
+    let create = key("create-1");
+    service
+        .idempotent(&create)
+        .create_group(&id, config.clone())
+        .await
+        .unwrap();
+    service
+        .idempotent(&create)
+        .create_group(&id, config.clone())
+        .await
+        .expect("a retry of the same create answers as the first did");
+    assert_eq!(versions(&store, StreamKind::Group, "keyed").await, 1);
+    // Without a key, creating again is refused: the replay above was the key's doing.
+    assert!(service.create_group(&id, config.clone()).await.is_err());
+    assert_reused(service.idempotent(&create).start(&id).await, "start");
+    let other = naira_group("Other", 20_000, start_date()).build().unwrap();
+    assert_reused(
+        service.idempotent(&create).create_group(&id, other).await,
+        "create with other arguments",
+    );
+
+    // Joins under keys: the second call answers the first receipt, asking the gateway
+    // nothing.
+    let join = key("join-ada");
+    let first = service
+        .idempotent(&join)
+        .join(&id, &member("ada"), 1, &contact("ada"))
+        .await
+        .unwrap();
+    let calls = gateway.calls().len();
+    let again = service
+        .idempotent(&join)
+        .join(&id, &member("ada"), 1, &contact("ada"))
+        .await
+        .unwrap();
+    assert_eq!(again, first, "the first receipt");
+    assert!(first.deposit.is_some(), "the group takes a deposit");
+    assert_eq!(gateway.calls().len(), calls, "a replay calls no gateway");
+    assert_reused(
+        service
+            .idempotent(&join)
+            .join(&id, &member("ada"), 2, &contact("ada"))
+            .await,
+        "join with other hands",
+    );
+    assert_eq!(
+        versions(&store, StreamKind::Group, "keyed").await,
+        2,
+        "created and one join"
+    );
+
+    // A refused start (one member) records nothing: the key works once it can start.
+    let start = key("start-1");
+    let refused = service.idempotent(&start).start(&id).await.unwrap_err();
+    assert!(matches!(refused, ServiceError::Group(_)), "{refused:?}");
+    let paid = gateway.pay(&first.deposit.unwrap().reference).unwrap();
+    service.handle_gateway_event(&paid).await.unwrap();
+    let bola = service
+        .join(&id, &member("bola"), 1, &contact("bola"))
+        .await
+        .unwrap();
+    let paid = gateway.pay(&bola.deposit.unwrap().reference).unwrap();
+    service.handle_gateway_event(&paid).await.unwrap();
+    service.idempotent(&start).start(&id).await.unwrap();
+    let started = versions(&store, StreamKind::Group, "keyed").await;
+    service.idempotent(&start).start(&id).await.unwrap();
+    assert_eq!(versions(&store, StreamKind::Group, "keyed").await, started);
+
+    // The webhook's own key, used by a host as its key, is a new key.
+    let webhook_key = key(paid.idempotency_key().as_str());
+    let second = GroupId::new("keyed-2").unwrap();
+    service
+        .idempotent(&webhook_key)
+        .create_group(&second, config)
+        .await
+        .unwrap();
+    assert_eq!(versions(&store, StreamKind::Group, "keyed-2").await, 1);
+}
+
+/// A contribution asked for under a key: a replay answers the first checkout, even after
+/// it was paid (when asking anew would be refused), with one collection at the gateway;
+/// the key for another round is refused.
+pub async fn a_key_answers_the_first_checkout(store: Arc<dyn Store>) {
+    let gateway = Arc::new(FakeGateway::new());
+    let service = service(&store, &gateway);
+    let id = GroupId::new("checkout").unwrap();
+    service
+        .create_group(
+            &id,
+            naira_group("Checkout", 10_000, start_date())
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    crate::drive::join_and_start(&service, &gateway, &id, &["ada", "bola"]).await;
+    let hand = HandId::new(1).unwrap();
+    let ask = key("ask-r1-h1");
+    let first = service
+        .idempotent(&ask)
+        .request_contribution(&id, 1, hand)
+        .await
+        .unwrap();
+    let collections = gateway.collections().len();
+    let again = service
+        .idempotent(&ask)
+        .request_contribution(&id, 1, hand)
+        .await
+        .unwrap();
+    assert_eq!(again, first);
+    assert_eq!(gateway.collections().len(), collections);
+    assert_eq!(
+        versions(&store, StreamKind::Payment, &first.reference).await,
+        1,
+        "one collection recorded"
+    );
+    let paid = gateway.pay(&first.reference).unwrap();
+    service.handle_gateway_event(&paid).await.unwrap();
+    assert!(
+        service.request_contribution(&id, 1, hand).await.is_err(),
+        "nothing is owed any more"
+    );
+    assert_eq!(
+        service
+            .idempotent(&ask)
+            .request_contribution(&id, 1, hand)
+            .await
+            .unwrap(),
+        first,
+        "the first answer, after it was paid"
+    );
+    assert_reused(
+        service
+            .idempotent(&ask)
+            .request_contribution(&id, 1, HandId::new(2).unwrap())
+            .await,
+        "another hand",
+    );
+}
+
+/// Apply, approve and disburse a loan, each under its key and each twice: the loan's
+/// stream grows once per command; a repayment checkout is answered again.
+pub async fn a_key_does_a_loan_command_once(store: Arc<dyn Store>) {
+    let gateway = Arc::new(FakeGateway::new());
+    let service = service(&store, &gateway);
+    let id = GroupId::new("lending").unwrap();
+    service
+        .create_group(
+            &id,
+            naira_group("Lending", 10_000, start_date())
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    crate::drive::join_and_start(&service, &gateway, &id, &["ada", "bola"]).await;
+    let loan = LoanId::new("ln-ada").unwrap();
+    let request = LoanRequest {
+        id: loan.clone(),
+        group: id.clone(),
+        member: member("ada"),
+        terms: naira_loan(30_000, "0.24", 3, start_date()).build().unwrap(),
+        policy: LoanPolicy::default(),
+    };
+    let mut written = Vec::new();
+    for _ in 0..2 {
+        service
+            .idempotent(&key("apply"))
+            .apply_for_loan(request.clone())
+            .await
+            .unwrap();
+        service
+            .idempotent(&key("approve"))
+            .approve_loan(&loan, "treasurer")
+            .await
+            .unwrap();
+        service
+            .idempotent(&key("disburse"))
+            .disburse_loan(&loan)
+            .await
+            .unwrap();
+        written.push(versions(&store, StreamKind::Loan, "ln-ada").await);
+    }
+    assert!(written[0] >= 3, "applied, approved, disbursed: {written:?}");
+    assert_eq!(written[0], written[1], "the replays wrote nothing");
+    assert_reused(
+        service
+            .idempotent(&key("approve"))
+            .reject_loan(&loan, "no")
+            .await,
+        "reject under the approval's key",
+    );
+    let repay = key("repay-1");
+    let first = service
+        .idempotent(&repay)
+        .request_loan_repayment(&loan, None)
+        .await
+        .unwrap();
+    let again = service
+        .idempotent(&repay)
+        .request_loan_repayment(&loan, None)
+        .await
+        .unwrap();
+    assert_eq!(again, first);
+}
+
+/// Two services (two hosts) send the same request under one key at once: the group is
+/// created once and both answer success; the same for a checkout, answered the same to
+/// both. Two different commands racing under one key: exactly one is done, the other is
+/// refused.
+pub async fn two_services_racing_on_one_key_do_it_once(store: Arc<dyn Store>) {
+    let gateway = Arc::new(FakeGateway::new());
+    let one = service(&store, &gateway);
+    let two = service(&store, &gateway);
+    let start = start_date();
+    for n in 0..4 {
+        let id = GroupId::new(format!("race-{n}")).unwrap();
+        let config = naira_group("Race", 10_000, start).build().unwrap();
+        let same = key(&format!("race-create-{n}"));
+        let (a, b) = tokio::join!(
+            one.idempotent(&same).create_group(&id, config.clone()),
+            two.idempotent(&same).create_group(&id, config.clone()),
+        );
+        a.unwrap();
+        b.unwrap();
+        assert_eq!(
+            versions(&store, StreamKind::Group, id.as_str()).await,
+            1,
+            "created once"
+        );
+
+        // Two groups under one key: one is created, the other refused.
+        let (left, right) = (
+            GroupId::new(format!("left-{n}")).unwrap(),
+            GroupId::new(format!("right-{n}")).unwrap(),
+        );
+        let shared = key(&format!("race-two-{n}"));
+        let (a, b) = tokio::join!(
+            one.idempotent(&shared).create_group(&left, config.clone()),
+            two.idempotent(&shared).create_group(&right, config.clone()),
+        );
+        let created = versions(&store, StreamKind::Group, left.as_str()).await
+            + versions(&store, StreamKind::Group, right.as_str()).await;
+        assert_eq!(created, 1, "one of the two commands is done");
+        match (a, b) {
+            (Ok(()), refused) | (refused, Ok(())) => {
+                assert_reused(refused, "the other command under the key");
+            }
+            other => panic!("one command must succeed: {other:?}"),
+        }
+    }
+
+    let id = GroupId::new("race-0").unwrap();
+    crate::drive::join_and_start(&one, &gateway, &id, &["ada", "bola"]).await;
+    let hand = HandId::new(2).unwrap();
+    let ask = key("race-ask");
+    let (a, b) = tokio::join!(
+        one.idempotent(&ask).request_contribution(&id, 1, hand),
+        two.idempotent(&ask).request_contribution(&id, 1, hand),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.reference, b.reference, "one collection");
+    assert_eq!(
+        versions(&store, StreamKind::Payment, &a.reference).await,
+        1,
+        "recorded once"
+    );
+    let later = one
+        .idempotent(&ask)
+        .request_contribution(&id, 1, hand)
+        .await
+        .unwrap();
+    assert!(later == a || later == b, "the answer recorded first");
+}
