@@ -68,6 +68,23 @@ async fn the_service_on_the_system_clock_keeps_a_verifiable_chain() {
     Arc::into_inner(db).unwrap().cleanup().await;
 }
 
+/// Cancelling, leaving, waiving, deposit cover, bids, the organiser's choice, forming
+/// housekeeping and completion notices through the service on PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn passes_the_group_commands_suite() {
+    let Some(db) = TestDb::connect().await else {
+        return;
+    };
+    let db = Arc::new(db);
+    let factory_db = db.clone();
+    ajo_testkit::conformance::group_commands::run_all(move || {
+        let db = factory_db.clone();
+        async move { Arc::new(db.store(8).await) as Arc<dyn Store> }
+    })
+    .await;
+    Arc::into_inner(db).unwrap().cleanup().await;
+}
+
 /// What a gateway reports unasked (static-token charges, second charges, refunds and
 /// chargebacks) through the service on PostgreSQL, as on the in-memory store.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
