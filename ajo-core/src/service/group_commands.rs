@@ -11,6 +11,7 @@ use super::{AjoService, ServiceError};
 use crate::group::{GroupCommand, GroupEvent};
 use crate::ids::{GroupId, HandId, MemberId};
 use crate::money::Money;
+use crate::ports::KeyRecord;
 
 impl AjoService {
     /// Cancels a forming or active group. Everything it holds goes back: each member's
@@ -70,14 +71,24 @@ impl AjoService {
     /// [`NotYetPaidOut`](crate::group::GroupError::NotYetPaidOut) or
     /// [`MustSettleBeforeLeaving`](crate::group::GroupError::MustSettleBeforeLeaving);
     /// [`ServiceError::NotFound`]; a store error.
-    #[instrument(skip_all, fields(group_id = %group, member_id = %member), err)]
     pub async fn leave(&self, group: &GroupId, member: &MemberId) -> Result<(), ServiceError> {
+        self.leave_keyed(group, member, None).await
+    }
+
+    /// [`leave`](Self::leave), recording a host's `key` with the leaving.
+    #[instrument(skip_all, fields(group_id = %group, member_id = %member), err)]
+    pub(super) async fn leave_keyed(
+        &self,
+        group: &GroupId,
+        member: &MemberId,
+        key: Option<&KeyRecord>,
+    ) -> Result<(), ServiceError> {
         self.run_group(
             group,
             GroupCommand::Leave {
                 member: member.clone(),
             },
-            None,
+            key.cloned(),
             Vec::new(),
         )
         .await?;
@@ -90,17 +101,28 @@ impl AjoService {
     /// # Errors
     /// [`ServiceError::Group`] for a round or hand the group does not have, or a due
     /// with nothing left; [`ServiceError::NotFound`]; a store error.
-    #[instrument(skip_all, fields(group_id = %group, cycle = round, hand = %hand), err)]
     pub async fn waive_due(
         &self,
         group: &GroupId,
         round: u32,
         hand: HandId,
     ) -> Result<(), ServiceError> {
+        self.waive_due_keyed(group, round, hand, None).await
+    }
+
+    /// [`waive_due`](Self::waive_due), recording a host's `key` with the waiver.
+    #[instrument(skip_all, fields(group_id = %group, cycle = round, hand = %hand), err)]
+    pub(super) async fn waive_due_keyed(
+        &self,
+        group: &GroupId,
+        round: u32,
+        hand: HandId,
+        key: Option<&KeyRecord>,
+    ) -> Result<(), ServiceError> {
         self.run_group(
             group,
             GroupCommand::WaiveDue { round, hand },
-            None,
+            key.cloned(),
             Vec::new(),
         )
         .await?;
@@ -146,12 +168,23 @@ impl AjoService {
     /// already paid, [`DiscountTooLarge`](crate::group::GroupError::DiscountTooLarge),
     /// a non-positive or foreign-currency discount; [`ServiceError::NotFound`]; a store
     /// error.
-    #[instrument(skip_all, fields(group_id = %group, member_id = %member), err)]
     pub async fn place_bid(
         &self,
         group: &GroupId,
         member: &MemberId,
         discount: Money,
+    ) -> Result<(), ServiceError> {
+        self.place_bid_keyed(group, member, discount, None).await
+    }
+
+    /// [`place_bid`](Self::place_bid), recording a host's `key` with the bid.
+    #[instrument(skip_all, fields(group_id = %group, member_id = %member), err)]
+    pub(super) async fn place_bid_keyed(
+        &self,
+        group: &GroupId,
+        member: &MemberId,
+        discount: Money,
+        key: Option<&KeyRecord>,
     ) -> Result<(), ServiceError> {
         self.run_group(
             group,
@@ -159,7 +192,7 @@ impl AjoService {
                 member: member.clone(),
                 discount,
             },
-            None,
+            key.cloned(),
             Vec::new(),
         )
         .await?;
@@ -177,16 +210,27 @@ impl AjoService {
     /// order, [`UnknownHand`](crate::group::GroupError::UnknownHand) or
     /// [`HandAlreadyPaid`](crate::group::GroupError::HandAlreadyPaid);
     /// [`ServiceError::NotFound`]; a store error.
-    #[instrument(skip_all, fields(group_id = %group, hand = %hand), err)]
     pub async fn choose_recipient(
         &self,
         group: &GroupId,
         hand: HandId,
     ) -> Result<(), ServiceError> {
+        self.choose_recipient_keyed(group, hand, None).await
+    }
+
+    /// [`choose_recipient`](Self::choose_recipient), recording a host's `key` with the
+    /// choice.
+    #[instrument(skip_all, fields(group_id = %group, hand = %hand), err)]
+    pub(super) async fn choose_recipient_keyed(
+        &self,
+        group: &GroupId,
+        hand: HandId,
+        key: Option<&KeyRecord>,
+    ) -> Result<(), ServiceError> {
         self.run_group(
             group,
             GroupCommand::ChooseRecipient { hand },
-            None,
+            key.cloned(),
             Vec::new(),
         )
         .await?;

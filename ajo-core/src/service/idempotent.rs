@@ -11,11 +11,13 @@
 //! Where the key is recorded:
 //!
 //! - Commands that write one atomic append (create a group, start it, set a contact,
-//!   apply for, approve, reject or disburse a loan) record the key **in that append**,
+//!   leave, waive a due, place a bid, choose the recipient, apply for, approve, reject or
+//!   disburse a loan) record the key **in that append**,
 //!   with their events, entries and messages: the key is recorded exactly when the command
 //!   took effect. Their answer is `()`, so a replay answers `()`.
 //! - Commands whose answer comes from the gateway (join with its deposit checkout, a
-//!   contribution or repayment checkout) or is worth giving again (a payout review) record
+//!   contribution or repayment checkout) or is worth giving again (a payout review, a
+//!   cancellation's refunds, the arrears covered) record
 //!   the key with that answer's JSON in an append of its own, right after the command
 //!   finished: the gateway's answer cannot be part of any store append. Until then a
 //!   retry runs the command again, and its references are deterministic (a collection
@@ -290,6 +292,85 @@ impl<'a> Idempotent<'a> {
         let key = self.record("request_contribution", &(group, round, hand))?;
         self.service
             .answered(key, self.service.request_contribution(group, round, hand))
+            .await
+    }
+
+    /// [`AjoService::cancel_group`] under the key: a retry answers the first call's
+    /// refunds.
+    ///
+    /// # Errors
+    /// As [`AjoService::cancel_group`], and [`ServiceError::IdempotencyKeyReused`].
+    pub async fn cancel_group(
+        self,
+        group: &GroupId,
+    ) -> Result<Vec<(MemberId, Money)>, ServiceError> {
+        let key = self.record("cancel_group", &(group,))?;
+        self.service
+            .answered(key, self.service.cancel_group(group))
+            .await
+    }
+
+    /// [`AjoService::leave`] under the key.
+    ///
+    /// # Errors
+    /// As [`AjoService::leave`], and [`ServiceError::IdempotencyKeyReused`].
+    pub async fn leave(self, group: &GroupId, member: &MemberId) -> Result<(), ServiceError> {
+        let key = self.record("leave", &(group, member))?;
+        self.service.leave_keyed(group, member, Some(&key)).await
+    }
+
+    /// [`AjoService::waive_due`] under the key.
+    ///
+    /// # Errors
+    /// As [`AjoService::waive_due`], and [`ServiceError::IdempotencyKeyReused`].
+    pub async fn waive_due(
+        self,
+        group: &GroupId,
+        round: u32,
+        hand: HandId,
+    ) -> Result<(), ServiceError> {
+        let key = self.record("waive_due", &(group, round, hand))?;
+        self.service
+            .waive_due_keyed(group, round, hand, Some(&key))
+            .await
+    }
+
+    /// [`AjoService::cover_arrears`] under the key: a retry answers the first call's
+    /// amount covered.
+    ///
+    /// # Errors
+    /// As [`AjoService::cover_arrears`], and [`ServiceError::IdempotencyKeyReused`].
+    pub async fn cover_arrears(self, group: &GroupId) -> Result<Money, ServiceError> {
+        let key = self.record("cover_arrears", &(group,))?;
+        self.service
+            .answered(key, self.service.cover_arrears(group))
+            .await
+    }
+
+    /// [`AjoService::place_bid`] under the key.
+    ///
+    /// # Errors
+    /// As [`AjoService::place_bid`], and [`ServiceError::IdempotencyKeyReused`].
+    pub async fn place_bid(
+        self,
+        group: &GroupId,
+        member: &MemberId,
+        discount: Money,
+    ) -> Result<(), ServiceError> {
+        let key = self.record("place_bid", &(group, member, discount))?;
+        self.service
+            .place_bid_keyed(group, member, discount, Some(&key))
+            .await
+    }
+
+    /// [`AjoService::choose_recipient`] under the key.
+    ///
+    /// # Errors
+    /// As [`AjoService::choose_recipient`], and [`ServiceError::IdempotencyKeyReused`].
+    pub async fn choose_recipient(self, group: &GroupId, hand: HandId) -> Result<(), ServiceError> {
+        let key = self.record("choose_recipient", &(group, hand))?;
+        self.service
+            .choose_recipient_keyed(group, hand, Some(&key))
             .await
     }
 

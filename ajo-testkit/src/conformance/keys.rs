@@ -26,6 +26,7 @@ where
     a_key_does_a_group_command_once(factory().await).await;
     a_key_answers_the_first_checkout(factory().await).await;
     a_key_does_a_loan_command_once(factory().await).await;
+    a_key_does_a_contact_leave_and_cancel_once(factory().await).await;
     two_services_racing_on_one_key_do_it_once(factory().await).await;
 }
 
@@ -343,4 +344,91 @@ pub async fn two_services_racing_on_one_key_do_it_once(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert!(later == a || later == b, "the answer recorded first");
+}
+
+/// A contact set, a member leaving and a group cancelled under keys: each replay does
+/// nothing again and answers the first answer (the cancellation's refunds, though
+/// cancelling again is refused); the keys with other arguments are refused.
+pub async fn a_key_does_a_contact_leave_and_cancel_once(store: Arc<dyn Store>) {
+    let gateway = Arc::new(FakeGateway::new());
+    let service = service(&store, &gateway);
+    let contact_key = key("contact-ada");
+    let ada = member("ada");
+    let mut details = contact("ada");
+    service
+        .idempotent(&contact_key)
+        .set_contact(&ada, &details)
+        .await
+        .unwrap();
+    let registered = gateway.calls().len();
+    service
+        .idempotent(&contact_key)
+        .set_contact(&ada, &details)
+        .await
+        .unwrap();
+    assert_eq!(gateway.calls().len(), registered, "registered once");
+    details.name = "Ada O.".into();
+    assert_reused(
+        service
+            .idempotent(&contact_key)
+            .set_contact(&ada, &details)
+            .await,
+        "another contact",
+    );
+    assert_eq!(versions(&store, StreamKind::Member, "ada").await, 1);
+
+    let id = GroupId::new("leaving").unwrap();
+    service
+        .create_group(
+            &id,
+            naira_group("Leaving", 10_000, start_date())
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    for name in ["ada", "bola", "chidi"] {
+        service
+            .join(&id, &member(name), 1, &contact(name))
+            .await
+            .unwrap();
+    }
+    let leave = key("leave-bola");
+    service
+        .idempotent(&leave)
+        .leave(&id, &member("bola"))
+        .await
+        .unwrap();
+    let left = versions(&store, StreamKind::Group, "leaving").await;
+    service
+        .idempotent(&leave)
+        .leave(&id, &member("bola"))
+        .await
+        .expect("a retry of the same leave answers as the first did");
+    assert_eq!(versions(&store, StreamKind::Group, "leaving").await, left);
+    assert_reused(
+        service
+            .idempotent(&leave)
+            .leave(&id, &member("chidi"))
+            .await,
+        "another member leaving",
+    );
+
+    let cancel = key("cancel-leaving");
+    let refunds = service.idempotent(&cancel).cancel_group(&id).await.unwrap();
+    assert_eq!(refunds.len(), 2, "ada and chidi: {refunds:?}");
+    let cancelled = versions(&store, StreamKind::Group, "leaving").await;
+    assert!(
+        service.cancel_group(&id).await.is_err(),
+        "cancelled already"
+    );
+    assert_eq!(
+        service.idempotent(&cancel).cancel_group(&id).await.unwrap(),
+        refunds,
+        "the first refunds"
+    );
+    assert_eq!(
+        versions(&store, StreamKind::Group, "leaving").await,
+        cancelled
+    );
 }
