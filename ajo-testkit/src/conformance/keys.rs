@@ -58,6 +58,20 @@ fn assert_reused(result: Result<impl std::fmt::Debug, ServiceError>, what: &str)
     }
 }
 
+/// `create_group` under `key` on its own task, so two run in parallel on a runtime with
+/// several threads (and interleave at every await on one).
+async fn create_on(
+    service: &AjoService,
+    key: &IdempotencyKey,
+    id: &GroupId,
+    config: &ajo_core::group::GroupConfig,
+) -> Result<(), ServiceError> {
+    let (service, key, id, config) = (service.clone(), key.clone(), id.clone(), config.clone());
+    tokio::spawn(async move { service.idempotent(&key).create_group(&id, config).await })
+        .await
+        .unwrap()
+}
+
 fn start_date() -> chrono::NaiveDate {
     (SystemClock.now() + Duration::days(10)).date_naive()
 }
@@ -291,8 +305,8 @@ pub async fn two_services_racing_on_one_key_do_it_once(store: Arc<dyn Store>) {
         let config = naira_group("Race", 10_000, start).build().unwrap();
         let same = key(&format!("race-create-{n}"));
         let (a, b) = tokio::join!(
-            one.idempotent(&same).create_group(&id, config.clone()),
-            two.idempotent(&same).create_group(&id, config.clone()),
+            create_on(&one, &same, &id, &config),
+            create_on(&two, &same, &id, &config),
         );
         a.unwrap();
         b.unwrap();
@@ -309,8 +323,8 @@ pub async fn two_services_racing_on_one_key_do_it_once(store: Arc<dyn Store>) {
         );
         let shared = key(&format!("race-two-{n}"));
         let (a, b) = tokio::join!(
-            one.idempotent(&shared).create_group(&left, config.clone()),
-            two.idempotent(&shared).create_group(&right, config.clone()),
+            create_on(&one, &shared, &left, &config),
+            create_on(&two, &shared, &right, &config),
         );
         let created = versions(&store, StreamKind::Group, left.as_str()).await
             + versions(&store, StreamKind::Group, right.as_str()).await;
@@ -327,11 +341,17 @@ pub async fn two_services_racing_on_one_key_do_it_once(store: Arc<dyn Store>) {
     crate::drive::join_and_start(&one, &gateway, &id, &["ada", "bola"]).await;
     let hand = HandId::new(2).unwrap();
     let ask = key("race-ask");
-    let (a, b) = tokio::join!(
-        one.idempotent(&ask).request_contribution(&id, 1, hand),
-        two.idempotent(&ask).request_contribution(&id, 1, hand),
-    );
-    let (a, b) = (a.unwrap(), b.unwrap());
+    let ask_on = |service: &AjoService| {
+        let (service, ask, id) = (service.clone(), ask.clone(), id.clone());
+        tokio::spawn(async move {
+            service
+                .idempotent(&ask)
+                .request_contribution(&id, 1, hand)
+                .await
+        })
+    };
+    let (a, b) = tokio::join!(ask_on(&one), ask_on(&two));
+    let (a, b) = (a.unwrap().unwrap(), b.unwrap().unwrap());
     assert_eq!(a.reference, b.reference, "one collection");
     assert_eq!(
         versions(&store, StreamKind::Payment, &a.reference).await,
