@@ -223,6 +223,33 @@ pub async fn a_key_answers_the_first_checkout(store: Arc<dyn Store>) {
             .await,
         "another hand",
     );
+
+    // A group command from group_commands under a key: forgiving hand 2's due.
+    let waive = key("waive-r1-h2");
+    let two = HandId::new(2).unwrap();
+    service
+        .idempotent(&waive)
+        .waive_due(&id, 1, two)
+        .await
+        .unwrap();
+    let waived = versions(&store, StreamKind::Group, "checkout").await;
+    service
+        .idempotent(&waive)
+        .waive_due(&id, 1, two)
+        .await
+        .expect("a retry of the same waiver answers as the first did");
+    assert_eq!(
+        versions(&store, StreamKind::Group, "checkout").await,
+        waived
+    );
+    assert!(
+        service.waive_due(&id, 1, two).await.is_err(),
+        "nothing left to waive without the key"
+    );
+    assert_reused(
+        service.idempotent(&waive).waive_due(&id, 2, two).await,
+        "another round",
+    );
 }
 
 /// Apply, approve and disburse a loan, each under its key and each twice: the loan's
