@@ -668,19 +668,22 @@ pub(super) fn member_hands(state: &GroupState, member: &MemberId) -> Vec<HandId>
     Vec::new()
 }
 
-/// A member's open dues (every hand of theirs), in round order.
+/// A member's unsettled dues (every hand of theirs), in round order: those a payment
+/// of theirs goes to, a round already paid out included (its due left short when the
+/// deposit could not cover it).
 fn member_open_dues<'a>(
     state: &'a GroupState,
     member: &'a MemberId,
 ) -> impl Iterator<Item = &'a crate::group::contribution::Due> + 'a {
     state
-        .open_dues()
-        .filter(move |d| state.hand(d.hand).is_some_and(|h| &h.member == member))
+        .dues()
+        .filter(move |d| !d.is_settled() && state.hand(d.hand).is_some_and(|h| &h.member == member))
 }
 
-/// What `member` owes to settle `round`: that round's dues of their hands, older open
-/// dues, penalties and the deposit not held, as
-/// [`GroupState::amount_to_settle`] adds them.
+/// What `member` owes to settle `round`: that round's dues of their hands, older
+/// unsettled dues, penalties and the deposit not held (what
+/// [`GroupState::amount_to_settle`] adds, and an older due left short in a round already
+/// paid out, which a payment would settle first).
 pub(super) fn contribution_breakdown(
     state: &GroupState,
     member: &MemberId,

@@ -33,6 +33,7 @@ where
     an_unpaid_checkout_expires_and_a_late_payment_is_still_booked(factory().await).await;
     what_a_member_owes_is_found_and_broken_down(factory().await).await;
     a_client_secret_is_asked_for_again_and_never_stored(factory().await).await;
+    a_deposit_used_to_cover_arrears_is_topped_up(factory().await).await;
 }
 
 fn naira(n: i64) -> Money {
@@ -225,7 +226,10 @@ pub async fn a_join_whose_checkout_failed_is_resumed_with_request_deposit(store:
     let ada = member("ada");
     // Her payout account is registered first, so the failure meets the deposit's
     // checkout.
-    host.service.set_contact(&ada, &contact("ada")).await.unwrap();
+    host.service
+        .set_contact(&ada, &contact("ada"))
+        .await
+        .unwrap();
     host.gateway.fail_next(GatewayError::Unavailable);
     let receipt = host
         .service
@@ -467,4 +471,55 @@ pub async fn a_client_secret_is_asked_for_again_and_never_stored(store: Arc<dyn 
         stored.contains("CheckoutOpened") && !stored.contains(&secret),
         "{stored}"
     );
+}
+
+/// A member misses round 1: past the grace day their deposit covers the due and a
+/// penalty is charged. `request_deposit` asks for the top-up with the penalty a payment
+/// settles first; paid, the deposit is held in full again and nothing is owed.
+pub async fn a_deposit_used_to_cover_arrears_is_topped_up(store: Arc<dyn Store>) {
+    let host = host(store, ServiceConfig::default());
+    let start = (host.clock.now() + Duration::days(1)).date_naive();
+    let id = GroupId::new("top-up").unwrap();
+    host.service
+        .create_group(&id, naira_group("Top up", 10_000, start).build().unwrap())
+        .await
+        .unwrap();
+    crate::drive::join_and_start(&host.service, &host.gateway, &id, &["ada", "bola"]).await;
+    let ada = member("ada");
+    assert!(matches!(
+        host.service.request_deposit(&id, &ada).await,
+        Err(ServiceError::NothingToCollect { .. })
+    ));
+    let bola_pays = host
+        .service
+        .request_contribution(&id, 1, HandId::new(2).unwrap())
+        .await
+        .unwrap();
+    let paid = host.gateway.pay(&bola_pays.reference).unwrap();
+    host.service.handle_gateway_event(&paid).await.unwrap();
+    host.clock.advance(Duration::days(4));
+    let report = host.service.tick().await.unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let group = host.service.group(&id).await.unwrap();
+    let owed = group.deposit_owed(&ada);
+    assert!(owed.is_positive(), "the deposit covered the missed due");
+
+    let top_up = host.service.request_deposit(&id, &ada).await.unwrap();
+    assert_eq!(top_up.breakdown.deposit_top_up, owed);
+    assert_eq!(top_up.breakdown.penalties, group.penalties_owed(&ada));
+    assert_eq!(top_up.amount, top_up.breakdown.total().unwrap());
+    assert_ne!(
+        top_up.reference,
+        PaymentReference::deposit(&id, &ada).to_string(),
+        "the settled deposit's reference is never asked again"
+    );
+    let paid = host.gateway.pay(&top_up.reference).unwrap();
+    assert_eq!(
+        host.service.handle_gateway_event(&paid).await.unwrap(),
+        Handled::Recorded
+    );
+    let group = host.service.group(&id).await.unwrap();
+    assert!(group.deposit_owed(&ada).is_zero());
+    assert!(group.penalties_owed(&ada).is_zero());
+    assert_eq!(trial_balance(&host.store).await, 0);
 }
