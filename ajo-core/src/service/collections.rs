@@ -1,6 +1,10 @@
 //! Collections a host asks for, and how they end.
 //!
-//! Every ask goes through [`AjoService::open_collection`]:
+//! Every ask ([`request_contribution`](AjoService::request_contribution),
+//! [`request_contribution_for`](AjoService::request_contribution_for),
+//! [`request_deposit`](AjoService::request_deposit),
+//! [`request_loan_repayment`](AjoService::request_loan_repayment), and the deposit a
+//! [`join`](AjoService::join) asks for) follows the same rules:
 //!
 //! - A reference is sent to the gateway once. A collection still open, for the same
 //!   amount, not expired, whose checkout the gateway answered, is handed back again from
