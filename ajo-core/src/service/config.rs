@@ -483,6 +483,13 @@ mod tests {
                 }),
                 out("outbox_backoff", given)
             );
+            assert_eq!(
+                refused(ServiceConfig {
+                    collection_expiry: given,
+                    ..d()
+                }),
+                out("collection_expiry", given)
+            );
         }
         for (given, reads_as) in [
             (Duration::ZERO, TimeDelta::zero()),

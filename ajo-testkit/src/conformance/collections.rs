@@ -251,13 +251,16 @@ pub async fn a_join_whose_checkout_failed_is_resumed_with_request_deposit(store:
         ),
         "the deposit's collection was recorded with the join"
     );
-    // Joining again is refused: the host resumes with request_deposit.
+    // Joining again is refused, and writes nothing (not even the deposit's collection
+    // it would have recorded with it): the host resumes with request_deposit.
     assert!(
         host.service
             .join(&id, &ada, 1, &contact("ada"))
             .await
             .is_err()
     );
+    let second = PaymentReference::deposit(&id, &ada).attempt(2).to_string();
+    assert!(payment_events(&host.store, &second).await.is_empty());
 
     let checkout = host.service.request_deposit(&id, &ada).await.unwrap();
     assert_ne!(
