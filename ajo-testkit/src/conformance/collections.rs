@@ -373,6 +373,22 @@ pub async fn an_unpaid_checkout_expires_and_a_late_payment_is_still_booked(store
             .is_zero(),
         "the late payment settled the due"
     );
+    // The newer checkout is paid too: the money is booked (ahead, or held for review),
+    // never dropped.
+    let twice = host.gateway.pay(&second.reference).unwrap();
+    let handled = host.service.handle_gateway_event(&twice).await.unwrap();
+    assert!(
+        matches!(handled, Handled::Recorded | Handled::Flagged { .. }),
+        "{handled:?}"
+    );
+    let booked = payment_events(&host.store, &second.reference).await;
+    assert!(
+        matches!(
+            booked.last(),
+            Some(PaymentEvent::Settled { .. } | PaymentEvent::Flagged { .. })
+        ),
+        "{booked:?}"
+    );
     assert_eq!(trial_balance(&host.store).await, 0);
 }
 
