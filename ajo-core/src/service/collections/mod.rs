@@ -24,136 +24,30 @@
 //!   more and, if nothing was paid, records [`PaymentEvent::Expired`] and stops. A
 //!   payment reported after that is still booked ([`PaymentEvent::Expired`] says how).
 
+mod checkout;
+mod reverify;
+
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use tracing::instrument;
 
+pub(super) use checkout::Opened;
+pub use checkout::{Breakdown, Checkout};
+
 use super::exec::Loaded;
-use super::tick::TickReport;
 use super::{AjoService, ServiceError, later};
 use crate::group::GroupState;
 use crate::ids::{EmailAddress, GroupId, HandId, MemberId};
 use crate::money::{Money, MoneyError};
 use crate::payment::{PaymentEvent, PaymentPurpose};
 use crate::ports::{
-    AppendRequest, Collection, CollectionRequest, DomainEvent, GatewayError, PaymentState,
-    StoreError, StreamAppend, StreamId, StreamKind,
+    AppendRequest, Collection, CollectionRequest, DomainEvent, StoreError, StreamAppend, StreamId,
+    StreamKind,
 };
 use crate::reference::PaymentReference;
 
 /// The most attempt references one collection's base gets: far more than a member will
 /// ever ask for, and a bound on how far an ask reads.
 const MAX_ATTEMPTS: u32 = 1000;
-
-/// What a collection asks for, part by part: a payment settles overdue dues, penalties
-/// and the deposit first, so a request asks for all of them. The parts sum to
-/// [`Checkout::amount`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct Breakdown {
-    /// The member's dues in the round asked for (every hand of theirs).
-    pub due: Money,
-    /// Their dues of earlier rounds still open.
-    pub arrears: Money,
-    /// Penalties charged and not paid.
-    pub penalties: Money,
-    /// The part of their security deposit not held (never paid, or used to cover
-    /// arrears).
-    pub deposit_top_up: Money,
-}
-
-impl Breakdown {
-    /// Nothing owed, in `currency`'s zero.
-    pub(super) fn zero(zero: Money) -> Breakdown {
-        Breakdown {
-            due: zero,
-            arrears: zero,
-            penalties: zero,
-            deposit_top_up: zero,
-        }
-    }
-
-    /// The sum of the parts.
-    ///
-    /// # Errors
-    /// [`MoneyError::Overflow`] (or a currency mismatch, which the service never builds).
-    pub fn total(&self) -> Result<Money, MoneyError> {
-        self.due
-            .checked_add(self.arrears)?
-            .checked_add(self.penalties)?
-            .checked_add(self.deposit_top_up)
-    }
-}
-
-/// A collection a host hands its payer: where to pay, how much, and what for.
-///
-/// Serializes to JSON for a host's own API; `Debug` hides the client secret.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct Checkout {
-    /// Our reference: what the gateway's reports name.
-    pub reference: String,
-    /// The hosted checkout page, when the provider has one.
-    pub checkout_url: Option<String>,
-    /// The provider's own id for the collection.
-    pub provider_reference: Option<String>,
-    /// What the provider's client SDK needs (Stripe's `client_secret`), when it works
-    /// that way. Show it to the payer only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_secret: Option<String>,
-    /// How much is asked.
-    pub amount: Money,
-    /// What the amount is made of.
-    pub breakdown: Breakdown,
-    /// When the checkout is closed if nobody paid
-    /// ([`collection_expiry`](super::ServiceConfig::collection_expiry)).
-    pub expires_at: DateTime<Utc>,
-    /// Whether this is a collection asked for before, handed back again.
-    pub reused: bool,
-}
-
-impl std::fmt::Debug for Checkout {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Checkout")
-            .field("reference", &self.reference)
-            .field("checkout_url", &self.checkout_url)
-            .field("provider_reference", &self.provider_reference)
-            .field(
-                "client_secret",
-                &self.client_secret.as_ref().map(|_| "[REDACTED]"),
-            )
-            .field("amount", &self.amount)
-            .field("breakdown", &self.breakdown)
-            .field("expires_at", &self.expires_at)
-            .field("reused", &self.reused)
-            .finish()
-    }
-}
-
-impl Checkout {
-    /// The gateway's part of it.
-    pub fn collection(&self) -> Collection {
-        Collection {
-            reference: self.reference.clone(),
-            checkout_url: self.checkout_url.clone(),
-            provider_reference: self.provider_reference.clone(),
-            client_secret: self.client_secret.clone(),
-        }
-    }
-
-    pub(super) fn new(opened: Opened, amount: Money, breakdown: Breakdown) -> Checkout {
-        Checkout {
-            reference: opened.collection.reference,
-            checkout_url: opened.collection.checkout_url,
-            provider_reference: opened.collection.provider_reference,
-            client_secret: opened.collection.client_secret,
-            amount,
-            breakdown,
-            expires_at: opened.expires_at,
-            reused: opened.reused,
-        }
-    }
-}
 
 /// One ask for money: everything a collection records and the gateway is told.
 pub(super) struct Ask<'a> {
@@ -163,13 +57,6 @@ pub(super) struct Ask<'a> {
     pub(super) amount: Money,
     pub(super) email: Option<EmailAddress>,
     pub(super) description: String,
-}
-
-/// A collection open at the gateway.
-pub(super) struct Opened {
-    pub(super) collection: Collection,
-    pub(super) expires_at: DateTime<Utc>,
-    pub(super) reused: bool,
 }
 
 /// How one reference stands for a new ask.
@@ -550,91 +437,6 @@ impl AjoService {
         let opened = self.open_collection(&ask, loaded_base).await?;
         Ok(Checkout::new(opened, amount, breakdown))
     }
-
-    /// Asks the gateway about a collection still open; closes it once expired.
-    pub(super) async fn reverify(
-        &self,
-        reference: &str,
-        now: DateTime<Utc>,
-        report: &mut TickReport,
-    ) -> Result<(), ServiceError> {
-        let payment = self.load_payment(reference).await?;
-        let open = !payment.events.iter().any(PaymentEvent::closes);
-        let expires_at = payment.events.iter().find_map(|e| match e {
-            PaymentEvent::Requested { at, .. } => Some(self.expiry_of(*at)),
-            _ => None,
-        });
-        if !open {
-            return self
-                .set_wake(
-                    StreamId::new(StreamKind::Payment, reference),
-                    payment.version,
-                    None,
-                    now,
-                )
-                .await;
-        }
-        report.reverified += 1;
-        let expired = expires_at.is_some_and(|at| now >= at);
-        match self.gateway.verify_payment(reference).await {
-            Ok(status) => match (status.state, status.amount) {
-                (PaymentState::Succeeded, Some(amount)) => {
-                    self.settle_payment(
-                        reference,
-                        amount,
-                        &format!("reverify:{reference}:succeeded"),
-                        None,
-                    )
-                    .await?;
-                    return Ok(());
-                }
-                (PaymentState::Failed, _) => {
-                    self.fail_payment(reference, &format!("reverify:{reference}:failed"))
-                        .await?;
-                    return Ok(());
-                }
-                _ => {}
-            },
-            // The gateway never saw it (the request to start it was lost): a new request
-            // will use a fresh reference.
-            Err(GatewayError::NotFound { .. }) => {
-                self.fail_payment(reference, &format!("reverify:{reference}:not-found"))
-                    .await?;
-                return Ok(());
-            }
-            Err(other) => return Err(other.into()),
-        }
-        if expired {
-            return self.expire(reference, payment.version, now).await;
-        }
-        let next = self.reverify_at(now);
-        let wake_at = expires_at.map_or(next, |at| next.min(at));
-        self.set_wake(
-            StreamId::new(StreamKind::Payment, reference),
-            payment.version,
-            Some(wake_at),
-            now,
-        )
-        .await
-    }
-
-    /// Closes an open collection nobody paid before its expiry: `tick` no longer wakes
-    /// for it. Written at the version read, so a report that settled it meanwhile wins.
-    async fn expire(
-        &self,
-        reference: &str,
-        version: u64,
-        now: DateTime<Utc>,
-    ) -> Result<(), ServiceError> {
-        let closed = StreamAppend {
-            stream: StreamId::new(StreamKind::Payment, reference),
-            expected_version: version,
-            events: vec![DomainEvent::Payment(PaymentEvent::Expired { at: now })],
-            wake_at: None,
-        };
-        tracing::info!(reference, "collection expired unpaid");
-        self.append_unless_overtaken(single(closed, now)).await
-    }
 }
 
 /// One stream's append, alone.
@@ -705,67 +507,4 @@ pub(super) fn contribution_breakdown(
         }
     }
     Ok(breakdown)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::money::Currency;
-
-    fn naira(n: &str) -> Money {
-        Money::parse(n, Currency::NGN).unwrap()
-    }
-
-    fn checkout() -> Checkout {
-        let mut breakdown = Breakdown::zero(naira("0"));
-        breakdown.due = naira("10000");
-        breakdown.penalties = naira("500");
-        Checkout {
-            reference: "ajo=c=g=r1=h1".into(),
-            checkout_url: None,
-            provider_reference: Some("pi_1".into()),
-            client_secret: Some("pi_1_secret_abc".into()),
-            amount: breakdown.total().unwrap(),
-            breakdown,
-            expires_at: DateTime::<Utc>::UNIX_EPOCH,
-            reused: false,
-        }
-    }
-
-    #[test]
-    fn a_checkout_round_trips_through_json_with_its_breakdown() {
-        let checkout = checkout();
-        assert_eq!(checkout.amount, naira("10500"));
-        let json = serde_json::to_value(&checkout).unwrap();
-        for part in ["due", "arrears", "penalties", "deposit_top_up"] {
-            assert!(json["breakdown"].get(part).is_some(), "{part} in {json}");
-        }
-        assert_eq!(json["client_secret"], "pi_1_secret_abc");
-        assert_eq!(serde_json::from_value::<Checkout>(json).unwrap(), checkout);
-    }
-
-    #[test]
-    fn debug_hides_the_client_secret() {
-        let checkout = checkout();
-        assert!(!format!("{checkout:?}").contains("secret_abc"));
-        assert!(!format!("{:?}", checkout.collection()).contains("secret_abc"));
-        assert!(format!("{checkout:?}").contains("REDACTED"));
-    }
-
-    #[test]
-    fn only_a_request_and_its_checkout_leave_a_collection_open() {
-        let open = PaymentEvent::CheckoutOpened {
-            checkout_url: None,
-            provider_reference: None,
-            client_secret: false,
-        };
-        assert!(!open.closes());
-        assert!(PaymentEvent::Failed.closes());
-        assert!(
-            PaymentEvent::Expired {
-                at: DateTime::<Utc>::UNIX_EPOCH
-            }
-            .closes()
-        );
-    }
 }
