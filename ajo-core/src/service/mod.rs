@@ -30,6 +30,7 @@ pub mod collections;
 mod config;
 mod exec;
 mod gateway_events;
+mod group_commands;
 mod groups;
 mod loans;
 mod outbox;

@@ -17,6 +17,7 @@
 pub mod collections;
 pub mod gateway;
 pub mod gateway_events;
+pub mod group_commands;
 pub mod notify;
 pub mod outbox;
 pub mod service;

@@ -126,8 +126,8 @@ pub(in crate::service) struct Opened {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::payment::PaymentEvent;
     use crate::money::Currency;
+    use crate::payment::PaymentEvent;
 
     fn naira(n: &str) -> Money {
         Money::parse(n, Currency::NGN).unwrap()
