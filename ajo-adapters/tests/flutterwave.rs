@@ -98,7 +98,8 @@ async fn a_checkout_is_started_as_documented_in_major_units() {
     assert_eq!(
         started.checkout_url.as_deref(),
         Some("https://checkout.flutterwave.com/v3/hosted/pay/f524c1196ffda5556341")
-    );
+    ); // The hosted page is the checkout: no client secret to hand an app.
+    assert_eq!(started.client_secret, None);
 }
 
 #[tokio::test]

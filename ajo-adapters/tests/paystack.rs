@@ -96,7 +96,8 @@ async fn initialize_sends_the_documented_request_in_kobo() {
     assert_eq!(
         started.provider_reference.as_deref(),
         Some("3ni8kdavz62431k")
-    );
+    ); // The hosted page is the checkout: no client secret to hand an app.
+    assert_eq!(started.client_secret, None);
 }
 
 #[tokio::test]

@@ -102,6 +102,14 @@ async fn a_payment_intent_is_created_form_encoded_with_an_idempotency_key() {
         .unwrap();
     assert_eq!(started.reference, "ajo-g1-r1-h1");
     assert_eq!(started.provider_reference.as_deref(), Some("pi_3Nabc"));
+    // The payer's app confirms the intent with its client secret: handed back, never
+    // shown in Debug.
+    assert_eq!(
+        started.client_secret.as_deref(),
+        Some("pi_3Nabc_secret_xyz")
+    );
+    assert_eq!(started.checkout_url, None);
+    assert!(!format!("{started:?}").contains("secret_xyz"));
 }
 
 #[tokio::test]
@@ -123,6 +131,12 @@ async fn a_collection_started_before_is_found_not_created_again() {
         .await
         .unwrap();
     assert_eq!(started.provider_reference.as_deref(), Some("pi_3Nabc"));
+    // Asked again (the service does, for a checkout it hands back), the intent's secret
+    // comes with it.
+    assert_eq!(
+        started.client_secret.as_deref(),
+        Some("pi_3Nabc_secret_xyz")
+    );
 }
 
 #[tokio::test]

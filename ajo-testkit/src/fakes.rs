@@ -79,6 +79,8 @@ struct GatewayState {
     failures: VecDeque<GatewayError>,
     payout_mode: Option<PayoutMode>,
     calls: Vec<String>,
+    requests: Vec<CollectionRequest>,
+    client_secrets: bool,
     events: u64,
 }
 
@@ -101,6 +103,19 @@ impl FakeGateway {
     /// provider accepted a charge, say).
     pub fn fail_next(&self, error: GatewayError) {
         lock(&self.state).failures.push_back(error);
+    }
+
+    /// Answers collections as Stripe does from now on: no checkout page, a client secret
+    /// for the app's SDK (`secret_` and the reference), and a reference seen before
+    /// answered with the same secret. Otherwise the fake answers as Paystack does: a
+    /// checkout page, and none for a reference it has seen.
+    pub fn issue_client_secrets(&self) {
+        lock(&self.state).client_secrets = true;
+    }
+
+    /// Every collection request received, in order (failed ones included).
+    pub fn collection_requests(&self) -> Vec<CollectionRequest> {
+        lock(&self.state).requests.clone()
     }
 
     /// How payouts are answered from now on.
@@ -259,6 +274,8 @@ impl PaymentGateway for FakeGateway {
             });
         }
         let mut state = lock(&self.state);
+        let seen = state.collections.contains_key(&request.reference);
+        state.requests.push(request.clone());
         // Like a real gateway, it accepts the charge before an error on the way back can
         // hide that from the caller.
         state
@@ -271,10 +288,22 @@ impl PaymentGateway for FakeGateway {
         if let Some(error) = state.failures.pop_front() {
             return Err(error);
         }
+        let reference = &request.reference;
+        if state.client_secrets {
+            return Ok(Collection {
+                reference: reference.clone(),
+                checkout_url: None,
+                provider_reference: Some(format!("fake_{reference}")),
+                client_secret: Some(format!("secret_{reference}")),
+            });
+        }
         Ok(Collection {
-            reference: request.reference.clone(),
-            checkout_url: Some(format!("https://checkout.fake/{}", request.reference)),
-            provider_reference: Some(format!("fake_{}", request.reference)),
+            reference: reference.clone(),
+            // Paystack refuses a reference it has seen: its adapter finds the charge but
+            // cannot show its page again.
+            checkout_url: (!seen).then(|| format!("https://checkout.fake/{reference}")),
+            provider_reference: Some(format!("fake_{reference}")),
+            client_secret: None,
         })
     }
 

@@ -199,6 +199,7 @@ impl PaymentGateway for FlutterwaveGateway {
             reference: request.reference.clone(),
             checkout_url: Some(data.link),
             provider_reference: None,
+            client_secret: None,
         })
     }
 

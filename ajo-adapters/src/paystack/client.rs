@@ -137,6 +137,9 @@ impl PaymentGateway for PaystackGateway {
                 reference: request.reference.clone(),
                 checkout_url: Some(data.authorization_url),
                 provider_reference: data.access_code,
+                // Paystack's page is the checkout; its access code (for Popup) is the
+                // provider reference.
+                client_secret: None,
             });
         }
         let error = map_error(&response, None);
@@ -150,6 +153,7 @@ impl PaymentGateway for PaystackGateway {
                 reference: request.reference.clone(),
                 checkout_url: None,
                 provider_reference: existing.id.map(|id| id.to_string()),
+                client_secret: None,
             }),
             Err(_) => Err(error),
         }

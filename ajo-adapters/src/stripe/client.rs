@@ -131,6 +131,7 @@ impl PaymentGateway for StripeGateway {
                 reference: request.reference.clone(),
                 checkout_url: None,
                 provider_reference: Some(existing.id),
+                client_secret: existing.client_secret.map(|s| s.0),
             });
         }
         let mut form = vec![
@@ -151,6 +152,7 @@ impl PaymentGateway for StripeGateway {
             reference: request.reference.clone(),
             checkout_url: None,
             provider_reference: Some(intent.id),
+            client_secret: intent.client_secret.map(|s| s.0),
         })
     }
 

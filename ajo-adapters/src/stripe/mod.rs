@@ -27,7 +27,10 @@
 //! `start_collection` searches first and returns an intent already made for the
 //! reference; otherwise it creates one with `Idempotency-Key: ajo-collect-{reference}`, so
 //! a resend within Stripe's 24-hour key window replays the same intent and one after
-//! it is found by the search.
+//! it is found by the search. Either way the collection carries the intent's
+//! `client_secret`, for the host to hand to the payer's app (Stripe.js or a mobile SDK
+//! confirms the intent with it, naming its own `return_url`); it is hidden from `Debug`
+//! and never logged.
 //!
 //! # Payouts
 //!

@@ -62,6 +62,18 @@ pub(super) struct List<T> {
 
 pub(super) type Metadata = BTreeMap<String, String>;
 
+/// A PaymentIntent's `client_secret`; `Debug` hides it, as Stripe asks that it be shown to
+/// the payer only.
+#[derive(Deserialize)]
+#[serde(transparent)]
+pub(super) struct ClientSecret(pub(super) String);
+
+impl std::fmt::Debug for ClientSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[REDACTED]")
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub(super) struct PaymentIntent {
     pub(super) id: String,
@@ -76,6 +88,9 @@ pub(super) struct PaymentIntent {
     pub(super) created: Option<i64>,
     #[serde(default)]
     pub(super) last_payment_error: Option<serde_json::Value>,
+    /// What the payer's app confirms the intent with: handed to the host, never logged.
+    #[serde(default)]
+    pub(super) client_secret: Option<ClientSecret>,
     /// Expanded on search, to see refunds.
     #[serde(default)]
     pub(super) latest_charge: Option<LatestCharge>,

@@ -45,8 +45,10 @@ text_id!(
 );
 
 impl IdempotencyKey {
-    /// The key as the store records it: in the hosts' namespace.
-    pub(crate) fn recorded(&self) -> String {
+    /// The key as the store records it, in the hosts' namespace: what
+    /// [`IdempotencyKeys::idempotency_record`](crate::ports::IdempotencyKeys::idempotency_record)
+    /// is asked for to read a key's record.
+    pub fn recorded(&self) -> String {
         format!("{NAMESPACE}{}", self.as_str())
     }
 

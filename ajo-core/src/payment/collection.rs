@@ -88,6 +88,32 @@ pub enum PaymentEvent {
     },
     /// The gateway says the payment failed.
     Failed,
+    /// The gateway took the request and answered where the payer pays. Kept so that
+    /// asking again for the same amount hands back the same checkout instead of sending
+    /// the reference again (Paystack refuses a reference it has seen, and would answer
+    /// with no checkout URL). A client secret (Stripe's) is never stored: only whether
+    /// there was one, so the service asks the gateway for it again.
+    CheckoutOpened {
+        /// The hosted checkout page, if the provider gave one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        checkout_url: Option<String>,
+        /// The provider's own id for the collection.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        provider_reference: Option<String>,
+        /// Whether the provider answered with a client secret (which is not kept).
+        #[serde(default)]
+        client_secret: bool,
+    },
+    /// Nobody paid before the collection's expiry
+    /// ([`ServiceConfig::collection_expiry`](crate::service::ServiceConfig)), and the
+    /// gateway still had no payment for it: `tick` stops asking about it, and the next
+    /// request for the money uses a fresh reference. Money that still arrives for it (a
+    /// late payment reported by webhook) is booked as for an open collection: settled if
+    /// it matches and the group or loan takes it, else held for review. Never lost.
+    Expired {
+        /// When `tick` closed it.
+        at: DateTime<Utc>,
+    },
     /// The gateway sent money of this collection back, or took it for a chargeback, or
     /// gave it back, without ajo asking: recorded here, and what left the gateway's
     /// clearing account booked against review for a person to settle.
@@ -133,6 +159,17 @@ pub enum GatewayReturn {
 }
 
 impl PaymentEvent {
+    /// Whether the event closes the collection to new asks: once settled, held for
+    /// review, failed, expired or returned, a request for money under its reference is
+    /// never made again (a fresh reference is used), and `tick` stops asking the gateway
+    /// about it. The request and its checkout leave it open.
+    pub fn closes(&self) -> bool {
+        !matches!(
+            self,
+            PaymentEvent::Requested { .. } | PaymentEvent::CheckoutOpened { .. }
+        )
+    }
+
     /// The ledger entry the event posts, if any.
     pub fn entry(&self) -> Option<&BalancedEntry> {
         match self {

@@ -30,7 +30,14 @@ pub trait PaymentGateway: Send + Sync + fmt::Debug + 'static {
     /// The provider's name, for references and logs (`"paystack"`).
     fn provider(&self) -> &'static str;
 
-    /// Starts collecting `amount` from a payer: returns where to send them.
+    /// Starts collecting `amount` from a payer: returns where to send them, with the
+    /// client secret when the provider's SDK needs one. Sending `callback_url` on to the
+    /// provider (where it has one) brings the payer back to the host.
+    ///
+    /// Called again with a reference it has seen, an implementation answers with the
+    /// collection it started (never a second charge); one whose provider will not say
+    /// (Paystack) may answer with no checkout URL, which is why the service keeps the
+    /// first answer and never sends a reference twice for that.
     async fn start_collection(
         &self,
         request: &CollectionRequest,
@@ -112,7 +119,12 @@ pub struct CollectionRequest {
 }
 
 /// Where to send the payer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// A host shows the payer `checkout_url` (Paystack, Flutterwave), or hands
+/// `client_secret` to the provider's client SDK (Stripe's PaymentIntent). `Debug` hides
+/// the client secret: it lets whoever holds it complete the payment, and Stripe asks that
+/// it be shown to the payer only, never logged or stored.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Collection {
     /// Our reference.
     pub reference: String,
@@ -120,6 +132,24 @@ pub struct Collection {
     pub checkout_url: Option<String>,
     /// The provider's own id for the collection.
     pub provider_reference: Option<String>,
+    /// What the provider's client SDK needs to take the payment in an app (Stripe's
+    /// PaymentIntent `client_secret`), if the provider works that way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+}
+
+impl fmt::Debug for Collection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Collection")
+            .field("reference", &self.reference)
+            .field("checkout_url", &self.checkout_url)
+            .field("provider_reference", &self.provider_reference)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[REDACTED]"),
+            )
+            .finish()
+    }
 }
 
 /// How a collection stands at the provider.

@@ -73,6 +73,18 @@ pub struct ServiceConfig {
     /// them (by default, every one authenticated only by a static token, such as
     /// Flutterwave's `verif-hash`).
     pub confirmation: ConfirmationPolicy,
+    /// How long a checkout stays open: a collection nobody paid by then is closed by
+    /// `tick` (one last look at the gateway, then
+    /// [`PaymentEvent::Expired`](crate::payment::PaymentEvent::Expired)), so it is no
+    /// longer asked about, and the next request for the money opens a fresh one. A
+    /// payment that still arrives for it is booked (default a day, about as long as a
+    /// hosted checkout page stays usable; above zero, at most [`MAX_SETTING_DURATION`]).
+    pub collection_expiry: chrono::Duration,
+    /// Where the provider sends the payer after the checkout (Paystack's
+    /// `callback_url`, Flutterwave's `redirect_url`); `None` leaves it to the provider's
+    /// dashboard setting. Stripe's PaymentIntents are confirmed by the host's client,
+    /// which names its own `return_url`.
+    pub callback_url: Option<String>,
 }
 
 impl Default for ServiceConfig {
@@ -87,6 +99,8 @@ impl Default for ServiceConfig {
             outbox_backoff: chrono::Duration::seconds(30),
             group_cache: 4096,
             confirmation: ConfirmationPolicy::default(),
+            collection_expiry: chrono::Duration::hours(24),
+            callback_url: None,
         }
     }
 }
@@ -227,7 +241,8 @@ impl ServiceConfig {
     /// The first setting out of range, in field order:
     /// [`ConfigError::CountOutOfRange`] for `conflict_retries`, `tick_batch`,
     /// `outbox_max_attempts` or `group_cache`; [`ConfigError::DurationOutOfRange`] for
-    /// `reverify_after`, `outbox_lease` or `outbox_backoff`; [`ConfigError::BlankWorker`]
+    /// `reverify_after`, `outbox_lease`, `outbox_backoff` or `collection_expiry`;
+    /// [`ConfigError::BlankWorker`]
     /// or [`ConfigError::WorkerTooLong`] for `worker`.
     pub fn validate(&self) -> Result<(), ConfigError> {
         count(
@@ -258,6 +273,7 @@ impl ServiceConfig {
             MAX_OUTBOX_ATTEMPTS.into(),
         )?;
         duration("outbox_backoff", self.outbox_backoff)?;
+        duration("collection_expiry", self.collection_expiry)?;
         count(
             "group_cache",
             wide(self.group_cache),
@@ -352,6 +368,8 @@ mod tests {
             outbox_backoff: MAX_SETTING_DURATION,
             group_cache: MAX_GROUP_CACHE,
             confirmation: ConfirmationPolicy::default(),
+            collection_expiry: MAX_SETTING_DURATION,
+            callback_url: None,
         };
         assert_eq!(edges.validate(), Ok(()));
         let low = ServiceConfig {
@@ -464,6 +482,13 @@ mod tests {
                     ..d()
                 }),
                 out("outbox_backoff", given)
+            );
+            assert_eq!(
+                refused(ServiceConfig {
+                    collection_expiry: given,
+                    ..d()
+                }),
+                out("collection_expiry", given)
             );
         }
         for (given, reads_as) in [

@@ -410,11 +410,7 @@ impl AjoService {
             if payment.version == 0 {
                 return Ok(Decision::Done(Handled::UnknownReference));
             }
-            if payment
-                .events
-                .iter()
-                .any(|e| !matches!(e, PaymentEvent::Requested { .. }))
-            {
+            if payment.events.iter().any(PaymentEvent::closes) {
                 // Settled, flagged or failed already: a late failure changes nothing.
                 return Ok(Decision::Done(Handled::Duplicate));
             }

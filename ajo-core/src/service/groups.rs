@@ -5,9 +5,9 @@ use tracing::instrument;
 use chrono::{DateTime, Utc};
 
 use super::cache::StateCache;
+use super::collections::{Ask, Breakdown, Checkout, contribution_breakdown, member_hands};
 use super::exec::{
-    Loaded, Profiles, as_group, as_member, as_payment, current_profile, decode_as, member_stream,
-    next_wake,
+    Profiles, as_group, as_member, as_payment, current_profile, decode_as, member_stream, next_wake,
 };
 use super::runner::{Decision, Effects, Hosted, Write};
 use super::{AjoService, ServiceError};
@@ -15,10 +15,11 @@ use crate::group::{GroupCommand, GroupConfig, GroupError, GroupEvent, GroupState
 use crate::ids::{EmailAddress, GroupId, HandId, MemberId};
 use crate::ledger::BalancedEntry;
 use crate::member::{MemberEvent, MemberProfile};
-use crate::payment::{PaymentEvent, PaymentPurpose, PayoutEvent};
+use crate::money::Money;
+use crate::payment::{PaymentPurpose, PayoutEvent};
 use crate::ports::{
-    AppendRequest, Collection, CollectionRequest, DomainEvent, KeyRecord, RecipientDetails,
-    StreamAppend, StreamId, StreamKind,
+    AppendRequest, DomainEvent, GatewayError, KeyRecord, RecipientDetails, StreamAppend, StreamId,
+    StreamKind,
 };
 use crate::reference::PaymentReference;
 
@@ -43,11 +44,39 @@ impl std::fmt::Debug for Contact {
     }
 }
 
-/// What joining returns: where the member pays their deposit, if one is due.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// What joining returns: the hands the member holds and, when the group takes a
+/// security deposit, where they pay it.
+///
+/// The join and the deposit's collection are recorded in one append, before the gateway
+/// is asked for a checkout: when the gateway fails, the member is in the group with their
+/// deposit owed and `deposit` is `None` with the failure in `deposit_error`; the host gets
+/// the checkout with [`AjoService::request_deposit`], as often as it likes.
+///
+/// Serializes to JSON for a host's own API (the gateway's failure as its message).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct JoinReceipt {
-    /// The deposit collection, when the group takes one.
-    pub deposit: Option<Collection>,
+    /// The hands the join gave, numbered in join order. Hands are dealt when the group
+    /// starts: a member who joined earlier leaving before then moves these down (read
+    /// them again from the group once it starts).
+    pub hands: Vec<HandId>,
+    /// The security deposit the join asks for (zero when the group takes none).
+    pub deposit_required: Money,
+    /// The deposit's checkout, when the group takes one and the gateway answered.
+    pub deposit: Option<Checkout>,
+    /// Why the gateway could not open the deposit's checkout, if it could not.
+    #[serde(serialize_with = "as_message")]
+    pub deposit_error: Option<GatewayError>,
+}
+
+fn as_message<S: serde::Serializer>(
+    error: &Option<GatewayError>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match error {
+        Some(error) => serializer.collect_str(error),
+        None => serializer.serialize_none(),
+    }
 }
 
 impl AjoService {
@@ -231,10 +260,14 @@ impl AjoService {
     }
 
     /// A member joins a forming group with `hands` hands. If the group takes a security
-    /// deposit, the gateway is asked to collect it and the checkout is returned.
+    /// deposit, its collection is recorded in the same append as the join, then the
+    /// gateway is asked for the checkout; if that fails, the join stands and the receipt
+    /// says why ([`JoinReceipt::deposit_error`]): [`request_deposit`](Self::request_deposit)
+    /// opens the checkout again.
     ///
     /// # Errors
-    /// [`ServiceError::Group`] for a refused join, a gateway or store error.
+    /// [`ServiceError::Group`] for a refused join, a gateway error registering the
+    /// payout account, or a store error.
     #[instrument(skip_all, fields(group_id = %group, member_id = %member), err)]
     pub async fn join(
         &self,
@@ -244,6 +277,36 @@ impl AjoService {
         contact: &Contact,
     ) -> Result<JoinReceipt, ServiceError> {
         self.set_contact(member, contact).await?;
+        // The deposit is the group's rule applied to the hands: known before deciding, so
+        // its collection can be written with the join.
+        let state = self.state_of::<GroupState>(group).await?;
+        let deposit = match state.config() {
+            Some(config) => config
+                .deposit()
+                .required(config.contribution(), hands)
+                .ok()
+                .filter(Money::is_positive),
+            None => None,
+        };
+        let base = PaymentReference::deposit(group, member);
+        let ask = deposit.map(|amount| Ask {
+            base: &base,
+            member,
+            purpose: PaymentPurpose::Deposit {
+                group: group.clone(),
+            },
+            amount,
+            email: contact.email.clone(),
+            description: "security deposit".to_owned(),
+        });
+        let now = self.now();
+        let mut extra = Vec::new();
+        let mut reference = None;
+        if let Some(ask) = &ask {
+            let unused = self.unused_reference(&base).await?;
+            extra.push(self.request_append(&unused, ask, now));
+            reference = Some(unused);
+        }
         let events = self
             .run_group(
                 group,
@@ -252,36 +315,41 @@ impl AjoService {
                     hands,
                 },
                 None,
-                Vec::new(),
+                extra,
             )
             .await?;
-        let deposit = events.iter().find_map(|e| match e {
+        let required = events.iter().find_map(|e| match e {
             GroupEvent::MemberJoined {
                 deposit_required, ..
-            } if deposit_required.is_positive() => Some(*deposit_required),
+            } => Some(*deposit_required),
             _ => None,
         });
-        let Some(amount) = deposit else {
-            return Ok(JoinReceipt { deposit: None });
+        let after = self.state_of::<GroupState>(group).await?;
+        let currency = after
+            .config()
+            .map_or(crate::money::Currency::NGN, GroupConfig::currency);
+        let mut receipt = JoinReceipt {
+            hands: member_hands(&after, member),
+            deposit_required: required.unwrap_or(Money::zero(currency)),
+            deposit: None,
+            deposit_error: None,
         };
-        let reference = PaymentReference::deposit(group, member).to_string();
-        let purpose = PaymentPurpose::Deposit {
-            group: group.clone(),
+        let (Some(ask), Some(reference)) = (ask, reference) else {
+            return Ok(receipt);
         };
-        let collection = self
-            .collect(
-                &reference,
-                None,
-                member,
-                purpose,
-                amount,
-                contact.email.clone(),
-                "security deposit",
-            )
-            .await?;
-        Ok(JoinReceipt {
-            deposit: Some(collection),
-        })
+        match self.start_at_gateway(&reference, &ask, now).await {
+            Ok(opened) => {
+                let mut breakdown = Breakdown::zero(Money::zero(ask.amount.currency()));
+                breakdown.deposit_top_up = ask.amount;
+                receipt.deposit = Some(Checkout::new(opened, ask.amount, breakdown));
+            }
+            Err(ServiceError::Gateway(error)) => {
+                tracing::warn!(%error, "joined; the deposit's checkout is to be asked again");
+                receipt.deposit_error = Some(error);
+            }
+            Err(other) => return Err(other),
+        }
+        Ok(receipt)
     }
 
     /// Starts a group's cycle.
@@ -306,8 +374,10 @@ impl AjoService {
 
     /// Asks the gateway to collect what a hand owes for a round: the due, with any
     /// arrears, penalties and deposit top-up the member owes (payments settle those
-    /// first). The reference is derived from group, round and hand, so asking twice
-    /// reuses it (a new suffix only after a failed attempt).
+    /// first), returned with its [`Breakdown`]. Asking again while the collection is open
+    /// for the same amount hands back the same checkout; a changed amount, or one that
+    /// expired, failed or was never opened at the gateway, gets a fresh reference (see
+    /// [`collections`](super::collections)).
     ///
     /// # Errors
     /// [`ServiceError::NotFound`] for an unknown group, [`ServiceError::UnknownHand`] or
@@ -320,7 +390,7 @@ impl AjoService {
         group: &GroupId,
         round: u32,
         hand: HandId,
-    ) -> Result<Collection, ServiceError> {
+    ) -> Result<Checkout, ServiceError> {
         // The group, the collection under the base reference and, when the kept state
         // says whose hand it is, the member's profile: one read.
         let base = PaymentReference::contribution(group, round, hand);
@@ -358,7 +428,7 @@ impl AjoService {
         }
         // Payments settle arrears, penalties and the deposit first: ask for all of it, so
         // this due is settled by the payment.
-        let amount = state.amount_to_settle(&member, round);
+        let breakdown = contribution_breakdown(&state, &member, round)?;
         let profile = match guess {
             Some(guessed) if guessed == member => {
                 let member_at = super::exec::member_stream(&member);
@@ -367,108 +437,16 @@ impl AjoService {
             _ => self.profile(&member).await?,
         };
         let email = profile.and_then(|p| p.email);
-        let (reference, version) = self.fresh_reference(&base, Some(base_payment)).await?;
-        let purpose = PaymentPurpose::Contribution {
-            group: group.clone(),
+        self.contribution_checkout(
+            group,
+            &member,
             round,
             hand,
-        };
-        self.collect(
-            &reference,
-            version,
-            &member,
-            purpose,
-            amount,
+            breakdown,
             email,
-            &format!("round {round} contribution"),
+            Some(base_payment),
         )
         .await
-    }
-
-    /// `base` while a collection under it is still open (asking again is a retry of the
-    /// same charge), else its second, third... attempt ([`PaymentReference::attempt`]): a reference whose collection finished
-    /// (settled, held for review or failed) is never used for new money. `loaded_base` is
-    /// the collection under `base` if the caller read it already. Returns the reference
-    /// with its collection's version, when read.
-    pub(super) async fn fresh_reference(
-        &self,
-        base: &PaymentReference,
-        loaded_base: Option<Loaded<PaymentEvent>>,
-    ) -> Result<(String, Option<u64>), ServiceError> {
-        let mut reference = base.to_string();
-        let mut known = loaded_base;
-        for attempt in 2u32..=1000 {
-            let loaded = match known.take() {
-                Some(loaded) => loaded,
-                None => self.load_payment(&reference).await?,
-            };
-            let finished = loaded
-                .events
-                .iter()
-                .any(|e| !matches!(e, PaymentEvent::Requested { .. }));
-            if !finished {
-                return Ok((reference, Some(loaded.version)));
-            }
-            reference = base.attempt(attempt).to_string();
-        }
-        Ok((reference, None))
-    }
-
-    /// Records the collection (once per reference), then asks the gateway for it. The
-    /// record comes first so that money the gateway takes is never unexpected: even if
-    /// the gateway's answer is lost (a timeout after it accepted the charge), the webhook
-    /// or `tick`'s re-verification finds the reference.
-    /// `version` is the collection's version if the caller just read it.
-    #[allow(clippy::too_many_arguments)] // each is one fact of the collection
-    pub(super) async fn collect(
-        &self,
-        reference: &str,
-        version: Option<u64>,
-        member: &MemberId,
-        purpose: PaymentPurpose,
-        amount: crate::money::Money,
-        email: Option<EmailAddress>,
-        description: &str,
-    ) -> Result<Collection, ServiceError> {
-        let now = self.now();
-        if let Some(group) = purpose.group() {
-            self.payers.note(reference, group, member);
-        }
-        let version = match version {
-            Some(version) => version,
-            None => self.load_payment(reference).await?.version,
-        };
-        if version == 0 {
-            let append = AppendRequest {
-                streams: vec![StreamAppend {
-                    stream: StreamId::new(StreamKind::Payment, reference),
-                    expected_version: 0,
-                    events: vec![DomainEvent::Payment(PaymentEvent::Requested {
-                        member: member.clone(),
-                        purpose,
-                        amount,
-                        at: now,
-                    })],
-                    wake_at: Some(self.reverify_at(now)),
-                }],
-                entries: Vec::new(),
-                outbox: Vec::new(),
-                idempotency_key: None,
-                at: now.into(),
-            };
-            // Someone recorded the same request first: theirs stands.
-            self.append_unless_overtaken(append).await?;
-        }
-        let request = CollectionRequest {
-            reference: reference.to_owned(),
-            amount,
-            // The port takes text, empty when the member gave no address: a gateway that
-            // needs one refuses the request rather than ajo inventing an address.
-            email: email.map(String::from).unwrap_or_default(),
-            description: description.to_owned(),
-            callback_url: None,
-        };
-        Ok(self.gateway.start_collection(&request).await?)
     }
 
     /// A group's current state.

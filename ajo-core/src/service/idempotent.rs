@@ -47,6 +47,7 @@ use std::future::Future;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::collections::Checkout;
 use super::groups::{Contact, JoinReceipt};
 use super::loans::LoanRequest;
 use super::{AjoService, ServiceError};
@@ -159,11 +160,28 @@ impl AjoService {
     /// answers its stored answer without running anything.
     async fn answered<T, F>(&self, asked: KeyRecord, command: F) -> Result<T, ServiceError>
     where
-        T: Serialize + DeserializeOwned,
+        T: Serialize + DeserializeOwned + Clone,
+        F: Future<Output = Result<T, ServiceError>>,
+    {
+        Ok(match self.answered_as(asked, command, T::clone).await? {
+            Answer::First(answer) | Answer::Replayed(answer) => answer,
+        })
+    }
+
+    /// As [`answered`](Self::answered), recording `keep(answer)` rather than the answer
+    /// itself: what a key keeps may leave out what is never stored (a client secret).
+    async fn answered_as<T, K, F>(
+        &self,
+        asked: KeyRecord,
+        command: F,
+        keep: impl FnOnce(&T) -> K,
+    ) -> Result<Answer<T, K>, ServiceError>
+    where
+        K: Serialize + DeserializeOwned,
         F: Future<Output = Result<T, ServiceError>>,
     {
         if let Some(first) = self.first_answer(&asked).await? {
-            return Ok(first);
+            return Ok(Answer::Replayed(first));
         }
         let answer = match command.await {
             Ok(answer) => answer,
@@ -171,12 +189,12 @@ impl AjoService {
                 // A concurrent call under the same key may have done it first (this one
                 // then found it done, e.g. a member already joined): its answer stands.
                 return match self.first_answer(&asked).await {
-                    Ok(Some(first)) => Ok(first),
+                    Ok(Some(first)) => Ok(Answer::Replayed(first)),
                     _ => Err(error),
                 };
             }
         };
-        let result = serde_json::to_string(&answer).map_err(|_| {
+        let result = serde_json::to_string(&keep(&answer)).map_err(|_| {
             ServiceError::Store(StoreError::Corrupt {
                 reason: "a command's answer could not be written as JSON".into(),
             })
@@ -192,10 +210,105 @@ impl AjoService {
             at: self.now().into(),
         };
         if self.append(request).await? {
-            return Ok(answer);
+            return Ok(Answer::First(answer));
         }
         // Another call under the key recorded first: the first answer is the one to give.
-        Ok(self.first_answer(&asked).await?.unwrap_or(answer))
+        Ok(match self.first_answer(&asked).await? {
+            Some(first) => Answer::Replayed(first),
+            None => Answer::First(answer),
+        })
+    }
+
+    /// A checkout command under `asked`'s key. The key keeps the checkout without its
+    /// client secret (never stored): a replay of a checkout that had one asks `command`
+    /// again, which hands back the same open collection with its secret, and answers the
+    /// kept checkout if that gives another one (the amount changed) or fails.
+    async fn answered_checkout<C, F>(
+        &self,
+        asked: KeyRecord,
+        command: impl Fn() -> F,
+    ) -> Result<C, ServiceError>
+    where
+        C: HasClientSecret,
+        F: Future<Output = Result<C, ServiceError>>,
+    {
+        match self.answered_as(asked, command(), KeptCheckout::of).await? {
+            Answer::First(answer) => Ok(answer),
+            Answer::Replayed(kept) if !kept.secret_withheld => Ok(kept.checkout),
+            Answer::Replayed(kept) => match command().await {
+                Ok(again) if again.reference() == kept.checkout.reference() => Ok(again),
+                _ => Ok(kept.checkout),
+            },
+        }
+    }
+}
+
+/// What [`AjoService::answered_as`] gives: the command's own answer, or the kept answer
+/// of the call that ran first.
+enum Answer<T, K> {
+    First(T),
+    Replayed(K),
+}
+
+/// A checkout as an idempotency key keeps it.
+#[derive(Serialize, serde::Deserialize)]
+#[serde(bound = "C: Serialize + DeserializeOwned")]
+struct KeptCheckout<C> {
+    checkout: C,
+    secret_withheld: bool,
+}
+
+impl<C: HasClientSecret> KeptCheckout<C> {
+    fn of(checkout: &C) -> KeptCheckout<C> {
+        let mut kept = checkout.clone();
+        KeptCheckout {
+            secret_withheld: kept.take_client_secret(),
+            checkout: kept,
+        }
+    }
+}
+
+/// A gateway answer that may carry a client secret.
+trait HasClientSecret: Serialize + DeserializeOwned + Clone {
+    fn reference(&self) -> &str;
+    /// Removes the client secret; whether there was one.
+    fn take_client_secret(&mut self) -> bool;
+}
+
+impl HasClientSecret for Checkout {
+    fn reference(&self) -> &str {
+        &self.reference
+    }
+    fn take_client_secret(&mut self) -> bool {
+        self.client_secret.take().is_some()
+    }
+}
+
+impl HasClientSecret for Collection {
+    fn reference(&self) -> &str {
+        &self.reference
+    }
+    fn take_client_secret(&mut self) -> bool {
+        self.client_secret.take().is_some()
+    }
+}
+
+/// A join's receipt as an idempotency key keeps it: its hands and what the deposit asks,
+/// and the deposit's checkout without its client secret.
+#[derive(Serialize, serde::Deserialize)]
+struct KeptReceipt {
+    hands: Vec<HandId>,
+    deposit_required: Money,
+    deposit: Option<KeptCheckout<Checkout>>,
+}
+
+impl KeptReceipt {
+    fn of(receipt: &JoinReceipt) -> KeptReceipt {
+        KeptReceipt {
+            hands: receipt.hands.clone(),
+            deposit_required: receipt.deposit_required,
+            deposit: receipt.deposit.as_ref().map(KeptCheckout::of),
+        }
     }
 }
 
@@ -263,9 +376,42 @@ impl<'a> Idempotent<'a> {
         contact: &Contact,
     ) -> Result<JoinReceipt, ServiceError> {
         let key = self.record("join", &(group, member, hands, contact_args(contact)))?;
-        self.service
-            .answered(key, self.service.join(group, member, hands, contact))
-            .await
+        let service = self.service;
+        let kept = match service
+            .answered_as(
+                key,
+                service.join(group, member, hands, contact),
+                KeptReceipt::of,
+            )
+            .await?
+        {
+            Answer::First(receipt) => return Ok(receipt),
+            Answer::Replayed(kept) => kept,
+        };
+        let mut receipt = JoinReceipt {
+            hands: kept.hands,
+            deposit_required: kept.deposit_required,
+            deposit: None,
+            deposit_error: None,
+        };
+        match kept.deposit {
+            Some(deposit) if !deposit.secret_withheld => receipt.deposit = Some(deposit.checkout),
+            // The first call's checkout had a secret, or the gateway failed then: the
+            // deposit's collection is asked for again (the same one while it is open).
+            kept if !receipt.deposit_required.is_zero() => {
+                match service.request_deposit(group, member).await {
+                    Ok(checkout) => receipt.deposit = Some(checkout),
+                    Err(ServiceError::Gateway(error)) => receipt.deposit_error = Some(error),
+                    // Paid since: nothing left to check out.
+                    Err(ServiceError::NothingToCollect { .. }) => {
+                        receipt.deposit = kept.map(|k| k.checkout);
+                    }
+                    Err(other) => return Err(other),
+                }
+            }
+            _ => {}
+        }
+        Ok(receipt)
     }
 
     /// [`AjoService::start`] under the key.
@@ -288,10 +434,44 @@ impl<'a> Idempotent<'a> {
         group: &GroupId,
         round: u32,
         hand: HandId,
-    ) -> Result<Collection, ServiceError> {
+    ) -> Result<Checkout, ServiceError> {
         let key = self.record("request_contribution", &(group, round, hand))?;
         self.service
-            .answered(key, self.service.request_contribution(group, round, hand))
+            .answered_checkout(key, || {
+                self.service.request_contribution(group, round, hand)
+            })
+            .await
+    }
+
+    /// [`AjoService::request_contribution_for`] under the key: a retry answers the first
+    /// checkout.
+    ///
+    /// # Errors
+    /// As [`AjoService::request_contribution_for`], and
+    /// [`ServiceError::IdempotencyKeyReused`].
+    pub async fn request_contribution_for(
+        self,
+        group: &GroupId,
+        member: &MemberId,
+    ) -> Result<Checkout, ServiceError> {
+        let key = self.record("request_contribution_for", &(group, member))?;
+        self.service
+            .answered_checkout(key, || self.service.request_contribution_for(group, member))
+            .await
+    }
+
+    /// [`AjoService::request_deposit`] under the key: a retry answers the first checkout.
+    ///
+    /// # Errors
+    /// As [`AjoService::request_deposit`], and [`ServiceError::IdempotencyKeyReused`].
+    pub async fn request_deposit(
+        self,
+        group: &GroupId,
+        member: &MemberId,
+    ) -> Result<Checkout, ServiceError> {
+        let key = self.record("request_deposit", &(group, member))?;
+        self.service
+            .answered_checkout(key, || self.service.request_deposit(group, member))
             .await
     }
 
@@ -432,7 +612,7 @@ impl<'a> Idempotent<'a> {
     ) -> Result<Collection, ServiceError> {
         let key = self.record("request_loan_repayment", &(id, amount))?;
         self.service
-            .answered(key, self.service.request_loan_repayment(id, amount))
+            .answered_checkout(key, || self.service.request_loan_repayment(id, amount))
             .await
     }
 

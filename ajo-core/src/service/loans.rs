@@ -307,19 +307,16 @@ impl AjoService {
         });
         let number = u32::try_from(applied + 1).unwrap_or(u32::MAX);
         let base = PaymentReference::loan_repayment(id, number);
-        let (reference, version) = self.fresh_reference(&base, None).await?;
         let email = self.profile(&member).await?.and_then(|p| p.email);
-        let purpose = PaymentPurpose::LoanRepayment { loan: id.clone() };
-        self.collect(
-            &reference,
-            version,
-            &member,
-            purpose,
+        let ask = super::collections::Ask {
+            base: &base,
+            member: &member,
+            purpose: PaymentPurpose::LoanRepayment { loan: id.clone() },
             amount,
             email,
-            &format!("loan {id} repayment"),
-        )
-        .await
+            description: format!("loan {id} repayment"),
+        };
+        Ok(self.open_collection(&ask, None).await?.collection)
     }
 
     /// Applies confirmed repayment money to a loan, with the payment stream's `settled`

@@ -8,8 +8,11 @@
 //! number of times.
 //!
 //! - Groups: [`create_group`](AjoService::create_group), [`join`](AjoService::join) (which
-//!   asks the gateway to collect the deposit), [`start`](AjoService::start),
-//!   [`request_contribution`](AjoService::request_contribution).
+//!   asks the gateway to collect the deposit), [`start`](AjoService::start).
+//! - Collections ([`collections`]): [`request_contribution`](AjoService::request_contribution),
+//!   [`request_contribution_for`](AjoService::request_contribution_for) and
+//!   [`request_deposit`](AjoService::request_deposit) answer a [`Checkout`] with the amount
+//!   and its [`Breakdown`]; asking again is safe, and an unpaid checkout expires.
 //! - Money arriving or leaving: [`handle_gateway_event`](AjoService::handle_gateway_event)
 //!   for verified webhooks, idempotent and order-tolerant;
 //!   [`resolve_payout_review`](AjoService::resolve_payout_review) once a person has
@@ -23,6 +26,7 @@
 //!   delivery reports.
 
 mod cache;
+pub mod collections;
 mod config;
 mod exec;
 mod gateway_events;
@@ -41,6 +45,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Utc};
 use thiserror::Error;
 
+pub use collections::{Breakdown, Checkout};
 pub use config::{
     ConfigError, ConfirmationPolicy, MAX_CONFLICT_RETRIES, MAX_GROUP_CACHE, MAX_OUTBOX_ATTEMPTS,
     MAX_SETTING_DURATION, MAX_TICK_BATCH, MAX_WORKER_LEN, ServiceConfig,
@@ -132,6 +137,15 @@ pub enum ServiceError {
         /// The key.
         key: IdempotencyKey,
     },
+    /// A member owes nothing a collection could ask for: their deposit is held in full,
+    /// or the group has no current round and they have no debts.
+    #[error("{member} owes nothing to collect in group {group}")]
+    NothingToCollect {
+        /// The group.
+        group: GroupId,
+        /// The member.
+        member: crate::ids::MemberId,
+    },
 }
 
 impl From<LoanError> for ServiceError {
@@ -201,6 +215,7 @@ impl ServiceError {
                     | GroupError::UnknownRound(_)
             ),
             ServiceError::Loan(e) => e.is_invalid_input() && !matches!(**e, LoanError::Ledger(_)),
+            ServiceError::NothingToCollect { .. } => true,
             _ => false,
         }
     }

@@ -11,10 +11,10 @@ use crate::group::{GroupCommand, GroupError};
 use crate::ids::GroupId;
 use crate::loan::LoanError;
 use crate::notify::Notice;
-use crate::payment::{PaymentEvent, PayoutEvent, PayoutOutcome};
+use crate::payment::{PayoutEvent, PayoutOutcome};
 use crate::ports::{
-    AppendRequest, DomainEvent, PaymentState, PayoutRequest, PayoutState, StoreError, StreamAppend,
-    StreamId, StreamKind,
+    AppendRequest, DomainEvent, PayoutRequest, PayoutState, StoreError, StreamAppend, StreamId,
+    StreamKind,
 };
 use crate::reference::PaymentReference;
 use crate::webhook::AmountBasis;
@@ -203,60 +203,6 @@ impl AjoService {
             deadline,
         };
         self.messages_for(organiser, cause, notice, profiles).await
-    }
-
-    /// Asks the gateway about a collection still pending.
-    async fn reverify(
-        &self,
-        reference: &str,
-        now: DateTime<Utc>,
-        report: &mut TickReport,
-    ) -> Result<(), ServiceError> {
-        let payment = self.load_payment(reference).await?;
-        let open = payment
-            .events
-            .iter()
-            .all(|e| matches!(e, PaymentEvent::Requested { .. }));
-        if open {
-            report.reverified += 1;
-            let status = match self.gateway.verify_payment(reference).await {
-                Ok(status) => status,
-                // The gateway never saw it (the request to start it was lost): a new
-                // request will use a fresh reference.
-                Err(crate::ports::GatewayError::NotFound { .. }) => {
-                    self.fail_payment(reference, &format!("reverify:{reference}:not-found"))
-                        .await?;
-                    return Ok(());
-                }
-                Err(other) => return Err(other.into()),
-            };
-            match (status.state, status.amount) {
-                (PaymentState::Succeeded, Some(amount)) => {
-                    self.settle_payment(
-                        reference,
-                        amount,
-                        &format!("reverify:{reference}:succeeded"),
-                        None,
-                    )
-                    .await?;
-                    return Ok(());
-                }
-                (PaymentState::Failed, _) => {
-                    self.fail_payment(reference, &format!("reverify:{reference}:failed"))
-                        .await?;
-                    return Ok(());
-                }
-                _ => {}
-            }
-        }
-        let wake_at = open.then(|| self.reverify_at(now));
-        self.set_wake(
-            StreamId::new(StreamKind::Payment, reference),
-            payment.version,
-            wake_at,
-            now,
-        )
-        .await
     }
 
     /// Sends what a payout still owes: the current attempt again under its own reference

@@ -28,6 +28,7 @@ where
     a_key_does_a_loan_command_once(factory().await).await;
     a_key_does_a_contact_leave_and_cancel_once(factory().await).await;
     two_services_racing_on_one_key_do_it_once(factory().await).await;
+    a_key_keeps_no_client_secret(factory().await).await;
 }
 
 fn service(store: &Arc<dyn Store>, gateway: &Arc<FakeGateway>) -> AjoService {
@@ -198,8 +199,8 @@ pub async fn a_key_answers_the_first_checkout(store: Arc<dyn Store>) {
     assert_eq!(gateway.collections().len(), collections);
     assert_eq!(
         versions(&store, StreamKind::Payment, &first.reference).await,
-        1,
-        "one collection recorded"
+        2,
+        "one collection recorded (requested, checkout opened)"
     );
     let paid = gateway.pay(&first.reference).unwrap();
     service.handle_gateway_event(&paid).await.unwrap();
@@ -382,8 +383,8 @@ pub async fn two_services_racing_on_one_key_do_it_once(store: Arc<dyn Store>) {
     assert_eq!(a.reference, b.reference, "one collection");
     assert_eq!(
         versions(&store, StreamKind::Payment, &a.reference).await,
-        1,
-        "recorded once"
+        2,
+        "recorded once (requested, checkout opened)"
     );
     let later = one
         .idempotent(&ask)
@@ -477,5 +478,56 @@ pub async fn a_key_does_a_contact_leave_and_cancel_once(store: Arc<dyn Store>) {
     assert_eq!(
         versions(&store, StreamKind::Group, "leaving").await,
         cancelled
+    );
+}
+
+/// A gateway that answers with a client secret (Stripe): a join and a contribution under
+/// a key answer their checkout with its secret again on a replay, under the same
+/// reference, and the key's record never holds the secret.
+pub async fn a_key_keeps_no_client_secret(store: Arc<dyn Store>) {
+    let gateway = Arc::new(FakeGateway::new());
+    gateway.issue_client_secrets();
+    let service = service(&store, &gateway);
+    let id = GroupId::new("secrets").unwrap();
+    service
+        .create_group(
+            &id,
+            naira_group("Secrets", 10_000, start_date())
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let ada = member("ada");
+    let joins = key("join-ada");
+    let first = service
+        .idempotent(&joins)
+        .join(&id, &ada, 1, &contact("Ada"))
+        .await
+        .unwrap();
+    let deposit = first.deposit.clone().expect("the group takes a deposit");
+    let secret = deposit
+        .client_secret
+        .clone()
+        .expect("the gateway issues one");
+    let again = service
+        .idempotent(&joins)
+        .join(&id, &ada, 1, &contact("Ada"))
+        .await
+        .unwrap();
+    assert_eq!(again.hands, first.hands);
+    let replayed = again.deposit.expect("the deposit's checkout again");
+    assert_eq!(replayed.reference, deposit.reference);
+    assert_eq!(replayed.client_secret.as_deref(), Some(secret.as_str()));
+    let record = store
+        .idempotency_record(&joins.recorded())
+        .await
+        .unwrap()
+        .expect("the key is recorded");
+    let kept = record.result.unwrap_or_default();
+    assert!(kept.contains(&deposit.reference), "{kept}");
+    assert!(
+        !kept.contains(&secret),
+        "the secret is never stored: {kept}"
     );
 }

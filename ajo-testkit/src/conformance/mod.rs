@@ -14,6 +14,7 @@
     clippy::indexing_slicing
 )]
 
+pub mod collections;
 pub mod gateway;
 pub mod gateway_events;
 pub mod group_commands;
