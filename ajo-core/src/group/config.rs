@@ -32,6 +32,13 @@ pub struct GroupConfig {
     payout_policy: PayoutPolicy,
     reminder_days: u32,
     max_hands: u32,
+    /// Absent from configurations stored before it existed: those started with two.
+    #[serde(default = "two")]
+    min_hands: u32,
+}
+
+fn two() -> u32 {
+    2
 }
 
 impl GroupConfig {
@@ -61,6 +68,7 @@ impl GroupConfig {
                 payout_policy: PayoutPolicy::WhenAllPaid,
                 reminder_days: 2,
                 max_hands: 60,
+                min_hands: 2,
             },
         }
     }
@@ -89,7 +97,11 @@ impl GroupConfig {
     pub fn time_zone(&self) -> Tz {
         self.time_zone
     }
-    /// Days after a due date before an unpaid due is late (and a deposit may cover it).
+    /// Days after a due date before an unpaid due is late: the group's one grace
+    /// period. Penalties start after it and, under
+    /// [`PayoutPolicy::AtGraceEnd`], deposits cover what is still unpaid at its end. The
+    /// [penalty rule](Self::penalty) carries the same number (see
+    /// [`GroupConfigBuilder::build`]).
     pub fn grace_days(&self) -> u32 {
         self.grace_days
     }
@@ -101,7 +113,8 @@ impl GroupConfig {
     pub fn fee_account(&self) -> &str {
         &self.fee_account
     }
-    /// The late-penalty rule (with its own grace days).
+    /// The late-penalty rule; its [grace days](PenaltyRule::grace_days) are always the
+    /// group's [`grace_days`](Self::grace_days).
     pub fn penalty(&self) -> &PenaltyRule {
         &self.penalty
     }
@@ -125,6 +138,11 @@ impl GroupConfig {
     pub fn max_hands(&self) -> u32 {
         self.max_hands
     }
+    /// The fewest hands the group starts with: its configured size. `start` is refused
+    /// ([`GroupError::TooFewHands`]) below it.
+    pub fn min_hands(&self) -> u32 {
+        self.min_hands
+    }
 }
 
 /// Builds a [`GroupConfig`], checking every setting once in [`build`](Self::build).
@@ -140,7 +158,8 @@ impl GroupConfigBuilder {
         self.config.time_zone = tz;
         self
     }
-    /// Days of grace after each due date (default 0).
+    /// Days of grace after each due date (default 0): the group's one grace period, for
+    /// penalties and deposit cover alike.
     pub fn grace_days(mut self, days: u32) -> Self {
         self.config.grace_days = days;
         self
@@ -155,7 +174,9 @@ impl GroupConfigBuilder {
         self.config.fee_account = owner.into();
         self
     }
-    /// The late-penalty rule (default none).
+    /// The late-penalty rule (default none). Give it no grace of its own (0): it takes
+    /// the group's [`grace_days`](Self::grace_days). A rule with other grace days than
+    /// the group's is refused by [`build`](Self::build).
     pub fn penalty(mut self, rule: PenaltyRule) -> Self {
         self.config.penalty = rule;
         self
@@ -185,16 +206,33 @@ impl GroupConfigBuilder {
         self.config.max_hands = hands;
         self
     }
+    /// The fewest hands to start with (default 2, at most the maximum).
+    pub fn min_hands(mut self, hands: u32) -> Self {
+        self.config.min_hands = hands;
+        self
+    }
+    /// A group of exactly `hands` hands: it starts only once full. The same as
+    /// `min_hands(hands).max_hands(hands)`.
+    pub fn size(self, hands: u32) -> Self {
+        self.min_hands(hands).max_hands(hands)
+    }
 
     /// Checks the settings.
     ///
     /// # Errors
     /// [`GroupError::InvalidConfig`] naming the first bad setting: an empty or over-long
     /// name, a contribution not above zero, a fee rate outside `[0, 1)`, an every-0-days
-    /// frequency, a maximum below 2 or above [`MAX_HANDS`], a penalty fee or deposit in
-    /// another currency, an empty fee account owner.
+    /// frequency, a maximum below 2 or above [`MAX_HANDS`], a minimum below 2 or above
+    /// the maximum, a penalty fee or deposit in another currency, a penalty rule whose
+    /// own grace days are neither 0 nor the group's, an empty fee account owner.
+    ///
+    /// # One grace period
+    /// The group's [`grace_days`](Self::grace_days) is the only grace: a penalty rule
+    /// given with 0 grace days takes the group's; one given with the same number is
+    /// kept; any other number is refused (`InvalidConfig { field: "penalty", .. }`), so
+    /// the two can never disagree.
     pub fn build(self) -> Result<GroupConfig, GroupError> {
-        let c = self.config;
+        let mut c = self.config;
         let invalid = |field, reason| Err(GroupError::InvalidConfig { field, reason });
         if c.name.trim().is_empty() || c.name.len() > 200 {
             return invalid("name", "must be 1 to 200 bytes and not blank");
@@ -210,6 +248,9 @@ impl GroupConfigBuilder {
         }
         if !(2..=MAX_HANDS).contains(&c.max_hands) {
             return invalid("max_hands", "must be from 2 to 1000");
+        }
+        if !(2..=c.max_hands).contains(&c.min_hands) {
+            return invalid("min_hands", "must be from 2 to max_hands");
         }
         if c.fee_account.is_empty() || c.fee_account.len() > 64 {
             return invalid("fee_account", "must be 1 to 64 bytes");
@@ -227,6 +268,18 @@ impl GroupConfigBuilder {
                 return invalid("penalty", "cap is in another currency");
             }
             _ => {}
+        }
+        if c.penalty.grace_days() != c.grace_days {
+            if c.penalty.grace_days() != 0 {
+                return invalid(
+                    "penalty",
+                    "its grace days differ from the group's grace_days, the one grace period",
+                );
+            }
+            c.penalty = match PenaltyRule::new(c.penalty.kind().clone(), c.grace_days) {
+                Ok(rule) => rule,
+                Err(_) => return invalid("penalty", "the rule's amounts must not be negative"),
+            };
         }
         if let DepositRule::Fixed { amount } = c.deposit
             && (foreign(&amount) || amount.is_negative())

@@ -261,12 +261,16 @@ impl AjoService {
     /// Starts a group's cycle.
     ///
     /// # Errors
-    /// [`ServiceError::Group`] if it cannot start (too few hands, deposits outstanding).
-    #[instrument(skip_all, fields(group_id = %group), err)]
+    /// [`ServiceError::Group`] if it cannot start: [`GroupError::TooFewHands`] below the
+    /// group's [minimum](crate::group::GroupConfig::min_hands), deposits outstanding.
+    #[instrument(skip_all, fields(group_id = %group))]
     pub async fn start(&self, group: &GroupId) -> Result<(), ServiceError> {
-        self.run_group(group, GroupCommand::Start, None, Vec::new())
-            .await?;
-        Ok(())
+        super::logged(async move {
+            self.run_group(group, GroupCommand::Start, None, Vec::new())
+                .await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Asks the gateway to collect what a hand owes for a round: the due, with any
