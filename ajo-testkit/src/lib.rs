@@ -7,6 +7,8 @@
 //!   [`FakeSms`](fakes::FakeSms) that record what they send.
 //! - [`Embedded`]: a service wired to all of the above in one call.
 //! - [`builders`]: group configurations and contacts with sensible defaults.
+//! - [`webhooks`]: a fake-gateway payment as the signed webhook a provider would send
+//!   ([`SignedWebhook`](webhooks::SignedWebhook)), to test a host's own webhook route.
 //! - `strategies` (feature `strategies`): proptest strategies for ajo's types (amounts,
 //!   weights, balanced entries, loan terms).
 //! - `conformance` (feature `conformance`): the suites every store, gateway and message
@@ -63,6 +65,7 @@ pub mod fakes;
 mod memory_store;
 #[cfg(feature = "strategies")]
 pub mod strategies;
+pub mod webhooks;
 
 pub use checks::assert_books_balance;
 pub use embedded::Embedded;

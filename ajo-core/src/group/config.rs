@@ -294,3 +294,76 @@ impl GroupConfigBuilder {
         Ok(c)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ngn(minor: i128) -> Money {
+        Money::from_minor(minor, Currency::NGN).unwrap()
+    }
+
+    fn builder() -> GroupConfigBuilder {
+        let start = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap();
+        GroupConfig::builder("Test", ngn(100_000), Frequency::Monthly, start)
+    }
+
+    fn flat(grace: u32) -> PenaltyRule {
+        PenaltyRule::new(PenaltyKind::FlatFee { fee: ngn(50_000) }, grace).unwrap()
+    }
+
+    #[test]
+    fn the_penalty_takes_the_groups_grace() {
+        let config = builder().grace_days(3).penalty(flat(0)).build().unwrap();
+        assert_eq!((config.grace_days(), config.penalty().grace_days()), (3, 3));
+        assert_eq!(config.penalty().kind(), flat(0).kind());
+        let same = builder().grace_days(3).penalty(flat(3)).build().unwrap();
+        assert_eq!(same, config);
+    }
+
+    #[test]
+    fn a_penalty_grace_other_than_the_groups_is_refused() {
+        for (group, penalty) in [(0, 2), (3, 1), (1, 3)] {
+            let refused = builder()
+                .grace_days(group)
+                .penalty(flat(penalty))
+                .build()
+                .unwrap_err();
+            assert!(
+                matches!(
+                    refused,
+                    GroupError::InvalidConfig {
+                        field: "penalty",
+                        ..
+                    }
+                ),
+                "{group} and {penalty}: {refused:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_size_is_the_minimum_to_start_within_the_maximum() {
+        let sized = builder().size(5).build().unwrap();
+        assert_eq!((sized.min_hands(), sized.max_hands()), (5, 5));
+        assert_eq!(builder().build().unwrap().min_hands(), 2);
+        for bad in [builder().min_hands(1), builder().max_hands(4).min_hands(5)] {
+            assert!(matches!(
+                bad.build(),
+                Err(GroupError::InvalidConfig {
+                    field: "min_hands",
+                    ..
+                })
+            ));
+        }
+    }
+
+    #[test]
+    fn a_config_stored_before_min_hands_reads_back_with_two() {
+        let config = builder().build().unwrap();
+        let mut json = serde_json::to_value(&config).unwrap();
+        json.as_object_mut().unwrap().remove("min_hands");
+        let back: GroupConfig = serde_json::from_value(json).unwrap();
+        assert_eq!(back, config);
+    }
+}
