@@ -117,6 +117,23 @@ async fn random_group_lives_keep_their_promises() {
     db.cleanup().await;
 }
 
+/// What a host reads and is refused (views against the ledger after a full cycle, the
+/// minimum size at `start`) on PostgreSQL, as on the in-memory store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn passes_the_host_suite() {
+    let Some(db) = TestDb::connect().await else {
+        return;
+    };
+    let db = Arc::new(db);
+    let factory_db = db.clone();
+    ajo_testkit::conformance::host::run_all(move || {
+        let db = factory_db.clone();
+        async move { Arc::new(db.store(4).await) as Arc<dyn Store> }
+    })
+    .await;
+    Arc::into_inner(db).unwrap().cleanup().await;
+}
+
 /// What a gateway reports unasked (static-token charges, second charges, refunds and
 /// chargebacks) through the service on PostgreSQL, as on the in-memory store.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

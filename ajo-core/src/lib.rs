@@ -89,6 +89,7 @@ pub mod ports;
 pub mod reference;
 pub mod service;
 pub mod time;
+pub mod view;
 pub mod webhook;
 
 pub use error::Error;

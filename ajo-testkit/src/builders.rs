@@ -26,7 +26,8 @@ pub fn naira_group(name: &str, contribution: i64, start: NaiveDate) -> GroupConf
     let naira = |n: i64| {
         Money::from_minor(i128::from(n) * 100, Currency::NGN).unwrap_or(Money::zero(Currency::NGN))
     };
-    let penalty = PenaltyRule::new(PenaltyKind::FlatFee { fee: naira(500) }, 1)
+    // No grace of its own: the penalty takes the group's, whatever a test sets it to.
+    let penalty = PenaltyRule::new(PenaltyKind::FlatFee { fee: naira(500) }, 0)
         .unwrap_or(PenaltyRule::none());
     GroupConfig::builder(name, naira(contribution), Frequency::Monthly, start)
         .time_zone(chrono_tz::Africa::Lagos)

@@ -7,10 +7,20 @@
 //!   [`FakeSms`](fakes::FakeSms) that record what they send.
 //! - [`Embedded`]: a service wired to all of the above in one call.
 //! - [`builders`]: group configurations and contacts with sensible defaults.
-//! - [`strategies`]: proptest strategies for ajo's types (amounts, weights, balanced
-//!   entries, loan terms).
-//! - [`conformance`]: the suites every store, gateway and message sender must pass, and
-//!   outbox delivery by concurrent workers on any store.
+//! - [`webhooks`]: a fake-gateway payment as the signed webhook a provider would send
+//!   ([`SignedWebhook`](webhooks::SignedWebhook)), to test a host's own webhook route.
+//! - `strategies` (feature `strategies`): proptest strategies for ajo's types (amounts,
+//!   weights, balanced entries, loan terms).
+//! - `conformance` (feature `conformance`): the suites every store, gateway and message
+//!   sender must pass, and outbox delivery by concurrent workers on any store.
+//!
+//! # Crate features
+//!
+//! None is on by default, so a host that runs on the in-memory store and the logging
+//! senders (without secrets, say) pulls in no test-only crate:
+//!
+//! - `strategies`: the proptest strategies (brings in `proptest`).
+//! - `conformance`: the conformance suites.
 //!
 //! ```
 //! use ajo_core::group::GroupId;
@@ -47,13 +57,16 @@
 
 pub mod builders;
 mod checks;
+#[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod drive;
 mod embedded;
 pub mod fakes;
 pub mod life;
 mod memory_store;
+#[cfg(feature = "strategies")]
 pub mod strategies;
+pub mod webhooks;
 
 pub use checks::assert_books_balance;
 pub use embedded::Embedded;

@@ -41,6 +41,13 @@ pub struct GroupConfig {
     choice_days: u32,
     #[serde(default)]
     forming_days: Option<u32>,
+    /// Absent from configurations stored before it existed: those started with two.
+    #[serde(default = "two")]
+    min_hands: u32,
+}
+
+fn two() -> u32 {
+    2
 }
 
 fn default_choice_days() -> u32 {
@@ -82,6 +89,7 @@ impl GroupConfig {
                 organiser: None,
                 choice_days: DEFAULT_CHOICE_DAYS,
                 forming_days: None,
+                min_hands: 2,
             },
         }
     }
@@ -110,7 +118,11 @@ impl GroupConfig {
     pub fn time_zone(&self) -> Tz {
         self.time_zone
     }
-    /// Days after a due date before an unpaid due is late (and a deposit may cover it).
+    /// Days after a due date before an unpaid due is late: the group's one grace
+    /// period. Penalties start after it and, under
+    /// [`PayoutPolicy::AtGraceEnd`], deposits cover what is still unpaid at its end. The
+    /// [penalty rule](Self::penalty) carries the same number (see
+    /// [`GroupConfigBuilder::build`]).
     pub fn grace_days(&self) -> u32 {
         self.grace_days
     }
@@ -122,7 +134,8 @@ impl GroupConfig {
     pub fn fee_account(&self) -> &str {
         &self.fee_account
     }
-    /// The late-penalty rule (with its own grace days).
+    /// The late-penalty rule; its [grace days](PenaltyRule::grace_days) are always the
+    /// group's [`grace_days`](Self::grace_days).
     pub fn penalty(&self) -> &PenaltyRule {
         &self.penalty
     }
@@ -161,6 +174,11 @@ impl GroupConfig {
     pub fn forming_days(&self) -> Option<u32> {
         self.forming_days
     }
+    /// The fewest hands the group starts with: its configured size. `start` is refused
+    /// ([`GroupError::TooFewHands`]) below it.
+    pub fn min_hands(&self) -> u32 {
+        self.min_hands
+    }
 }
 
 /// Builds a [`GroupConfig`], checking every setting once in [`build`](Self::build).
@@ -176,7 +194,8 @@ impl GroupConfigBuilder {
         self.config.time_zone = tz;
         self
     }
-    /// Days of grace after each due date (default 0).
+    /// Days of grace after each due date (default 0): the group's one grace period, for
+    /// penalties and deposit cover alike.
     pub fn grace_days(mut self, days: u32) -> Self {
         self.config.grace_days = days;
         self
@@ -191,7 +210,9 @@ impl GroupConfigBuilder {
         self.config.fee_account = owner.into();
         self
     }
-    /// The late-penalty rule (default none).
+    /// The late-penalty rule (default none). Give it no grace of its own (0): it takes
+    /// the group's [`grace_days`](Self::grace_days). A rule with other grace days than
+    /// the group's is refused by [`build`](Self::build).
     pub fn penalty(mut self, rule: PenaltyRule) -> Self {
         self.config.penalty = rule;
         self
@@ -239,16 +260,33 @@ impl GroupConfigBuilder {
         self.config.max_hands = hands;
         self
     }
+    /// The fewest hands to start with (default 2, at most the maximum).
+    pub fn min_hands(mut self, hands: u32) -> Self {
+        self.config.min_hands = hands;
+        self
+    }
+    /// A group of exactly `hands` hands: it starts only once full. The same as
+    /// `min_hands(hands).max_hands(hands)`.
+    pub fn size(self, hands: u32) -> Self {
+        self.min_hands(hands).max_hands(hands)
+    }
 
     /// Checks the settings.
     ///
     /// # Errors
     /// [`GroupError::InvalidConfig`] naming the first bad setting: an empty or over-long
     /// name, a contribution not above zero, a fee rate outside `[0, 1)`, an every-0-days
-    /// frequency, a maximum below 2 or above [`MAX_HANDS`], a penalty fee or deposit in
-    /// another currency, an empty fee account owner.
+    /// frequency, a maximum below 2 or above [`MAX_HANDS`], a minimum below 2 or above
+    /// the maximum, a penalty fee or deposit in another currency, a penalty rule whose
+    /// own grace days are neither 0 nor the group's, an empty fee account owner.
+    ///
+    /// # One grace period
+    /// The group's [`grace_days`](Self::grace_days) is the only grace: a penalty rule
+    /// given with 0 grace days takes the group's; one given with the same number is
+    /// kept; any other number is refused (`InvalidConfig { field: "penalty", .. }`), so
+    /// the two can never disagree.
     pub fn build(self) -> Result<GroupConfig, GroupError> {
-        let c = self.config;
+        let mut c = self.config;
         let invalid = |field, reason| Err(GroupError::InvalidConfig { field, reason });
         if c.name.trim().is_empty() || c.name.len() > 200 {
             return invalid("name", "must be 1 to 200 bytes and not blank");
@@ -264,6 +302,9 @@ impl GroupConfigBuilder {
         }
         if !(2..=MAX_HANDS).contains(&c.max_hands) {
             return invalid("max_hands", "must be from 2 to 1000");
+        }
+        if !(2..=c.max_hands).contains(&c.min_hands) {
+            return invalid("min_hands", "must be from 2 to max_hands");
         }
         if c.fee_account.is_empty() || c.fee_account.len() > 64 {
             return invalid("fee_account", "must be 1 to 64 bytes");
@@ -282,6 +323,18 @@ impl GroupConfigBuilder {
             }
             _ => {}
         }
+        if c.penalty.grace_days() != c.grace_days {
+            if c.penalty.grace_days() != 0 {
+                return invalid(
+                    "penalty",
+                    "its grace days differ from the group's grace_days, the one grace period",
+                );
+            }
+            c.penalty = match PenaltyRule::new(c.penalty.kind().clone(), c.grace_days) {
+                Ok(rule) => rule,
+                Err(_) => return invalid("penalty", "the rule's amounts must not be negative"),
+            };
+        }
         if let DepositRule::Fixed { amount } = c.deposit
             && (foreign(&amount) || amount.is_negative())
         {
@@ -293,5 +346,78 @@ impl GroupConfigBuilder {
             return invalid("payout_order", "a fixed order needs members");
         }
         Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ngn(minor: i128) -> Money {
+        Money::from_minor(minor, Currency::NGN).unwrap()
+    }
+
+    fn builder() -> GroupConfigBuilder {
+        let start = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap();
+        GroupConfig::builder("Test", ngn(100_000), Frequency::Monthly, start)
+    }
+
+    fn flat(grace: u32) -> PenaltyRule {
+        PenaltyRule::new(PenaltyKind::FlatFee { fee: ngn(50_000) }, grace).unwrap()
+    }
+
+    #[test]
+    fn the_penalty_takes_the_groups_grace() {
+        let config = builder().grace_days(3).penalty(flat(0)).build().unwrap();
+        assert_eq!((config.grace_days(), config.penalty().grace_days()), (3, 3));
+        assert_eq!(config.penalty().kind(), flat(0).kind());
+        let same = builder().grace_days(3).penalty(flat(3)).build().unwrap();
+        assert_eq!(same, config);
+    }
+
+    #[test]
+    fn a_penalty_grace_other_than_the_groups_is_refused() {
+        for (group, penalty) in [(0, 2), (3, 1), (1, 3)] {
+            let refused = builder()
+                .grace_days(group)
+                .penalty(flat(penalty))
+                .build()
+                .unwrap_err();
+            assert!(
+                matches!(
+                    refused,
+                    GroupError::InvalidConfig {
+                        field: "penalty",
+                        ..
+                    }
+                ),
+                "{group} and {penalty}: {refused:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_size_is_the_minimum_to_start_within_the_maximum() {
+        let sized = builder().size(5).build().unwrap();
+        assert_eq!((sized.min_hands(), sized.max_hands()), (5, 5));
+        assert_eq!(builder().build().unwrap().min_hands(), 2);
+        for bad in [builder().min_hands(1), builder().max_hands(4).min_hands(5)] {
+            assert!(matches!(
+                bad.build(),
+                Err(GroupError::InvalidConfig {
+                    field: "min_hands",
+                    ..
+                })
+            ));
+        }
+    }
+
+    #[test]
+    fn a_config_stored_before_min_hands_reads_back_with_two() {
+        let config = builder().build().unwrap();
+        let mut json = serde_json::to_value(&config).unwrap();
+        json.as_object_mut().unwrap().remove("min_hands");
+        let back: GroupConfig = serde_json::from_value(json).unwrap();
+        assert_eq!(back, config);
     }
 }

@@ -56,11 +56,14 @@ pub enum GroupError {
         /// The maximum.
         max: u32,
     },
-    /// A group starts with two hands or more.
-    #[error("a group needs at least two hands to start, it has {hands}")]
+    /// A group starts only with its minimum number of hands
+    /// ([`GroupConfig::min_hands`](super::GroupConfig::min_hands), two at least).
+    #[error("the group needs {min} hands to start, it has {hands}")]
     TooFewHands {
         /// Hands now.
         hands: u32,
+        /// The group's minimum.
+        min: u32,
     },
     /// Members whose security deposit is not fully paid.
     #[error("security deposits outstanding for {0:?}")]

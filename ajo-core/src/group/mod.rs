@@ -68,6 +68,7 @@ mod accounts;
 mod command;
 mod config;
 mod decide;
+mod entries;
 mod error;
 mod event;
 mod state;

@@ -51,6 +51,11 @@ pub struct MemberState {
     pub deposit_required: Money,
     /// Whether the member has left (an active group keeps their record).
     pub left: bool,
+    /// Whether what was left of their deposit has gone back to them (or to their
+    /// penalties): from then on they owe no deposit. Absent from states stored before it
+    /// existed, where it is worked out again by replay.
+    #[serde(default)]
+    pub deposit_refunded: bool,
 }
 
 /// One hand of a started group.
@@ -92,6 +97,11 @@ pub struct RoundState {
 ///
 /// Two states built from the same events are equal, so a group can be rebuilt exactly
 /// from its event log with [`GroupState::replay`].
+///
+/// It serializes to any serde format, JSON included: the maps keyed by something other
+/// than a string (dues by round and hand, balances by account) are written as lists of
+/// `[key, value]` pairs. For a host's own screens, prefer the
+/// [`GroupView`](crate::view::GroupView), whose shape is meant to be read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupState {
     pub(super) id: Option<GroupId>,
@@ -101,8 +111,10 @@ pub struct GroupState {
     pub(super) join_order: Vec<MemberId>,
     pub(super) hands: Vec<HandState>,
     pub(super) rounds: Vec<RoundState>,
+    #[serde(with = "super::entries")]
     pub(super) dues: BTreeMap<(u32, HandId), Due>,
     pub(super) payments: BTreeMap<String, (MemberId, Money)>,
+    #[serde(with = "super::entries")]
     pub(super) balances: BTreeMap<Account, i128>,
     pub(super) version: u64,
 }
@@ -142,6 +154,7 @@ impl GroupState {
                         hands: *hands,
                         deposit_required: *deposit_required,
                         left: false,
+                        deposit_refunded: false,
                     },
                 );
                 self.join_order.push(member.clone());
@@ -238,7 +251,11 @@ impl GroupState {
             }
             GroupEvent::Completed => self.status = GroupStatus::Completed,
             GroupEvent::Cancelled { .. } => self.status = GroupStatus::Cancelled,
-            GroupEvent::DepositRefunded { .. } => {}
+            GroupEvent::DepositRefunded { member, .. } => {
+                if let Some(m) = self.members.get_mut(member) {
+                    m.deposit_refunded = true;
+                }
+            }
         }
     }
 
@@ -374,7 +391,18 @@ impl GroupState {
     pub fn current_round(&self) -> Option<u32> {
         self.rounds.iter().find(|r| !r.paid_out).map(|r| r.number)
     }
-    /// The balance of one of the group's ledger accounts, debit minus credit.
+    /// What this group's own events posted to an account, debit minus credit: the
+    /// ledger's balance ([`Journal::balance`](crate::ports::Journal::balance), same sign)
+    /// for every account only the group posts to (its pot and penalty income, each
+    /// member's escrow and receivable). Two accounts differ by what is posted outside
+    /// the group's stream, by design:
+    /// - a member's wallet: the group credits a payout to it, and the payout itself
+    ///   (sent, or returned) debits it from the payout's own stream, so once every payout
+    ///   is sent the ledger says zero while this says what the group credited;
+    /// - the gateway clearing and fee accounts, which every group shares.
+    ///
+    /// For figures to show a member, read the ledger or
+    /// [`AjoService::group_view`](crate::service::AjoService::group_view), which does.
     pub fn balance(&self, account: &Account) -> Money {
         let minor = self.balances.get(account).copied().unwrap_or(0);
         Money::from_minor(minor, account.currency()).unwrap_or(Money::zero(account.currency()))
@@ -402,12 +430,18 @@ impl GroupState {
     }
 
     /// The part of a member's security deposit not in escrow (unpaid, or used to cover
-    /// arrears).
+    /// arrears). Nothing once the deposit has been refunded, or the group has ended
+    /// (completed or cancelled): there is nothing left to secure.
     pub fn deposit_owed(&self, member: &MemberId) -> Money {
         let zero = Money::zero(self.currency_or_ngn());
         let (Some(accounts), Some(standing)) = (self.accounts(), self.members.get(member)) else {
             return zero;
         };
+        if standing.deposit_refunded
+            || matches!(self.status, GroupStatus::Completed | GroupStatus::Cancelled)
+        {
+            return zero;
+        }
         let held = self.balance(&accounts.escrow(member)).negated();
         standing
             .deposit_required

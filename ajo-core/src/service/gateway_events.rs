@@ -72,61 +72,64 @@ impl AjoService {
     ///
     /// # Errors
     /// A store error, or [`ServiceError::TooMuchContention`].
-    #[instrument(skip_all, fields(provider = %event.provider(), reference = %event.reference(), kind = event.kind().as_str()), err)]
+    #[instrument(skip_all, fields(provider = %event.provider(), reference = %event.reference(), kind = event.kind().as_str()))]
     pub async fn handle_gateway_event(
         &self,
         event: &GatewayEvent,
     ) -> Result<Handled, ServiceError> {
-        let key = event.idempotency_key().as_str();
-        if event.kind() == PaymentEventKind::ChargeSucceeded {
-            if self.config.confirmation.requires(event) {
-                // Asking the gateway costs a call: not for what was seen already.
-                if self.store.has_idempotency_key(key).await? {
-                    return Ok(Handled::Duplicate);
+        super::logged(async move {
+            let key = event.idempotency_key().as_str();
+            if event.kind() == PaymentEventKind::ChargeSucceeded {
+                if self.config.confirmation.requires(event) {
+                    // Asking the gateway costs a call: not for what was seen already.
+                    if self.store.has_idempotency_key(key).await? {
+                        return Ok(Handled::Duplicate);
+                    }
+                    if let Some(reason) = self.unconfirmed(event).await? {
+                        tracing::warn!(%reason, "charge not confirmed by the gateway: nothing credited");
+                        return Ok(Handled::Unconfirmed { reason });
+                    }
                 }
-                if let Some(reason) = self.unconfirmed(event).await? {
-                    tracing::warn!(%reason, "charge not confirmed by the gateway: nothing credited");
-                    return Ok(Handled::Unconfirmed { reason });
+                // Checks the key with its first read.
+                return self
+                    .settle_payment(
+                        event.reference(),
+                        event.amount(),
+                        key,
+                        event.transaction_id(),
+                    )
+                    .await;
+            }
+            if self.store.has_idempotency_key(key).await? {
+                return Ok(Handled::Duplicate);
+            }
+            if let Some(what) = super::returns::gateway_return(event.kind()) {
+                return self.record_return(event, what).await;
+            }
+            match event.kind() {
+                // A failure moves no money, but recording it would stop `tick` re-verifying
+                // the collection: one the gateway's word is needed for is left to `tick`.
+                PaymentEventKind::ChargeFailed if self.config.confirmation.requires(event) => {
+                    Ok(Handled::Unconfirmed {
+                        reason: "a charge failure is taken from the gateway by tick's re-verification"
+                            .to_owned(),
+                    })
                 }
+                PaymentEventKind::ChargeFailed => self.fail_payment(event.reference(), key).await,
+                PaymentEventKind::PayoutSucceeded
+                | PaymentEventKind::PayoutFailed
+                | PaymentEventKind::PayoutReversed
+                    if self.config.confirmation.requires(event) =>
+                {
+                    self.confirm_payout_report(event, key).await
+                }
+                PaymentEventKind::PayoutSucceeded
+                | PaymentEventKind::PayoutFailed
+                | PaymentEventKind::PayoutReversed => self.payout_event(event, key).await,
+                _ => Ok(Handled::Ignored),
             }
-            // Checks the key with its first read.
-            return self
-                .settle_payment(
-                    event.reference(),
-                    event.amount(),
-                    key,
-                    event.transaction_id(),
-                )
-                .await;
-        }
-        if self.store.has_idempotency_key(key).await? {
-            return Ok(Handled::Duplicate);
-        }
-        if let Some(what) = super::returns::gateway_return(event.kind()) {
-            return self.record_return(event, what).await;
-        }
-        match event.kind() {
-            // A failure moves no money, but recording it would stop `tick` re-verifying
-            // the collection: one the gateway's word is needed for is left to `tick`.
-            PaymentEventKind::ChargeFailed if self.config.confirmation.requires(event) => {
-                Ok(Handled::Unconfirmed {
-                    reason: "a charge failure is taken from the gateway by tick's re-verification"
-                        .to_owned(),
-                })
-            }
-            PaymentEventKind::ChargeFailed => self.fail_payment(event.reference(), key).await,
-            PaymentEventKind::PayoutSucceeded
-            | PaymentEventKind::PayoutFailed
-            | PaymentEventKind::PayoutReversed
-                if self.config.confirmation.requires(event) =>
-            {
-                self.confirm_payout_report(event, key).await
-            }
-            PaymentEventKind::PayoutSucceeded
-            | PaymentEventKind::PayoutFailed
-            | PaymentEventKind::PayoutReversed => self.payout_event(event, key).await,
-            _ => Ok(Handled::Ignored),
-        }
+        })
+        .await
     }
 
     /// Money confirmed for a collection: into the group if it matches and the group can

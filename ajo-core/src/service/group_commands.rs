@@ -45,21 +45,24 @@ impl AjoService {
     /// [`ServiceError::NotFound`] for an unknown group; [`ServiceError::Group`] with
     /// [`GroupError::NotAllowed`](crate::group::GroupError::NotAllowed) once it is
     /// completed or cancelled; a store error.
-    #[instrument(skip_all, fields(group_id = %group), err)]
+    #[instrument(skip_all, fields(group_id = %group))]
     pub async fn cancel_group(
         &self,
         group: &GroupId,
     ) -> Result<Vec<(MemberId, Money)>, ServiceError> {
-        let events = self
-            .run_group(group, GroupCommand::Cancel, None, Vec::new())
-            .await?;
-        Ok(events
-            .into_iter()
-            .find_map(|e| match e {
-                GroupEvent::Cancelled { refunds, .. } => Some(refunds),
-                _ => None,
-            })
-            .unwrap_or_default())
+        super::logged(async move {
+            let events = self
+                .run_group(group, GroupCommand::Cancel, None, Vec::new())
+                .await?;
+            Ok(events
+                .into_iter()
+                .find_map(|e| match e {
+                    GroupEvent::Cancelled { refunds, .. } => Some(refunds),
+                    _ => None,
+                })
+                .unwrap_or_default())
+        })
+        .await
     }
 
     /// A member leaves: from a forming group at any time (their deposit is refunded,
@@ -76,23 +79,26 @@ impl AjoService {
     }
 
     /// [`leave`](Self::leave), recording a host's `key` with the leaving.
-    #[instrument(skip_all, fields(group_id = %group, member_id = %member), err)]
+    #[instrument(skip_all, fields(group_id = %group, member_id = %member))]
     pub(super) async fn leave_keyed(
         &self,
         group: &GroupId,
         member: &MemberId,
         key: Option<&KeyRecord>,
     ) -> Result<(), ServiceError> {
-        self.run_group(
-            group,
-            GroupCommand::Leave {
-                member: member.clone(),
-            },
-            key.cloned(),
-            Vec::new(),
-        )
-        .await?;
-        Ok(())
+        super::logged(async move {
+            self.run_group(
+                group,
+                GroupCommand::Leave {
+                    member: member.clone(),
+                },
+                key.cloned(),
+                Vec::new(),
+            )
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Forgives what is left of one hand's due for a round (an organiser's decision:
@@ -111,7 +117,7 @@ impl AjoService {
     }
 
     /// [`waive_due`](Self::waive_due), recording a host's `key` with the waiver.
-    #[instrument(skip_all, fields(group_id = %group, cycle = round, hand = %hand), err)]
+    #[instrument(skip_all, fields(group_id = %group, cycle = round, hand = %hand))]
     pub(super) async fn waive_due_keyed(
         &self,
         group: &GroupId,
@@ -119,14 +125,17 @@ impl AjoService {
         hand: HandId,
         key: Option<&KeyRecord>,
     ) -> Result<(), ServiceError> {
-        self.run_group(
-            group,
-            GroupCommand::WaiveDue { round, hand },
-            key.cloned(),
-            Vec::new(),
-        )
-        .await?;
-        Ok(())
+        super::logged(async move {
+            self.run_group(
+                group,
+                GroupCommand::WaiveDue { round, hand },
+                key.cloned(),
+                Vec::new(),
+            )
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Covers every due past its grace period from the member's security deposit, as
@@ -137,24 +146,27 @@ impl AjoService {
     /// # Errors
     /// [`ServiceError::Group`] if the group is not active; [`ServiceError::NotFound`];
     /// a store error.
-    #[instrument(skip_all, fields(group_id = %group), err)]
+    #[instrument(skip_all, fields(group_id = %group))]
     pub async fn cover_arrears(&self, group: &GroupId) -> Result<Money, ServiceError> {
-        let state = self.group(group).await?;
-        let currency = state
-            .config()
-            .map(|c| c.currency())
-            .ok_or_else(|| ServiceError::NotFound(super::exec::group_stream(group)))?;
-        let events = self
-            .run_group(group, GroupCommand::CoverArrears, None, Vec::new())
-            .await?;
-        let covered: Vec<Money> = events
-            .iter()
-            .filter_map(|e| match e {
-                GroupEvent::DepositApplied { amount, .. } => Some(*amount),
-                _ => None,
-            })
-            .collect();
-        Ok(Money::checked_sum(currency, &covered).map_err(crate::group::GroupError::from)?)
+        super::logged(async move {
+            let state = self.group(group).await?;
+            let currency = state
+                .config()
+                .map(|c| c.currency())
+                .ok_or_else(|| ServiceError::NotFound(super::exec::group_stream(group)))?;
+            let events = self
+                .run_group(group, GroupCommand::CoverArrears, None, Vec::new())
+                .await?;
+            let covered: Vec<Money> = events
+                .iter()
+                .filter_map(|e| match e {
+                    GroupEvent::DepositApplied { amount, .. } => Some(*amount),
+                    _ => None,
+                })
+                .collect();
+            Ok(Money::checked_sum(currency, &covered).map_err(crate::group::GroupError::from)?)
+        })
+        .await
     }
 
     /// A member of a bidding group bids to take the current round's pot, giving up
@@ -178,7 +190,7 @@ impl AjoService {
     }
 
     /// [`place_bid`](Self::place_bid), recording a host's `key` with the bid.
-    #[instrument(skip_all, fields(group_id = %group, member_id = %member), err)]
+    #[instrument(skip_all, fields(group_id = %group, member_id = %member))]
     pub(super) async fn place_bid_keyed(
         &self,
         group: &GroupId,
@@ -186,17 +198,20 @@ impl AjoService {
         discount: Money,
         key: Option<&KeyRecord>,
     ) -> Result<(), ServiceError> {
-        self.run_group(
-            group,
-            GroupCommand::PlaceBid {
-                member: member.clone(),
-                discount,
-            },
-            key.cloned(),
-            Vec::new(),
-        )
-        .await?;
-        Ok(())
+        super::logged(async move {
+            self.run_group(
+                group,
+                GroupCommand::PlaceBid {
+                    member: member.clone(),
+                    discount,
+                },
+                key.cloned(),
+                Vec::new(),
+            )
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     /// The organiser names the current round's recipient in an organiser's-choice
@@ -220,20 +235,23 @@ impl AjoService {
 
     /// [`choose_recipient`](Self::choose_recipient), recording a host's `key` with the
     /// choice.
-    #[instrument(skip_all, fields(group_id = %group, hand = %hand), err)]
+    #[instrument(skip_all, fields(group_id = %group, hand = %hand))]
     pub(super) async fn choose_recipient_keyed(
         &self,
         group: &GroupId,
         hand: HandId,
         key: Option<&KeyRecord>,
     ) -> Result<(), ServiceError> {
-        self.run_group(
-            group,
-            GroupCommand::ChooseRecipient { hand },
-            key.cloned(),
-            Vec::new(),
-        )
-        .await?;
-        Ok(())
+        super::logged(async move {
+            self.run_group(
+                group,
+                GroupCommand::ChooseRecipient { hand },
+                key.cloned(),
+                Vec::new(),
+            )
+            .await?;
+            Ok(())
+        })
+        .await
     }
 }

@@ -163,24 +163,27 @@ impl AjoService {
     }
 
     /// [`create_group`](Self::create_group), recording a host's `key` with the group.
-    #[instrument(skip_all, fields(group_id = %id), err)]
+    #[instrument(skip_all, fields(group_id = %id))]
     pub(super) async fn create_group_keyed(
         &self,
         id: &GroupId,
         config: GroupConfig,
         key: Option<&KeyRecord>,
     ) -> Result<(), ServiceError> {
-        self.run_group(
-            id,
-            GroupCommand::Create {
-                id: id.clone(),
-                config,
-            },
-            key.cloned(),
-            Vec::new(),
-        )
-        .await?;
-        Ok(())
+        super::logged(async move {
+            self.run_group(
+                id,
+                GroupCommand::Create {
+                    id: id.clone(),
+                    config,
+                },
+                key.cloned(),
+                Vec::new(),
+            )
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Records how to reach and pay a member, registering their payout account with the
@@ -198,63 +201,66 @@ impl AjoService {
 
     /// [`set_contact`](Self::set_contact), recording a host's `key` with the profile (a
     /// key already recorded for it does nothing, not even the gateway call).
-    #[instrument(skip_all, fields(member_id = %member), err)]
+    #[instrument(skip_all, fields(member_id = %member))]
     pub(super) async fn set_contact_keyed(
         &self,
         member: &MemberId,
         contact: &Contact,
         key: Option<&KeyRecord>,
     ) -> Result<(), ServiceError> {
-        if let Some(key) = key
-            && let Some(recorded) = self.store.idempotency_record(&key.key).await?
-        {
-            return self.replay_of(key, Some(recorded)).await;
-        }
-        let fingerprint = contact.payout_account.as_ref().map(payout_fingerprint);
-        let current = self.profile(member).await?;
-        // Re-registering the same account (a member joining a second group, say) would
-        // only grow the profile's history and the gateway's recipient list.
-        let unchanged_account = current
-            .as_ref()
-            .is_some_and(|p| p.payout_fingerprint == fingerprint);
-        let payout_recipient = match (&contact.payout_account, &current) {
-            (Some(_), Some(p)) if unchanged_account => p.payout_recipient.clone(),
-            (Some(details), _) => Some(self.gateway.create_recipient(details).await?),
-            (None, _) => None,
-        };
-        let profile = MemberProfile {
-            name: contact.name.clone(),
-            email: contact.email.clone(),
-            phone: contact.phone.clone(),
-            payout_recipient,
-            payout_fingerprint: fingerprint,
-        };
-        if current.as_ref() == Some(&profile) {
-            return Ok(());
-        }
-        let stream = member_stream(member);
-        let (at, profile) = (&stream, &profile);
-        self.run(at, move |_| async move {
-            let version = self.store.load(at).await?.last().map_or(0, |r| r.version);
-            Ok(Decision::Write(Write {
-                request: AppendRequest {
-                    streams: vec![StreamAppend {
-                        stream: at.clone(),
-                        expected_version: version,
-                        events: vec![DomainEvent::Member(MemberEvent::ProfileSet(
-                            profile.clone(),
-                        ))],
-                        wake_at: None,
-                    }],
-                    entries: Vec::new(),
-                    outbox: Vec::new(),
-                    idempotency_key: key.cloned(),
-                    at: self.now().into(),
-                },
-                written: (),
-                duplicate: (),
-                keep: None,
-            }))
+        super::logged(async move {
+            if let Some(key) = key
+                && let Some(recorded) = self.store.idempotency_record(&key.key).await?
+            {
+                return self.replay_of(key, Some(recorded)).await;
+            }
+            let fingerprint = contact.payout_account.as_ref().map(payout_fingerprint);
+            let current = self.profile(member).await?;
+            // Re-registering the same account (a member joining a second group, say) would
+            // only grow the profile's history and the gateway's recipient list.
+            let unchanged_account = current
+                .as_ref()
+                .is_some_and(|p| p.payout_fingerprint == fingerprint);
+            let payout_recipient = match (&contact.payout_account, &current) {
+                (Some(_), Some(p)) if unchanged_account => p.payout_recipient.clone(),
+                (Some(details), _) => Some(self.gateway.create_recipient(details).await?),
+                (None, _) => None,
+            };
+            let profile = MemberProfile {
+                name: contact.name.clone(),
+                email: contact.email.clone(),
+                phone: contact.phone.clone(),
+                payout_recipient,
+                payout_fingerprint: fingerprint,
+            };
+            if current.as_ref() == Some(&profile) {
+                return Ok(());
+            }
+            let stream = member_stream(member);
+            let (at, profile) = (&stream, &profile);
+            self.run(at, move |_| async move {
+                let version = self.store.load(at).await?.last().map_or(0, |r| r.version);
+                Ok(Decision::Write(Write {
+                    request: AppendRequest {
+                        streams: vec![StreamAppend {
+                            stream: at.clone(),
+                            expected_version: version,
+                            events: vec![DomainEvent::Member(MemberEvent::ProfileSet(
+                                profile.clone(),
+                            ))],
+                            wake_at: None,
+                        }],
+                        entries: Vec::new(),
+                        outbox: Vec::new(),
+                        idempotency_key: key.cloned(),
+                        at: self.now().into(),
+                    },
+                    written: (),
+                    duplicate: (),
+                    keep: None,
+                }))
+            })
+            .await
         })
         .await
     }
@@ -268,7 +274,7 @@ impl AjoService {
     /// # Errors
     /// [`ServiceError::Group`] for a refused join, a gateway error registering the
     /// payout account, or a store error.
-    #[instrument(skip_all, fields(group_id = %group, member_id = %member), err)]
+    #[instrument(skip_all, fields(group_id = %group, member_id = %member))]
     pub async fn join(
         &self,
         group: &GroupId,
@@ -276,100 +282,107 @@ impl AjoService {
         hands: u32,
         contact: &Contact,
     ) -> Result<JoinReceipt, ServiceError> {
-        self.set_contact(member, contact).await?;
-        // The deposit is the group's rule applied to the hands: known before deciding, so
-        // its collection can be written with the join.
-        let state = self.state_of::<GroupState>(group).await?;
-        let deposit = match state.config() {
-            Some(config) => config
-                .deposit()
-                .required(config.contribution(), hands)
-                .ok()
-                .filter(Money::is_positive),
-            None => None,
-        };
-        let base = PaymentReference::deposit(group, member);
-        let ask = deposit.map(|amount| Ask {
-            base: &base,
-            member,
-            purpose: PaymentPurpose::Deposit {
-                group: group.clone(),
-            },
-            amount,
-            email: contact.email.clone(),
-            description: "security deposit".to_owned(),
-        });
-        let now = self.now();
-        let mut extra = Vec::new();
-        let mut reference = None;
-        if let Some(ask) = &ask {
-            let unused = self.unused_reference(&base).await?;
-            extra.push(self.request_append(&unused, ask, now));
-            reference = Some(unused);
-        }
-        let events = self
-            .run_group(
-                group,
-                GroupCommand::Join {
-                    member: member.clone(),
-                    hands,
+        super::logged(async move {
+            self.set_contact(member, contact).await?;
+            // The deposit is the group's rule applied to the hands: known before deciding, so
+            // its collection can be written with the join.
+            let state = self.state_of::<GroupState>(group).await?;
+            let deposit = match state.config() {
+                Some(config) => config
+                    .deposit()
+                    .required(config.contribution(), hands)
+                    .ok()
+                    .filter(Money::is_positive),
+                None => None,
+            };
+            let base = PaymentReference::deposit(group, member);
+            let ask = deposit.map(|amount| Ask {
+                base: &base,
+                member,
+                purpose: PaymentPurpose::Deposit {
+                    group: group.clone(),
                 },
-                None,
-                extra,
-            )
-            .await?;
-        let required = events.iter().find_map(|e| match e {
-            GroupEvent::MemberJoined {
-                deposit_required, ..
-            } => Some(*deposit_required),
-            _ => None,
-        });
-        let after = self.state_of::<GroupState>(group).await?;
-        let currency = after
-            .config()
-            .map_or(crate::money::Currency::NGN, GroupConfig::currency);
-        let mut receipt = JoinReceipt {
-            hands: member_hands(&after, member),
-            deposit_required: required.unwrap_or(Money::zero(currency)),
-            deposit: None,
-            deposit_error: None,
-        };
-        let (Some(ask), Some(reference)) = (ask, reference) else {
-            return Ok(receipt);
-        };
-        match self.start_at_gateway(&reference, &ask, now).await {
-            Ok(opened) => {
-                let mut breakdown = Breakdown::zero(Money::zero(ask.amount.currency()));
-                breakdown.deposit_top_up = ask.amount;
-                receipt.deposit = Some(Checkout::new(opened, ask.amount, breakdown));
+                amount,
+                email: contact.email.clone(),
+                description: "security deposit".to_owned(),
+            });
+            let now = self.now();
+            let mut extra = Vec::new();
+            let mut reference = None;
+            if let Some(ask) = &ask {
+                let unused = self.unused_reference(&base).await?;
+                extra.push(self.request_append(&unused, ask, now));
+                reference = Some(unused);
             }
-            Err(ServiceError::Gateway(error)) => {
-                tracing::warn!(%error, "joined; the deposit's checkout is to be asked again");
-                receipt.deposit_error = Some(error);
+            let events = self
+                .run_group(
+                    group,
+                    GroupCommand::Join {
+                        member: member.clone(),
+                        hands,
+                    },
+                    None,
+                    extra,
+                )
+                .await?;
+            let required = events.iter().find_map(|e| match e {
+                GroupEvent::MemberJoined {
+                    deposit_required, ..
+                } => Some(*deposit_required),
+                _ => None,
+            });
+            let after = self.state_of::<GroupState>(group).await?;
+            let currency = after
+                .config()
+                .map_or(crate::money::Currency::NGN, GroupConfig::currency);
+            let mut receipt = JoinReceipt {
+                hands: member_hands(&after, member),
+                deposit_required: required.unwrap_or(Money::zero(currency)),
+                deposit: None,
+                deposit_error: None,
+            };
+            let (Some(ask), Some(reference)) = (ask, reference) else {
+                return Ok(receipt);
+            };
+            match self.start_at_gateway(&reference, &ask, now).await {
+                Ok(opened) => {
+                    let mut breakdown = Breakdown::zero(Money::zero(ask.amount.currency()));
+                    breakdown.deposit_top_up = ask.amount;
+                    receipt.deposit = Some(Checkout::new(opened, ask.amount, breakdown));
+                }
+                Err(ServiceError::Gateway(error)) => {
+                    tracing::warn!(%error, "joined; the deposit's checkout is to be asked again");
+                    receipt.deposit_error = Some(error);
+                }
+                Err(other) => return Err(other),
             }
-            Err(other) => return Err(other),
-        }
-        Ok(receipt)
+            Ok(receipt)
+        })
+        .await
     }
 
     /// Starts a group's cycle.
     ///
     /// # Errors
-    /// [`ServiceError::Group`] if it cannot start (too few hands, deposits outstanding).
+    /// [`ServiceError::Group`] if it cannot start: [`GroupError::TooFewHands`] below the
+    /// group's [minimum](crate::group::GroupConfig::min_hands), deposits outstanding.
     pub async fn start(&self, group: &GroupId) -> Result<(), ServiceError> {
         self.start_keyed(group, None).await
     }
 
     /// [`start`](Self::start), recording a host's `key` with the start.
-    #[instrument(skip_all, fields(group_id = %group), err)]
+    #[instrument(skip_all, fields(group_id = %group))]
     pub(super) async fn start_keyed(
         &self,
         group: &GroupId,
         key: Option<&KeyRecord>,
     ) -> Result<(), ServiceError> {
-        self.run_group(group, GroupCommand::Start, key.cloned(), Vec::new())
-            .await?;
-        Ok(())
+        super::logged(async move {
+            self.run_group(group, GroupCommand::Start, key.cloned(), Vec::new())
+                .await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Asks the gateway to collect what a hand owes for a round: the due, with any
@@ -384,68 +397,71 @@ impl AjoService {
     /// [`ServiceError::UnknownRound`] for a hand or round it does not have;
     /// [`GroupError::NothingOwed`] (in [`ServiceError::Group`]) if the due is settled; a
     /// gateway or store error.
-    #[instrument(skip_all, fields(group_id = %group, cycle = round, hand = %hand), err)]
+    #[instrument(skip_all, fields(group_id = %group, cycle = round, hand = %hand))]
     pub async fn request_contribution(
         &self,
         group: &GroupId,
         round: u32,
         hand: HandId,
     ) -> Result<Checkout, ServiceError> {
-        // The group, the collection under the base reference and, when the kept state
-        // says whose hand it is, the member's profile: one read.
-        let base = PaymentReference::contribution(group, round, hand);
-        let base_stream = StreamId::new(StreamKind::Payment, base.to_string());
-        let guess = self
-            .peek_group(group, |s| s.hand(hand).map(|h| h.member.clone()))
-            .flatten();
-        let mut others = vec![base_stream.clone()];
-        others.extend(guess.as_ref().map(super::exec::member_stream));
-        let read = self
-            .read_state_with::<GroupState>(group, &others, None)
-            .await?;
-        let mut others = read.others;
-        let base_payment = decode_as(&base_stream, others.take(&base_stream)?, as_payment)?;
-        let state = read.state;
-        if state.id().is_none() {
-            return Err(ServiceError::NotFound(super::exec::group_stream(group)));
-        }
-        let member = state.hand(hand).map(|h| h.member.clone()).ok_or_else(|| {
-            ServiceError::UnknownHand {
-                group: group.clone(),
-                hand,
+        super::logged(async move {
+            // The group, the collection under the base reference and, when the kept state
+            // says whose hand it is, the member's profile: one read.
+            let base = PaymentReference::contribution(group, round, hand);
+            let base_stream = StreamId::new(StreamKind::Payment, base.to_string());
+            let guess = self
+                .peek_group(group, |s| s.hand(hand).map(|h| h.member.clone()))
+                .flatten();
+            let mut others = vec![base_stream.clone()];
+            others.extend(guess.as_ref().map(super::exec::member_stream));
+            let read = self
+                .read_state_with::<GroupState>(group, &others, None)
+                .await?;
+            let mut others = read.others;
+            let base_payment = decode_as(&base_stream, others.take(&base_stream)?, as_payment)?;
+            let state = read.state;
+            if state.id().is_none() {
+                return Err(ServiceError::NotFound(super::exec::group_stream(group)));
             }
-        })?;
-        // Every hand has a due in every round once the group starts: no due is a round
-        // the group does not have (or not yet: a group still forming has none).
-        let due = state
-            .due(round, hand)
-            .ok_or_else(|| ServiceError::UnknownRound {
-                group: group.clone(),
-                round,
+            let member = state.hand(hand).map(|h| h.member.clone()).ok_or_else(|| {
+                ServiceError::UnknownHand {
+                    group: group.clone(),
+                    hand,
+                }
             })?;
-        if due.outstanding().is_zero() {
-            return Err(GroupError::NothingOwed { round, hand }.into());
-        }
-        // Payments settle arrears, penalties and the deposit first: ask for all of it, so
-        // this due is settled by the payment.
-        let breakdown = contribution_breakdown(&state, &member, round)?;
-        let profile = match guess {
-            Some(guessed) if guessed == member => {
-                let member_at = super::exec::member_stream(&member);
-                current_profile(decode_as(&member_at, others.take(&member_at)?, as_member)?)
+            // Every hand has a due in every round once the group starts: no due is a round
+            // the group does not have (or not yet: a group still forming has none).
+            let due = state
+                .due(round, hand)
+                .ok_or_else(|| ServiceError::UnknownRound {
+                    group: group.clone(),
+                    round,
+                })?;
+            if due.outstanding().is_zero() {
+                return Err(GroupError::NothingOwed { round, hand }.into());
             }
-            _ => self.profile(&member).await?,
-        };
-        let email = profile.and_then(|p| p.email);
-        self.contribution_checkout(
-            group,
-            &member,
-            round,
-            hand,
-            breakdown,
-            email,
-            Some(base_payment),
-        )
+            // Payments settle arrears, penalties and the deposit first: ask for all of it, so
+            // this due is settled by the payment.
+            let breakdown = contribution_breakdown(&state, &member, round)?;
+            let profile = match guess {
+                Some(guessed) if guessed == member => {
+                    let member_at = super::exec::member_stream(&member);
+                    current_profile(decode_as(&member_at, others.take(&member_at)?, as_member)?)
+                }
+                _ => self.profile(&member).await?,
+            };
+            let email = profile.and_then(|p| p.email);
+            self.contribution_checkout(
+                group,
+                &member,
+                round,
+                hand,
+                breakdown,
+                email,
+                Some(base_payment),
+            )
+            .await
+        })
         .await
     }
 

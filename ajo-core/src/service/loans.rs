@@ -165,36 +165,39 @@ impl AjoService {
 
     /// [`apply_for_loan`](Self::apply_for_loan), recording a host's `key` with the
     /// application.
-    #[instrument(skip_all, fields(loan_id = %request.id, group_id = %request.group, member_id = %request.member), err)]
+    #[instrument(skip_all, fields(loan_id = %request.id, group_id = %request.group, member_id = %request.member))]
     pub(super) async fn apply_for_loan_keyed(
         &self,
         request: LoanRequest,
         key: Option<&KeyRecord>,
     ) -> Result<(), ServiceError> {
-        let group = self.group(&request.group).await?;
-        let accounts = group
-            .accounts()
-            .ok_or_else(|| ServiceError::NotFound(super::exec::group_stream(&request.group)))?;
-        let loan_accounts = LoanAccounts::new(
-            request.group.as_str(),
-            accounts.wallet(&request.member),
-            accounts.clearing(),
-        );
-        let application = LoanApplication {
-            id: request.id.clone(),
-            borrower: request.member.clone(),
-            terms: request.terms,
-            accounts: loan_accounts,
-            policy: request.policy,
-        };
-        self.run_loan(
-            &request.id,
-            LoanCommand::Apply(Box::new(application)),
-            key.cloned(),
-            Vec::new(),
-        )
-        .await?;
-        Ok(())
+        super::logged(async move {
+            let group = self.group(&request.group).await?;
+            let accounts = group
+                .accounts()
+                .ok_or_else(|| ServiceError::NotFound(super::exec::group_stream(&request.group)))?;
+            let loan_accounts = LoanAccounts::new(
+                request.group.as_str(),
+                accounts.wallet(&request.member),
+                accounts.clearing(),
+            );
+            let application = LoanApplication {
+                id: request.id.clone(),
+                borrower: request.member.clone(),
+                terms: request.terms,
+                accounts: loan_accounts,
+                policy: request.policy,
+            };
+            self.run_loan(
+                &request.id,
+                LoanCommand::Apply(Box::new(application)),
+                key.cloned(),
+                Vec::new(),
+            )
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Approves a pending loan.
@@ -260,21 +263,24 @@ impl AjoService {
 
     /// [`disburse_loan`](Self::disburse_loan), recording a host's `key` with the
     /// disbursement.
-    #[instrument(skip_all, fields(loan_id = %id), err)]
+    #[instrument(skip_all, fields(loan_id = %id))]
     pub(super) async fn disburse_loan_keyed(
         &self,
         id: &LoanId,
         key: Option<&KeyRecord>,
     ) -> Result<(), ServiceError> {
-        let reference = PaymentReference::loan_disbursement(id).to_string();
-        self.run_loan(
-            id,
-            LoanCommand::Disburse { reference },
-            key.cloned(),
-            Vec::new(),
-        )
-        .await?;
-        Ok(())
+        super::logged(async move {
+            let reference = PaymentReference::loan_disbursement(id).to_string();
+            self.run_loan(
+                id,
+                LoanCommand::Disburse { reference },
+                key.cloned(),
+                Vec::new(),
+            )
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Asks the gateway to collect a repayment: `amount`, or by default everything due
@@ -284,39 +290,42 @@ impl AjoService {
     /// [`ServiceError::NotFound`] for an unknown loan, [`LoanError::NothingDue`] (in
     /// [`ServiceError::Loan`]) when no amount is given and nothing is due, a gateway or
     /// store error.
-    #[instrument(skip_all, fields(loan_id = %id), err)]
+    #[instrument(skip_all, fields(loan_id = %id))]
     pub async fn request_loan_repayment(
         &self,
         id: &LoanId,
         amount: Option<Money>,
     ) -> Result<Collection, ServiceError> {
-        let state = self.state_of::<LoanState>(id).await?;
-        let loan = state
-            .loan()
-            .ok_or_else(|| ServiceError::NotFound(loan_stream(id)))?;
-        let member = loan.borrower().clone();
-        let amount = match amount {
-            Some(amount) => amount,
-            None => next_due(&state).ok_or(LoanError::NothingDue)?,
-        };
-        let applied = state.loan().map_or(0, |l| {
-            l.installments()
-                .iter()
-                .filter(|i| i.paid().total().is_ok_and(|t| t.is_positive()))
-                .count()
-        });
-        let number = u32::try_from(applied + 1).unwrap_or(u32::MAX);
-        let base = PaymentReference::loan_repayment(id, number);
-        let email = self.profile(&member).await?.and_then(|p| p.email);
-        let ask = super::collections::Ask {
-            base: &base,
-            member: &member,
-            purpose: PaymentPurpose::LoanRepayment { loan: id.clone() },
-            amount,
-            email,
-            description: format!("loan {id} repayment"),
-        };
-        Ok(self.open_collection(&ask, None).await?.collection)
+        super::logged(async move {
+            let state = self.state_of::<LoanState>(id).await?;
+            let loan = state
+                .loan()
+                .ok_or_else(|| ServiceError::NotFound(loan_stream(id)))?;
+            let member = loan.borrower().clone();
+            let amount = match amount {
+                Some(amount) => amount,
+                None => next_due(&state).ok_or(LoanError::NothingDue)?,
+            };
+            let applied = state.loan().map_or(0, |l| {
+                l.installments()
+                    .iter()
+                    .filter(|i| i.paid().total().is_ok_and(|t| t.is_positive()))
+                    .count()
+            });
+            let number = u32::try_from(applied + 1).unwrap_or(u32::MAX);
+            let base = PaymentReference::loan_repayment(id, number);
+            let email = self.profile(&member).await?.and_then(|p| p.email);
+            let ask = super::collections::Ask {
+                base: &base,
+                member: &member,
+                purpose: PaymentPurpose::LoanRepayment { loan: id.clone() },
+                amount,
+                email,
+                description: format!("loan {id} repayment"),
+            };
+            Ok(self.open_collection(&ask, None).await?.collection)
+        })
+        .await
     }
 
     /// Applies confirmed repayment money to a loan, with the payment stream's `settled`

@@ -24,6 +24,16 @@
 //!   at least once (its docs say why not at most once);
 //!   [`handle_delivery_event`](AjoService::handle_delivery_event) records verified
 //!   delivery reports.
+//! - Reads for a host's own screens: [`group_view`](AjoService::group_view) and
+//!   [`member_view`](AjoService::member_view), which serialize to JSON.
+//!
+//! # Errors and logs
+//!
+//! Every failure is a [`ServiceError`]; its [`kind`](ServiceError::kind) ([`ErrorKind`])
+//! is all a host needs to answer its own caller. A failed call is logged once, in its
+//! span, at a level chosen by that kind: refusals, unknown ids and bad input at `INFO`
+//! (they are answers, not faults), a port that is unavailable at `WARN`, and only an
+//! internal fault at `ERROR`.
 
 mod cache;
 pub mod collections;
@@ -33,12 +43,14 @@ mod gateway_events;
 mod group_commands;
 mod groups;
 mod idempotent;
+mod kind;
 mod loans;
 mod outbox;
 mod payouts;
 mod returns;
 mod runner;
 mod tick;
+mod views;
 
 use std::sync::Arc;
 
@@ -53,6 +65,8 @@ pub use config::{
 pub use gateway_events::{Handled, REVIEW_OWNER};
 pub use groups::{Contact, JoinReceipt};
 pub use idempotent::Idempotent;
+pub use kind::ErrorKind;
+use kind::logged;
 pub use loans::LoanRequest;
 pub use outbox::DeliveryReport;
 // Their home is now the domain modules; kept here so callers of the service compile on.

@@ -73,39 +73,42 @@ impl AjoService {
     /// # Errors
     /// [`ServiceError::Store`] claiming or recording; send failures are counted in the
     /// report, not returned.
-    #[instrument(skip_all, fields(limit), err)]
+    #[instrument(skip_all, fields(limit))]
     pub async fn deliver_outbox(&self, limit: usize) -> Result<DeliveryReport, ServiceError> {
-        let mut report = DeliveryReport::default();
-        for _ in 0..limit {
-            // One message per claim: the lease then covers a single send, however long
-            // the batch takes, so a slow batch never lets another worker take a message
-            // this one is still about to send.
-            let claimed = self
-                .store
-                .claim_outbox(&self.config.worker, self.now(), self.config.outbox_lease, 1)
-                .await?;
-            let Some(record) = claimed.into_iter().next() else {
-                break;
-            };
-            let result = match &record.message.channel {
-                OutboxChannel::Email(email) => self.email.send_email(email).await,
-                OutboxChannel::Sms(sms) => self.sms.send_sms(sms).await,
-            };
-            let now = self.now();
-            let outcome = self.outcome(&record, result, now);
-            match &outcome {
-                OutboxOutcome::Sent(_) => report.sent += 1,
-                OutboxOutcome::Retry { .. } => report.retried += 1,
-                _ => {
-                    report.failed += 1;
-                    report.failed_messages.push(record.message.id.clone());
+        super::logged(async move {
+            let mut report = DeliveryReport::default();
+            for _ in 0..limit {
+                // One message per claim: the lease then covers a single send, however long
+                // the batch takes, so a slow batch never lets another worker take a message
+                // this one is still about to send.
+                let claimed = self
+                    .store
+                    .claim_outbox(&self.config.worker, self.now(), self.config.outbox_lease, 1)
+                    .await?;
+                let Some(record) = claimed.into_iter().next() else {
+                    break;
+                };
+                let result = match &record.message.channel {
+                    OutboxChannel::Email(email) => self.email.send_email(email).await,
+                    OutboxChannel::Sms(sms) => self.sms.send_sms(sms).await,
+                };
+                let now = self.now();
+                let outcome = self.outcome(&record, result, now);
+                match &outcome {
+                    OutboxOutcome::Sent(_) => report.sent += 1,
+                    OutboxOutcome::Retry { .. } => report.retried += 1,
+                    _ => {
+                        report.failed += 1;
+                        report.failed_messages.push(record.message.id.clone());
+                    }
                 }
+                self.store
+                    .finish_outbox(&record.message.id, outcome, now)
+                    .await?;
             }
-            self.store
-                .finish_outbox(&record.message.id, outcome, now)
-                .await?;
-        }
-        Ok(report)
+            Ok(report)
+        })
+        .await
     }
 
     fn outcome(

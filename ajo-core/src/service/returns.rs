@@ -165,124 +165,127 @@ impl AjoService {
     /// Records a refund or dispute report on its collection (found by ajo's reference;
     /// a reference ajo never issued gets a stream of its own all the same) and books the
     /// change in what is out of clearing, clearing ↔ review, once.
-    #[instrument(skip_all, fields(reference = %event.reference(), kind = event.kind().as_str()), err)]
+    #[instrument(skip_all, fields(reference = %event.reference(), kind = event.kind().as_str()))]
     pub(super) async fn record_return(
         &self,
         event: &GatewayEvent,
         what: GatewayReturn,
     ) -> Result<Handled, ServiceError> {
-        let reference = self.collection_of(event).await?;
-        let reference = reference.as_str();
-        let stream = StreamId::new(StreamKind::Payment, reference);
-        let key = event.idempotency_key().as_str();
-        let currency = event.amount().currency();
-        let object = event.provider_reference().map(str::to_owned);
-        let cumulative = event.amount_basis() == AmountBasis::Cumulative;
-        let (stream, object) = (&stream, &object);
-        let at = stream;
-        let result = self
-            .run(at, move |_| async move {
-                let payment = self.load_payment(reference).await?;
-                let earlier = payment.events.iter().filter_map(|e| match e {
-                    PaymentEvent::Returned {
-                        what,
-                        object,
-                        reported,
-                        cumulative,
-                        ..
-                    } => Some(Report {
-                        what: *what,
-                        object: object.as_deref(),
-                        amount: *reported,
-                        cumulative: *cumulative,
-                    }),
-                    _ => None,
-                });
-                let before = payment
-                    .events
-                    .iter()
-                    .rev()
-                    .find_map(|e| match e {
-                        PaymentEvent::Returned { out_after, .. }
-                            if out_after.currency() == currency =>
-                        {
-                            Some(*out_after)
-                        }
-                        _ => None,
-                    })
-                    .unwrap_or(Money::zero(currency));
-                let this = Report {
-                    what,
-                    object: object.as_deref(),
-                    amount: event.amount(),
-                    cumulative,
-                };
-                let after = out_of_clearing(earlier.chain(std::iter::once(this)), currency)?;
-                let change = after.checked_sub(before)?;
-                let clearing = GroupAccounts::clearing_for(currency);
-                let review = Account::new(REVIEW_OWNER, AccountKind::Suspense, currency);
-                let draft = EntryDraft::new(
-                    format!("{reference}:returned:{}", payment.version + 1),
-                    format!("{} at the gateway: {reference}", event.kind()),
-                )
-                .reference(reference);
-                let entry = if change.is_positive() {
-                    Some(
-                        draft
-                            .debit(review, change)
-                            .credit(clearing, change)
-                            .balance(),
-                    )
-                } else if change.is_negative() {
-                    let back = change.negated();
-                    Some(draft.debit(clearing, back).credit(review, back).balance())
-                } else {
-                    None
-                }
-                .transpose()?;
-                let request = AppendRequest {
-                    entries: entry.iter().cloned().collect(),
-                    streams: vec![StreamAppend {
-                        stream: stream.clone(),
-                        expected_version: payment.version,
-                        events: vec![DomainEvent::Payment(PaymentEvent::Returned {
+        super::logged(async move {
+            let reference = self.collection_of(event).await?;
+            let reference = reference.as_str();
+            let stream = StreamId::new(StreamKind::Payment, reference);
+            let key = event.idempotency_key().as_str();
+            let currency = event.amount().currency();
+            let object = event.provider_reference().map(str::to_owned);
+            let cumulative = event.amount_basis() == AmountBasis::Cumulative;
+            let (stream, object) = (&stream, &object);
+            let at = stream;
+            let result = self
+                .run(at, move |_| async move {
+                    let payment = self.load_payment(reference).await?;
+                    let earlier = payment.events.iter().filter_map(|e| match e {
+                        PaymentEvent::Returned {
                             what,
-                            object: object.clone(),
-                            reported: event.amount(),
+                            object,
+                            reported,
                             cumulative,
-                            out_after: after,
-                            entry,
-                        })],
-                        wake_at: None,
-                    }],
-                    outbox: Vec::new(),
-                    idempotency_key: Some(key.into()),
-                    at: self.now().into(),
-                };
-                Ok(Decision::Write(Write {
-                    request,
-                    written: Handled::HeldForReview {
-                        moved: change,
-                        out_of_clearing: after,
-                    },
-                    duplicate: Handled::Duplicate,
-                    keep: None,
-                }))
-            })
-            .await?;
-        if let Handled::HeldForReview {
-            moved,
-            out_of_clearing,
-        } = &result
-        {
-            tracing::warn!(
-                reported = %event.amount(),
-                moved_to_review = %moved,
-                out_of_clearing = %out_of_clearing,
-                "gateway refund or dispute recorded; held for review"
-            );
-        }
-        Ok(result)
+                            ..
+                        } => Some(Report {
+                            what: *what,
+                            object: object.as_deref(),
+                            amount: *reported,
+                            cumulative: *cumulative,
+                        }),
+                        _ => None,
+                    });
+                    let before = payment
+                        .events
+                        .iter()
+                        .rev()
+                        .find_map(|e| match e {
+                            PaymentEvent::Returned { out_after, .. }
+                                if out_after.currency() == currency =>
+                            {
+                                Some(*out_after)
+                            }
+                            _ => None,
+                        })
+                        .unwrap_or(Money::zero(currency));
+                    let this = Report {
+                        what,
+                        object: object.as_deref(),
+                        amount: event.amount(),
+                        cumulative,
+                    };
+                    let after = out_of_clearing(earlier.chain(std::iter::once(this)), currency)?;
+                    let change = after.checked_sub(before)?;
+                    let clearing = GroupAccounts::clearing_for(currency);
+                    let review = Account::new(REVIEW_OWNER, AccountKind::Suspense, currency);
+                    let draft = EntryDraft::new(
+                        format!("{reference}:returned:{}", payment.version + 1),
+                        format!("{} at the gateway: {reference}", event.kind()),
+                    )
+                    .reference(reference);
+                    let entry = if change.is_positive() {
+                        Some(
+                            draft
+                                .debit(review, change)
+                                .credit(clearing, change)
+                                .balance(),
+                        )
+                    } else if change.is_negative() {
+                        let back = change.negated();
+                        Some(draft.debit(clearing, back).credit(review, back).balance())
+                    } else {
+                        None
+                    }
+                    .transpose()?;
+                    let request = AppendRequest {
+                        entries: entry.iter().cloned().collect(),
+                        streams: vec![StreamAppend {
+                            stream: stream.clone(),
+                            expected_version: payment.version,
+                            events: vec![DomainEvent::Payment(PaymentEvent::Returned {
+                                what,
+                                object: object.clone(),
+                                reported: event.amount(),
+                                cumulative,
+                                out_after: after,
+                                entry,
+                            })],
+                            wake_at: None,
+                        }],
+                        outbox: Vec::new(),
+                        idempotency_key: Some(key.into()),
+                        at: self.now().into(),
+                    };
+                    Ok(Decision::Write(Write {
+                        request,
+                        written: Handled::HeldForReview {
+                            moved: change,
+                            out_of_clearing: after,
+                        },
+                        duplicate: Handled::Duplicate,
+                        keep: None,
+                    }))
+                })
+                .await?;
+            if let Handled::HeldForReview {
+                moved,
+                out_of_clearing,
+            } = &result
+            {
+                tracing::warn!(
+                    reported = %event.amount(),
+                    moved_to_review = %moved,
+                    out_of_clearing = %out_of_clearing,
+                    "gateway refund or dispute recorded; held for review"
+                );
+            }
+            Ok(result)
+        })
+        .await
     }
 }
 

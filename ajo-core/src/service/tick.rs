@@ -47,42 +47,45 @@ impl AjoService {
     ///
     /// # Errors
     /// Only a store error listing what is due; per-stream failures are in the report.
-    #[instrument(skip_all, err)]
+    #[instrument(skip_all)]
     pub async fn tick(&self) -> Result<TickReport, ServiceError> {
-        let now = self.now();
-        let mut report = TickReport::default();
-        let mut done = std::collections::HashSet::new();
-        // A second pass picks up what the first made due now: the payout stream a
-        // payout creates, say. No stream is visited twice in one tick.
-        for _ in 0..2 {
-            let mut due = self.store.due_streams(now, self.config.tick_batch).await?;
-            due.retain(|s| !done.contains(s));
-            if due.is_empty() {
-                break;
-            }
-            report.streams += due.len();
-            for stream in due {
-                let outcome = match stream.kind {
-                    StreamKind::Group => match GroupId::new(stream.id.clone()) {
-                        Ok(id) => self.tick_group(&id, now, &mut report).await,
-                        Err(e) => Err(GroupError::from(e).into()),
-                    },
-                    StreamKind::Loan => match crate::ids::LoanId::new(stream.id.clone()) {
-                        Ok(id) => self.tick_loan(&id, now, &mut report).await,
-                        Err(e) => Err(LoanError::from(e).into()),
-                    },
-                    StreamKind::Payment => self.reverify(&stream.id, now, &mut report).await,
-                    StreamKind::Payout => self.send_payout(&stream.id, now, &mut report).await,
-                    _ => Ok(()),
-                };
-                if let Err(error) = outcome {
-                    tracing::warn!(stream = %stream, error = %error, "tick failed for stream");
-                    report.errors.push((stream.clone(), error.to_string()));
+        super::logged(async move {
+            let now = self.now();
+            let mut report = TickReport::default();
+            let mut done = std::collections::HashSet::new();
+            // A second pass picks up what the first made due now: the payout stream a
+            // payout creates, say. No stream is visited twice in one tick.
+            for _ in 0..2 {
+                let mut due = self.store.due_streams(now, self.config.tick_batch).await?;
+                due.retain(|s| !done.contains(s));
+                if due.is_empty() {
+                    break;
                 }
-                done.insert(stream);
+                report.streams += due.len();
+                for stream in due {
+                    let outcome = match stream.kind {
+                        StreamKind::Group => match GroupId::new(stream.id.clone()) {
+                            Ok(id) => self.tick_group(&id, now, &mut report).await,
+                            Err(e) => Err(GroupError::from(e).into()),
+                        },
+                        StreamKind::Loan => match crate::ids::LoanId::new(stream.id.clone()) {
+                            Ok(id) => self.tick_loan(&id, now, &mut report).await,
+                            Err(e) => Err(LoanError::from(e).into()),
+                        },
+                        StreamKind::Payment => self.reverify(&stream.id, now, &mut report).await,
+                        StreamKind::Payout => self.send_payout(&stream.id, now, &mut report).await,
+                        _ => Ok(()),
+                    };
+                    if let Err(error) = outcome {
+                        tracing::warn!(stream = %stream, error = %error, "tick failed for stream");
+                        report.errors.push((stream.clone(), error.to_string()));
+                    }
+                    done.insert(stream);
+                }
             }
-        }
-        Ok(report)
+            Ok(report)
+        })
+        .await
     }
 
     async fn tick_group(

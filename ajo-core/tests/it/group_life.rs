@@ -335,7 +335,10 @@ fn too_few_hands_and_no_group() {
         member: m("ada"),
         hands: 1,
     });
-    assert_eq!(sim.run(C::Start), Err(GroupError::TooFewHands { hands: 1 }));
+    assert_eq!(
+        sim.run(C::Start),
+        Err(GroupError::TooFewHands { hands: 1, min: 2 })
+    );
 }
 
 #[test]

@@ -18,6 +18,7 @@ pub mod collections;
 pub mod gateway;
 pub mod gateway_events;
 pub mod group_commands;
+pub mod host;
 pub mod keys;
 pub mod notify;
 pub mod outbox;

@@ -300,8 +300,14 @@ impl Ctx<'_> {
     fn start(&self) -> Decision {
         self.require("start", &[GroupStatus::Forming])?;
         let hands_total = self.state.hand_count();
-        if hands_total < 2 {
-            return Err(GroupError::TooFewHands { hands: hands_total });
+        // The configured size is the minimum to start (never below two: a group of one
+        // pays itself); `max_hands` is only the most it takes.
+        let min = self.config.min_hands().max(2);
+        if hands_total < min {
+            return Err(GroupError::TooFewHands {
+                hands: hands_total,
+                min,
+            });
         }
         let mut unpaid = Vec::new();
         for member in &self.state.join_order {

@@ -314,48 +314,51 @@ impl AjoService {
     /// store error.
     ///
     /// [`GroupError::UnknownMember`]: crate::group::GroupError::UnknownMember
-    #[instrument(skip_all, fields(group_id = %group, member_id = %member), err)]
+    #[instrument(skip_all, fields(group_id = %group, member_id = %member))]
     pub async fn request_deposit(
         &self,
         group: &GroupId,
         member: &MemberId,
     ) -> Result<Checkout, ServiceError> {
-        let state = self.state_of::<GroupState>(group).await?;
-        if state.id().is_none() {
-            return Err(ServiceError::NotFound(super::exec::group_stream(group)));
-        }
-        if !state.members().contains_key(member) {
-            return Err(crate::group::GroupError::UnknownMember(member.clone()).into());
-        }
-        let deposit = state.deposit_owed(member);
-        if !deposit.is_positive() {
-            return Err(ServiceError::NothingToCollect {
-                group: group.clone(),
-                member: member.clone(),
-            });
-        }
-        let today = state.today(self.now());
-        let mut breakdown = Breakdown::zero(Money::zero(deposit.currency()));
-        breakdown.deposit_top_up = deposit;
-        breakdown.penalties = state.penalties_owed(member);
-        for due in member_open_dues(&state, member).filter(|d| d.due_date <= today) {
-            breakdown.arrears = breakdown.arrears.checked_add(due.outstanding())?;
-        }
-        let amount = breakdown.total()?;
-        let email = self.profile(member).await?.and_then(|p| p.email);
-        let base = PaymentReference::deposit(group, member);
-        let ask = Ask {
-            base: &base,
-            member,
-            purpose: PaymentPurpose::Deposit {
-                group: group.clone(),
-            },
-            amount,
-            email,
-            description: "security deposit".to_owned(),
-        };
-        let opened = self.open_collection(&ask, None).await?;
-        Ok(Checkout::new(opened, amount, breakdown))
+        super::logged(async move {
+            let state = self.state_of::<GroupState>(group).await?;
+            if state.id().is_none() {
+                return Err(ServiceError::NotFound(super::exec::group_stream(group)));
+            }
+            if !state.members().contains_key(member) {
+                return Err(crate::group::GroupError::UnknownMember(member.clone()).into());
+            }
+            let deposit = state.deposit_owed(member);
+            if !deposit.is_positive() {
+                return Err(ServiceError::NothingToCollect {
+                    group: group.clone(),
+                    member: member.clone(),
+                });
+            }
+            let today = state.today(self.now());
+            let mut breakdown = Breakdown::zero(Money::zero(deposit.currency()));
+            breakdown.deposit_top_up = deposit;
+            breakdown.penalties = state.penalties_owed(member);
+            for due in member_open_dues(&state, member).filter(|d| d.due_date <= today) {
+                breakdown.arrears = breakdown.arrears.checked_add(due.outstanding())?;
+            }
+            let amount = breakdown.total()?;
+            let email = self.profile(member).await?.and_then(|p| p.email);
+            let base = PaymentReference::deposit(group, member);
+            let ask = Ask {
+                base: &base,
+                member,
+                purpose: PaymentPurpose::Deposit {
+                    group: group.clone(),
+                },
+                amount,
+                email,
+                description: "security deposit".to_owned(),
+            };
+            let opened = self.open_collection(&ask, None).await?;
+            Ok(Checkout::new(opened, amount, breakdown))
+        })
+        .await
     }
 
     /// Asks the gateway for what `member` owes in `group` now: the current round's dues
@@ -370,41 +373,44 @@ impl AjoService {
     /// error.
     ///
     /// [`GroupError::UnknownMember`]: crate::group::GroupError::UnknownMember
-    #[instrument(skip_all, fields(group_id = %group, member_id = %member), err)]
+    #[instrument(skip_all, fields(group_id = %group, member_id = %member))]
     pub async fn request_contribution_for(
         &self,
         group: &GroupId,
         member: &MemberId,
     ) -> Result<Checkout, ServiceError> {
-        let state = self.state_of::<GroupState>(group).await?;
-        if state.id().is_none() {
-            return Err(ServiceError::NotFound(super::exec::group_stream(group)));
-        }
-        if !state.members().contains_key(member) {
-            return Err(crate::group::GroupError::UnknownMember(member.clone()).into());
-        }
-        let nothing = || ServiceError::NothingToCollect {
-            group: group.clone(),
-            member: member.clone(),
-        };
-        let round = state.current_round().ok_or_else(nothing)?;
-        let hands = member_hands(&state, member);
-        let owing = hands.iter().copied().find(|hand| {
-            state
-                .due(round, *hand)
-                .is_some_and(|d| !d.outstanding().is_zero())
-        });
-        let hand = owing
-            .or_else(|| hands.first().copied())
-            .ok_or_else(nothing)?;
-        let breakdown = contribution_breakdown(&state, member, round)?;
-        let amount = breakdown.total()?;
-        if !amount.is_positive() {
-            return Err(nothing());
-        }
-        let email = self.profile(member).await?.and_then(|p| p.email);
-        self.contribution_checkout(group, member, round, hand, breakdown, email, None)
-            .await
+        super::logged(async move {
+            let state = self.state_of::<GroupState>(group).await?;
+            if state.id().is_none() {
+                return Err(ServiceError::NotFound(super::exec::group_stream(group)));
+            }
+            if !state.members().contains_key(member) {
+                return Err(crate::group::GroupError::UnknownMember(member.clone()).into());
+            }
+            let nothing = || ServiceError::NothingToCollect {
+                group: group.clone(),
+                member: member.clone(),
+            };
+            let round = state.current_round().ok_or_else(nothing)?;
+            let hands = member_hands(&state, member);
+            let owing = hands.iter().copied().find(|hand| {
+                state
+                    .due(round, *hand)
+                    .is_some_and(|d| !d.outstanding().is_zero())
+            });
+            let hand = owing
+                .or_else(|| hands.first().copied())
+                .ok_or_else(nothing)?;
+            let breakdown = contribution_breakdown(&state, member, round)?;
+            let amount = breakdown.total()?;
+            if !amount.is_positive() {
+                return Err(nothing());
+            }
+            let email = self.profile(member).await?.and_then(|p| p.email);
+            self.contribution_checkout(group, member, round, hand, breakdown, email, None)
+                .await
+        })
+        .await
     }
 
     /// Opens (or hands back) the collection of what `member` owes for `round`, filed

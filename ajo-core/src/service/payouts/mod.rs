@@ -442,76 +442,79 @@ impl AjoService {
     /// # Errors
     /// [`ServiceError::NotFound`] when no payout has the reference, a store error, or
     /// [`ServiceError::TooMuchContention`].
-    #[instrument(skip_all, fields(reference = %reference, review = ?review), err)]
+    #[instrument(skip_all, fields(reference = %reference, review = ?review))]
     pub async fn resolve_payout_review(
         &self,
         reference: &str,
         review: PayoutReview,
     ) -> Result<bool, ServiceError> {
-        let (base, _) = payout_of(reference);
-        let stream = StreamId::new(StreamKind::Payout, base.clone());
-        let (base, stream) = (&base, &stream);
-        let at = stream;
-        let result = self
-            .run(at, move |_| async move {
-                let loaded = self.load_payout(base).await?;
-                let payout = Payout::from_events(base, &loaded.events)?
-                    .ok_or_else(|| ServiceError::NotFound(stream.clone()))?;
-                let Some(number) = payout.held else {
-                    return Ok(Decision::Done(None));
-                };
-                let attempt = payout
-                    .attempt(number)
-                    .ok_or_else(|| ServiceError::NotFound(stream.clone()))?;
-                let owed = payout.owed()?;
-                let (entry, owed_after) = match review {
-                    PayoutReview::Delivered if !attempt.is_delivered() => (
-                        Some(self.delivery_entry(&payout, attempt).await?),
-                        owed.checked_sub(attempt.amount)?,
-                    ),
-                    PayoutReview::Delivered => (None, owed),
-                    PayoutReview::NotDelivered => {
-                        let still = attempt.still_delivered()?;
-                        if still.is_positive() {
-                            let entry = self
-                                .return_entry(&payout, attempt, attempt.returned, still)
-                                .await?;
-                            (Some(entry), owed.checked_add(still)?)
-                        } else {
-                            (None, owed)
+        super::logged(async move {
+            let (base, _) = payout_of(reference);
+            let stream = StreamId::new(StreamKind::Payout, base.clone());
+            let (base, stream) = (&base, &stream);
+            let at = stream;
+            let result = self
+                .run(at, move |_| async move {
+                    let loaded = self.load_payout(base).await?;
+                    let payout = Payout::from_events(base, &loaded.events)?
+                        .ok_or_else(|| ServiceError::NotFound(stream.clone()))?;
+                    let Some(number) = payout.held else {
+                        return Ok(Decision::Done(None));
+                    };
+                    let attempt = payout
+                        .attempt(number)
+                        .ok_or_else(|| ServiceError::NotFound(stream.clone()))?;
+                    let owed = payout.owed()?;
+                    let (entry, owed_after) = match review {
+                        PayoutReview::Delivered if !attempt.is_delivered() => (
+                            Some(self.delivery_entry(&payout, attempt).await?),
+                            owed.checked_sub(attempt.amount)?,
+                        ),
+                        PayoutReview::Delivered => (None, owed),
+                        PayoutReview::NotDelivered => {
+                            let still = attempt.still_delivered()?;
+                            if still.is_positive() {
+                                let entry = self
+                                    .return_entry(&payout, attempt, attempt.returned, still)
+                                    .await?;
+                                (Some(entry), owed.checked_add(still)?)
+                            } else {
+                                (None, owed)
+                            }
                         }
-                    }
-                };
-                let now = self.now();
-                let request = AppendRequest {
-                    entries: entry.iter().cloned().collect(),
-                    streams: vec![StreamAppend {
-                        stream: stream.clone(),
-                        expected_version: loaded.version,
-                        events: vec![DomainEvent::Payout(PayoutEvent::ReviewResolved {
-                            attempt: number,
-                            review,
-                            entry,
-                        })],
-                        // A person has just looked: what is owed goes out on the next tick.
-                        wake_at: owed_after.is_positive().then_some(now),
-                    }],
-                    outbox: Vec::new(),
-                    idempotency_key: None,
-                    at: now.into(),
-                };
-                Ok(Decision::Write(Write {
-                    request,
-                    written: Some(number),
-                    duplicate: Some(number),
-                    keep: None,
-                }))
-            })
-            .await?;
-        if let Some(number) = result {
-            tracing::info!(reference = %base, attempt = number, review = ?review, "payout review resolved");
-        }
-        Ok(result.is_some())
+                    };
+                    let now = self.now();
+                    let request = AppendRequest {
+                        entries: entry.iter().cloned().collect(),
+                        streams: vec![StreamAppend {
+                            stream: stream.clone(),
+                            expected_version: loaded.version,
+                            events: vec![DomainEvent::Payout(PayoutEvent::ReviewResolved {
+                                attempt: number,
+                                review,
+                                entry,
+                            })],
+                            // A person has just looked: what is owed goes out on the next tick.
+                            wake_at: owed_after.is_positive().then_some(now),
+                        }],
+                        outbox: Vec::new(),
+                        idempotency_key: None,
+                        at: now.into(),
+                    };
+                    Ok(Decision::Write(Write {
+                        request,
+                        written: Some(number),
+                        duplicate: Some(number),
+                        keep: None,
+                    }))
+                })
+                .await?;
+            if let Some(number) = result {
+                tracing::info!(reference = %base, attempt = number, review = ?review, "payout review resolved");
+            }
+            Ok(result.is_some())
+        })
+        .await
     }
 
     /// Wallet → clearing for an attempt's amount, keyed by the attempt: one delivery per
