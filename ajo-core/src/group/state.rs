@@ -239,6 +239,8 @@ impl GroupState {
             GroupEvent::Completed => self.status = GroupStatus::Completed,
             GroupEvent::Cancelled { .. } => self.status = GroupStatus::Cancelled,
             GroupEvent::DepositRefunded { .. } => {}
+            // The loan's stream keeps the loan; the pot's balance is the journal's.
+            GroupEvent::LentFromPot { .. } => {}
         }
     }
 

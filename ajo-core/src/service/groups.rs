@@ -218,6 +218,9 @@ impl AjoService {
         contact: &Contact,
     ) -> Result<JoinReceipt, ServiceError> {
         self.set_contact(member, contact).await?;
+        // Indexed before the join so a join retried after a failure is indexed too; an
+        // entry for a join then refused holds no dues of theirs and counts for nothing.
+        self.record_joined(member, group).await?;
         let events = self
             .run_group(
                 group,

@@ -45,7 +45,7 @@ pub use config::{
 };
 pub use gateway_events::{Handled, REVIEW_OWNER};
 pub use groups::{Contact, JoinReceipt};
-pub use loans::LoanRequest;
+pub use loans::{LoanFunding, LoanOptions, LoanRequest};
 pub use outbox::DeliveryReport;
 // Their home is now the domain modules; kept here so callers of the service compile on.
 pub use crate::member::{MemberEvent, MemberProfile};
