@@ -232,7 +232,8 @@ pub async fn eligibility_comes_from_the_members_history(store: Arc<dyn Store>) {
 
 /// One loan is paid off early for its quote (one webhook settles it); another falls
 /// overdue (a penalty and an arrears notice), is declared in default and written off.
-/// Each is one command with balanced entries; asking again is refused.
+/// Each is one command with balanced entries; asking again is refused, and the default
+/// stays on the member's record.
 pub async fn pay_off_default_and_write_off(store: Arc<dyn Store>) {
     let w = world(store);
     let id = group(&w, "settle", false, 4).await;
@@ -319,6 +320,27 @@ pub async fn pay_off_default_and_write_off(store: Arc<dyn Store>) {
         loan_error(w.service.write_off_loan(&bola).await),
         LoanError::IllegalTransition { .. }
     ));
+    // The default stays on bola's record: a host that checks eligibility refuses him.
+    let record = w.service.member_record(&member("bola")).await.unwrap();
+    assert_eq!(record.defaulted_loans(), 1);
+    assert!(
+        record.outstanding_loans().is_zero(),
+        "written off: nothing owed"
+    );
+    let policy = LimitPolicy::new("3".parse().unwrap(), ngn("500000")).unwrap();
+    let refused = loan_error(
+        w.service
+            .apply_for_loan_with(
+                request(&LoanId::new("settle-bola-2").unwrap(), &id, "bola", 1_000),
+                LoanOptions::default().eligibility(policy),
+            )
+            .await,
+    );
+    assert!(
+        matches!(&refused, LoanError::NotEligible { refusals, .. }
+            if refusals.contains(&Refusal::DefaultedBefore { loans: 1 })),
+        "{refused:?}"
+    );
     books_balance_and_verify(w.store.as_ref()).await;
 }
 
@@ -375,8 +397,9 @@ pub async fn overpayment_policy_is_chosen_per_repayment(store: Arc<dyn Store>) {
 
 /// A pot lends only what no payout of an unpaid round needs: none while round 1's
 /// contributions wait for their payout; idle savings once there are some, once (two
-/// disbursements at once: one conflicts and is refused); round 1 is still paid in full;
-/// repayments go back into the pot.
+/// disbursements asked together: one is paid out, the other refused, whether it was
+/// decided after the first or conflicted with it on the group's stream); round 1 is
+/// still paid in full; repayments go back into the pot.
 pub async fn pot_loans_never_leave_a_payout_short(store: Arc<dyn Store>) {
     let w = world(store);
     let closed = group(&w, "no-pot", false, 4).await;

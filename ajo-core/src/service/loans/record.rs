@@ -7,7 +7,9 @@
 //! (the one that holds their profile) is also their index: a
 //! [`MemberEvent::JoinedGroup`] for each group joined and a [`MemberEvent::LoanTaken`]
 //! for each loan applied for, the latter written in the same atomic append as the
-//! application. A member's record reads that one stream, then each group and loan it
+//! application. `JoinedGroup` is written just before the join (idempotently), so a join
+//! retried after a failure is indexed too; an entry for a join then refused names a group
+//! holding no dues of theirs, and counts for nothing. A member's record reads that one stream, then each group and loan it
 //! names.
 //!
 //! Because an application appends to the member's stream at the version its record was
@@ -26,7 +28,9 @@
 //! - savings: everything they paid towards their dues;
 //! - arrears: dues late today plus penalties unpaid;
 //! - loans owed: the principal asked for on loans not yet paid out, and the principal
-//!   outstanding on loans paid out.
+//!   outstanding on loans paid out;
+//! - past loans defaulted on (in default or written off), which
+//!   [`loan_limit`](crate::eligibility::loan_limit) refuses.
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
@@ -81,6 +85,7 @@ struct Tally {
     paid: Money,
     arrears: Money,
     owed: Money,
+    defaulted: u32,
 }
 
 impl AjoService {
@@ -174,6 +179,7 @@ impl AjoService {
             paid: zero,
             arrears: zero,
             owed: zero,
+            defaulted: 0,
         };
         let now = self.now();
         let mut today = now.date_naive();
@@ -218,6 +224,12 @@ impl AjoService {
                 LoanStatus::Disbursed | LoanStatus::Defaulted => loan.outstanding()?.principal,
                 _ => zero,
             };
+            if matches!(
+                loan.status(),
+                LoanStatus::Defaulted | LoanStatus::WrittenOff
+            ) {
+                tally.defaulted += 1;
+            }
             tally.owed = tally.owed.checked_add(owed)?;
         }
         let months = tally.first_due.map_or(0, |f| whole_months(f, today));
@@ -229,6 +241,7 @@ impl AjoService {
         let record = MemberRecord::new(months, ratio, tally.paid)
             .and_then(|r| r.with_arrears(tally.arrears))
             .and_then(|r| r.with_outstanding_loans(tally.owed))
+            .map(|r| r.with_defaulted_loans(tally.defaulted))
             .map_err(crate::loan::LoanError::from)?;
         Ok(record)
     }
