@@ -68,6 +68,55 @@ async fn the_service_on_the_system_clock_keeps_a_verifiable_chain() {
     Arc::into_inner(db).unwrap().cleanup().await;
 }
 
+/// Cancelling, leaving, waiving, deposit cover, bids, the organiser's choice, forming
+/// housekeeping and completion notices through the service on PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn passes_the_group_commands_suite() {
+    let Some(db) = TestDb::connect().await else {
+        return;
+    };
+    let db = Arc::new(db);
+    let factory_db = db.clone();
+    ajo_testkit::conformance::group_commands::run_all(move || {
+        let db = factory_db.clone();
+        async move { Arc::new(db.store(8).await) as Arc<dyn Store> }
+    })
+    .await;
+    Arc::into_inner(db).unwrap().cleanup().await;
+}
+
+/// Random lives of a group (every payout order and policy, lateness, defaults, bids,
+/// choices, leaves, duplicate webhooks, cancellations) through the service on
+/// PostgreSQL, as `ajo-testkit`'s `life_props` runs them in memory: the books balance
+/// and verify after every step, each hand is paid once, the events replay. The plans
+/// come from a deterministic proptest runner, so a failure names a plan to replay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn random_group_lives_keep_their_promises() {
+    use proptest::strategy::{Strategy, ValueTree};
+    let Some(db) = TestDb::connect().await else {
+        return;
+    };
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    for _ in 0..12 {
+        let plan = ajo_testkit::strategies::life_plan()
+            .new_tree(&mut runner)
+            .unwrap()
+            .current();
+        let store = Arc::new(db.store(4).await) as Arc<dyn Store>;
+        let report = ajo_testkit::life::run(store, &plan).await;
+        assert_eq!(report.trial_balance, 0, "{plan:?}");
+        let cancelled = plan
+            .rounds
+            .iter()
+            .flatten()
+            .any(|s| *s == ajo_testkit::life::Step::Cancel);
+        if !cancelled {
+            assert_eq!(report.hands_paid, report.hands, "{plan:?}");
+        }
+    }
+    db.cleanup().await;
+}
+
 /// What a gateway reports unasked (static-token charges, second charges, refunds and
 /// chargebacks) through the service on PostgreSQL, as on the in-memory store.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -11,8 +11,8 @@ use ajo_core::service::Contact;
 use chrono::NaiveDate;
 
 /// A monthly naira group called `name`, of `contribution` naira starting on `start`, with a one-day
-/// grace, a ₦500 flat penalty, one contribution of deposit per hand, payout at the end
-/// of grace, Lagos time. Adjust with the returned builder.
+/// grace, a ₦500 flat penalty, one contribution of deposit per hand, payout as soon as
+/// every due is in (deposits cover a due still open at the end of grace), Lagos time. Adjust with the returned builder.
 ///
 /// ```
 /// use ajo_testkit::builders::naira_group;
@@ -33,7 +33,7 @@ pub fn naira_group(name: &str, contribution: i64, start: NaiveDate) -> GroupConf
         .grace_days(1)
         .penalty(penalty)
         .deposit(DepositRule::Contributions { count: 1 })
-        .payout_policy(ajo_core::group::payout::PayoutPolicy::AtGraceEnd)
+        .payout_policy(ajo_core::group::payout::PayoutPolicy::WhenAllPaid)
 }
 
 /// A contact with an email, an SMS number and a bank account, all made up from `name`.

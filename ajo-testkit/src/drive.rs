@@ -24,20 +24,34 @@ pub async fn join_and_start(
     names: &[&str],
 ) {
     for name in names {
-        let receipt = service
-            .join(group, &member(name), 1, &contact(name))
-            .await
-            .unwrap();
-        if let Some(deposit) = receipt.deposit {
-            let paid = gateway.pay(&deposit.reference).unwrap();
-            assert_eq!(
-                service.handle_gateway_event(&paid).await.unwrap(),
-                Handled::Recorded,
-                "{name}'s deposit"
-            );
-        }
+        join_paying_deposit(service, gateway, group, name).await;
     }
     service.start(group).await.unwrap();
+}
+
+/// `name` joins `group` with one hand, paying the deposit it asks (if any) through
+/// `gateway`'s webhook.
+///
+/// # Panics
+/// If the join is refused or the deposit is not recorded.
+pub async fn join_paying_deposit(
+    service: &AjoService,
+    gateway: &FakeGateway,
+    group: &GroupId,
+    name: &str,
+) {
+    let receipt = service
+        .join(group, &member(name), 1, &contact(name))
+        .await
+        .unwrap();
+    if let Some(deposit) = receipt.deposit {
+        let paid = gateway.pay(&deposit.reference).unwrap();
+        assert_eq!(
+            service.handle_gateway_event(&paid).await.unwrap(),
+            Handled::Recorded,
+            "{name}'s deposit"
+        );
+    }
 }
 
 /// Hands 1 to `hands` pay `round` of `group` in full through `gateway`'s webhook.

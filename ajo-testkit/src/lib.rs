@@ -51,6 +51,7 @@ pub mod conformance;
 pub mod drive;
 mod embedded;
 pub mod fakes;
+pub mod life;
 mod memory_store;
 pub mod strategies;
 

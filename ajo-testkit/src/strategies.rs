@@ -293,3 +293,51 @@ pub fn group_config() -> impl Strategy<Value = ajo_core::group::GroupConfig> {
             },
         )
 }
+
+/// A round's step in a group's [life](crate::life): mostly payments, with lateness,
+/// defaults, bids, choices, leaves, duplicate webhooks and, rarely, a cancellation.
+pub fn life_step() -> impl Strategy<Value = crate::life::Step> {
+    use crate::life::Step;
+    prop_oneof![
+        4 => any::<u8>().prop_map(Step::PayEarly),
+        3 => (any::<u8>(), 0u8..8).prop_map(|(hand, days)| Step::PayLate { hand, days }),
+        2 => any::<u8>().prop_map(Step::Default),
+        2 => (any::<u8>(), any::<u8>()).prop_map(|(member, percent)| Step::Bid { member, percent }),
+        2 => any::<u8>().prop_map(Step::Choose),
+        1 => any::<u8>().prop_map(Step::Leave),
+        2 => Just(Step::Duplicate),
+        // Rare, so most lives run to completion.
+        1 => (0u8..6).prop_map(|n| if n == 0 { Step::Cancel } else { Step::Duplicate }),
+    ]
+}
+
+/// A group's [life](crate::life): any payout order under either policy, 2 to 5 members
+/// (the first with two hands), and random steps in each round.
+pub fn life_plan() -> impl Strategy<Value = crate::life::Plan> {
+    use ajo_core::group::payout::PayoutPolicy;
+    use ajo_core::group::rotation::PayoutOrder;
+    let order = prop_oneof![
+        Just(PayoutOrder::JoinOrder),
+        Just(PayoutOrder::Fixed { members: vec![] }),
+        any::<u64>().prop_map(|seed| PayoutOrder::SeededLottery { seed }),
+        Just(PayoutOrder::Bidding),
+        Just(PayoutOrder::OrganiserChoice),
+    ];
+    let policy = prop_oneof![
+        Just(PayoutPolicy::WhenAllPaid),
+        Just(PayoutPolicy::AtGraceEnd)
+    ];
+    (
+        order,
+        policy,
+        2usize..=5,
+        proptest::collection::vec(proptest::collection::vec(life_step(), 0..4), 0..6),
+    )
+        .prop_map(|(order, policy, members, rounds)| crate::life::Plan {
+            name: "life".into(),
+            order,
+            policy,
+            members,
+            rounds,
+        })
+}

@@ -22,6 +22,14 @@ async fn in_memory_store_passes_the_store_suite() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_memory_store_passes_the_group_commands_suite() {
+    conformance::group_commands::run_all(|| async {
+        Arc::new(InMemoryStore::new()) as Arc<dyn Store>
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_memory_store_passes_the_service_suite() {
     conformance::service::run_all(|| async { Arc::new(InMemoryStore::new()) as Arc<dyn Store> })
         .await;

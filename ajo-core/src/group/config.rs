@@ -8,6 +8,7 @@ use crate::calendar::Frequency;
 use crate::group::deposit::DepositRule;
 use crate::group::payout::PayoutPolicy;
 use crate::group::rotation::{PayoutOrder, check_fee_rate};
+use crate::ids::MemberId;
 use crate::money::{Currency, Money};
 use crate::penalty::{PenaltyKind, PenaltyRule};
 
@@ -36,7 +37,24 @@ pub struct GroupConfig {
     payout_policy: PayoutPolicy,
     reminder_days: u32,
     max_hands: u32,
+    // Added after groups were first stored: groups stored before read back with the
+    // defaults, which are what those groups did.
+    #[serde(default)]
+    organiser: Option<MemberId>,
+    #[serde(default = "default_choice_days")]
+    choice_days: u32,
+    #[serde(default)]
+    forming_days: Option<u32>,
 }
+
+fn default_choice_days() -> u32 {
+    DEFAULT_CHOICE_DAYS
+}
+
+/// Days the organiser has, from a round's payout date, to choose its recipient before
+/// the service falls back to the first unpaid hand (default of
+/// [`GroupConfigBuilder::choice_days`]).
+pub const DEFAULT_CHOICE_DAYS: u32 = 2;
 
 impl GroupConfig {
     /// Starts a configuration with what every group needs: a name, the contribution per
@@ -66,6 +84,9 @@ impl GroupConfig {
                 payout_policy: PayoutPolicy::WhenAllPaid,
                 reminder_days: 2,
                 max_hands: 60,
+                organiser: None,
+                choice_days: DEFAULT_CHOICE_DAYS,
+                forming_days: None,
             },
         }
     }
@@ -135,6 +156,21 @@ impl GroupConfig {
     pub fn max_hands(&self) -> u32 {
         self.max_hands
     }
+    /// The member who runs the group: reminded when an organiser's-choice round waits
+    /// for its recipient.
+    pub fn organiser(&self) -> Option<&MemberId> {
+        self.organiser.as_ref()
+    }
+    /// Days after a round's payout date that an organiser's choice may wait; after them
+    /// the first hand not yet paid (in join order) is paid.
+    pub fn choice_days(&self) -> u32 {
+        self.choice_days
+    }
+    /// Days after the start date that a group may stay forming; after them the scheduler
+    /// cancels it and returns the deposits. `None` (the default): it waits for ever.
+    pub fn forming_days(&self) -> Option<u32> {
+        self.forming_days
+    }
 }
 
 /// Builds a [`GroupConfig`], checking every setting once in [`build`](Self::build).
@@ -193,6 +229,24 @@ impl GroupConfigBuilder {
     /// Days before a due date that reminders start (default 2).
     pub fn reminder_days(mut self, days: u32) -> Self {
         self.config.reminder_days = days;
+        self
+    }
+    /// The member who runs the group (default none): told when a round waits for their
+    /// choice of recipient.
+    pub fn organiser(mut self, member: MemberId) -> Self {
+        self.config.organiser = Some(member);
+        self
+    }
+    /// Days after a round's payout date that an organiser's choice may wait before the
+    /// first unpaid hand is paid instead (default [`DEFAULT_CHOICE_DAYS`]).
+    pub fn choice_days(mut self, days: u32) -> Self {
+        self.config.choice_days = days;
+        self
+    }
+    /// Cancel the group (returning deposits) if it is still forming this many days after
+    /// its start date (default: never).
+    pub fn forming_days(mut self, days: u32) -> Self {
+        self.config.forming_days = Some(days);
         self
     }
     /// The most hands (default 60, at most [`MAX_HANDS`]).

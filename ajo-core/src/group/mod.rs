@@ -75,7 +75,7 @@ mod state;
 pub use crate::ids::{GroupId, HandId, MAX_ID_LEN, MemberId};
 pub use accounts::{CLEARING_OWNER, GroupAccounts};
 pub use command::GroupCommand;
-pub use config::{GroupConfig, GroupConfigBuilder, MAX_HANDS};
+pub use config::{DEFAULT_CHOICE_DAYS, GroupConfig, GroupConfigBuilder, MAX_HANDS};
 pub use decide::decide;
 pub use error::GroupError;
 pub use event::GroupEvent;

@@ -1,7 +1,10 @@
 //! Payouts: when a round is paid, and what is due to be done now.
 //!
-//! A round is paid out once its due date has come (in the group's time zone) and every
-//! one of its dues is in: paid, covered from a deposit, or waived. The pot is what was
+//! A round is paid out once its payout date has come (in the group's time zone: the due
+//! date, or the end of the grace period under [`PayoutPolicy::AtGraceEnd`]) and every
+//! one of its dues is in: paid, covered from a deposit, or waived. Under either policy a
+//! due still open when its grace period ends is covered from the member's security
+//! deposit, as far as the deposit goes. The pot is what was
 //! collected for the round; the fee (half-even on the pot) goes to the platform account
 //! and the rest to the recipient, less any bidding discount, which is shared among the
 //! other members by the conserving allocation. A hand is paid exactly once per cycle.
@@ -21,11 +24,12 @@ use crate::money::Money;
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum PayoutPolicy {
-    /// On or after the due date, once every due of the round is in. Deposits are used
-    /// only when someone asks for it ([`GroupCommand::CoverArrears`](crate::group::GroupCommand::CoverArrears)).
+    /// On or after the due date, as soon as every due of the round is in: members who
+    /// pay on time see the pot paid on the due date.
     WhenAllPaid,
-    /// At the due date plus the grace period, security deposits cover whatever is still
-    /// owed, so the recipient is paid on time whenever the deposits suffice.
+    /// On or after the end of the grace period (due date plus
+    /// [`grace_days`](crate::group::GroupConfig::grace_days)), once every due is in: one
+    /// predictable payout day, whoever paid when.
     AtGraceEnd,
 }
 
@@ -68,11 +72,16 @@ pub enum DueAction {
         /// The round.
         round: u32,
     },
-    /// The round is due but the organiser has not chosen its recipient.
+    /// The round is due but the organiser has not chosen its recipient (until the
+    /// [choice deadline](crate::group::GroupState::choice_deadline), after which the
+    /// action is `MakePayout` and the first unpaid hand is paid).
     ChooseRecipient {
         /// The round.
         round: u32,
     },
+    /// The group is still forming past its
+    /// [`forming_days`](crate::group::GroupConfig::forming_days): issue `Cancel`.
+    CancelForming,
 }
 
 impl DueAction {
@@ -98,6 +107,7 @@ impl DueAction {
             ),
             DueAction::MakePayout { round } => format!("{group}:r{round}:payout"),
             DueAction::ChooseRecipient { round } => format!("{group}:r{round}:choose-recipient"),
+            DueAction::CancelForming => format!("{group}:cancel-forming"),
         }
     }
 }

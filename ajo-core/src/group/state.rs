@@ -461,11 +461,51 @@ impl GroupState {
         }
     }
 
+    /// The first day a round may be paid out: its due date under
+    /// [`PayoutPolicy::WhenAllPaid`], the end of its grace period under
+    /// [`PayoutPolicy::AtGraceEnd`]. `None` for a round the group does not have.
+    pub fn payout_date(&self, round: u32) -> Option<NaiveDate> {
+        let config = self.config.as_ref()?;
+        let due_date = self.round(round)?.due_date;
+        Some(match config.payout_policy() {
+            PayoutPolicy::AtGraceEnd => due_date
+                .checked_add_days(Days::new(u64::from(config.grace_days())))
+                .unwrap_or(NaiveDate::MAX),
+            _ => due_date,
+        })
+    }
+
+    /// In an organiser's-choice group, the day from which a round whose recipient was not
+    /// chosen pays the first hand not yet paid instead: the payout date plus
+    /// [`choice_days`](super::GroupConfig::choice_days). `None` for a round the group
+    /// does not have.
+    pub fn choice_deadline(&self, round: u32) -> Option<NaiveDate> {
+        let config = self.config.as_ref()?;
+        Some(
+            self.payout_date(round)?
+                .checked_add_days(Days::new(u64::from(config.choice_days())))
+                .unwrap_or(NaiveDate::MAX),
+        )
+    }
+
+    /// A forming group past its [`forming_days`](super::GroupConfig::forming_days):
+    /// the scheduler cancels it.
+    fn forming_expired(&self, now: DateTime<Utc>) -> Option<DueAction> {
+        let config = self.config.as_ref()?;
+        let last_day = config
+            .start_date()
+            .checked_add_days(Days::new(u64::from(config.forming_days()?)))?;
+        (self.today(now) > last_day).then_some(DueAction::CancelForming)
+    }
+
     /// What a scheduler should do now, in a stable order: reminders (by round, then
     /// hand), penalties to charge, deposits to apply, then the payout or the choice it
     /// waits for. Pure: it changes nothing, and the same state and time always give the
     /// same list.
     pub fn due_actions(&self, now: DateTime<Utc>) -> Vec<DueAction> {
+        if self.status == GroupStatus::Forming {
+            return self.forming_expired(now).into_iter().collect();
+        }
         let (Some(config), Some(accounts), Some(current)) =
             (self.config.as_ref(), self.accounts(), self.current_round())
         else {
@@ -511,9 +551,9 @@ impl GroupState {
                     .assess(outstanding, due.due_date, today)
                     .is_ok_and(|a| a.penalty > due.penalty_charged);
             }
-            if config.payout_policy() == PayoutPolicy::AtGraceEnd
-                && due.is_late(today, config.grace_days())
-            {
+            // Under either policy a due still open when its grace ends is what the
+            // deposit is for: covering it keeps the round from stalling on one member.
+            if due.is_late(today, config.grace_days()) {
                 let left = escrow_left
                     .entry(member)
                     .or_insert_with(|| self.balance(&accounts.escrow(member)).negated());
@@ -540,9 +580,11 @@ impl GroupState {
                 .dues
                 .range((current, HandId::MIN)..(current + 1, HandId::MIN))
                 .all(|(_, d)| d.is_settled());
-            if today >= round.due_date && funded {
+            let payout_date = self.payout_date(current).unwrap_or(round.due_date);
+            if today >= payout_date && funded {
                 let needs_choice = matches!(config.payout_order(), PayoutOrder::OrganiserChoice)
-                    && round.recipient.is_none();
+                    && round.recipient.is_none()
+                    && self.choice_deadline(current).is_some_and(|d| today < d);
                 actions.push(if needs_choice {
                     DueAction::ChooseRecipient { round: current }
                 } else {

@@ -62,6 +62,23 @@ pub enum Notice {
         /// The deposit returned.
         deposit_refund: Money,
     },
+    /// The group was cancelled and what the member put in is on its way back.
+    GroupCancelled {
+        /// The group's name.
+        group: String,
+        /// What the member gets back.
+        refund: Money,
+    },
+    /// An organiser's-choice round is ready and waits for the organiser to name its
+    /// recipient.
+    RecipientChoiceDue {
+        /// The group's name.
+        group: String,
+        /// The round.
+        round: u32,
+        /// From this day the first hand not yet paid is paid instead.
+        deadline: NaiveDate,
+    },
     /// A loan was approved.
     LoanApproved {
         /// The principal.
@@ -218,12 +235,26 @@ impl Notice {
                     format!("A penalty of {} has been charged. Pay what is due to stop further charges.", amount.human()),
                 ],
             ),
-            Notice::GroupCompletion { group, deposit_refund } => email(
-                format!("{group} has completed its cycle"),
+            Notice::GroupCompletion { group, deposit_refund } => {
+                let mut lines = vec![format!("Every hand in {group} has been paid. Thank you for saving together.")];
+                if deposit_refund.is_positive() {
+                    lines.push(format!("Your security deposit refund: {}.", deposit_refund.human()));
+                }
+                email(format!("{group} has completed its cycle"), name, &lines)
+            }
+            Notice::GroupCancelled { group, refund } => {
+                let mut lines = vec![format!("{group} has been cancelled.")];
+                if refund.is_positive() {
+                    lines.push(format!("What you put in, {}, is being returned to your payout account.", refund.human()));
+                }
+                email(format!("{group} has been cancelled"), name, &lines)
+            }
+            Notice::RecipientChoiceDue { group, round, deadline } => email(
+                format!("{group}: choose round {round}'s recipient"),
                 name,
                 &[
-                    format!("Every hand in {group} has been paid. Thank you for saving together."),
-                    format!("Your security deposit refund: {}.", deposit_refund.human()),
+                    format!("Round {round} of {group} is funded and ready to pay out, and waits for you to choose its recipient."),
+                    format!("If no recipient is chosen by {}, the first member in join order not yet paid receives it.", day(*deadline)),
                 ],
             ),
             Notice::LoanApproved { principal, installments, installment, first_due_date } => email(

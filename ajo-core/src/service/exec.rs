@@ -267,16 +267,53 @@ impl AjoService {
                         },
                     )]
                 }
-                GroupEvent::DepositRefunded {
-                    member, refunded, ..
-                } => vec![(
-                    member.clone(),
-                    format!("{id}:{member}:completion"),
-                    Notice::GroupCompletion {
-                        group: group.clone(),
-                        deposit_refund: *refunded,
-                    },
-                )],
+                // Every member is told, deposit or not, with the deposit each gets back.
+                GroupEvent::Completed => current_members(state)
+                    .map(|member| {
+                        let deposit_refund = events
+                            .iter()
+                            .find_map(|e| match e {
+                                GroupEvent::DepositRefunded {
+                                    member: m,
+                                    refunded,
+                                    ..
+                                } if m == member => Some(*refunded),
+                                _ => None,
+                            })
+                            .unwrap_or(crate::money::Money::zero(config.currency()));
+                        (
+                            member.clone(),
+                            format!("{id}:{member}:completion"),
+                            Notice::GroupCompletion {
+                                group: group.clone(),
+                                deposit_refund,
+                            },
+                        )
+                    })
+                    .collect(),
+                // Members still in, and any who left but are owed something back.
+                GroupEvent::Cancelled { refunds, .. } => state
+                    .join_order()
+                    .iter()
+                    .filter(|m| {
+                        current_members(state).any(|c| c == *m)
+                            || refunds.iter().any(|(r, a)| r == *m && a.is_positive())
+                    })
+                    .map(|member| {
+                        let refund = refunds
+                            .iter()
+                            .find(|(m, _)| m == member)
+                            .map_or(crate::money::Money::zero(config.currency()), |(_, r)| *r);
+                        (
+                            member.clone(),
+                            format!("{id}:{member}:cancelled"),
+                            Notice::GroupCancelled {
+                                group: group.clone(),
+                                refund,
+                            },
+                        )
+                    })
+                    .collect(),
                 _ => Vec::new(),
             };
             for (member, cause, notice) in notices {
@@ -328,6 +365,14 @@ impl AjoService {
     }
 }
 
+/// The members still in the group, in join order.
+fn current_members(state: &GroupState) -> impl Iterator<Item = &MemberId> {
+    state
+        .join_order()
+        .iter()
+        .filter(|m| state.members().get(*m).is_some_and(|s| !s.left))
+}
+
 pub(super) fn group_stream(id: &GroupId) -> StreamId {
     StreamId::new(StreamKind::Group, id.as_str())
 }
@@ -341,19 +386,27 @@ pub(super) fn member_stream(id: &MemberId) -> StreamId {
 /// have (reminders and penalties change by the day).
 pub(super) fn next_wake(state: &GroupState, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let config = state.config()?;
-    if state.status() != GroupStatus::Active {
-        return None;
-    }
     let actionable = state.due_actions(now).iter().any(|a| {
         matches!(
             a,
             DueAction::ApplyPenalties { .. }
                 | DueAction::CoverArrears { .. }
                 | DueAction::MakePayout { .. }
+                | DueAction::CancelForming
         )
     });
     if actionable {
         return Some(now);
+    }
+    if state.status() == GroupStatus::Forming {
+        // Looked at again the day after its last forming day, to cancel it then.
+        let last = config
+            .start_date()
+            .checked_add_days(Days::new(u64::from(config.forming_days()?)))?;
+        return local_midnight(config.time_zone(), last.checked_add_days(Days::new(1))?);
+    }
+    if state.status() != GroupStatus::Active {
+        return None;
     }
     let today = state.today(now);
     let round = state.round(state.current_round()?)?;

@@ -26,6 +26,7 @@ mod cache;
 mod config;
 mod exec;
 mod gateway_events;
+mod group_commands;
 mod groups;
 mod loans;
 mod outbox;

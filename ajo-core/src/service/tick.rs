@@ -119,6 +119,11 @@ impl AjoService {
                     self.messages_for(&member, &cause, notice, &mut profiles)
                         .await?,
                 );
+            } else if let DueAction::ChooseRecipient { round } = action {
+                reminders.extend(
+                    self.choice_reminder(&state, round, &action_cause(id, &key), &mut profiles)
+                        .await?,
+                );
             }
         }
         // Penalties, then deposit cover, then the payout they fund: each step can make
@@ -132,6 +137,7 @@ impl AjoService {
                     DueAction::ApplyPenalties { .. } => GroupCommand::ApplyPenalties,
                     DueAction::CoverArrears { .. } => GroupCommand::CoverArrears,
                     DueAction::MakePayout { round } => GroupCommand::MakePayout { round },
+                    DueAction::CancelForming => GroupCommand::Cancel,
                     _ => continue,
                 };
                 // One CoverArrears covers every late due; its entries are keyed per due.
@@ -168,6 +174,33 @@ impl AjoService {
             at: now.into(),
         };
         self.append_unless_overtaken(request).await
+    }
+
+    /// Tells the organiser that a round waits for their choice of recipient; the
+    /// message id is the round's, so the outbox sends it once however often `tick`
+    /// looks. A group with no organiser on record is logged: the host sees the choice
+    /// due in [`GroupState::due_actions`](crate::group::GroupState::due_actions) and
+    /// the fallback pays the round at the deadline anyway.
+    async fn choice_reminder(
+        &self,
+        state: &crate::group::GroupState,
+        round: u32,
+        cause: &str,
+        profiles: &mut Profiles,
+    ) -> Result<Vec<crate::ports::OutboxMessage>, ServiceError> {
+        let (Some(config), Some(deadline)) = (state.config(), state.choice_deadline(round)) else {
+            return Ok(Vec::new());
+        };
+        let Some(organiser) = config.organiser() else {
+            tracing::info!(round, %deadline, "round waits for the organiser's choice; no organiser on record");
+            return Ok(Vec::new());
+        };
+        let notice = Notice::RecipientChoiceDue {
+            group: config.name().to_owned(),
+            round,
+            deadline,
+        };
+        self.messages_for(organiser, cause, notice, profiles).await
     }
 
     /// Asks the gateway about a collection still pending.

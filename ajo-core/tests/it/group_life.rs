@@ -47,7 +47,7 @@ fn config(order: PayoutOrder) -> GroupConfig {
     .penalty(PenaltyRule::new(PenaltyKind::FlatFee { fee: ngn("500") }, 2).unwrap())
     .deposit(DepositRule::Contributions { count: 1 })
     .payout_order(order)
-    .payout_policy(PayoutPolicy::AtGraceEnd)
+    .payout_policy(PayoutPolicy::WhenAllPaid)
     .build()
     .unwrap()
 }

@@ -16,6 +16,7 @@
 
 pub mod gateway;
 pub mod gateway_events;
+pub mod group_commands;
 pub mod loans;
 pub mod notify;
 pub mod outbox;

@@ -191,10 +191,11 @@ impl Ctx<'_> {
                 current: current.number,
             });
         }
-        if self.state.today(self.now) < current.due_date {
+        let payout_date = self.state.payout_date(round).unwrap_or(current.due_date);
+        if self.state.today(self.now) < payout_date {
             return Err(GroupError::PayoutNotDue {
                 round,
-                due_date: current.due_date,
+                due_date: payout_date,
             });
         }
         let round_dues: Vec<_> = self
@@ -306,10 +307,23 @@ impl Ctx<'_> {
                     }
                 }
             }
-            PayoutOrder::OrganiserChoice => round
-                .recipient
-                .map(|h| (h, zero))
-                .ok_or(GroupError::RecipientNotChosen(round.number)),
+            PayoutOrder::OrganiserChoice => match round.recipient {
+                Some(hand) => Ok((hand, zero)),
+                // Past the choice deadline the round is not held hostage to a choice
+                // never made: the first hand not yet paid, as in join order.
+                None if self
+                    .state
+                    .choice_deadline(round.number)
+                    .is_some_and(|d| self.state.today(self.now) >= d) =>
+                {
+                    HandId::sequence()
+                        .zip(&self.state.hands)
+                        .find(|(_, h)| h.paid_in_round.is_none())
+                        .map(|(hand, _)| (hand, zero))
+                        .ok_or(GroupError::RecipientNotChosen(round.number))
+                }
+                None => Err(GroupError::RecipientNotChosen(round.number)),
+            },
             _ => round
                 .recipient
                 .map(|h| (h, zero))
