@@ -151,6 +151,23 @@ async fn passes_the_gateway_events_suite() {
     Arc::into_inner(db).unwrap().cleanup().await;
 }
 
+/// Loans through the service on PostgreSQL, as on the in-memory store: eligibility,
+/// pot loans, pay-off, default, write-off, overpayment policies and notices.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn passes_the_loans_suite() {
+    let Some(db) = TestDb::connect().await else {
+        return;
+    };
+    let db = Arc::new(db);
+    let factory_db = db.clone();
+    ajo_testkit::conformance::loans::run_all(move || {
+        let db = factory_db.clone();
+        async move { Arc::new(db.store(4).await) as Arc<dyn Store> }
+    })
+    .await;
+    Arc::into_inner(db).unwrap().cleanup().await;
+}
+
 /// Collections asked again, a join resumed after a gateway failure, an expired checkout
 /// paid late and a member's debts found for them, through the service on PostgreSQL.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -52,6 +52,20 @@ impl std::fmt::Debug for MemberProfile {
 pub enum MemberEvent {
     /// The profile was set or replaced.
     ProfileSet(MemberProfile),
+    /// The member joined a group: the index `AjoService::member_record` reads to find a
+    /// member's history without scanning every group.
+    JoinedGroup {
+        /// The group.
+        group: crate::ids::GroupId,
+    },
+    /// The member applied for a loan (written in the same append as the application):
+    /// the index of a member's past and current loans.
+    LoanTaken {
+        /// The loan.
+        loan: crate::ids::LoanId,
+        /// The group it runs through.
+        group: crate::ids::GroupId,
+    },
 }
 
 /// An email address as stored, or none when the text stored is not one.

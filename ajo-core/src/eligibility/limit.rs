@@ -193,6 +193,11 @@ pub enum Refusal {
     },
     /// The pot cannot lend anything without leaving a scheduled payout short.
     PotCannotLend,
+    /// The member defaulted on past loans.
+    DefaultedBefore {
+        /// How many.
+        loans: u32,
+    },
     /// The amount asked for is above the limit.
     RequestAboveLimit {
         /// What was asked for.
@@ -305,6 +310,11 @@ pub fn loan_limit(
     }
     if by_pot.is_zero() {
         refusals.push(Refusal::PotCannotLend);
+    }
+    if member.defaulted_loans() > 0 {
+        refusals.push(Refusal::DefaultedBefore {
+            loans: member.defaulted_loans(),
+        });
     }
     if let Some(requested) = requested
         && requested > limit

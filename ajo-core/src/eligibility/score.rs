@@ -74,6 +74,10 @@ pub struct MemberRecord {
     total_contributed: Money,
     arrears: Money,
     outstanding_loans: Money,
+    /// Past loans declared in default (written off or not). Defaulted to 0 so records
+    /// stored before it existed read back.
+    #[serde(default)]
+    defaulted_loans: u32,
 }
 
 impl MemberRecord {
@@ -101,6 +105,7 @@ impl MemberRecord {
             total_contributed,
             arrears: zero,
             outstanding_loans: zero,
+            defaulted_loans: 0,
         })
     }
 
@@ -120,6 +125,19 @@ impl MemberRecord {
     pub fn with_outstanding_loans(mut self, owed: Money) -> Result<MemberRecord, EligibilityError> {
         self.outstanding_loans = self.same_currency("outstanding_loans", owed)?;
         Ok(self)
+    }
+
+    /// Past loans the member defaulted on: [`loan_limit`](super::loan_limit) refuses a
+    /// member with any.
+    #[must_use]
+    pub fn with_defaulted_loans(mut self, loans: u32) -> MemberRecord {
+        self.defaulted_loans = loans;
+        self
+    }
+
+    /// Past loans defaulted on.
+    pub fn defaulted_loans(&self) -> u32 {
+        self.defaulted_loans
     }
 
     /// Months active.

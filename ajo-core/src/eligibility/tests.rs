@@ -233,3 +233,22 @@ fn the_limit_is_the_smallest_cap() {
         })
     ));
 }
+
+#[test]
+fn a_past_default_is_refused_whatever_the_limit() {
+    let member = MemberRecord::new(12, d("1"), ngn("100000")).unwrap();
+    let policy = LimitPolicy::new(d("1"), ngn("45000")).unwrap();
+    let pot = PotPosition {
+        balance: ngn("1000000"),
+        scheduled: vec![],
+    };
+    assert!(
+        loan_limit(&member, &pot, &policy, None)
+            .unwrap()
+            .is_eligible()
+    );
+    let defaulted = member.with_defaulted_loans(1);
+    let decision = loan_limit(&defaulted, &pot, &policy, None).unwrap();
+    assert_eq!(decision.limit, ngn("45000"), "the limit is still reported");
+    assert_eq!(decision.refusals, [Refusal::DefaultedBefore { loans: 1 }]);
+}

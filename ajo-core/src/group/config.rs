@@ -27,6 +27,10 @@ pub struct GroupConfig {
     grace_days: u32,
     fee_rate: Decimal,
     fee_account: String,
+    /// Opt-in: members may borrow from the pot's idle money. Defaulted so groups stored
+    /// before the rule existed read back (as not lending).
+    #[serde(default)]
+    lends_from_pot: bool,
     penalty: PenaltyRule,
     deposit: DepositRule,
     payout_order: PayoutOrder,
@@ -80,6 +84,7 @@ impl GroupConfig {
                 grace_days: 0,
                 fee_rate: Decimal::ZERO,
                 fee_account: "platform".into(),
+                lends_from_pot: false,
                 penalty: PenaltyRule::none(),
                 deposit: DepositRule::None,
                 payout_order: PayoutOrder::JoinOrder,
@@ -133,6 +138,11 @@ impl GroupConfig {
     /// The owner of the ledger account fees are credited to.
     pub fn fee_account(&self) -> &str {
         &self.fee_account
+    }
+    /// Whether members may borrow from the pot's idle money: only what no scheduled
+    /// payout needs (see `AjoService::lendable_from_pot`), repaid into the pot.
+    pub fn lends_from_pot(&self) -> bool {
+        self.lends_from_pot
     }
     /// The late-penalty rule; its [grace days](PenaltyRule::grace_days) are always the
     /// group's [`grace_days`](Self::grace_days).
@@ -208,6 +218,11 @@ impl GroupConfigBuilder {
     /// The owner of the fee account (default `"platform"`).
     pub fn fee_account(mut self, owner: impl Into<String>) -> Self {
         self.config.fee_account = owner.into();
+        self
+    }
+    /// Let members borrow the pot's idle money (default no).
+    pub fn lends_from_pot(mut self, lends: bool) -> Self {
+        self.config.lends_from_pot = lends;
         self
     }
     /// The late-penalty rule (default none). Give it no grace of its own (0): it takes

@@ -154,6 +154,16 @@ pub enum GroupEvent {
         /// The ledger entry (none when nothing was held).
         entry: Option<BalancedEntry>,
     },
+    /// A loan was paid out of the pot's idle money. Its ledger entry is the loan's own
+    /// (the loan's stream posts it); this event is written in the same append so pot
+    /// loans are serialised with everything else that moves the pot (payouts, other pot
+    /// loans): a second pot loan decided on a stale pot conflicts and is decided again.
+    LentFromPot {
+        /// The loan.
+        loan: crate::ids::LoanId,
+        /// The principal lent.
+        principal: Money,
+    },
 }
 
 impl GroupEvent {

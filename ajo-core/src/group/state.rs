@@ -256,6 +256,8 @@ impl GroupState {
                     m.deposit_refunded = true;
                 }
             }
+            // The loan's stream keeps the loan; the pot's balance is the journal's.
+            GroupEvent::LentFromPot { .. } => {}
         }
     }
 

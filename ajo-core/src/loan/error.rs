@@ -4,6 +4,7 @@ use thiserror::Error;
 
 use super::LoanStatus;
 use crate::calendar::{CalendarError, Frequency};
+use crate::eligibility::{EligibilityError, Refusal};
 use crate::ids::IdError;
 use crate::ledger::LedgerError;
 use crate::money::{Currency, Money, MoneyError};
@@ -165,6 +166,35 @@ pub enum LoanError {
         /// The business date of the command.
         date: NaiveDate,
     },
+    /// The member may not borrow what was asked under the host's eligibility rules
+    /// ([`loan_limit`](crate::eligibility::loan_limit)): every reason, and the limit.
+    #[error("not eligible for this loan (limit {limit}): {refusals:?}")]
+    NotEligible {
+        /// The most the member may borrow now (zero when nothing).
+        limit: Money,
+        /// Every reason the loan is refused.
+        refusals: Vec<Refusal>,
+    },
+    /// A loan from a group's pot was asked for, and the group's rules do not lend from
+    /// its pot ([`GroupConfig::lends_from_pot`](crate::group::GroupConfig::lends_from_pot)).
+    #[error("group {group} does not lend from its pot")]
+    PotLendingOff {
+        /// The group.
+        group: String,
+    },
+    /// A pot-funded loan would leave a scheduled payout short: the pot holds only
+    /// `lendable` beyond what its next payouts need.
+    #[error("the pot can lend {lendable} without leaving a payout short, asked {requested}")]
+    PotCannotLend {
+        /// The principal asked for.
+        requested: Money,
+        /// What the pot can lend now.
+        lendable: Money,
+    },
+    /// The member's eligibility could not be worked out (amounts in another currency,
+    /// a setting out of range).
+    #[error(transparent)]
+    Eligibility(#[from] EligibilityError),
     /// An event that cannot follow the state it is applied to (a corrupted or reordered
     /// event log).
     #[error("event {event} does not apply to the loan's state")]

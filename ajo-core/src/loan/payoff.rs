@@ -219,6 +219,28 @@ fn flat_interest(
     Ok((owed, scheduled))
 }
 
+impl super::Loan {
+    /// The pay-off quote a [`LoanCommand::PayOff`](super::LoanCommand::PayOff) decided at
+    /// `now` checks its amount against: penalties charged up to that business date (in
+    /// the loan's time zone) first, as the command charges them.
+    ///
+    /// # Errors
+    /// As [`Loan::payoff_quote`](super::Loan::payoff_quote), or [`LoanError::Money`] on
+    /// overflow.
+    pub fn payoff_quote_at(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<PayoffQuote, LoanError> {
+        let now = now.with_timezone(&self.policy().time_zone).fixed_offset();
+        let today = now.date_naive();
+        let mut charged = self.clone();
+        for event in self.penalty_events(today, now)? {
+            charged.apply(&event)?;
+        }
+        charged.payoff_quote(today)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 //!
 //! A [`Notice`] says what happened (a payment confirmed, a payout made...). Render it
 //! with [`Notice::email`] (greeting the member by name; subject, plain text and simple HTML) or [`Notice::sms`] (for
-//! the three notices members get by text). Amounts are written for people
+//! the notices members get by text). Amounts are written for people
 //! (`₦25,000.00`); in SMS a symbol outside the GSM-7 alphabet (like `₦`) is replaced by
 //! the currency code, so a message fits one 160-character segment where it can, and
 //! [`RenderedSms::length`] reports the segments otherwise.

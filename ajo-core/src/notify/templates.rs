@@ -99,6 +99,35 @@ pub enum Notice {
         /// The installment number.
         number: u32,
     },
+    /// A loan repayment was received and applied (a pay-off too: then nothing is left).
+    LoanRepaymentReceived {
+        /// How much.
+        amount: Money,
+        /// The payment reference.
+        reference: String,
+        /// What is left to repay on the schedule after it (zero once repaid).
+        outstanding: Money,
+    },
+    /// A late penalty was charged on a loan installment.
+    LoanPenaltyCharged {
+        /// The installment's number.
+        installment: u32,
+        /// Its due date.
+        due_date: NaiveDate,
+        /// The penalty charged now.
+        amount: Money,
+        /// The installment's penalties so far.
+        total: Money,
+    },
+    /// Loan installments are overdue.
+    LoanArrears {
+        /// Everything overdue (installments and their penalties).
+        overdue: Money,
+        /// How many installments are overdue.
+        installments: u32,
+        /// The earliest overdue due date.
+        since: NaiveDate,
+    },
 }
 
 /// An email, ready for an [`EmailSender`](crate::ports::EmailSender).
@@ -245,11 +274,39 @@ impl Notice {
                 name,
                 &[format!("Installment {number} of your loan, {}, is due on {}.", amount.human(), day(*due_date))],
             ),
+            Notice::LoanRepaymentReceived { amount, reference, outstanding } => email(
+                format!("Loan repayment received: {}", amount.human()),
+                name,
+                &[
+                    format!("We received your loan repayment of {}. Reference: {reference}.", amount.human()),
+                    if outstanding.is_positive() {
+                        format!("Left to repay on your schedule: {}.", outstanding.human())
+                    } else {
+                        "Your loan is fully repaid. Thank you.".into()
+                    },
+                ],
+            ),
+            Notice::LoanPenaltyCharged { installment, due_date, amount, total } => email(
+                format!("Late penalty of {} on your loan", amount.human()),
+                name,
+                &[
+                    format!("Installment {installment} of your loan, due {}, is late.", day(*due_date)),
+                    format!("A penalty of {} has been charged ({} on this installment so far). Pay what is due to stop further charges.", amount.human(), total.human()),
+                ],
+            ),
+            Notice::LoanArrears { overdue, installments, since } => email(
+                format!("Your loan is in arrears: {} overdue", overdue.human()),
+                name,
+                &[
+                    format!("{installments} installment(s) of your loan are overdue, the first since {}: {} in all.", day(*since), overdue.human()),
+                    "Please pay as soon as you can: penalties grow while it is unpaid, and a loan left in arrears may be declared in default.".into(),
+                ],
+            ),
         }
     }
 
-    /// The SMS for this notice, for the three that members get by text: payment
-    /// reminder, payment confirmation and payout alert.
+    /// The SMS for this notice, for those members get by text: payment reminder,
+    /// payment confirmation, payout alert, loan repayment confirmation and loan arrears.
     pub fn sms(&self) -> Option<RenderedSms> {
         let body = match self {
             Notice::PaymentDueReminder {
@@ -285,6 +342,17 @@ impl Notice {
                     sms_amount(*amount)
                 )
             }
+            Notice::LoanRepaymentReceived {
+                amount, reference, ..
+            } => format!(
+                "ajo: loan repayment of {} received. Ref {reference}.",
+                sms_amount(*amount)
+            ),
+            Notice::LoanArrears { overdue, since, .. } => format!(
+                "ajo: your loan is {} overdue since {}. Please pay to stop penalties.",
+                sms_amount(*overdue),
+                day(*since)
+            ),
             _ => return None,
         };
         let length = sms_length(&body);

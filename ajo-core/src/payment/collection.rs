@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::group::{GroupId, HandId, MemberId};
 use crate::ledger::BalancedEntry;
-use crate::loan::LoanId;
+use crate::loan::{LoanId, Reamortize};
 use crate::money::Money;
 
 /// What a collection is for.
@@ -32,6 +32,13 @@ pub enum PaymentPurpose {
     LoanRepayment {
         /// The loan.
         loan: LoanId,
+        /// What money beyond what is due does to the installments still to come, chosen
+        /// when the repayment was asked for (defaulted for payments stored before).
+        #[serde(default)]
+        overpayment: Reamortize,
+        /// Whether this is the early pay-off of the whole loan (for its quote).
+        #[serde(default)]
+        payoff: bool,
     },
 }
 

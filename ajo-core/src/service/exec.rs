@@ -77,8 +77,11 @@ pub(super) fn current_profile(loaded: Loaded<MemberEvent>) -> Option<MemberProfi
     loaded
         .events
         .into_iter()
-        .last()
-        .map(|MemberEvent::ProfileSet(p)| p)
+        .rev()
+        .find_map(|event| match event {
+            MemberEvent::ProfileSet(p) => Some(p),
+            _ => None,
+        })
 }
 
 impl AjoService {

@@ -249,7 +249,7 @@ impl AjoService {
             wake_at: None,
         };
         let Some(group) = purpose.group().cloned() else {
-            if let PaymentPurpose::LoanRepayment { loan } = &purpose {
+            if let PaymentPurpose::LoanRepayment { loan, .. } = &purpose {
                 if received != expected {
                     return Ok(self.hold_for_review(
                         reference,
@@ -261,7 +261,7 @@ impl AjoService {
                     ));
                 }
                 return Ok(Decision::Done(
-                    self.repay_loan_from(loan, reference, received, key, settled)
+                    self.repay_loan_from(loan, reference, received, key, settled, &purpose)
                         .await?,
                 ));
             }

@@ -284,6 +284,9 @@ impl AjoService {
     ) -> Result<JoinReceipt, ServiceError> {
         super::logged(async move {
             self.set_contact(member, contact).await?;
+            // Indexed before the join so a join retried after a failure is indexed too; an
+            // entry for a join then refused holds no dues of theirs and counts for nothing.
+            self.record_joined(member, group).await?;
             // The deposit is the group's rule applied to the hands: known before deciding, so
             // its collection can be written with the join.
             let state = self.state_of::<GroupState>(group).await?;

@@ -11,18 +11,20 @@
 //! Where the key is recorded:
 //!
 //! - Commands that write one atomic append (create a group, start it, set a contact,
-//!   leave, waive a due, place a bid, choose the recipient, apply for, approve, reject or
-//!   disburse a loan) record the key **in that append**,
+//!   leave, waive a due, place a bid, choose the recipient, apply for, approve, reject,
+//!   disburse, default or write off a loan) record the key **in that append**,
 //!   with their events, entries and messages: the key is recorded exactly when the command
 //!   took effect. Their answer is `()`, so a replay answers `()`.
 //! - Commands whose answer comes from the gateway (join with its deposit checkout, a
-//!   contribution or repayment checkout) or is worth giving again (a payout review, a
+//!   contribution, deposit, repayment or pay-off checkout) or is worth giving again (a payout review, a
 //!   cancellation's refunds, the arrears covered) record
 //!   the key with that answer's JSON in an append of its own, right after the command
 //!   finished: the gateway's answer cannot be part of any store append. Until then a
 //!   retry runs the command again, and its references are deterministic (a collection
 //!   still open is asked for again under the same reference), so it reaches the same
 //!   collection rather than a second one. A replay answers the stored first answer.
+//! - A client secret (Stripe's) is never stored: a replay of a checkout that had one asks
+//!   for the same open collection again, and the gateway hands its secret back.
 //! - A refused or failed command records nothing: the caller may correct the input and
 //!   send it again under the same key. Only a command that took effect holds its key.
 //!
@@ -49,10 +51,11 @@ use serde::de::DeserializeOwned;
 
 use super::collections::Checkout;
 use super::groups::{Contact, JoinReceipt};
-use super::loans::LoanRequest;
+use super::loans::{LoanOptions, LoanRequest};
 use super::{AjoService, ServiceError};
 use crate::group::GroupConfig;
 use crate::ids::{GroupId, HandId, IdempotencyKey, LoanId, MemberId};
+use crate::loan::Reamortize;
 use crate::money::Money;
 use crate::payment::PayoutReview;
 use crate::ports::{AppendRequest, Collection, KeyRecord, StoreError};
@@ -569,7 +572,34 @@ impl<'a> Idempotent<'a> {
                 &request.policy,
             ),
         )?;
-        self.service.apply_for_loan_keyed(request, Some(&key)).await
+        self.service
+            .apply_for_loan_keyed(request, LoanOptions::default(), Some(&key))
+            .await
+    }
+
+    /// [`AjoService::apply_for_loan_with`] under the key.
+    ///
+    /// # Errors
+    /// As [`AjoService::apply_for_loan_with`], and [`ServiceError::IdempotencyKeyReused`].
+    pub async fn apply_for_loan_with(
+        self,
+        request: LoanRequest,
+        options: LoanOptions,
+    ) -> Result<(), ServiceError> {
+        let key = self.record(
+            "apply_for_loan_with",
+            &(
+                &request.id,
+                &request.group,
+                &request.member,
+                &request.terms,
+                &request.policy,
+                &options,
+            ),
+        )?;
+        self.service
+            .apply_for_loan_keyed(request, options, Some(&key))
+            .await
     }
 
     /// [`AjoService::approve_loan`] under the key.
@@ -614,6 +644,60 @@ impl<'a> Idempotent<'a> {
         self.service
             .answered_checkout(key, || self.service.request_loan_repayment(id, amount))
             .await
+    }
+
+    /// [`AjoService::request_loan_repayment_with`] under the key: a retry answers the
+    /// first checkout.
+    ///
+    /// # Errors
+    /// As [`AjoService::request_loan_repayment_with`], and
+    /// [`ServiceError::IdempotencyKeyReused`].
+    pub async fn request_loan_repayment_with(
+        self,
+        id: &LoanId,
+        amount: Option<Money>,
+        overpayment: Reamortize,
+    ) -> Result<Collection, ServiceError> {
+        let key = self.record("request_loan_repayment_with", &(id, amount, overpayment))?;
+        self.service
+            .answered_checkout(key, || {
+                self.service
+                    .request_loan_repayment_with(id, amount, overpayment)
+            })
+            .await
+    }
+
+    /// [`AjoService::request_loan_payoff`] under the key: a retry answers the first
+    /// checkout.
+    ///
+    /// # Errors
+    /// As [`AjoService::request_loan_payoff`], and [`ServiceError::IdempotencyKeyReused`].
+    pub async fn request_loan_payoff(self, id: &LoanId) -> Result<Collection, ServiceError> {
+        let key = self.record("request_loan_payoff", &(id,))?;
+        self.service
+            .answered_checkout(key, || self.service.request_loan_payoff(id))
+            .await
+    }
+
+    /// [`AjoService::mark_loan_defaulted`] under the key.
+    ///
+    /// # Errors
+    /// As [`AjoService::mark_loan_defaulted`], and [`ServiceError::IdempotencyKeyReused`].
+    pub async fn mark_loan_defaulted(self, id: &LoanId, reason: &str) -> Result<(), ServiceError> {
+        let key = self.record("mark_loan_defaulted", &(id, reason))?;
+        self.service
+            .mark_loan_defaulted_keyed(id, reason, Some(&key))
+            .await
+    }
+
+    /// [`AjoService::write_off_loan`] under the key: a retry answers the principal
+    /// written off.
+    ///
+    /// # Errors
+    /// As [`AjoService::write_off_loan`], and [`ServiceError::IdempotencyKeyReused`].
+    pub async fn write_off_loan(self, id: &LoanId) -> Result<Money, ServiceError> {
+        let key = self.record("write_off_loan", &(id,))?;
+        self.service.write_off_loan_keyed(id, Some(&key)).await
     }
 
     /// [`AjoService::resolve_payout_review`] under the key: a retry answers the first

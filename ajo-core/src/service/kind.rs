@@ -206,7 +206,12 @@ fn loan_kind(error: &LoanError) -> ErrorKind {
         | LoanError::Overpayment { .. }
         | LoanError::PayoffMismatch { .. }
         | LoanError::NothingDue
-        | LoanError::NothingOverdue { .. } => ErrorKind::Refused,
+        | LoanError::NothingOverdue { .. }
+        | LoanError::NotEligible { .. }
+        | LoanError::PotLendingOff { .. }
+        | LoanError::PotCannotLend { .. } => ErrorKind::Refused,
+        // A policy in another currency than the loan: the host's setting.
+        LoanError::Eligibility(_) => ErrorKind::Invalid,
         LoanError::PaymentRefConflict { .. } => ErrorKind::Conflict,
         LoanError::RateDidNotConverge { .. }
         | LoanError::EventDoesNotApply { .. }

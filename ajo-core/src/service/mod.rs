@@ -67,7 +67,7 @@ pub use groups::{Contact, JoinReceipt};
 pub use idempotent::Idempotent;
 pub use kind::ErrorKind;
 use kind::logged;
-pub use loans::LoanRequest;
+pub use loans::{LoanFunding, LoanOptions, LoanRequest};
 pub use outbox::DeliveryReport;
 // Their home is now the domain modules; kept here so callers of the service compile on.
 pub use crate::member::{MemberEvent, MemberProfile};

@@ -98,13 +98,14 @@ impl From<AllocationOrder> for [Component; 4] {
 }
 
 /// What an overpayment does to the installments still to come.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Reamortize {
     /// Keep the installment and finish sooner: the last installments fall away.
     /// For a flat loan, whose interest is fixed, the principal comes off the last
-    /// installments first; their interest stays due on its dates.
+    /// installments first; their interest stays due on its dates. The default.
+    #[default]
     ShortenTerm,
     /// Keep the number of installments and lower them: the balance is amortised again
     /// over the same dates (annuity recomputed, or equal shares recomputed).

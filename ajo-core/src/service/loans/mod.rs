@@ -1,5 +1,23 @@
-//! Loans through the service: apply, approve, disburse through the gateway, collect
-//! repayments, and the daily reminders and penalties.
+//! Loans through the service: apply (with the member's eligibility when the host asks),
+//! approve, disburse (from the gateway's clearing or, where the group's rules allow, from
+//! its pot's idle money), collect repayments with the overpayment policy chosen per
+//! repayment, pay off early, default and write off; the daily reminders, penalties and
+//! arrears notices.
+//!
+//! - [`apply`]: options for an application, pot funding and its guard.
+//! - [`record`]: a member's index of groups and loans, and the [`MemberRecord`] built
+//!   from it.
+//! - [`settle`]: pay-off, default, write-off and repayments asked for with a policy.
+//! - [`notices`]: what a loan's events tell the borrower.
+//!
+//! [`MemberRecord`]: crate::eligibility::MemberRecord
+
+mod apply;
+mod notices;
+mod record;
+mod settle;
+
+pub use apply::{LoanFunding, LoanOptions};
 
 use chrono::{DateTime, Days, Utc};
 use tracing::instrument;
@@ -13,8 +31,7 @@ use super::{AjoService, Handled, ServiceError};
 use crate::ids::{GroupId, LoanId, MemberId};
 use crate::ledger::BalancedEntry;
 use crate::loan::{
-    LoanAccounts, LoanApplication, LoanCommand, LoanError, LoanEvent, LoanPolicy, LoanState,
-    LoanStatus, LoanTerms, Reamortize,
+    LoanCommand, LoanError, LoanEvent, LoanPolicy, LoanState, LoanStatus, LoanTerms, Reamortize,
 };
 use crate::money::Money;
 use crate::notify::Notice;
@@ -119,85 +136,17 @@ impl AjoService {
             .collect()
     }
 
-    async fn loan_messages(
-        &self,
-        id: &LoanId,
-        state: &LoanState,
-        events: &[LoanEvent],
-    ) -> Result<Vec<crate::ports::OutboxMessage>, ServiceError> {
-        let Some(loan) = state.loan() else {
-            return Ok(Vec::new());
-        };
-        let member = loan.borrower();
-        let mut out = Vec::new();
-        for event in events {
-            if let LoanEvent::Disbursed { schedule, .. } = event
-                && let Some(first) = schedule.rows().first()
-            {
-                let notice = Notice::LoanApproved {
-                    principal: loan.terms().principal(),
-                    installments: u32::try_from(schedule.rows().len()).unwrap_or(u32::MAX),
-                    installment: first.total,
-                    first_due_date: first.due_date,
-                };
-                out.extend(
-                    self.messages_for(
-                        member,
-                        &format!("loan:{id}:disbursed"),
-                        notice,
-                        &mut Profiles::default(),
-                    )
-                    .await?,
-                );
-            }
-        }
-        Ok(out)
-    }
-
-    /// A member applies for a loan through a group.
+    /// A member applies for a loan through a group, funded through the gateway's
+    /// clearing and without an eligibility check: [`apply_for_loan_with`] with the
+    /// default [`LoanOptions`].
+    ///
+    /// [`apply_for_loan_with`]: AjoService::apply_for_loan_with
     ///
     /// # Errors
-    /// [`ServiceError::Loan`] for terms or ids the loan refuses; [`ServiceError::NotFound`]
-    /// for an unknown group.
+    /// As [`apply_for_loan_with`](AjoService::apply_for_loan_with).
     pub async fn apply_for_loan(&self, request: LoanRequest) -> Result<(), ServiceError> {
-        self.apply_for_loan_keyed(request, None).await
-    }
-
-    /// [`apply_for_loan`](Self::apply_for_loan), recording a host's `key` with the
-    /// application.
-    #[instrument(skip_all, fields(loan_id = %request.id, group_id = %request.group, member_id = %request.member))]
-    pub(super) async fn apply_for_loan_keyed(
-        &self,
-        request: LoanRequest,
-        key: Option<&KeyRecord>,
-    ) -> Result<(), ServiceError> {
-        super::logged(async move {
-            let group = self.group(&request.group).await?;
-            let accounts = group
-                .accounts()
-                .ok_or_else(|| ServiceError::NotFound(super::exec::group_stream(&request.group)))?;
-            let loan_accounts = LoanAccounts::new(
-                request.group.as_str(),
-                accounts.wallet(&request.member),
-                accounts.clearing(),
-            );
-            let application = LoanApplication {
-                id: request.id.clone(),
-                borrower: request.member.clone(),
-                terms: request.terms,
-                accounts: loan_accounts,
-                policy: request.policy,
-            };
-            self.run_loan(
-                &request.id,
-                LoanCommand::Apply(Box::new(application)),
-                key.cloned(),
-                Vec::new(),
-            )
-            .await?;
-            Ok(())
-        })
-        .await
+        self.apply_for_loan_with(request, LoanOptions::default())
+            .await
     }
 
     /// Approves a pending loan.
@@ -253,10 +202,12 @@ impl AjoService {
     }
 
     /// Pays out an approved loan: the schedule starts today, the money is owed to the
-    /// borrower and sent by the next `tick`.
+    /// borrower and sent by the next `tick`. A loan from a group's pot is paid out only
+    /// if the pot's idle money covers it, checked in the same atomic append.
     ///
     /// # Errors
-    /// [`ServiceError::Loan`] if it is not approved.
+    /// [`ServiceError::Loan`] if it is not approved, or with
+    /// [`LoanError::PotCannotLend`] for a pot loan the pot cannot cover now.
     pub async fn disburse_loan(&self, id: &LoanId) -> Result<(), ServiceError> {
         self.disburse_loan_keyed(id, None).await
     }
@@ -270,6 +221,10 @@ impl AjoService {
         key: Option<&KeyRecord>,
     ) -> Result<(), ServiceError> {
         super::logged(async move {
+            let state = self.state_of::<LoanState>(id).await?;
+            if let Some(group) = state.loan().and_then(apply::pot_group) {
+                return self.disburse_from_pot(id, &group, key).await;
+            }
             let reference = PaymentReference::loan_disbursement(id).to_string();
             self.run_loan(
                 id,
@@ -297,33 +252,8 @@ impl AjoService {
         amount: Option<Money>,
     ) -> Result<Collection, ServiceError> {
         super::logged(async move {
-            let state = self.state_of::<LoanState>(id).await?;
-            let loan = state
-                .loan()
-                .ok_or_else(|| ServiceError::NotFound(loan_stream(id)))?;
-            let member = loan.borrower().clone();
-            let amount = match amount {
-                Some(amount) => amount,
-                None => next_due(&state).ok_or(LoanError::NothingDue)?,
-            };
-            let applied = state.loan().map_or(0, |l| {
-                l.installments()
-                    .iter()
-                    .filter(|i| i.paid().total().is_ok_and(|t| t.is_positive()))
-                    .count()
-            });
-            let number = u32::try_from(applied + 1).unwrap_or(u32::MAX);
-            let base = PaymentReference::loan_repayment(id, number);
-            let email = self.profile(&member).await?.and_then(|p| p.email);
-            let ask = super::collections::Ask {
-                base: &base,
-                member: &member,
-                purpose: PaymentPurpose::LoanRepayment { loan: id.clone() },
-                amount,
-                email,
-                description: format!("loan {id} repayment"),
-            };
-            Ok(self.open_collection(&ask, None).await?.collection)
+            self.request_loan_repayment_with(id, amount, Reamortize::ShortenTerm)
+                .await
         })
         .await
     }
@@ -337,11 +267,23 @@ impl AjoService {
         amount: Money,
         key: &str,
         settled: StreamAppend,
+        purpose: &PaymentPurpose,
     ) -> Result<Handled, ServiceError> {
-        let command = LoanCommand::Repay {
-            payment_ref: reference.to_owned(),
-            amount,
-            overpayment: Reamortize::ShortenTerm,
+        let command = match purpose {
+            PaymentPurpose::LoanRepayment { payoff: true, .. } => LoanCommand::PayOff {
+                payment_ref: reference.to_owned(),
+                amount,
+            },
+            PaymentPurpose::LoanRepayment { overpayment, .. } => LoanCommand::Repay {
+                payment_ref: reference.to_owned(),
+                amount,
+                overpayment: *overpayment,
+            },
+            _ => LoanCommand::Repay {
+                payment_ref: reference.to_owned(),
+                amount,
+                overpayment: Reamortize::default(),
+            },
         };
         match self
             .run_loan(loan, command, Some(key.into()), vec![settled])
@@ -403,6 +345,18 @@ impl AjoService {
                     );
                 }
             }
+        }
+        if let Some(notice) = notices::arrears_notice(loan, today)? {
+            // Once a day at most: the id names the day.
+            reminders.extend(
+                self.messages_for(
+                    loan.borrower(),
+                    &format!("loan:{id}:arrears:{today}"),
+                    notice,
+                    &mut Profiles::default(),
+                )
+                .await?,
+            );
         }
         report.reminders += reminders.len();
         if loan.overdue(today).is_ok_and(|o| !o.is_empty()) {
@@ -522,11 +476,11 @@ impl Hosted for LoanState {
         _before: &'a LoanState,
         after: &'a LoanState,
         events: &'a [LoanEvent],
-        _profiles: &'a mut Profiles,
+        profiles: &'a mut Profiles,
     ) -> Result<Effects, ServiceError> {
         Ok(Effects {
             streams: service.loan_payouts(id, after, events),
-            outbox: service.loan_messages(id, after, events).await?,
+            outbox: service.loan_messages(id, after, events, profiles).await?,
         })
     }
 }
