@@ -11,7 +11,7 @@ use ajo_core::loan::LoanPolicy;
 use ajo_core::ports::{
     Clock, EmailSender, PaymentGateway, SmsSender, Store, StreamId, StreamKind, SystemClock,
 };
-use ajo_core::service::{AjoService, LoanRequest, ServiceError};
+use ajo_core::service::{AjoService, LoanFunding, LoanOptions, LoanRequest, ServiceError};
 use chrono::Duration;
 
 use crate::builders::{contact, member, naira_group, naira_loan};
@@ -317,6 +317,42 @@ pub async fn a_key_does_a_loan_command_once(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(again, first);
+    let payoff = key("payoff");
+    let quote = service
+        .idempotent(&payoff)
+        .request_loan_payoff(&loan)
+        .await
+        .unwrap();
+    let again = service
+        .idempotent(&payoff)
+        .request_loan_payoff(&loan)
+        .await
+        .unwrap();
+    assert_eq!(again, quote, "the pay-off checkout answered again");
+
+    // With options: the options are part of what the key stands for.
+    let second = LoanId::new("ln-bola").unwrap();
+    let request = LoanRequest {
+        id: second.clone(),
+        member: member("bola"),
+        ..request
+    };
+    let with = key("apply-with");
+    for _ in 0..2 {
+        service
+            .idempotent(&with)
+            .apply_for_loan_with(request.clone(), LoanOptions::default())
+            .await
+            .unwrap();
+    }
+    assert_eq!(versions(&store, StreamKind::Loan, "ln-bola").await, 1);
+    assert_reused(
+        service
+            .idempotent(&with)
+            .apply_for_loan_with(request, LoanOptions::default().funding(LoanFunding::Pot))
+            .await,
+        "the same application with other options",
+    );
 }
 
 /// Two services (two hosts) send the same request under one key at once: the group is

@@ -141,6 +141,11 @@ impl AjoService {
         key: Option<&KeyRecord>,
     ) -> Result<(), ServiceError> {
         crate::service::logged(async move {
+            if let Some(key) = key {
+                // A key sent with other options is refused as reused, before the options
+                // are checked against the group.
+                self.replay_of(key, None).await?;
+            }
             let group = self.group(&request.group).await?;
             let (Some(accounts), Some(config)) = (group.accounts(), group.config()) else {
                 return Err(ServiceError::NotFound(group_stream(&request.group)));
