@@ -86,7 +86,7 @@ async fn passes_the_group_commands_suite() {
 }
 
 /// Random lives of a group (every payout order and policy, lateness, defaults, bids,
-/// choices, leaves, duplicate webhooks, cancellations) through the service on
+/// choices, leaves, loans and repayments, duplicate webhooks, cancellations) through the service on
 /// PostgreSQL, as `ajo-testkit`'s `life_props` runs them in memory: the books balance
 /// and verify after every step, each hand is paid once, the events replay. The plans
 /// come from a deterministic proptest runner, so a failure names a plan to replay.
@@ -97,6 +97,7 @@ async fn random_group_lives_keep_their_promises() {
         return;
     };
     let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut loans = 0;
     for _ in 0..12 {
         let plan = ajo_testkit::strategies::life_plan()
             .new_tree(&mut runner)
@@ -105,6 +106,7 @@ async fn random_group_lives_keep_their_promises() {
         let store = Arc::new(db.store(4).await) as Arc<dyn Store>;
         let report = ajo_testkit::life::run(store, &plan).await;
         assert_eq!(report.trial_balance, 0, "{plan:?}");
+        loans += report.loans;
         let cancelled = plan
             .rounds
             .iter()
@@ -114,6 +116,14 @@ async fn random_group_lives_keep_their_promises() {
             assert_eq!(report.hands_paid, report.hands, "{plan:?}");
         }
     }
+    let store = Arc::new(db.store(4).await) as Arc<dyn Store>;
+    let report = ajo_testkit::life::run(store, &ajo_testkit::life::Plan::borrowers()).await;
+    assert_eq!(report.trial_balance, 0);
+    loans += report.loans;
+    assert!(
+        loans > 0,
+        "the plans lent and were repaid on PostgreSQL too"
+    );
     db.cleanup().await;
 }
 

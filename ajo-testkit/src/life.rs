@@ -1,7 +1,8 @@
 //! A group's whole life through [`AjoService`], from a script: members join and pay
 //! their deposits, and each round some pay early, some late, some not at all (their
 //! deposit covers them), bids are placed, the organiser chooses or lets the deadline
-//! choose, members try to leave, the group may be cancelled, webhooks arrive twice.
+//! choose, members try to leave, borrow (from clearing or the pot's idle money) and
+//! repay, the group may be cancelled, webhooks arrive twice.
 //! Every hand that is not written into the script pays on the due date, so a script
 //! with nothing in it runs a punctual group to completion.
 //!
@@ -10,7 +11,8 @@
 //! end, each hand has been paid exactly once (or the group was cancelled and what it
 //! held was sent back), the payouts reached the gateway once each, and the stored events
 //! replay to the state the service reports, on a second service over the same store as
-//! on the first.
+//! on the first; every loan still out is paid off and ends repaid, its disbursement sent
+//! once.
 //!
 //! The `orders` example runs one life per payout order and policy; the service property
 //! test runs random ones on the in-memory store and on PostgreSQL.
@@ -30,18 +32,19 @@ use std::sync::Arc;
 use ajo_core::group::payout::PayoutPolicy;
 use ajo_core::group::rotation::PayoutOrder;
 use ajo_core::group::{GroupEvent, GroupState, GroupStatus};
-use ajo_core::ids::{GroupId, HandId, MemberId};
+use ajo_core::ids::{GroupId, HandId, LoanId, MemberId};
 use ajo_core::ledger::verify_chain;
+use ajo_core::loan::{LoanPolicy, LoanStatus};
 use ajo_core::ports::{
     Clock, DomainEvent, EmailSender, EntryQuery, PaymentGateway, SmsSender, Store, StreamId,
     StreamKind,
 };
 use ajo_core::reference::PaymentReference;
-use ajo_core::service::{AjoService, Handled};
+use ajo_core::service::{AjoService, Handled, LoanFunding, LoanOptions, LoanRequest};
 use ajo_core::webhook::GatewayEvent;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 
-use crate::builders::{contact, naira_group};
+use crate::builders::{contact, naira_group, naira_loan};
 use crate::fakes::{FakeClock, FakeEmail, FakeGateway, FakeSms};
 
 /// Something that happens in a round. Picks are taken modulo the number of hands (or
@@ -78,6 +81,19 @@ pub enum Step {
     Cancel,
     /// The last payment's webhook arrives again.
     Duplicate,
+    /// The member borrows this many thousand naira (1 to 200) over three months, from
+    /// the gateway's clearing or from the pot's idle money (refused when the pot has
+    /// none to lend): applied for, approved and paid out through the service.
+    Borrow {
+        /// The member.
+        member: u8,
+        /// Thousands of naira.
+        thousands: u8,
+        /// From the pot rather than clearing.
+        from_pot: bool,
+    },
+    /// A borrower pays what is due on one of the loans (refused when nothing is due).
+    Repay(u8),
 }
 
 /// The group a life runs.
@@ -95,6 +111,36 @@ pub struct Plan {
     pub rounds: Vec<Vec<Step>>,
 }
 
+impl Plan {
+    /// A punctual group of three with loans in it: one from clearing, one from a pot
+    /// with nothing idle to lend (refused), repayments, a repayment with nothing due.
+    pub fn borrowers() -> Plan {
+        Plan {
+            name: "borrowers".into(),
+            order: PayoutOrder::JoinOrder,
+            policy: PayoutPolicy::WhenAllPaid,
+            members: 3,
+            rounds: vec![
+                vec![
+                    Step::Borrow {
+                        member: 1,
+                        thousands: 49,
+                        from_pot: false,
+                    },
+                    Step::Borrow {
+                        member: 2,
+                        thousands: 9,
+                        from_pot: true,
+                    },
+                ],
+                vec![Step::Repay(0), Step::Duplicate],
+                vec![Step::Repay(0)],
+                vec![Step::Repay(0), Step::Repay(0)],
+            ],
+        }
+    }
+}
+
 /// How a life ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LifeReport {
@@ -108,6 +154,8 @@ pub struct LifeReport {
     pub trial_balance: i128,
     /// Refused commands (each checked to have changed nothing).
     pub refusals: usize,
+    /// Loans paid out (each paid off by the end).
+    pub loans: usize,
 }
 
 /// A service over a store, with fakes, on a clock that keeps a sub-microsecond part.
@@ -121,6 +169,7 @@ struct Life {
     members: Vec<MemberId>,
     webhooks: Vec<GatewayEvent>,
     refusals: usize,
+    loans: Vec<LoanId>,
 }
 
 /// Runs `plan` on `store` to the end of the group's life and checks every invariant.
@@ -155,6 +204,7 @@ pub async fn run(store: Arc<dyn Store>, plan: &Plan) -> LifeReport {
         members,
         webhooks: Vec::new(),
         refusals: 0,
+        loans: Vec::new(),
     };
     life.form(plan, start).await;
     let hands = life.state().await.hands().len();
@@ -238,6 +288,7 @@ impl Life {
             .payout_policy(plan.policy)
             .organiser(self.members[0].clone())
             .choice_days(2)
+            .lends_from_pot(true)
             .build()
             .unwrap();
         self.service.create_group(&self.id, config).await.unwrap();
@@ -352,6 +403,12 @@ impl Life {
                     self.check_books("the cancellation").await;
                     return false;
                 }
+                Step::Borrow {
+                    member,
+                    thousands,
+                    from_pot,
+                } => self.borrow(member, thousands, from_pot, &state).await,
+                Step::Repay(pick) => self.repay(pick, &state).await,
                 Step::Duplicate => {
                     if let Some(event) = self.webhooks.last().cloned() {
                         let again = self.service.handle_gateway_event(&event).await.unwrap();
@@ -390,12 +447,92 @@ impl Life {
         panic!("round {round} was never paid out: {:?}", self.state().await);
     }
 
+    /// A member applies for a loan, which is approved and paid out; a refusal (a pot
+    /// with nothing idle to lend, say) changes nothing.
+    async fn borrow(&mut self, member: u8, thousands: u8, from_pot: bool, state: &GroupState) {
+        let who = self.members[usize::from(member) % self.members.len()].clone();
+        let id = LoanId::new(format!("{}-loan-{}", self.id, self.loans.len() + 1)).unwrap();
+        let today = self.clock.now().date_naive();
+        let naira = i64::from(thousands % 200 + 1) * 1_000;
+        let request = LoanRequest {
+            id: id.clone(),
+            group: self.id.clone(),
+            member: who,
+            terms: naira_loan(naira, "0.24", 3, today).build().unwrap(),
+            policy: LoanPolicy::default(),
+        };
+        let funding = if from_pot {
+            LoanFunding::Pot
+        } else {
+            LoanFunding::Clearing
+        };
+        let options = LoanOptions::default().funding(funding);
+        if let Err(e) = self.service.apply_for_loan_with(request, options).await {
+            self.refused("a loan application", state, &e).await;
+            return;
+        }
+        self.service.approve_loan(&id, "treasurer").await.unwrap();
+        match self.service.disburse_loan(&id).await {
+            Ok(()) => {
+                self.loans.push(id);
+                self.check_books("a loan paid out").await;
+            }
+            // The pot lent or paid out meanwhile: the approved loan waits.
+            Err(e) => self.refused("a pot loan's payout", state, &e).await,
+        }
+    }
+
+    /// A borrower pays what is due on one of the loans.
+    async fn repay(&mut self, pick: u8, state: &GroupState) {
+        let Some(id) = self
+            .loans
+            .get(usize::from(pick) % self.loans.len().max(1))
+            .cloned()
+        else {
+            return;
+        };
+        match self.service.request_loan_repayment(&id, None).await {
+            Ok(collection) => {
+                let paid = self.gateway.pay(&collection.reference).unwrap();
+                self.deliver(paid).await;
+            }
+            Err(e) => {
+                self.refused("a repayment with nothing due", state, &e)
+                    .await
+            }
+        }
+    }
+
+    /// Every loan still out is paid off at today's quote: each ends repaid, and its
+    /// disbursement reached the gateway once, in full.
+    async fn settle_loans(&mut self) {
+        for id in self.loans.clone() {
+            let loan = self.service.loan(&id).await.unwrap();
+            if loan.status() != Some(LoanStatus::Repaid) {
+                let collection = self.service.request_loan_payoff(&id).await.unwrap();
+                let paid = self.gateway.pay(&collection.reference).unwrap();
+                self.deliver(paid).await;
+            }
+            let loan = self.service.loan(&id).await.unwrap();
+            assert_eq!(loan.status(), Some(LoanStatus::Repaid), "{id} paid off");
+            let principal = loan.loan().unwrap().terms().principal();
+            let reference = PaymentReference::loan_disbursement(&id).to_string();
+            let sent = self.gateway.payouts();
+            assert_eq!(
+                sent.get(&reference).map(|(amount, _)| *amount),
+                Some(principal),
+                "{id} paid out once, in full"
+            );
+        }
+    }
+
     /// Sends what is owed, delivers the messages and checks the end state.
-    async fn finish(self) -> LifeReport {
+    async fn finish(mut self) -> LifeReport {
         for _ in 0..3 {
             self.clock.advance(Duration::hours(1));
             self.tick().await;
         }
+        self.settle_loans().await;
         self.service.deliver_outbox(10_000).await.unwrap();
         let state = self.state().await;
         let stream = StreamId::new(StreamKind::Group, self.id.as_str());
@@ -464,7 +601,9 @@ impl Life {
                     .iter()
                     .filter(|m| m.subject.contains("completed its cycle"))
                     .count();
-                assert_eq!(told, self.members.len(), "every member told it completed");
+                // A member who left once their hands were paid is not told.
+                let staying = state.members().values().filter(|m| !m.left).count();
+                assert_eq!(told, staying, "every member still in it told it completed");
             }
             GroupStatus::Cancelled => {
                 let refunds = events
@@ -496,6 +635,7 @@ impl Life {
             hands: state.hands().len(),
             trial_balance,
             refusals: self.refusals,
+            loans: self.loans.len(),
         }
     }
 }

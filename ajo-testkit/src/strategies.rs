@@ -295,7 +295,8 @@ pub fn group_config() -> impl Strategy<Value = ajo_core::group::GroupConfig> {
 }
 
 /// A round's step in a group's [life](crate::life): mostly payments, with lateness,
-/// defaults, bids, choices, leaves, duplicate webhooks and, rarely, a cancellation.
+/// defaults, bids, choices, leaves, loans and repayments, duplicate webhooks and,
+/// rarely, a cancellation.
 pub fn life_step() -> impl Strategy<Value = crate::life::Step> {
     use crate::life::Step;
     prop_oneof![
@@ -306,6 +307,9 @@ pub fn life_step() -> impl Strategy<Value = crate::life::Step> {
         2 => any::<u8>().prop_map(Step::Choose),
         1 => any::<u8>().prop_map(Step::Leave),
         2 => Just(Step::Duplicate),
+        2 => (any::<u8>(), any::<u8>(), any::<bool>())
+            .prop_map(|(member, thousands, from_pot)| Step::Borrow { member, thousands, from_pot }),
+        2 => any::<u8>().prop_map(Step::Repay),
         // Rare, so most lives run to completion.
         1 => (0u8..6).prop_map(|n| if n == 0 { Step::Cancel } else { Step::Duplicate }),
     ]

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use ajo_core::group::GroupStatus;
 use ajo_core::ports::Store;
 use ajo_testkit::InMemoryStore;
-use ajo_testkit::life;
+use ajo_testkit::life::{self, Plan};
 use ajo_testkit::strategies::life_plan;
 use proptest::prelude::*;
 
@@ -37,4 +37,19 @@ proptest! {
             prop_assert_eq!(report.hands_paid, report.hands);
         }
     }
+}
+
+/// A life with loans in it ([`Plan::borrowers`]): the clearing loan is paid out, repaid
+/// and paid off by the end, the pot's is refused, and the refusals changed nothing.
+#[tokio::test]
+async fn a_life_with_loans_pays_them_out_and_back() {
+    let plan = Plan::borrowers();
+    let report = life::run(Arc::new(InMemoryStore::new()) as Arc<dyn Store>, &plan).await;
+    assert_eq!(report.status, GroupStatus::Completed);
+    assert_eq!(
+        report.loans, 1,
+        "the clearing loan paid out, the pot's refused"
+    );
+    assert!(report.refusals >= 1, "{report:?}");
+    assert_eq!(report.trial_balance, 0);
 }
