@@ -11,7 +11,7 @@
 
 use ajo_core::group::GroupError;
 use ajo_core::ids::{GroupId, HandId, LoanId, MemberId};
-use ajo_core::loan::{LoanError, LoanPolicy, LoanTerms};
+use ajo_core::loan::{LoanError, LoanPolicy, LoanStatus, LoanTerms};
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{GatewayError, StoreError, StreamId, StreamKind};
 use ajo_core::service::{LoanRequest, ServiceError};
@@ -102,7 +102,7 @@ async fn an_unknown_round_or_hand_is_named() {
 }
 
 #[tokio::test]
-async fn a_repayment_on_a_loan_with_nothing_due_is_nothing_due() {
+async fn a_repayment_on_a_loan_not_yet_paid_out_is_refused() {
     let (ajo, group) = started().await;
     let loan = LoanId::new("ln-ada-1").unwrap();
     let terms = LoanTerms::builder(
@@ -123,14 +123,17 @@ async fn a_repayment_on_a_loan_with_nothing_due_is_nothing_due() {
         })
         .await
         .unwrap();
-    // Applied for, not disbursed: no installment is owed yet.
+    // Applied for, not disbursed: it takes no money yet.
     let error = ajo
         .service
         .request_loan_repayment(&loan, None)
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, ServiceError::Loan(e) if **e == LoanError::NothingDue),
+        matches!(
+            &error,
+            ServiceError::Loan(e) if matches!(**e, LoanError::IllegalTransition { status: LoanStatus::Pending, .. })
+        ),
         "{error:?}"
     );
     assert!(error.is_refused());

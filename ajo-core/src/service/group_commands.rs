@@ -8,7 +8,7 @@
 use tracing::instrument;
 
 use super::{AjoService, ServiceError};
-use crate::group::{GroupCommand, GroupEvent};
+use crate::group::{GroupCommand, GroupEvent, GroupState};
 use crate::ids::{GroupId, HandId, MemberId};
 use crate::money::Money;
 use crate::ports::KeyRecord;
@@ -45,22 +45,42 @@ impl AjoService {
     /// [`ServiceError::NotFound`] for an unknown group; [`ServiceError::Group`] with
     /// [`GroupError::NotAllowed`](crate::group::GroupError::NotAllowed) once it is
     /// completed or cancelled; a store error.
-    #[instrument(skip_all, fields(group_id = %group))]
     pub async fn cancel_group(
         &self,
         group: &GroupId,
     ) -> Result<Vec<(MemberId, Money)>, ServiceError> {
+        self.cancel_group_keyed(group, None).await
+    }
+
+    /// [`cancel_group`](Self::cancel_group), recording a host's `key` with the
+    /// cancellation and its refunds: a replay answers them.
+    #[instrument(skip_all, fields(group_id = %group))]
+    pub(super) async fn cancel_group_keyed(
+        &self,
+        group: &GroupId,
+        key: Option<&KeyRecord>,
+    ) -> Result<Vec<(MemberId, Money)>, ServiceError> {
         super::logged(async move {
-            let events = self
-                .run_group(group, GroupCommand::Cancel, None, Vec::new())
-                .await?;
-            Ok(events
-                .into_iter()
-                .find_map(|e| match e {
-                    GroupEvent::Cancelled { refunds, .. } => Some(refunds),
+            let refunds_of = |events: &[GroupEvent]| {
+                events.iter().find_map(|e| match e {
+                    GroupEvent::Cancelled { refunds, .. } => Some(refunds.clone()),
                     _ => None,
                 })
-                .unwrap_or_default())
+            };
+            let answer = |events: &[GroupEvent]| serde_json::to_string(&refunds_of(events)?).ok();
+            let events = self
+                .run_aggregate_answering::<GroupState>(
+                    group,
+                    &GroupCommand::Cancel,
+                    key,
+                    &[],
+                    &answer,
+                )
+                .await?;
+            if let Some(refunds) = refunds_of(&events) {
+                return Ok(refunds);
+            }
+            replayed(self, key).await
         })
         .await
     }
@@ -146,25 +166,51 @@ impl AjoService {
     /// # Errors
     /// [`ServiceError::Group`] if the group is not active; [`ServiceError::NotFound`];
     /// a store error.
-    #[instrument(skip_all, fields(group_id = %group))]
     pub async fn cover_arrears(&self, group: &GroupId) -> Result<Money, ServiceError> {
+        self.cover_arrears_keyed(group, None).await
+    }
+
+    /// [`cover_arrears`](Self::cover_arrears), recording a host's `key` with what was
+    /// covered: a replay answers it.
+    #[instrument(skip_all, fields(group_id = %group))]
+    pub(super) async fn cover_arrears_keyed(
+        &self,
+        group: &GroupId,
+        key: Option<&KeyRecord>,
+    ) -> Result<Money, ServiceError> {
         super::logged(async move {
             let state = self.group(group).await?;
             let currency = state
                 .config()
                 .map(|c| c.currency())
                 .ok_or_else(|| ServiceError::NotFound(super::exec::group_stream(group)))?;
+            let covered = |events: &[GroupEvent]| {
+                let amounts: Vec<Money> = events
+                    .iter()
+                    .filter_map(|e| match e {
+                        GroupEvent::DepositApplied { amount, .. } => Some(*amount),
+                        _ => None,
+                    })
+                    .collect();
+                Money::checked_sum(currency, &amounts)
+            };
+            let answer = |events: &[GroupEvent]| serde_json::to_string(&covered(events).ok()?).ok();
             let events = self
-                .run_group(group, GroupCommand::CoverArrears, None, Vec::new())
+                .run_aggregate_answering::<GroupState>(
+                    group,
+                    &GroupCommand::CoverArrears,
+                    key,
+                    &[],
+                    &answer,
+                )
                 .await?;
-            let covered: Vec<Money> = events
-                .iter()
-                .filter_map(|e| match e {
-                    GroupEvent::DepositApplied { amount, .. } => Some(*amount),
-                    _ => None,
-                })
-                .collect();
-            Ok(Money::checked_sum(currency, &covered).map_err(crate::group::GroupError::from)?)
+            if events.is_empty()
+                && key.is_some()
+                && let Ok(first) = replayed::<Money>(self, key).await
+            {
+                return Ok(first);
+            }
+            Ok(covered(&events).map_err(crate::group::GroupError::from)?)
         })
         .await
     }
@@ -254,4 +300,21 @@ impl AjoService {
         })
         .await
     }
+}
+
+/// The answer recorded with `key` by the call that ran first, for a call under the same
+/// key that found it recorded and wrote nothing.
+async fn replayed<T: serde::de::DeserializeOwned>(
+    service: &AjoService,
+    key: Option<&KeyRecord>,
+) -> Result<T, ServiceError> {
+    let recorded = match key {
+        Some(key) => service.first_answer(key).await?,
+        None => None,
+    };
+    recorded.ok_or_else(|| {
+        ServiceError::Store(crate::ports::StoreError::Corrupt {
+            reason: "a command recorded under a key without its answer".into(),
+        })
+    })
 }

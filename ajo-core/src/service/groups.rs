@@ -2,6 +2,8 @@
 
 use tracing::instrument;
 
+use crate::aggregate::Aggregate;
+
 use chrono::{DateTime, Utc};
 
 use super::cache::StateCache;
@@ -271,10 +273,13 @@ impl AjoService {
     /// says why ([`JoinReceipt::deposit_error`]): [`request_deposit`](Self::request_deposit)
     /// opens the checkout again.
     ///
+    /// A join the group refuses (an unknown group, a member already in it, a full or
+    /// started group) is refused before anything is written, the member's contact
+    /// included.
+    ///
     /// # Errors
-    /// [`ServiceError::Group`] for a refused join, a gateway error registering the
-    /// payout account, or a store error.
-    #[instrument(skip_all, fields(group_id = %group, member_id = %member))]
+    /// [`ServiceError::NotFound`] for an unknown group; [`ServiceError::Group`] for a
+    /// refused join, a gateway error registering the payout account, or a store error.
     pub async fn join(
         &self,
         group: &GroupId,
@@ -282,14 +287,46 @@ impl AjoService {
         hands: u32,
         contact: &Contact,
     ) -> Result<JoinReceipt, ServiceError> {
+        self.join_keyed(group, member, hands, contact, None).await
+    }
+
+    /// [`join`](Self::join), recording a host's `key` in the join's own append: a
+    /// replay answers the member's hands and deposit as they are now, with the deposit's
+    /// checkout asked for again while it is owed (the same open one).
+    #[instrument(skip_all, fields(group_id = %group, member_id = %member))]
+    pub(super) async fn join_keyed(
+        &self,
+        group: &GroupId,
+        member: &MemberId,
+        hands: u32,
+        contact: &Contact,
+        key: Option<&KeyRecord>,
+    ) -> Result<JoinReceipt, ServiceError> {
         super::logged(async move {
+            if let Some(key) = key
+                && let Some(recorded) = self.store.idempotency_record(&key.key).await?
+            {
+                self.replay_of(key, Some(recorded)).await?;
+                return self.joined_already(group, member).await;
+            }
+            let state = self.state_of::<GroupState>(group).await?;
+            if state.id().is_none() {
+                return Err(ServiceError::NotFound(super::exec::group_stream(group)));
+            }
+            // Decided once before anything is written, so a join the group refuses
+            // leaves no contact, payout recipient or index entry behind.
+            state.decide(
+                &GroupCommand::Join {
+                    member: member.clone(),
+                    hands,
+                },
+                self.now(),
+            )?;
             self.set_contact(member, contact).await?;
-            // Indexed before the join so a join retried after a failure is indexed too; an
-            // entry for a join then refused holds no dues of theirs and counts for nothing.
+            // Indexed before the join so a join retried after a failure is indexed too.
             self.record_joined(member, group).await?;
             // The deposit is the group's rule applied to the hands: known before deciding, so
             // its collection can be written with the join.
-            let state = self.state_of::<GroupState>(group).await?;
             let deposit = match state.config() {
                 Some(config) => config
                     .deposit()
@@ -324,10 +361,14 @@ impl AjoService {
                         member: member.clone(),
                         hands,
                     },
-                    None,
+                    key.cloned(),
                     extra,
                 )
                 .await?;
+            if events.is_empty() {
+                // Another call under the same key joined first.
+                return self.joined_already(group, member).await;
+            }
             let required = events.iter().find_map(|e| match e {
                 GroupEvent::MemberJoined {
                     deposit_required, ..
@@ -362,6 +403,36 @@ impl AjoService {
             Ok(receipt)
         })
         .await
+    }
+
+    /// The receipt of a member who has joined: their hands and deposit as the group
+    /// holds them now, and the deposit's checkout while some of it is owed.
+    async fn joined_already(
+        &self,
+        group: &GroupId,
+        member: &MemberId,
+    ) -> Result<JoinReceipt, ServiceError> {
+        let state = self.state_of::<GroupState>(group).await?;
+        let currency = state
+            .config()
+            .map_or(crate::money::Currency::NGN, GroupConfig::currency);
+        let mut receipt = JoinReceipt {
+            hands: member_hands(&state, member),
+            deposit_required: state
+                .members()
+                .get(member)
+                .map_or(Money::zero(currency), |m| m.deposit_required),
+            deposit: None,
+            deposit_error: None,
+        };
+        if state.deposit_owed(member).is_positive() {
+            match self.request_deposit(group, member).await {
+                Ok(checkout) => receipt.deposit = Some(checkout),
+                Err(ServiceError::Gateway(error)) => receipt.deposit_error = Some(error),
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(receipt)
     }
 
     /// Starts a group's cycle.
@@ -426,6 +497,7 @@ impl AjoService {
             if state.id().is_none() {
                 return Err(ServiceError::NotFound(super::exec::group_stream(group)));
             }
+            super::collections::collecting(&state)?;
             let member = state.hand(hand).map(|h| h.member.clone()).ok_or_else(|| {
                 ServiceError::UnknownHand {
                     group: group.clone(),

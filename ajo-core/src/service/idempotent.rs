@@ -10,19 +10,22 @@
 //!
 //! Where the key is recorded:
 //!
-//! - Commands that write one atomic append (create a group, start it, set a contact,
-//!   leave, waive a due, place a bid, choose the recipient, apply for, approve, reject,
-//!   disburse, default or write off a loan) record the key **in that append**,
-//!   with their events, entries and messages: the key is recorded exactly when the command
-//!   took effect. Their answer is `()`, so a replay answers `()`.
-//! - Commands whose answer comes from the gateway (join with its deposit checkout, a
-//!   contribution, deposit, repayment or pay-off checkout) or is worth giving again (a payout review, a
-//!   cancellation's refunds, the arrears covered) record
-//!   the key with that answer's JSON in an append of its own, right after the command
-//!   finished: the gateway's answer cannot be part of any store append. Until then a
-//!   retry runs the command again, and its references are deterministic (a collection
-//!   still open is asked for again under the same reference), so it reaches the same
-//!   collection rather than a second one. A replay answers the stored first answer.
+//! - Commands that write one atomic append (create a group, join it, start it, set a
+//!   contact, leave, waive a due, cover arrears, place a bid, choose the recipient,
+//!   cancel, apply for, approve, reject, disburse, default or write off a loan) record
+//!   the key **in that append**, with their events, entries and messages: the key is
+//!   recorded exactly when the command took effect, even if the host's process dies
+//!   right after. A replay answers `()`; a cancellation's refunds and the arrears
+//!   covered, recorded with the key in the same append; a loan's write-off, from its
+//!   stream; a join, the member's hands and deposit as the group holds them, with the
+//!   deposit's checkout asked for again while it is owed.
+//! - Checkouts (a contribution, deposit, repayment or pay-off) and a payout review's
+//!   answer come from the gateway, which cannot be part of any store append: the key is
+//!   recorded with the answer's JSON in an append of its own, right after the command
+//!   finished. Until then a retry runs the command again, and its references are
+//!   deterministic (a collection still open is asked for again under the same
+//!   reference), so it reaches the same collection rather than a second one. A replay
+//!   answers the stored first answer.
 //! - A client secret (Stripe's) is never stored: a replay of a checkout that had one asks
 //!   for the same open collection again, and the gateway hands its secret back.
 //! - A refused or failed command records nothing: the caller may correct the input and
@@ -135,7 +138,7 @@ impl AjoService {
     /// # Errors
     /// [`ServiceError::IdempotencyKeyReused`] for a key recorded for another command;
     /// [`StoreError::Corrupt`] for an answer that does not read back; a store error.
-    async fn first_answer<T: DeserializeOwned>(
+    pub(super) async fn first_answer<T: DeserializeOwned>(
         &self,
         asked: &KeyRecord,
     ) -> Result<Option<T>, ServiceError> {
@@ -296,25 +299,6 @@ impl HasClientSecret for Collection {
     }
 }
 
-/// A join's receipt as an idempotency key keeps it: its hands and what the deposit asks,
-/// and the deposit's checkout without its client secret.
-#[derive(Serialize, serde::Deserialize)]
-struct KeptReceipt {
-    hands: Vec<HandId>,
-    deposit_required: Money,
-    deposit: Option<KeptCheckout<Checkout>>,
-}
-
-impl KeptReceipt {
-    fn of(receipt: &JoinReceipt) -> KeptReceipt {
-        KeptReceipt {
-            hands: receipt.hands.clone(),
-            deposit_required: receipt.deposit_required,
-            deposit: receipt.deposit.as_ref().map(KeptCheckout::of),
-        }
-    }
-}
-
 fn reused(asked: &KeyRecord) -> ServiceError {
     ServiceError::IdempotencyKeyReused {
         key: IdempotencyKey::from_recorded(&asked.key),
@@ -379,42 +363,9 @@ impl<'a> Idempotent<'a> {
         contact: &Contact,
     ) -> Result<JoinReceipt, ServiceError> {
         let key = self.record("join", &(group, member, hands, contact_args(contact)))?;
-        let service = self.service;
-        let kept = match service
-            .answered_as(
-                key,
-                service.join(group, member, hands, contact),
-                KeptReceipt::of,
-            )
-            .await?
-        {
-            Answer::First(receipt) => return Ok(receipt),
-            Answer::Replayed(kept) => kept,
-        };
-        let mut receipt = JoinReceipt {
-            hands: kept.hands,
-            deposit_required: kept.deposit_required,
-            deposit: None,
-            deposit_error: None,
-        };
-        match kept.deposit {
-            Some(deposit) if !deposit.secret_withheld => receipt.deposit = Some(deposit.checkout),
-            // The first call's checkout had a secret, or the gateway failed then: the
-            // deposit's collection is asked for again (the same one while it is open).
-            kept if !receipt.deposit_required.is_zero() => {
-                match service.request_deposit(group, member).await {
-                    Ok(checkout) => receipt.deposit = Some(checkout),
-                    Err(ServiceError::Gateway(error)) => receipt.deposit_error = Some(error),
-                    // Paid since: nothing left to check out.
-                    Err(ServiceError::NothingToCollect { .. }) => {
-                        receipt.deposit = kept.map(|k| k.checkout);
-                    }
-                    Err(other) => return Err(other),
-                }
-            }
-            _ => {}
-        }
-        Ok(receipt)
+        self.service
+            .join_keyed(group, member, hands, contact, Some(&key))
+            .await
     }
 
     /// [`AjoService::start`] under the key.
@@ -488,9 +439,7 @@ impl<'a> Idempotent<'a> {
         group: &GroupId,
     ) -> Result<Vec<(MemberId, Money)>, ServiceError> {
         let key = self.record("cancel_group", &(group,))?;
-        self.service
-            .answered(key, self.service.cancel_group(group))
-            .await
+        self.service.cancel_group_keyed(group, Some(&key)).await
     }
 
     /// [`AjoService::leave`] under the key.
@@ -525,9 +474,7 @@ impl<'a> Idempotent<'a> {
     /// As [`AjoService::cover_arrears`], and [`ServiceError::IdempotencyKeyReused`].
     pub async fn cover_arrears(self, group: &GroupId) -> Result<Money, ServiceError> {
         let key = self.record("cover_arrears", &(group,))?;
-        self.service
-            .answered(key, self.service.cover_arrears(group))
-            .await
+        self.service.cover_arrears_keyed(group, Some(&key)).await
     }
 
     /// [`AjoService::place_bid`] under the key.

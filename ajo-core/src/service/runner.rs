@@ -189,6 +189,21 @@ impl AjoService {
         key: Option<&KeyRecord>,
         extra: &[StreamAppend],
     ) -> Result<Vec<A::Event>, ServiceError> {
+        self.run_aggregate_answering::<A>(id, command, key, extra, &|_| None)
+            .await
+    }
+
+    /// As [`run_aggregate`](Self::run_aggregate), recording with `key` the answer
+    /// `answer` makes of the events written (JSON), so a replay under the key can give
+    /// the first call's answer ([`AjoService::first_answer`]) though it writes nothing.
+    pub(super) async fn run_aggregate_answering<A: Hosted>(
+        &self,
+        id: &A::Id,
+        command: &A::Command,
+        key: Option<&KeyRecord>,
+        extra: &[StreamAppend],
+        answer: &(dyn Fn(&[A::Event]) -> Option<String> + Sync),
+    ) -> Result<Vec<A::Event>, ServiceError> {
         let stream = A::stream(id);
         let at = &stream;
         self.run(at, move |_| async move {
@@ -214,12 +229,16 @@ impl AjoService {
                 .await?;
             let mut streams = decided.streams;
             streams.extend(extra.iter().cloned());
+            let idempotency_key = key.map(|k| KeyRecord {
+                result: answer(&decided.events),
+                ..k.clone()
+            });
             Ok(Decision::Write(Write {
                 request: AppendRequest {
                     entries: decided.entries,
                     outbox: decided.outbox,
                     streams,
-                    idempotency_key: key.cloned(),
+                    idempotency_key,
                     at: now.into(),
                 },
                 written: decided.events,

@@ -25,6 +25,7 @@ where
     Fut: std::future::Future<Output = Arc<dyn Store>>,
 {
     a_cancelled_group_returns_what_it_held(factory().await).await;
+    a_refused_join_writes_nothing(factory().await).await;
     a_member_leaving_a_forming_group_gets_the_deposit_back(factory().await).await;
     deposits_cover_late_dues_under_the_default_policy(factory().await).await;
     a_waived_due_lets_the_round_pay_out(factory().await).await;
@@ -200,7 +201,63 @@ pub async fn a_cancelled_group_returns_what_it_held(store: Arc<dyn Store>) {
         .await
         .unwrap_err();
     assert!(bid.is_refused(), "{bid:?}");
+    // Nothing is collected for a group that has ended.
+    let ask = host
+        .service
+        .request_contribution_for(&id, &member("ada"))
+        .await
+        .unwrap_err();
+    assert!(ask.is_refused(), "{ask:?}");
+    let ask = host
+        .service
+        .request_contribution(&id, 2, ajo_core::ids::HandId::new(2).unwrap())
+        .await
+        .unwrap_err();
+    assert!(ask.is_refused(), "{ask:?}");
     host.books_balance().await;
+}
+
+/// A join the group refuses (an unknown group, a member already in it) writes
+/// nothing, not even the member's contact; the member's record still builds from the
+/// groups that exist.
+pub async fn a_refused_join_writes_nothing(store: Arc<dyn Store>) {
+    let host = Host::new(store.clone());
+    let ada = member("ada");
+    let typo = GroupId::new("no-such-group").unwrap();
+    let refused = host
+        .service
+        .join(&typo, &ada, 1, &crate::builders::contact("ada"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind(), ajo_core::service::ErrorKind::NotFound);
+    let stream = ajo_core::ports::StreamId::new(ajo_core::ports::StreamKind::Member, "ada");
+    assert!(
+        store.load(&stream).await.unwrap().is_empty(),
+        "no contact and no index entry for a refused join"
+    );
+    let id = GroupId::new("real").unwrap();
+    host.service
+        .create_group(
+            &id,
+            naira_group("Real", 10_000, host.start_date())
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    host.service
+        .join(&id, &ada, 1, &crate::builders::contact("ada"))
+        .await
+        .unwrap();
+    let written = store.load(&stream).await.unwrap().len();
+    let twice = host
+        .service
+        .join(&id, &ada, 1, &crate::builders::contact("ada"))
+        .await
+        .unwrap_err();
+    assert_eq!(twice.kind(), ajo_core::service::ErrorKind::Conflict);
+    assert_eq!(store.load(&stream).await.unwrap().len(), written);
+    host.service.member_record(&ada).await.unwrap();
 }
 
 /// A member who paid the deposit leaves a forming group: the deposit goes back (sent

@@ -6,8 +6,9 @@
 
 use std::sync::Arc;
 
-use ajo_core::ids::{GroupId, HandId, IdempotencyKey, LoanId};
+use ajo_core::ids::{GroupId, HandId, IdempotencyKey, LoanId, MemberId};
 use ajo_core::loan::LoanPolicy;
+use ajo_core::money::Money;
 use ajo_core::ports::{
     Clock, EmailSender, PaymentGateway, SmsSender, Store, StreamId, StreamKind, SystemClock,
 };
@@ -107,8 +108,8 @@ pub async fn a_key_does_a_group_command_once(store: Arc<dyn Store>) {
         "create with other arguments",
     );
 
-    // Joins under keys: the second call answers the first receipt, asking the gateway
-    // nothing.
+    // Joins under keys: the second call answers the first receipt (the same hands and
+    // the same open checkout, handed back), asking the gateway nothing.
     let join = key("join-ada");
     let first = service
         .idempotent(&join)
@@ -121,7 +122,15 @@ pub async fn a_key_does_a_group_command_once(store: Arc<dyn Store>) {
         .join(&id, &member("ada"), 1, &contact("ada"))
         .await
         .unwrap();
-    assert_eq!(again, first, "the first receipt");
+    assert_eq!(again.hands, first.hands, "the first receipt's hands");
+    assert_eq!(again.deposit_required, first.deposit_required);
+    let (again_deposit, first_deposit) = (again.deposit.unwrap(), first.deposit.clone().unwrap());
+    assert_eq!(
+        again_deposit.reference, first_deposit.reference,
+        "the same checkout"
+    );
+    assert_eq!(again_deposit.amount, first_deposit.amount);
+    assert!(again_deposit.reused, "handed back");
     assert!(first.deposit.is_some(), "the group takes a deposit");
     assert_eq!(gateway.calls().len(), calls, "a replay calls no gateway");
     assert_reused(
@@ -501,6 +510,18 @@ pub async fn a_key_does_a_contact_leave_and_cancel_once(store: Arc<dyn Store>) {
     let cancel = key("cancel-leaving");
     let refunds = service.idempotent(&cancel).cancel_group(&id).await.unwrap();
     assert_eq!(refunds.len(), 2, "ada and chidi: {refunds:?}");
+    // Recorded in the cancellation's own append, with its refunds: a host that dies
+    // right after still gets them on a retry.
+    let recorded = store
+        .idempotency_record(&cancel.recorded())
+        .await
+        .unwrap()
+        .and_then(|r| r.result)
+        .expect("the refunds kept with the key");
+    assert_eq!(
+        serde_json::from_str::<Vec<(MemberId, Money)>>(&recorded).unwrap(),
+        refunds
+    );
     let cancelled = versions(&store, StreamKind::Group, "leaving").await;
     assert!(
         service.cancel_group(&id).await.is_err(),
@@ -559,9 +580,34 @@ pub async fn a_key_keeps_no_client_secret(store: Arc<dyn Store>) {
         .idempotency_record(&joins.recorded())
         .await
         .unwrap()
-        .expect("the key is recorded");
-    let kept = record.result.unwrap_or_default();
-    assert!(kept.contains(&deposit.reference), "{kept}");
+        .expect("the key is recorded with the join");
+    assert!(
+        record.result.is_none_or(|kept| !kept.contains(&secret)),
+        "the secret is never stored"
+    );
+
+    // A checkout under a key keeps the checkout, without its secret, and a replay
+    // hands the secret back.
+    let asks = key("deposit-ada");
+    let first = service
+        .idempotent(&asks)
+        .request_deposit(&id, &ada)
+        .await
+        .unwrap();
+    let again = service
+        .idempotent(&asks)
+        .request_deposit(&id, &ada)
+        .await
+        .unwrap();
+    assert_eq!(again.reference, first.reference);
+    assert_eq!(again.client_secret.as_deref(), Some(secret.as_str()));
+    let kept = store
+        .idempotency_record(&asks.recorded())
+        .await
+        .unwrap()
+        .and_then(|r| r.result)
+        .expect("the checkout is kept with the key");
+    assert!(kept.contains(&first.reference), "{kept}");
     assert!(
         !kept.contains(&secret),
         "the secret is never stored: {kept}"

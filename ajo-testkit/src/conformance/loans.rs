@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use ajo_core::eligibility::{LimitPolicy, Refusal};
-use ajo_core::group::{GroupEvent, GroupId};
+use ajo_core::group::{GroupError, GroupEvent, GroupId};
 use ajo_core::ids::{LoanId, MemberId};
 use ajo_core::ledger::{Account, AccountKind, EntryDraft, verify_chain};
 use ajo_core::loan::{LoanError, LoanPolicy, LoanStatus, Reamortize};
@@ -34,6 +34,7 @@ where
     pay_off_default_and_write_off(factory().await).await;
     overpayment_policy_is_chosen_per_repayment(factory().await).await;
     pot_loans_never_leave_a_payout_short(factory().await).await;
+    what_a_loan_cannot_take_is_refused(factory().await).await;
 }
 
 /// A service, its fakes and a clock at 09:00:00.123456789 UTC on 11 January 2026, twenty
@@ -533,5 +534,96 @@ pub async fn pot_loans_never_leave_a_payout_short(store: Arc<dyn Store>) {
     let back = held(&w).await;
     assert!(back.is_positive(), "{back}");
     assert_eq!(w.service.lendable_from_pot(&id).await.unwrap(), back);
+    books_balance_and_verify(w.store.as_ref()).await;
+}
+
+/// Only a member still in the group borrows through it; a repayment asked without an
+/// amount takes every overdue installment; an amount that is not positive or in another
+/// currency, or any repayment of a loan already repaid, is refused before the gateway is
+/// asked.
+pub async fn what_a_loan_cannot_take_is_refused(store: Arc<dyn Store>) {
+    let w = world(store);
+    let id = group(&w, "limits", false, 4).await;
+    let stranger = LoanId::new("ln-stranger").unwrap();
+    let refused = w
+        .service
+        .apply_for_loan(request(&stranger, &id, "stranger", 10_000))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, ServiceError::Group(GroupError::UnknownMember(_))),
+        "{refused:?}"
+    );
+    assert!(
+        w.store
+            .load(&StreamId::new(StreamKind::Loan, "ln-stranger"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let loan = LoanId::new("ln-ada-limits").unwrap();
+    w.service
+        .apply_for_loan(request(&loan, &id, "ada", 30_000))
+        .await
+        .unwrap();
+    approve_and_disburse(&w, &loan).await;
+    let calls = w.gateway.calls().len();
+    assert!(matches!(
+        loan_error(
+            w.service
+                .request_loan_repayment(&loan, Some(ngn("0")))
+                .await
+        ),
+        LoanError::NonPositivePayment { .. }
+    ));
+    let dollars = Money::parse("10", Currency::USD).unwrap();
+    assert!(matches!(
+        loan_error(w.service.request_loan_repayment(&loan, Some(dollars)).await),
+        LoanError::CurrencyMismatch { .. }
+    ));
+    assert_eq!(w.gateway.calls().len(), calls, "the gateway was not asked");
+
+    // Two installments overdue: the default amount is both.
+    w.clock.advance(Duration::days(70));
+    let state = w.service.loan(&loan).await.unwrap();
+    let today = w.clock.now().date_naive();
+    let rows = state.loan().unwrap().installments();
+    let overdue: Vec<Money> = rows
+        .iter()
+        .filter(|i| i.row().due_date <= today)
+        .map(|i| i.remaining_total().unwrap())
+        .collect();
+    assert_eq!(overdue.len(), 2, "{today}");
+    let asked = w.service.request_loan_repayment(&loan, None).await.unwrap();
+    let amount = w
+        .store
+        .load(&StreamId::new(StreamKind::Payment, &asked.reference))
+        .await
+        .unwrap()
+        .into_iter()
+        .find_map(|r| match r.event {
+            DomainEvent::Payment(ajo_core::payment::PaymentEvent::Requested { amount, .. }) => {
+                Some(amount)
+            }
+            _ => None,
+        })
+        .expect("the repayment asked for");
+    assert_eq!(
+        amount,
+        Money::checked_sum(Currency::NGN, &overdue).unwrap(),
+        "both overdue installments"
+    );
+
+    let payoff = w.service.request_loan_payoff(&loan).await.unwrap();
+    pay(&w, &payoff.reference).await;
+    assert_eq!(
+        w.service.loan(&loan).await.unwrap().status(),
+        Some(LoanStatus::Repaid)
+    );
+    assert!(matches!(
+        loan_error(w.service.request_loan_repayment(&loan, None).await),
+        LoanError::IllegalTransition { .. }
+    ));
     books_balance_and_verify(w.store.as_ref()).await;
 }

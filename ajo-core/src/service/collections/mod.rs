@@ -387,6 +387,7 @@ impl AjoService {
             if !state.members().contains_key(member) {
                 return Err(crate::group::GroupError::UnknownMember(member.clone()).into());
             }
+            collecting(&state)?;
             let nothing = || ServiceError::NothingToCollect {
                 group: group.clone(),
                 member: member.clone(),
@@ -513,4 +514,19 @@ pub(super) fn contribution_breakdown(
         }
     }
     Ok(breakdown)
+}
+
+/// No contribution is collected for a group that has ended: a completed or cancelled
+/// group still holds its dues, but money paid to it now would only go to review.
+pub(super) fn collecting(state: &GroupState) -> Result<(), ServiceError> {
+    match state.status() {
+        status @ (crate::group::GroupStatus::Completed | crate::group::GroupStatus::Cancelled) => {
+            Err(crate::group::GroupError::NotAllowed {
+                action: "collect a contribution",
+                status,
+            }
+            .into())
+        }
+        _ => Ok(()),
+    }
 }

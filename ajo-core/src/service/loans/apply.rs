@@ -22,7 +22,7 @@
 
 use crate::aggregate::Aggregate;
 use crate::eligibility::{FlowKind, LimitPolicy, PotPosition, ScheduledFlow, loan_limit};
-use crate::group::{GroupEvent, GroupState};
+use crate::group::{GroupError, GroupEvent, GroupState};
 use crate::ids::{GroupId, LoanId};
 use crate::ledger::AccountKind;
 use crate::loan::{Loan, LoanAccounts, LoanApplication, LoanCommand, LoanError, LoanState};
@@ -117,7 +117,9 @@ impl AjoService {
     /// checked one after the other).
     ///
     /// # Errors
-    /// [`ServiceError::NotFound`] for an unknown group; [`ServiceError::Loan`] with
+    /// [`ServiceError::NotFound`] for an unknown group; [`ServiceError::Group`] with
+    /// [`GroupError::UnknownMember`] for a borrower not (or no longer) in it;
+    /// [`ServiceError::Loan`] with
     /// [`LoanError::NotEligible`] (the limit and every reason) when the member may not
     /// borrow the principal, [`LoanError::PotLendingOff`] for a pot loan in a group that
     /// does not lend its pot, [`LoanError::PotCannotLend`] when the pot's idle money is
@@ -150,6 +152,10 @@ impl AjoService {
             let (Some(accounts), Some(config)) = (group.accounts(), group.config()) else {
                 return Err(ServiceError::NotFound(group_stream(&request.group)));
             };
+            // Only a member still in the group borrows through it.
+            if group.members().get(&request.member).is_none_or(|m| m.left) {
+                return Err(GroupError::UnknownMember(request.member.clone()).into());
+            }
             let mut loan_accounts = LoanAccounts::new(
                 request.group.as_str(),
                 accounts.wallet(&request.member),

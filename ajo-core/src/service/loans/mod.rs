@@ -158,20 +158,24 @@ impl AjoService {
     }
 
     /// [`approve_loan`](Self::approve_loan), recording a host's `key` with the approval.
+    #[instrument(skip_all, fields(loan_id = %id))]
     pub(super) async fn approve_loan_keyed(
         &self,
         id: &LoanId,
         by: &str,
         key: Option<&KeyRecord>,
     ) -> Result<(), ServiceError> {
-        self.run_loan(
-            id,
-            LoanCommand::Approve { by: by.to_owned() },
-            key.cloned(),
-            Vec::new(),
-        )
-        .await?;
-        Ok(())
+        super::logged(async move {
+            self.run_loan(
+                id,
+                LoanCommand::Approve { by: by.to_owned() },
+                key.cloned(),
+                Vec::new(),
+            )
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Refuses a pending or approved loan.
@@ -183,22 +187,26 @@ impl AjoService {
     }
 
     /// [`reject_loan`](Self::reject_loan), recording a host's `key` with the refusal.
+    #[instrument(skip_all, fields(loan_id = %id))]
     pub(super) async fn reject_loan_keyed(
         &self,
         id: &LoanId,
         reason: &str,
         key: Option<&KeyRecord>,
     ) -> Result<(), ServiceError> {
-        self.run_loan(
-            id,
-            LoanCommand::Reject {
-                reason: reason.to_owned(),
-            },
-            key.cloned(),
-            Vec::new(),
-        )
-        .await?;
-        Ok(())
+        super::logged(async move {
+            self.run_loan(
+                id,
+                LoanCommand::Reject {
+                    reason: reason.to_owned(),
+                },
+                key.cloned(),
+                Vec::new(),
+            )
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Pays out an approved loan: the schedule starts today, the money is owed to the
@@ -238,8 +246,8 @@ impl AjoService {
         .await
     }
 
-    /// Asks the gateway to collect a repayment: `amount`, or by default everything due
-    /// up to the next installment.
+    /// Asks the gateway to collect a repayment: `amount`, or by default every installment
+    /// overdue, or the next one when none is.
     ///
     /// # Errors
     /// [`ServiceError::NotFound`] for an unknown loan, [`LoanError::NothingDue`] (in
@@ -397,21 +405,25 @@ impl AjoService {
     }
 }
 
-/// What is due up to and including the next unsettled installment.
-fn next_due(state: &LoanState) -> Option<Money> {
+/// What a repayment asked for without an amount takes: every installment due by
+/// `today` and not yet settled, or, when none is, the next unsettled one.
+fn next_due(state: &LoanState, today: chrono::NaiveDate) -> Option<Money> {
     let loan = state.loan()?;
-    let mut total: Option<Money> = None;
+    let mut overdue: Option<Money> = None;
     for installment in loan.installments() {
         let remaining = installment.remaining_total().ok()?;
-        if remaining.is_positive() {
-            total = Some(match total {
-                Some(t) => t.checked_add(remaining).ok()?,
-                None => remaining,
-            });
-            return total;
+        if !remaining.is_positive() {
+            continue;
         }
+        if installment.row().due_date > today {
+            return Some(overdue.unwrap_or(remaining));
+        }
+        overdue = Some(match overdue {
+            Some(total) => total.checked_add(remaining).ok()?,
+            None => remaining,
+        });
     }
-    total
+    overdue
 }
 
 /// When to look at a loan next: two days before its next unsettled installment, or

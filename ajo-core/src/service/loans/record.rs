@@ -41,7 +41,7 @@ use crate::loan::{LoanState, LoanStatus};
 use crate::member::MemberEvent;
 use crate::money::{Currency, Money};
 
-use crate::service::exec::{Loaded, as_member, group_stream, member_stream};
+use crate::service::exec::{Loaded, as_member, member_stream};
 use crate::service::{AjoService, ServiceError};
 
 /// The groups and loans a member's stream names, in the order recorded.
@@ -150,16 +150,22 @@ impl AjoService {
     /// group; [`ServiceError::Money`] on overflow; a store error.
     pub async fn member_record(&self, member: &MemberId) -> Result<MemberRecord, ServiceError> {
         let (index, _) = self.member_index(member).await?;
-        let first = index
-            .groups
-            .first()
-            .ok_or_else(|| ServiceError::NotFound(member_stream(member)))?;
-        let currency = self
-            .group(first)
-            .await?
-            .config()
-            .map(crate::group::GroupConfig::currency)
-            .ok_or_else(|| ServiceError::NotFound(group_stream(first)))?;
+        // The first group that exists: a join the group refused may have indexed one
+        // that never did.
+        let mut currency = None;
+        for id in &index.groups {
+            match self.group(id).await {
+                Ok(group) => {
+                    if let Some(config) = group.config() {
+                        currency = Some(config.currency());
+                        break;
+                    }
+                }
+                Err(ServiceError::NotFound(_)) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        let currency = currency.ok_or_else(|| ServiceError::NotFound(member_stream(member)))?;
         self.member_record_in(member, &index, currency).await
     }
 
@@ -184,7 +190,12 @@ impl AjoService {
         let now = self.now();
         let mut today = now.date_naive();
         for id in &index.groups {
-            let group = self.group(id).await?;
+            let group = match self.group(id).await {
+                Ok(group) => group,
+                // Indexed by a join the group then refused (it never existed): no history.
+                Err(ServiceError::NotFound(_)) => continue,
+                Err(other) => return Err(other),
+            };
             let Some(config) = group.config().filter(|c| c.currency() == currency) else {
                 continue;
             };

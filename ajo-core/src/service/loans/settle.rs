@@ -11,7 +11,7 @@ use tracing::instrument;
 
 use super::{loan_stream, next_due};
 use crate::ids::LoanId;
-use crate::loan::{LoanCommand, LoanError, LoanState, PayoffQuote, Reamortize};
+use crate::loan::{LoanCommand, LoanError, LoanState, LoanStatus, PayoffQuote, Reamortize};
 use crate::money::Money;
 use crate::payment::PaymentPurpose;
 use crate::ports::{Collection, DomainEvent, KeyRecord};
@@ -23,15 +23,17 @@ use crate::service::{AjoService, ServiceError};
 const PAYOFF_NUMBER: u32 = 0;
 
 impl AjoService {
-    /// Asks the gateway to collect a repayment (`amount`, or by default everything due
-    /// up to the next installment); what it pays beyond what is due is applied as
+    /// Asks the gateway to collect a repayment (`amount`, or by default every
+    /// installment overdue, or the next one when none is); what it pays beyond what is due is applied as
     /// `overpayment` says: [`Reamortize::ShortenTerm`] keeps the installment and ends
     /// sooner, [`Reamortize::LowerInstallment`] keeps the dates and lowers what is left.
     ///
     /// # Errors
-    /// [`ServiceError::NotFound`] for an unknown loan, [`LoanError::NothingDue`] (in
-    /// [`ServiceError::Loan`]) when no amount is given and nothing is due, a gateway or
-    /// store error.
+    /// [`ServiceError::NotFound`] for an unknown loan; [`ServiceError::Loan`] with
+    /// [`LoanError::IllegalTransition`] for a loan not disbursed or in default,
+    /// [`LoanError::CurrencyMismatch`] or [`LoanError::NonPositivePayment`] for an
+    /// amount it cannot take, [`LoanError::NothingDue`] when no amount is given and
+    /// nothing is due; a gateway or store error.
     #[instrument(skip_all, fields(loan_id = %id))]
     pub async fn request_loan_repayment_with(
         &self,
@@ -41,9 +43,35 @@ impl AjoService {
     ) -> Result<Collection, ServiceError> {
         crate::service::logged(async move {
             let state = self.state_of::<LoanState>(id).await?;
+            let loan = state
+                .loan()
+                .ok_or_else(|| ServiceError::NotFound(loan_stream(id)))?;
+            // Refused before the gateway is asked: a closed loan takes no money, and an
+            // amount must be positive and in the loan's currency.
+            if !matches!(loan.status(), LoanStatus::Disbursed | LoanStatus::Defaulted) {
+                return Err(LoanError::IllegalTransition {
+                    command: "repay",
+                    status: loan.status(),
+                }
+                .into());
+            }
+            if let Some(amount) = amount {
+                let currency = loan.terms().principal().currency();
+                if amount.currency() != currency {
+                    return Err(LoanError::CurrencyMismatch {
+                        field: "repayment",
+                        expected: currency,
+                        got: amount.currency(),
+                    }
+                    .into());
+                }
+                if !amount.is_positive() {
+                    return Err(LoanError::NonPositivePayment { amount }.into());
+                }
+            }
             let amount = match amount {
                 Some(amount) => amount,
-                None => next_due(&state).ok_or(LoanError::NothingDue)?,
+                None => next_due(&state, self.now().date_naive()).ok_or(LoanError::NothingDue)?,
             };
             let applied = state.loan().map_or(0, |l| {
                 l.installments()
