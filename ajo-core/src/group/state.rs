@@ -116,6 +116,9 @@ pub struct GroupState {
     pub(super) payments: BTreeMap<String, (MemberId, Money)>,
     #[serde(with = "super::entries")]
     pub(super) balances: BTreeMap<Account, i128>,
+    /// The loans lent from the pot, in the order they were paid out.
+    #[serde(default)]
+    pub(super) pot_loans: Vec<crate::ids::LoanId>,
     pub(super) version: u64,
 }
 
@@ -257,7 +260,7 @@ impl GroupState {
                 }
             }
             // The loan's stream keeps the loan; the pot's balance is the journal's.
-            GroupEvent::LentFromPot { .. } => {}
+            GroupEvent::LentFromPot { loan, .. } => self.pot_loans.push(loan.clone()),
         }
     }
 
@@ -417,6 +420,10 @@ impl GroupState {
                 Money::from_minor(*m, a.currency()).unwrap_or(Money::zero(a.currency())),
             )
         })
+    }
+    /// The loans paid out of the pot's idle money, in order.
+    pub fn pot_loans(&self) -> &[crate::ids::LoanId] {
+        &self.pot_loans
     }
     /// The group's accounts, once created.
     pub fn accounts(&self) -> Option<GroupAccounts<'_>> {

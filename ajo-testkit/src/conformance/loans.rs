@@ -534,6 +534,27 @@ pub async fn pot_loans_never_leave_a_payout_short(store: Arc<dyn Store>) {
     let back = held(&w).await;
     assert!(back.is_positive(), "{back}");
     assert_eq!(w.service.lendable_from_pot(&id).await.unwrap(), back);
+
+    // Written off, the loan's principal comes back to the pot's account against the
+    // group's loan losses; the money is gone, so the pot lends no more than before.
+    w.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 25, 9, 0, 0).unwrap());
+    w.service
+        .mark_loan_defaulted(&lent, "stopped paying")
+        .await
+        .unwrap();
+    let written = w.service.write_off_loan(&lent).await.unwrap();
+    assert!(written.is_positive());
+    assert_eq!(
+        held(&w).await,
+        back.checked_add(written).unwrap(),
+        "the pot's account"
+    );
+    assert_eq!(
+        w.service.lendable_from_pot(&id).await.unwrap(),
+        back,
+        "not the written-off money"
+    );
     books_balance_and_verify(w.store.as_ref()).await;
 }
 

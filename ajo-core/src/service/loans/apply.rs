@@ -320,7 +320,15 @@ impl AjoService {
         let (Some(accounts), Some(config)) = (group.accounts(), group.config()) else {
             return Err(ServiceError::NotFound(group_stream(id)));
         };
-        let balance = self.store.balance(&accounts.pot()).await?.negated();
+        let mut balance = self.store.balance(&accounts.pot()).await?.negated();
+        // A pot loan written off credits the pot back (its loss shows in the group's
+        // loan losses), but that money is gone: it is not the pot's to lend again.
+        for loan in group.pot_loans() {
+            let state = self.state_of::<LoanState>(loan).await?;
+            if state.status() == Some(crate::loan::LoanStatus::WrittenOff) {
+                balance = balance.checked_sub(self.written_off(loan).await?)?;
+            }
+        }
         let zero = Money::zero(config.currency());
         let mut scheduled = Vec::new();
         for round in group.rounds().iter().filter(|r| !r.paid_out) {

@@ -239,7 +239,7 @@ impl AjoService {
     }
 
     /// The principal a written-off loan's write-off took.
-    async fn written_off(&self, id: &LoanId) -> Result<Money, ServiceError> {
+    pub(super) async fn written_off(&self, id: &LoanId) -> Result<Money, ServiceError> {
         let stream = loan_stream(id);
         let events = self.store.load(&stream).await?;
         events
