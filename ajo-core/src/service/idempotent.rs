@@ -27,7 +27,9 @@
 //!   reference), so it reaches the same collection rather than a second one. A replay
 //!   answers the stored first answer.
 //! - A client secret (Stripe's) is never stored: a replay of a checkout that had one asks
-//!   for the same open collection again, and the gateway hands its secret back.
+//!   for the same open collection again, and the gateway hands its secret back (if the
+//!   amount changed meanwhile, the replay answers the current checkout: one without its
+//!   secret could not be paid).
 //! - A refused or failed command records nothing: the caller may correct the input and
 //!   send it again under the same key. Only a command that took effect holds its key.
 //!
@@ -227,8 +229,9 @@ impl AjoService {
 
     /// A checkout command under `asked`'s key. The key keeps the checkout without its
     /// client secret (never stored): a replay of a checkout that had one asks `command`
-    /// again, which hands back the same open collection with its secret, and answers the
-    /// kept checkout if that gives another one (the amount changed) or fails.
+    /// again, which hands back the same open collection with its secret (or, if the
+    /// amount changed since, the current one: a checkout without its secret cannot be
+    /// paid), and fails as it fails.
     async fn answered_checkout<C, F>(
         &self,
         asked: KeyRecord,
@@ -241,10 +244,7 @@ impl AjoService {
         match self.answered_as(asked, command(), KeptCheckout::of).await? {
             Answer::First(answer) => Ok(answer),
             Answer::Replayed(kept) if !kept.secret_withheld => Ok(kept.checkout),
-            Answer::Replayed(kept) => match command().await {
-                Ok(again) if again.reference() == kept.checkout.reference() => Ok(again),
-                _ => Ok(kept.checkout),
-            },
+            Answer::Replayed(_) => command().await,
         }
     }
 }
@@ -276,24 +276,17 @@ impl<C: HasClientSecret> KeptCheckout<C> {
 
 /// A gateway answer that may carry a client secret.
 trait HasClientSecret: Serialize + DeserializeOwned + Clone {
-    fn reference(&self) -> &str;
     /// Removes the client secret; whether there was one.
     fn take_client_secret(&mut self) -> bool;
 }
 
 impl HasClientSecret for Checkout {
-    fn reference(&self) -> &str {
-        &self.reference
-    }
     fn take_client_secret(&mut self) -> bool {
         self.client_secret.take().is_some()
     }
 }
 
 impl HasClientSecret for Collection {
-    fn reference(&self) -> &str {
-        &self.reference
-    }
     fn take_client_secret(&mut self) -> bool {
         self.client_secret.take().is_some()
     }
