@@ -17,6 +17,7 @@ use ajo_core::ledger::verify_chain;
 use ajo_core::loan::{LoanPolicy, LoanTerms};
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::EntryQuery;
+use ajo_core::reference::PaymentReference;
 use ajo_core::service::{Handled, LoanRequest};
 use ajo_testkit::builders;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
@@ -145,7 +146,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let sent = ajo
             .gateway
             .payouts()
-            .get(&format!("ajo-{group}-r{round}-payout"))
+            .get(&PaymentReference::payout(&group, round).to_string())
             .map(|(amount, _)| *amount);
         let sent = sent.ok_or("payout not sent")?;
         say(
@@ -182,11 +183,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         format!("Dayo's loan is {}", status.unwrap_or_default()),
     );
     let state = ajo.service.group(&group).await?;
-    let refunds = ajo
-        .gateway
-        .payouts()
-        .keys()
-        .filter(|r| r.ends_with("-deposit-refund"))
+    let sent = ajo.gateway.payouts();
+    let refunds = members
+        .iter()
+        .filter(|m| sent.contains_key(&PaymentReference::deposit_refund(&group, m).to_string()))
         .count();
     say(
         &ajo,
