@@ -41,6 +41,10 @@ pub enum GroupError {
     /// No such member.
     #[error("{0} is not a member")]
     UnknownMember(MemberId),
+    /// The member left this group with their deposit given back, and cannot join it
+    /// again (they may join another group).
+    #[error("{0} left this group with their deposit refunded and cannot rejoin it")]
+    RejoinAfterRefund(MemberId),
     /// No such hand.
     #[error("no hand {0}")]
     UnknownHand(HandId),

@@ -119,6 +119,10 @@ pub struct GroupState {
     /// The loans lent from the pot, in the order they were paid out.
     #[serde(default)]
     pub(super) pot_loans: Vec<crate::ids::LoanId>,
+    /// Members whose deposit was given back (kept after a member leaves a forming
+    /// group): a deposit is refunded once per member and group.
+    #[serde(default)]
+    pub(super) refunded: std::collections::BTreeSet<MemberId>,
     pub(super) version: u64,
 }
 
@@ -258,6 +262,7 @@ impl GroupState {
                 if let Some(m) = self.members.get_mut(member) {
                     m.deposit_refunded = true;
                 }
+                self.refunded.insert(member.clone());
             }
             // The loan's stream keeps the loan; the pot's balance is the journal's.
             GroupEvent::LentFromPot { loan, .. } => self.pot_loans.push(loan.clone()),

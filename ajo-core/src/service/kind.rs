@@ -143,7 +143,8 @@ fn group_kind(error: &GroupError) -> ErrorKind {
         | GroupError::WrongPayoutMethod(_)
         | GroupError::DiscountTooLarge { .. }
         | GroupError::NothingToWaive { .. }
-        | GroupError::NothingOwed { .. } => ErrorKind::Refused,
+        | GroupError::NothingOwed { .. }
+        | GroupError::RejoinAfterRefund(_) => ErrorKind::Refused,
         GroupError::Ledger(_) => ErrorKind::Internal,
         GroupError::Money(e) => money_kind(e),
     }

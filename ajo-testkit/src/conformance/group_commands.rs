@@ -261,7 +261,8 @@ pub async fn a_refused_join_writes_nothing(store: Arc<dyn Store>) {
 }
 
 /// A member who paid the deposit leaves a forming group: the deposit goes back (sent
-/// by `tick`), they are no longer a member, and no completion notice is sent.
+/// by `tick`), they are no longer a member, no completion notice is sent, and they
+/// cannot join that group again.
 pub async fn a_member_leaving_a_forming_group_gets_the_deposit_back(store: Arc<dyn Store>) {
     let host = Host::new(store);
     let id = GroupId::new("leaving").unwrap();
@@ -300,6 +301,23 @@ pub async fn a_member_leaving_a_forming_group_gets_the_deposit_back(store: Arc<d
         twice,
         ServiceError::Group(GroupError::UnknownMember(_))
     ));
+    // Their refund is theirs in this group, once: they do not join it again (which
+    // would leave a second refund with nowhere to go at completion).
+    let before = host.service.group(&id).await.unwrap();
+    let rejoin = host
+        .service
+        .join(&id, &ada, 1, &crate::builders::contact("ada"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            rejoin,
+            ServiceError::Group(GroupError::RejoinAfterRefund(_))
+        ),
+        "{rejoin:?}"
+    );
+    assert!(rejoin.is_refused());
+    assert_eq!(host.service.group(&id).await.unwrap(), before);
     host.books_balance().await;
 }
 

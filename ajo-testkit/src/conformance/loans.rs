@@ -362,11 +362,26 @@ pub async fn overpayment_policy_is_chosen_per_repayment(store: Arc<dyn Store>) {
             .await
             .unwrap();
         approve_and_disburse(&w, &loan).await;
+        // Asked first under the other policy: that checkout is not handed back for this
+        // one, so the payment is applied as this one says.
+        let other = match policy {
+            Reamortize::ShortenTerm => Reamortize::LowerInstallment,
+            _ => Reamortize::ShortenTerm,
+        };
+        let first = w
+            .service
+            .request_loan_repayment_with(&loan, Some(ngn("25000")), other)
+            .await
+            .unwrap();
         let collection = w
             .service
             .request_loan_repayment_with(&loan, Some(ngn("25000")), policy)
             .await
             .unwrap();
+        assert_ne!(
+            collection.reference, first.reference,
+            "another policy, another checkout"
+        );
         pay(&w, &collection.reference).await;
         let state = w.service.loan(&loan).await.unwrap();
         let left: Vec<Money> = state

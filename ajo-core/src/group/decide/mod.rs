@@ -154,6 +154,11 @@ impl Ctx<'_> {
         if self.state.members.contains_key(member) {
             return Err(GroupError::AlreadyMember(member.clone()));
         }
+        // A member who left with their deposit given back does not join again: the
+        // refund's reference and ledger key name the member in the group, once.
+        if self.state.refunded.contains(member) {
+            return Err(GroupError::RejoinAfterRefund(member.clone()));
+        }
         if hands == 0 {
             return Err(GroupError::NoHands);
         }

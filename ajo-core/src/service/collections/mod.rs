@@ -80,11 +80,12 @@ impl AjoService {
         later(at, self.config.collection_expiry)
     }
 
-    /// How `loaded` stands for an ask of `amount` at `now`.
+    /// How `loaded` stands for `ask` at `now`: reusable only for the same payer, the same
+    /// purpose (a loan repayment's overpayment policy included) and the same amount.
     fn standing(
         &self,
         loaded: &Loaded<PaymentEvent>,
-        amount: Money,
+        ask: &Ask<'_>,
         now: DateTime<Utc>,
     ) -> Standing {
         if loaded.version == 0 {
@@ -94,14 +95,23 @@ impl AjoService {
             return Standing::Taken;
         }
         let requested = loaded.events.iter().find_map(|e| match e {
-            PaymentEvent::Requested { amount, at, .. } => Some((*amount, *at)),
+            PaymentEvent::Requested {
+                member,
+                purpose,
+                amount,
+                at,
+            } => Some((
+                member == ask.member && purpose == &ask.purpose,
+                *amount,
+                *at,
+            )),
             _ => None,
         });
-        let Some((asked, at)) = requested else {
+        let Some((same, asked, at)) = requested else {
             return Standing::Taken;
         };
         let expires_at = self.expiry_of(at);
-        if asked != amount || now >= expires_at {
+        if !same || asked != ask.amount || now >= expires_at {
             return Standing::Taken;
         }
         loaded
@@ -151,7 +161,7 @@ impl AjoService {
                 Some(loaded) => loaded,
                 None => self.load_payment(&reference).await?,
             };
-            match self.standing(&loaded, ask.amount, now) {
+            match self.standing(&loaded, ask, now) {
                 Standing::Unused => {
                     let append = self.request_append(&reference, ask, now);
                     match self.append(single(append, now)).await {
