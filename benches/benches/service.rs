@@ -24,8 +24,10 @@ async fn seed(ajo: &Embedded, groups: usize) {
             .build()
             .unwrap();
         ajo.service.create_group(&id, config).await.unwrap();
+        // Members of their own group: a member's join reads their index of groups, so
+        // twelve members shared by 10,000 groups would time that index, not the tick.
         for m in 0..MEMBERS {
-            let member = MemberId::new(format!("m{m}")).unwrap();
+            let member = MemberId::new(format!("g{g}-m{m}")).unwrap();
             ajo.service
                 .join(&id, &member, 1, &builders::contact(&format!("m{m}")))
                 .await

@@ -54,9 +54,11 @@ pub(super) struct MemberIndex {
 impl MemberIndex {
     pub(super) fn from_events(events: &[MemberEvent]) -> MemberIndex {
         let mut index = MemberIndex::default();
+        // Kept in join order; the set keeps building the index linear in the events.
+        let mut seen = std::collections::BTreeSet::new();
         for event in events {
             match event {
-                MemberEvent::JoinedGroup { group } if !index.groups.contains(group) => {
+                MemberEvent::JoinedGroup { group } if seen.insert(group) => {
                     index.groups.push(group.clone());
                 }
                 MemberEvent::LoanTaken { loan, group } => {
