@@ -106,18 +106,13 @@ impl AjoService {
         member: &MemberId,
         key: Option<&KeyRecord>,
     ) -> Result<(), ServiceError> {
-        super::logged(async move {
-            self.run_group(
-                group,
-                GroupCommand::Leave {
-                    member: member.clone(),
-                },
-                key.cloned(),
-                Vec::new(),
-            )
-            .await?;
-            Ok(())
-        })
+        self.group_command(
+            group,
+            GroupCommand::Leave {
+                member: member.clone(),
+            },
+            key,
+        )
         .await
     }
 
@@ -145,17 +140,8 @@ impl AjoService {
         hand: HandId,
         key: Option<&KeyRecord>,
     ) -> Result<(), ServiceError> {
-        super::logged(async move {
-            self.run_group(
-                group,
-                GroupCommand::WaiveDue { round, hand },
-                key.cloned(),
-                Vec::new(),
-            )
-            .await?;
-            Ok(())
-        })
-        .await
+        self.group_command(group, GroupCommand::WaiveDue { round, hand }, key)
+            .await
     }
 
     /// Covers every due past its grace period from the member's security deposit, as
@@ -244,19 +230,14 @@ impl AjoService {
         discount: Money,
         key: Option<&KeyRecord>,
     ) -> Result<(), ServiceError> {
-        super::logged(async move {
-            self.run_group(
-                group,
-                GroupCommand::PlaceBid {
-                    member: member.clone(),
-                    discount,
-                },
-                key.cloned(),
-                Vec::new(),
-            )
-            .await?;
-            Ok(())
-        })
+        self.group_command(
+            group,
+            GroupCommand::PlaceBid {
+                member: member.clone(),
+                discount,
+            },
+            key,
+        )
         .await
     }
 
@@ -288,14 +269,21 @@ impl AjoService {
         hand: HandId,
         key: Option<&KeyRecord>,
     ) -> Result<(), ServiceError> {
+        self.group_command(group, GroupCommand::ChooseRecipient { hand }, key)
+            .await
+    }
+
+    /// Runs a group command that answers nothing, recording a host's `key` with it, and
+    /// logs its failure by kind.
+    async fn group_command(
+        &self,
+        group: &GroupId,
+        command: GroupCommand,
+        key: Option<&KeyRecord>,
+    ) -> Result<(), ServiceError> {
         super::logged(async move {
-            self.run_group(
-                group,
-                GroupCommand::ChooseRecipient { hand },
-                key.cloned(),
-                Vec::new(),
-            )
-            .await?;
+            self.run_group(group, command, key.cloned(), Vec::new())
+                .await?;
             Ok(())
         })
         .await
