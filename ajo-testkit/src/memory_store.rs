@@ -265,12 +265,7 @@ impl Journal for InMemoryStore {
             .entries()
             .iter()
             .filter(|e| e.id().0 > after)
-            .filter(|e| {
-                query
-                    .reference
-                    .as_deref()
-                    .is_none_or(|r| e.entry().reference() == Some(r))
-            })
+            .filter(|e| query.matches(e))
             .take(query.limit.unwrap_or(usize::MAX))
             .cloned()
             .collect())

@@ -3,6 +3,7 @@
 use ajo_core::ledger::{Account, JournalEntry};
 use ajo_core::money::Money;
 use ajo_core::ports::{EntryQuery, Journal, StoreError};
+use ajo_core::time::Timestamp;
 use async_trait::async_trait;
 use sqlx::Row;
 
@@ -51,17 +52,29 @@ impl Journal for PgStore {
         Ok(balances)
     }
 
-    #[tracing::instrument(skip_all, fields(after = query.after, limit = query.limit, by_reference = query.reference.is_some()), err)]
+    #[tracing::instrument(skip_all, fields(after = query.after, limit = query.limit, by_reference = query.reference.is_some(), by_account = query.account.is_some()), err)]
     async fn entries(&self, query: &EntryQuery) -> Result<Vec<JournalEntry>, StoreError> {
         let after = i64_of(query.after.unwrap_or(0))?;
         let limit = query.limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX));
+        let account = query.account.as_ref();
+        // The account is matched on the indexed owner, kind and currency columns.
         let rows = sqlx::query(
-            "SELECT id, posted_at, content, prev_hash, hash FROM journal_entries \
-             WHERE id > $1 AND ($2::text IS NULL OR reference = $2) ORDER BY id LIMIT $3",
+            "SELECT id, posted_at, content, prev_hash, hash FROM journal_entries e \
+             WHERE id > $1 AND ($2::text IS NULL OR reference = $2) \
+             AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM postings p WHERE p.entry_id = e.id \
+                  AND p.owner = $4 AND p.kind = $5 AND p.currency = $6)) \
+             AND ($7::timestamptz IS NULL OR posted_at >= $7) \
+             AND ($8::timestamptz IS NULL OR posted_at < $8) \
+             ORDER BY id LIMIT $3",
         )
         .bind(after)
         .bind(query.reference.as_deref())
         .bind(limit)
+        .bind(account.map(Account::owner))
+        .bind(account.map(|a| a.kind().to_string()))
+        .bind(account.map(|a| a.currency().code().to_owned()))
+        .bind(query.from.map(Timestamp::as_datetime))
+        .bind(query.until.map(Timestamp::as_datetime))
         .fetch_all(&self.pool)
         .await
         .map_err(|e| store_error(&e))?;

@@ -7,8 +7,26 @@ use async_trait::async_trait;
 use super::error::StoreError;
 use crate::ledger::{Account, JournalEntry};
 use crate::money::Money;
+use crate::time::Timestamp;
 
-/// Which entries to read.
+/// Which entries to read: every filter given must hold (`None` leaves it out).
+///
+/// ```
+/// use ajo_core::ledger::{Account, AccountKind};
+/// use ajo_core::money::Currency;
+/// use ajo_core::ports::EntryQuery;
+/// use chrono::{TimeZone, Utc};
+///
+/// // What moved on the review account during January 2026.
+/// let review = Account::new("review", AccountKind::Suspense, Currency::NGN);
+/// let january = EntryQuery::default()
+///     .account(review)
+///     .between(
+///         Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+///         Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap(),
+///     );
+/// assert!(january.from.is_some() && january.until.is_some());
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EntryQuery {
     /// Only entries carrying this outside reference.
@@ -17,6 +35,55 @@ pub struct EntryQuery {
     pub after: Option<u64>,
     /// At most this many (`None`: all).
     pub limit: Option<usize>,
+    /// Only entries with a posting to this account.
+    pub account: Option<Account>,
+    /// Only entries posted at or after this time.
+    pub from: Option<Timestamp>,
+    /// Only entries posted before this time (the end of a period is not in it).
+    pub until: Option<Timestamp>,
+}
+
+impl EntryQuery {
+    /// Only entries with a posting to `account`.
+    #[must_use]
+    pub fn account(mut self, account: Account) -> EntryQuery {
+        self.account = Some(account);
+        self
+    }
+
+    /// Only entries posted in `[from, until)`.
+    #[must_use]
+    pub fn between(
+        mut self,
+        from: impl Into<Timestamp>,
+        until: impl Into<Timestamp>,
+    ) -> EntryQuery {
+        self.from = Some(from.into());
+        self.until = Some(until.into());
+        self
+    }
+
+    /// Only entries carrying `reference`.
+    #[must_use]
+    pub fn reference(mut self, reference: impl Into<String>) -> EntryQuery {
+        self.reference = Some(reference.into());
+        self
+    }
+
+    /// Whether `entry` passes the filters other than `after` and `limit` (which are about
+    /// position): what a store without an index on them checks entry by entry.
+    pub fn matches(&self, entry: &JournalEntry) -> bool {
+        let posted = entry.posted_at();
+        self.reference
+            .as_deref()
+            .is_none_or(|r| entry.entry().reference() == Some(r))
+            && self
+                .account
+                .as_ref()
+                .is_none_or(|a| entry.entry().postings().iter().any(|p| &p.account == a))
+            && self.from.is_none_or(|from| posted >= from)
+            && self.until.is_none_or(|until| posted < until)
+    }
 }
 
 /// The journal and its balances: what the ledger entries appended with events add up to.

@@ -185,3 +185,74 @@ pub async fn balances_beyond_the_largest_amount_are_refused(store: Arc<dyn Store
     assert!(store.outbox_message("over-mail").await.unwrap().is_none());
     assert!(!store.has_idempotency_key("over-key").await.unwrap());
 }
+
+/// Entries are found by an account they post to and by the time they were posted, the
+/// start of a period in it and its end not, at sub-microsecond clock readings; every
+/// filter given holds at once.
+pub async fn entries_are_found_by_account_and_time(store: Arc<dyn Store>) {
+    let base = Utc.timestamp_opt(1_772_355_600, 0).unwrap();
+    let other_pot = Account::new("g2", AccountKind::GroupPot, Currency::NGN);
+    for i in 0..6i64 {
+        let amount = Money::from_minor(100, Currency::NGN).unwrap();
+        let pot = if i % 2 == 0 {
+            Account::new("g1", AccountKind::GroupPot, Currency::NGN)
+        } else {
+            other_pot.clone()
+        };
+        let posted = EntryDraft::new(format!("at{i}"), "timed")
+            .reference(format!("ref-at{i}"))
+            .debit(
+                Account::new("gateway", AccountKind::GatewayClearing, Currency::NGN),
+                amount,
+            )
+            .credit(pot, amount)
+            .balance()
+            .unwrap();
+        let mut request = request(vec![], vec![posted], vec![], None);
+        request.at =
+            (base + chrono::Duration::seconds(i) + chrono::Duration::nanoseconds(987_654_321))
+                .into();
+        store.append(request).await.unwrap();
+    }
+    let keys = |entries: Vec<ajo_core::ledger::JournalEntry>| -> Vec<String> {
+        entries.iter().map(|e| e.entry().key().to_owned()).collect()
+    };
+    let of_g2 = store
+        .entries(&EntryQuery::default().account(other_pot.clone()))
+        .await
+        .unwrap();
+    assert_eq!(keys(of_g2), ["at1", "at3", "at5"], "entries by account");
+    // [second 2 at its exact posting time, second 4 at its exact posting time)
+    let from = base + chrono::Duration::seconds(2) + chrono::Duration::nanoseconds(987_654_000);
+    let until = base + chrono::Duration::seconds(4) + chrono::Duration::nanoseconds(987_654_000);
+    let window = store
+        .entries(&EntryQuery::default().between(from, until))
+        .await
+        .unwrap();
+    assert_eq!(
+        keys(window),
+        ["at2", "at3"],
+        "a period holds its start, not its end"
+    );
+    let both = store
+        .entries(
+            &EntryQuery::default()
+                .account(other_pot)
+                .between(from, until),
+        )
+        .await
+        .unwrap();
+    assert_eq!(keys(both), ["at3"], "account and period together");
+    let none = store
+        .entries(&EntryQuery::default().account(Account::new(
+            "g1",
+            AccountKind::GroupPot,
+            Currency::USD,
+        )))
+        .await
+        .unwrap();
+    assert!(
+        none.is_empty(),
+        "an account is its owner, kind and currency"
+    );
+}

@@ -39,8 +39,8 @@ pub use events::{
 };
 pub use journal::{
     a_bad_entry_fails_the_whole_append, balances_beyond_the_largest_amount_are_refused,
-    ledger_stays_balanced_and_chained, replayed_entries_are_skipped,
-    sub_microsecond_times_keep_the_chain_verifiable,
+    entries_are_found_by_account_and_time, ledger_stays_balanced_and_chained,
+    replayed_entries_are_skipped, sub_microsecond_times_keep_the_chain_verifiable,
 };
 pub use keys::{
     a_failed_append_leaves_its_key_free, a_key_keeps_its_first_record,
@@ -133,6 +133,7 @@ where
     a_bad_entry_fails_the_whole_append(factory().await).await;
     replayed_entries_are_skipped(factory().await).await;
     ledger_stays_balanced_and_chained(factory().await).await;
+    entries_are_found_by_account_and_time(factory().await).await;
     sub_microsecond_times_keep_the_chain_verifiable(factory().await).await;
     balances_beyond_the_largest_amount_are_refused(factory().await).await;
     wake_times_list_due_streams(factory().await).await;
