@@ -31,6 +31,14 @@ pub enum AccountKind {
     Suspense,
     /// Loan principal written off as a loss (an expense).
     LoanLosses,
+    /// Money a payer has disputed at the gateway (a chargeback) while the dispute runs:
+    /// taken out of the gateway's clearing account, not yet anyone's loss.
+    Disputed,
+    /// What the payment provider kept of the money it moved (its fees, an expense).
+    GatewayFees,
+    /// Money held for review that a person wrote off with a reason: a debit balance is a
+    /// loss, a credit balance money kept that nobody could be found to own.
+    WrittenOff,
 }
 
 /// Which side increases an account's balance in the conventional presentation.
@@ -63,7 +71,10 @@ impl AccountKind {
             AccountKind::LoansReceivable
             | AccountKind::GatewayClearing
             | AccountKind::MemberReceivable
-            | AccountKind::LoanLosses => Side::Debit,
+            | AccountKind::LoanLosses
+            | AccountKind::Disputed
+            | AccountKind::GatewayFees
+            | AccountKind::WrittenOff => Side::Debit,
             AccountKind::MemberWallet
             | AccountKind::GroupPot
             | AccountKind::DepositEscrow
@@ -87,6 +98,9 @@ impl AccountKind {
             AccountKind::MemberReceivable => "member_receivable",
             AccountKind::Suspense => "suspense",
             AccountKind::LoanLosses => "loan_losses",
+            AccountKind::Disputed => "disputed",
+            AccountKind::GatewayFees => "gateway_fees",
+            AccountKind::WrittenOff => "written_off",
         }
     }
 }
