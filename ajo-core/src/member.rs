@@ -66,6 +66,23 @@ pub enum MemberEvent {
         /// The group it runs through.
         group: crate::ids::GroupId,
     },
+    /// The member disputed a charge at the gateway (a chargeback): the flag a host sees
+    /// in [`AjoService::member_view`](crate::service::AjoService::member_view) until it
+    /// closes.
+    DisputeOpened {
+        /// The collection disputed.
+        reference: String,
+        /// The amount disputed.
+        amount: crate::money::Money,
+    },
+    /// A dispute of the member's closed: won by ajo (nothing owed), or lost (the amount
+    /// is the member's to repay, on their chargeback receivable).
+    DisputeClosed {
+        /// The collection disputed.
+        reference: String,
+        /// Whether the payer won it.
+        lost: bool,
+    },
 }
 
 /// An email address as stored, or none when the text stored is not one.

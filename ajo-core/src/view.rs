@@ -158,6 +158,15 @@ pub struct MemberView {
     /// What settles them up to the current round: its dues and any arrears, penalties
     /// and deposit owed (zero when nothing is).
     pub to_settle: Money,
+    /// Collections of theirs they disputed at the gateway, the disputes still running
+    /// (filled by [`AjoService::member_view`](crate::service::AjoService::member_view)
+    /// from their profile stream; empty from [`MemberView::new`]).
+    #[serde(default)]
+    pub open_disputes: Vec<String>,
+    /// What they owe for disputes they won against ajo, across their groups (their
+    /// chargeback receivable; filled by the service as above).
+    #[serde(default)]
+    pub chargebacks_owed: Option<Money>,
 }
 
 /// The ledger accounts a view reads: the group's pot and each member's escrow,
@@ -329,6 +338,8 @@ impl MemberView {
             hands,
             dues,
             to_settle,
+            open_disputes: Vec::new(),
+            chargebacks_owed: None,
         })
     }
 }

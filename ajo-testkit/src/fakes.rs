@@ -8,10 +8,10 @@ use ajo_core::ids::RecipientId;
 use ajo_core::ledger::StatementLine;
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{
-    Clock, Collection, CollectionRequest, EmailMessage, EmailSender, GatewayError, NotifyError,
-    PaymentGateway, PaymentState, PaymentStatus, PayoutReceipt, PayoutRequest, PayoutState,
-    PayoutStatus, ProviderMessageId, RecipientDetails, RefundReceipt, RefundRequest, SmsMessage,
-    SmsSender, is_e164,
+    Alert, AlertKind, Alerts, Clock, Collection, CollectionRequest, EmailMessage, EmailSender,
+    GatewayError, NotifyError, PaymentGateway, PaymentState, PaymentStatus, PayoutReceipt,
+    PayoutRequest, PayoutState, PayoutStatus, ProviderMessageId, RecipientDetails, RefundReceipt,
+    RefundRequest, SmsMessage, SmsSender, is_e164,
 };
 use ajo_core::webhook::{AmountBasis, GatewayEvent, PaymentEventKind, Provider};
 use async_trait::async_trait;
@@ -438,6 +438,56 @@ impl PaymentGateway for FakeGateway {
             }
         }
         Ok(lines)
+    }
+}
+
+/// Records every alert it is raised, once per alert id (as the port asks of an
+/// implementation); can be told to fail.
+#[derive(Debug, Default)]
+pub struct FakeAlerts {
+    raised: Mutex<Vec<Alert>>,
+    deliveries: Mutex<usize>,
+    failures: Mutex<VecDeque<NotifyError>>,
+}
+
+impl FakeAlerts {
+    /// Alerts that accept everything.
+    pub fn new() -> FakeAlerts {
+        FakeAlerts::default()
+    }
+    /// Every distinct alert raised, in order.
+    pub fn raised(&self) -> Vec<Alert> {
+        lock(&self.raised).clone()
+    }
+    /// The alerts of one kind.
+    pub fn of_kind(&self, kind: AlertKind) -> Vec<Alert> {
+        self.raised()
+            .into_iter()
+            .filter(|a| a.kind == kind)
+            .collect()
+    }
+    /// How many times an alert was handed over, repeats included.
+    pub fn deliveries(&self) -> usize {
+        *lock(&self.deliveries)
+    }
+    /// Makes the next alerts fail with these errors.
+    pub fn fail_next(&self, error: NotifyError) {
+        lock(&self.failures).push_back(error);
+    }
+}
+
+#[async_trait]
+impl Alerts for FakeAlerts {
+    async fn alert(&self, alert: &Alert) -> Result<(), NotifyError> {
+        if let Some(error) = lock(&self.failures).pop_front() {
+            return Err(error);
+        }
+        *lock(&self.deliveries) += 1;
+        let mut raised = lock(&self.raised);
+        if !raised.iter().any(|a| a.id == alert.id) {
+            raised.push(alert.clone());
+        }
+        Ok(())
     }
 }
 

@@ -127,6 +127,11 @@ pub struct GroupState {
 }
 
 impl GroupState {
+    /// Whether the group has recorded a payment under this gateway reference.
+    pub fn has_payment(&self, reference: &str) -> bool {
+        self.payments.contains_key(reference)
+    }
+
     /// The state after `events`, from nothing.
     pub fn replay<'a>(events: impl IntoIterator<Item = &'a GroupEvent>) -> GroupState {
         let mut state = GroupState::default();

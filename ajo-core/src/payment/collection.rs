@@ -141,7 +141,78 @@ pub enum PaymentEvent {
         /// Clearing ↔ review for the change, if the report changed what is out.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         entry: Option<BalancedEntry>,
+        /// How `out_after` splits into refunds, disputes running and disputes lost
+        /// (`None` on reports recorded before disputes were booked apart: all of theirs
+        /// went to review).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parts_after: Option<OutParts>,
     },
+    /// A person resolved money of this collection held for review
+    /// ([`AjoService::resolve_held`](crate::service::AjoService::resolve_held)): who,
+    /// how and why, with what it booked.
+    Resolved {
+        /// What was done with it.
+        resolution: HeldResolution,
+        /// The amount resolved (negative: money out of the gateway recovered or written
+        /// off).
+        amount: Money,
+        /// Who resolved it (the host's operator id).
+        by: String,
+        /// Why, in the operator's words.
+        reason: String,
+        /// The entry that moved the money out of review, when the resolution booked one
+        /// (a refund is booked only when the gateway confirms it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        entry: Option<BalancedEntry>,
+        /// The gateway's id for a refund it took.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        refund: Option<String>,
+    },
+    /// A refund asked of the gateway for money held for review failed: the money stays
+    /// held, for another resolution.
+    RefundRefused {
+        /// The gateway's error, for the reviewer.
+        error: String,
+    },
+}
+
+/// What a person decided for money held for review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "resolution", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum HeldResolution {
+    /// Credited to a member in a group, as their payment (dues first, then penalties,
+    /// the deposit, and the rest to their wallet, as any payment).
+    Credited {
+        /// The group.
+        group: GroupId,
+        /// The member.
+        member: MemberId,
+    },
+    /// Refunded to the payer through the gateway; booked when the gateway confirms.
+    Refunded,
+    /// Written off: kept (money nobody owns) or lost (money out that cannot be
+    /// recovered), on the write-off account.
+    WrittenOff,
+    /// Charged to a member: what left the gateway is theirs to repay (a member's
+    /// receivable).
+    ChargedTo {
+        /// The member.
+        member: MemberId,
+    },
+}
+
+/// Where the money of a collection out of the gateway's clearing account sits, by cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutParts {
+    /// Refunded by the gateway without ajo asking, or at ajo's request: booked against
+    /// review.
+    pub refunds: Money,
+    /// Disputed, the dispute not decided: on the disputed account.
+    pub disputed: Money,
+    /// Disputes lost: charged to the payer (a member's receivable), or to review when
+    /// no member is known.
+    pub lost: Money,
 }
 
 /// What a gateway did to a collection after the fact (see [`PaymentEvent::Returned`]).
@@ -181,7 +252,9 @@ impl PaymentEvent {
     pub fn entry(&self) -> Option<&BalancedEntry> {
         match self {
             PaymentEvent::Flagged { entry, .. } => Some(entry),
-            PaymentEvent::Returned { entry, .. } => entry.as_ref(),
+            PaymentEvent::Returned { entry, .. } | PaymentEvent::Resolved { entry, .. } => {
+                entry.as_ref()
+            }
             _ => None,
         }
     }

@@ -42,5 +42,5 @@
 mod collection;
 mod payout;
 
-pub use collection::{GatewayReturn, PaymentEvent, PaymentPurpose};
+pub use collection::{GatewayReturn, HeldResolution, OutParts, PaymentEvent, PaymentPurpose};
 pub use payout::{PayoutEvent, PayoutOutcome, PayoutReview};

@@ -8,15 +8,19 @@
 //! - [`Clock`]: the time. Nothing in the service reads the system clock directly.
 //! - [`PaymentGateway`]: collections, payouts, refunds, statements.
 //! - [`EmailSender`], [`SmsSender`]: one rendered message at a time.
+//! - [`Alerts`]: an operator told about money that needs a person ([`LogAlerts`] by
+//!   default).
 //! - [`Store`]: events, the ledger, the outbox and idempotency, written atomically by
 //!   [`Store::append`] and each read through its own trait: [`EventLog`], [`Journal`],
 //!   [`Outbox`], [`WakeSchedule`], [`IdempotencyKeys`].
 
+mod alerts;
 mod clock;
 mod gateway;
 mod notify;
 mod store;
 
+pub use alerts::{Alert, AlertKind, Alerts, LogAlerts};
 pub use clock::{Clock, SystemClock};
 pub use gateway::{
     Collection, CollectionRequest, GatewayError, PaymentGateway, PaymentState, PaymentStatus,

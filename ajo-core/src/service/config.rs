@@ -25,6 +25,10 @@ pub const MAX_CONFLICT_RETRIES: u32 = 100;
 /// the last retry is already months out.
 pub const MAX_OUTBOX_ATTEMPTS: u32 = 100;
 
+/// The most failed attempts a payout may wait before its alert: a payout failing this
+/// often needs a person whatever the setting.
+pub const MAX_PAYOUT_ALERT_AFTER: u32 = 100;
+
 /// The most streams one `tick` reads: ten times the default. The due list is held in
 /// memory while the tick works through it.
 pub const MAX_TICK_BATCH: usize = 1_000_000;
@@ -85,6 +89,14 @@ pub struct ServiceConfig {
     /// dashboard setting. Stripe's PaymentIntents are confirmed by the host's client,
     /// which names its own `return_url`.
     pub callback_url: Option<String>,
+    /// After how many failed attempts a payout raises an alert
+    /// ([`AlertKind::PayoutFailing`](crate::ports::AlertKind::PayoutFailing)), once per
+    /// payout; `tick` goes on trying (1 to [`MAX_PAYOUT_ALERT_AFTER`], default 3).
+    pub payout_alert_after: u32,
+    /// Whether `tick` reconciles each UTC day, once it is over, with the gateway's
+    /// statement ([`AjoService::reconcile`](super::AjoService::reconcile)), once per day
+    /// however often it runs (default off: a host may run reconciliations itself).
+    pub daily_reconciliation: bool,
 }
 
 impl Default for ServiceConfig {
@@ -101,6 +113,8 @@ impl Default for ServiceConfig {
             confirmation: ConfirmationPolicy::default(),
             collection_expiry: chrono::Duration::hours(24),
             callback_url: None,
+            payout_alert_after: 3,
+            daily_reconciliation: false,
         }
     }
 }
@@ -275,6 +289,12 @@ impl ServiceConfig {
         duration("outbox_backoff", self.outbox_backoff)?;
         duration("collection_expiry", self.collection_expiry)?;
         count(
+            "payout_alert_after",
+            self.payout_alert_after.into(),
+            1,
+            MAX_PAYOUT_ALERT_AFTER.into(),
+        )?;
+        count(
             "group_cache",
             wide(self.group_cache),
             0,
@@ -370,6 +390,8 @@ mod tests {
             confirmation: ConfirmationPolicy::default(),
             collection_expiry: MAX_SETTING_DURATION,
             callback_url: None,
+            payout_alert_after: MAX_PAYOUT_ALERT_AFTER,
+            daily_reconciliation: true,
         };
         assert_eq!(edges.validate(), Ok(()));
         let low = ServiceConfig {
@@ -380,9 +402,21 @@ mod tests {
             outbox_max_attempts: 1,
             outbox_backoff: TimeDelta::nanoseconds(1),
             group_cache: 0,
+            payout_alert_after: 1,
             ..ServiceConfig::default()
         };
         assert_eq!(low.validate(), Ok(()));
+        let never = ServiceConfig {
+            payout_alert_after: 0,
+            ..ServiceConfig::default()
+        };
+        assert!(matches!(
+            never.validate(),
+            Err(ConfigError::CountOutOfRange {
+                setting: "payout_alert_after",
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -13,8 +13,8 @@ use crate::ledger::{Account, AccountKind, EntryDraft};
 use crate::money::Money;
 use crate::payment::{PaymentEvent, PaymentPurpose, PayoutOutcome};
 use crate::ports::{
-    AppendRequest, DomainEvent, GatewayError, PaymentState, PayoutState, ReadFrom, StreamAppend,
-    StreamId, StreamKind,
+    AlertKind, AppendRequest, DomainEvent, GatewayError, PaymentState, PayoutState, ReadFrom,
+    StreamAppend, StreamId, StreamKind,
 };
 use crate::webhook::{GatewayEvent, PaymentEventKind};
 
@@ -376,9 +376,23 @@ impl AjoService {
             // Nothing positive arrived: there is nothing to hold.
             return Decision::Done(Handled::Ignored);
         };
+        let why = if expected.is_zero() {
+            "no open collection could take it".to_owned()
+        } else if expected == received {
+            "the group or loan would not take it".to_owned()
+        } else {
+            format!("{expected} was expected")
+        };
+        let alert = self.alert(
+            AlertKind::MoneyHeld,
+            entry.key(),
+            reference,
+            Some(received),
+            format!("{received} received under {reference} is held for review: {why}"),
+        );
         let request = AppendRequest {
             entries: vec![entry.clone()],
-            outbox: Vec::new(),
+            outbox: vec![alert],
             streams: vec![StreamAppend {
                 stream: StreamId::new(StreamKind::Payment, reference),
                 expected_version: version,

@@ -658,6 +658,29 @@ impl<'a> Idempotent<'a> {
     }
 }
 
+impl Idempotent<'_> {
+    /// [`AjoService::resolve_held`] under the key: a retry answers the first call's
+    /// answer, and never resolves or refunds twice.
+    ///
+    /// # Errors
+    /// As [`AjoService::resolve_held`], and [`ServiceError::IdempotencyKeyReused`].
+    pub async fn resolve_held(
+        self,
+        reference: &str,
+        resolution: crate::payment::HeldResolution,
+        by: &str,
+        reason: &str,
+    ) -> Result<super::Resolved, ServiceError> {
+        let key = self.record("resolve_held", &(reference, &resolution, by, reason))?;
+        self.service
+            .answered(
+                key,
+                self.service.resolve_held(reference, resolution, by, reason),
+            )
+            .await
+    }
+}
+
 /// What of a contact changes what a command does: all of it. The payout account is in
 /// the hash only, never stored.
 fn contact_args(contact: &Contact) -> impl Serialize + '_ {

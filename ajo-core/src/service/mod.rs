@@ -35,6 +35,7 @@
 //! (they are answers, not faults), a port that is unavailable at `WARN`, and only an
 //! internal fault at `ERROR`.
 
+mod alerting;
 mod cache;
 pub mod collections;
 mod config;
@@ -48,6 +49,7 @@ mod loans;
 mod outbox;
 mod payouts;
 mod returns;
+pub mod review;
 mod runner;
 mod tick;
 mod views;
@@ -60,7 +62,7 @@ use thiserror::Error;
 pub use collections::{Breakdown, Checkout};
 pub use config::{
     ConfigError, ConfirmationPolicy, MAX_CONFLICT_RETRIES, MAX_GROUP_CACHE, MAX_OUTBOX_ATTEMPTS,
-    MAX_SETTING_DURATION, MAX_TICK_BATCH, MAX_WORKER_LEN, ServiceConfig,
+    MAX_PAYOUT_ALERT_AFTER, MAX_SETTING_DURATION, MAX_TICK_BATCH, MAX_WORKER_LEN, ServiceConfig,
 };
 pub use gateway_events::{Handled, REVIEW_OWNER};
 pub use groups::{Contact, JoinReceipt};
@@ -69,10 +71,13 @@ pub use kind::ErrorKind;
 use kind::logged;
 pub use loans::{LoanFunding, LoanOptions, LoanRequest};
 pub use outbox::DeliveryReport;
+pub use returns::{DISPUTES_OWNER, chargebacks_of, disputes_for};
+pub use review::{HeldItem, HeldReason, Resolved, ReviewError};
 // Their home is now the domain modules; kept here so callers of the service compile on.
 pub use crate::member::{MemberEvent, MemberProfile};
 pub use crate::payment::{
-    GatewayReturn, PaymentEvent, PaymentPurpose, PayoutEvent, PayoutOutcome, PayoutReview,
+    GatewayReturn, HeldResolution, OutParts, PaymentEvent, PaymentPurpose, PayoutEvent,
+    PayoutOutcome, PayoutReview,
 };
 pub use tick::TickReport;
 
@@ -83,7 +88,8 @@ use crate::ledger::LedgerError;
 use crate::loan::{LoanError, LoanState};
 use crate::money::MoneyError;
 use crate::ports::{
-    Clock, EmailSender, GatewayError, PaymentGateway, SmsSender, Store, StoreError, StreamId,
+    Alerts, Clock, EmailSender, GatewayError, LogAlerts, PaymentGateway, SmsSender, Store,
+    StoreError, StreamId,
 };
 use crate::time::Timestamp;
 
@@ -151,6 +157,9 @@ pub enum ServiceError {
         /// The key.
         key: IdempotencyKey,
     },
+    /// A resolution of money held for review was refused.
+    #[error(transparent)]
+    Review(#[from] review::ReviewError),
     /// A member owes nothing a collection could ask for: their deposit is held in full,
     /// or the group has no current round and they have no debts.
     #[error("{member} owes nothing to collect in group {group}")]
@@ -243,6 +252,7 @@ pub struct AjoService {
     email: Arc<dyn EmailSender>,
     sms: Arc<dyn SmsSender>,
     clock: Arc<dyn Clock>,
+    alerts: Arc<dyn Alerts>,
     config: ServiceConfig,
     group_states: Arc<cache::StateCache<GroupState, GroupId>>,
     loan_states: Arc<cache::StateCache<LoanState, LoanId>>,
@@ -264,6 +274,7 @@ impl AjoService {
             email,
             sms,
             clock,
+            alerts: Arc::new(LogAlerts),
             group_states: Arc::new(cache::StateCache::new(ServiceConfig::default().group_cache)),
             loan_states: Arc::new(cache::StateCache::new(ServiceConfig::default().group_cache)),
             payers: Arc::new(cache::Payers::new(4 * ServiceConfig::default().group_cache)),
@@ -300,6 +311,15 @@ impl AjoService {
         self.payers = Arc::new(cache::Payers::new(config.group_cache.saturating_mul(4)));
         self.config = config;
         Ok(self)
+    }
+
+    /// The same service raising its alerts through `alerts` instead of the log
+    /// ([`LogAlerts`]). Alerts travel through the outbox: [`deliver_outbox`](Self::deliver_outbox)
+    /// hands them over.
+    #[must_use]
+    pub fn with_alerts(mut self, alerts: Arc<dyn Alerts>) -> AjoService {
+        self.alerts = alerts;
+        self
     }
 
     /// The store, for reads (balances, entries, outbox).

@@ -91,6 +91,11 @@ impl AjoService {
                 let result = match &record.message.channel {
                     OutboxChannel::Email(email) => self.email.send_email(email).await,
                     OutboxChannel::Sms(sms) => self.sms.send_sms(sms).await,
+                    OutboxChannel::Alert(alert) => self
+                        .alerts
+                        .alert(alert)
+                        .await
+                        .map(|()| ProviderMessageId(alert.id.clone())),
                 };
                 let now = self.now();
                 let outcome = self.outcome(&record, result, now);

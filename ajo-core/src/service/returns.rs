@@ -14,13 +14,18 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use tracing::instrument;
 
+use super::exec::{Loaded, as_member, member_stream};
 use super::runner::{Decision, Write};
 use super::{AjoService, Handled, REVIEW_OWNER, ServiceError};
 use crate::group::GroupAccounts;
-use crate::ledger::{Account, AccountKind, EntryDraft};
+use crate::ids::MemberId;
+use crate::ledger::{Account, AccountKind, BalancedEntry, EntryDraft};
+use crate::member::MemberEvent;
 use crate::money::{Currency, Money, MoneyError};
-use crate::payment::{GatewayReturn, PaymentEvent};
-use crate::ports::{AppendRequest, DomainEvent, StreamAppend, StreamId, StreamKind};
+use crate::payment::{GatewayReturn, OutParts, PaymentEvent};
+use crate::ports::{
+    AlertKind, AppendRequest, DomainEvent, OutboxMessage, StreamAppend, StreamId, StreamKind,
+};
 use crate::reference::PaymentReference;
 use crate::webhook::{AmountBasis, GatewayEvent, PaymentEventKind};
 
@@ -36,26 +41,26 @@ pub(super) struct Report<'a> {
 #[derive(Default)]
 struct Dispute {
     amount: i128,
-    withdrawn: bool,
     reinstated: bool,
     won: bool,
     lost: bool,
 }
 
 /// How much of a collection, in `currency`, is out of the gateway's clearing account
-/// after these reports, in any order:
+/// after these reports, in any order, and why:
 /// - refunds: the larger of the highest running total reported and the sum of the
 ///   refunds reported one by one (each refund counted once, by its id; a failed one not
 ///   at all), since a running total already includes the refunds it has seen;
-/// - each dispute: its amount once lost, nothing once won; before an outcome, its amount
-///   while withdrawn and not reinstated.
+/// - each dispute: its amount is lost once lost, nothing once won or its funds
+///   reinstated; before an outcome, disputed from the moment it opens (the gateway holds
+///   the amount back from the merchant while the dispute runs).
 ///
 /// # Errors
-/// [`MoneyError`] if the total leaves the representable range.
+/// [`MoneyError`] if a total leaves the representable range.
 pub(super) fn out_of_clearing<'a>(
     reports: impl IntoIterator<Item = Report<'a>>,
     currency: Currency,
-) -> Result<Money, MoneyError> {
+) -> Result<OutParts, MoneyError> {
     let mut running_total = 0i128;
     let mut by_id: BTreeMap<&str, i128> = BTreeMap::new();
     let mut without_id = 0i128;
@@ -88,7 +93,6 @@ pub(super) fn out_of_clearing<'a>(
                 let seen = disputes.entry(report.object.unwrap_or("")).or_default();
                 seen.amount = seen.amount.max(minor);
                 match dispute {
-                    GatewayReturn::DisputeFundsWithdrawn => seen.withdrawn = true,
                     GatewayReturn::DisputeFundsReinstated => seen.reinstated = true,
                     GatewayReturn::DisputeWon => seen.won = true,
                     GatewayReturn::DisputeLost => seen.lost = true,
@@ -103,20 +107,39 @@ pub(super) fn out_of_clearing<'a>(
             one_by_one = one_by_one.checked_add(minor).ok_or_else(overflow)?;
         }
     }
-    let mut out = running_total.max(one_by_one);
+    let refunds = running_total.max(one_by_one);
+    let (mut disputed, mut lost) = (0i128, 0i128);
     for dispute in disputes.values() {
-        let held = if dispute.lost {
-            dispute.amount
-        } else if dispute.won || dispute.reinstated {
-            0
-        } else if dispute.withdrawn {
-            dispute.amount
-        } else {
-            0
-        };
-        out = out.checked_add(held).ok_or_else(overflow)?;
+        if dispute.lost {
+            lost = lost.checked_add(dispute.amount).ok_or_else(overflow)?;
+        } else if !(dispute.won || dispute.reinstated) {
+            disputed = disputed.checked_add(dispute.amount).ok_or_else(overflow)?;
+        }
     }
-    Money::from_minor(out, currency)
+    Ok(OutParts {
+        refunds: Money::from_minor(refunds, currency)?,
+        disputed: Money::from_minor(disputed, currency)?,
+        lost: Money::from_minor(lost, currency)?,
+    })
+}
+
+impl OutParts {
+    /// Nothing out.
+    fn zero(currency: Currency) -> OutParts {
+        let zero = Money::zero(currency);
+        OutParts {
+            refunds: zero,
+            disputed: zero,
+            lost: zero,
+        }
+    }
+
+    /// Everything out.
+    fn total(&self) -> Result<Money, MoneyError> {
+        self.refunds
+            .checked_add(self.disputed)?
+            .checked_add(self.lost)
+    }
 }
 
 /// What a gateway event says happened to a collection, for the kinds this module takes.
@@ -164,7 +187,10 @@ impl AjoService {
 
     /// Records a refund or dispute report on its collection (found by ajo's reference;
     /// a reference ajo never issued gets a stream of its own all the same) and books the
-    /// change in what is out of clearing, clearing ↔ review, once.
+    /// change in what is out of clearing, once: refunds against review, a dispute while
+    /// it runs on the disputed account, a dispute lost on the payer's chargeback
+    /// receivable (review when no payer is known). A dispute's opening and its outcome
+    /// are also flagged on the payer's profile stream, and an opening raises an alert.
     #[instrument(skip_all, fields(reference = %event.reference(), kind = event.kind().as_str()))]
     pub(super) async fn record_return(
         &self,
@@ -173,119 +199,267 @@ impl AjoService {
     ) -> Result<Handled, ServiceError> {
         super::logged(async move {
             let reference = self.collection_of(event).await?;
-            let reference = reference.as_str();
-            let stream = StreamId::new(StreamKind::Payment, reference);
-            let key = event.idempotency_key().as_str();
-            let currency = event.amount().currency();
-            let object = event.provider_reference().map(str::to_owned);
-            let cumulative = event.amount_basis() == AmountBasis::Cumulative;
-            let (stream, object) = (&stream, &object);
-            let at = stream;
-            let result = self
-                .run(at, move |_| async move {
-                    let payment = self.load_payment(reference).await?;
-                    let earlier = payment.events.iter().filter_map(|e| match e {
-                        PaymentEvent::Returned {
-                            what,
-                            object,
-                            reported,
-                            cumulative,
-                            ..
-                        } => Some(Report {
-                            what: *what,
-                            object: object.as_deref(),
-                            amount: *reported,
-                            cumulative: *cumulative,
-                        }),
-                        _ => None,
-                    });
-                    let before = payment
-                        .events
-                        .iter()
-                        .rev()
-                        .find_map(|e| match e {
-                            PaymentEvent::Returned { out_after, .. }
-                                if out_after.currency() == currency =>
-                            {
-                                Some(*out_after)
-                            }
-                            _ => None,
-                        })
-                        .unwrap_or(Money::zero(currency));
-                    let this = Report {
-                        what,
-                        object: object.as_deref(),
-                        amount: event.amount(),
-                        cumulative,
-                    };
-                    let after = out_of_clearing(earlier.chain(std::iter::once(this)), currency)?;
-                    let change = after.checked_sub(before)?;
-                    let clearing = GroupAccounts::clearing_for(currency);
-                    let review = Account::new(REVIEW_OWNER, AccountKind::Suspense, currency);
-                    let draft = EntryDraft::new(
-                        format!("{reference}:returned:{}", payment.version + 1),
-                        format!("{} at the gateway: {reference}", event.kind()),
-                    )
-                    .reference(reference);
-                    let entry = if change.is_positive() {
-                        Some(
-                            draft
-                                .debit(review, change)
-                                .credit(clearing, change)
-                                .balance(),
-                        )
-                    } else if change.is_negative() {
-                        let back = change.negated();
-                        Some(draft.debit(clearing, back).credit(review, back).balance())
-                    } else {
-                        None
-                    }
-                    .transpose()?;
-                    let request = AppendRequest {
-                        entries: entry.iter().cloned().collect(),
-                        streams: vec![StreamAppend {
-                            stream: stream.clone(),
-                            expected_version: payment.version,
-                            events: vec![DomainEvent::Payment(PaymentEvent::Returned {
-                                what,
-                                object: object.clone(),
-                                reported: event.amount(),
-                                cumulative,
-                                out_after: after,
-                                entry,
-                            })],
-                            wake_at: None,
-                        }],
-                        outbox: Vec::new(),
-                        idempotency_key: Some(key.into()),
-                        at: self.now().into(),
-                    };
-                    Ok(Decision::Write(Write {
-                        request,
-                        written: Handled::HeldForReview {
-                            moved: change,
-                            out_of_clearing: after,
-                        },
-                        duplicate: Handled::Duplicate,
-                        keep: None,
-                    }))
-                })
-                .await?;
-            if let Handled::HeldForReview {
-                moved,
-                out_of_clearing,
-            } = &result
-            {
-                tracing::warn!(
-                    reported = %event.amount(),
-                    moved_to_review = %moved,
-                    out_of_clearing = %out_of_clearing,
-                    "gateway refund or dispute recorded; held for review"
-                );
-            }
-            Ok(result)
+            let report = Report {
+                what,
+                object: event.provider_reference(),
+                amount: event.amount(),
+                cumulative: event.amount_basis() == AmountBasis::Cumulative,
+            };
+            self.book_return(&reference, report, event.idempotency_key().as_str())
+                .await
         })
         .await
+    }
+
+    /// Records one refund or dispute report on the collection `reference` under `key`,
+    /// and books what it changes, once (see [`record_return`](Self::record_return)).
+    pub(super) async fn book_return(
+        &self,
+        reference: &str,
+        report: Report<'_>,
+        key: &str,
+    ) -> Result<Handled, ServiceError> {
+        let stream = StreamId::new(StreamKind::Payment, reference);
+        let stream = &stream;
+        let at = stream;
+        let result = self
+            .run(at, move |_| async move {
+                let payment = self.load_payment(reference).await?;
+                let mut decided = self.decide_return(reference, &payment, report).await?;
+                let event = PaymentEvent::Returned {
+                    what: report.what,
+                    object: report.object.map(str::to_owned),
+                    reported: report.amount,
+                    cumulative: report.cumulative,
+                    out_after: decided.after.total()?,
+                    entry: decided.entry.clone(),
+                    parts_after: Some(decided.after),
+                };
+                decided.streams.insert(
+                    0,
+                    StreamAppend {
+                        stream: stream.clone(),
+                        expected_version: payment.version,
+                        events: vec![DomainEvent::Payment(event)],
+                        wake_at: None,
+                    },
+                );
+                let request = AppendRequest {
+                    entries: decided.entry.iter().cloned().collect(),
+                    streams: decided.streams,
+                    outbox: decided.outbox,
+                    idempotency_key: Some(key.into()),
+                    at: self.now().into(),
+                };
+                Ok(Decision::Write(Write {
+                    request,
+                    written: Handled::HeldForReview {
+                        moved: decided.moved,
+                        out_of_clearing: decided.after.total()?,
+                    },
+                    duplicate: Handled::Duplicate,
+                    keep: None,
+                }))
+            })
+            .await?;
+        if let Handled::HeldForReview {
+            moved,
+            out_of_clearing,
+        } = &result
+        {
+            tracing::warn!(
+                reported = %report.amount,
+                moved_out_of_clearing = %moved,
+                out_of_clearing = %out_of_clearing,
+                "gateway refund or dispute recorded"
+            );
+        }
+        Ok(result)
+    }
+
+    /// What one more refund or dispute report on a collection books, flags and raises.
+    async fn decide_return(
+        &self,
+        reference: &str,
+        payment: &Loaded<PaymentEvent>,
+        this: Report<'_>,
+    ) -> Result<ReturnDecision, ServiceError> {
+        let currency = this.amount.currency();
+        let earlier: Vec<Report<'_>> = payment
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                PaymentEvent::Returned {
+                    what,
+                    object,
+                    reported,
+                    cumulative,
+                    ..
+                } => Some(Report {
+                    what: *what,
+                    object: object.as_deref(),
+                    amount: *reported,
+                    cumulative: *cumulative,
+                }),
+                _ => None,
+            })
+            .collect();
+        // Reports recorded before disputes were booked apart put everything on review.
+        let before = payment
+            .events
+            .iter()
+            .rev()
+            .find_map(|e| match e {
+                PaymentEvent::Returned {
+                    out_after,
+                    parts_after,
+                    ..
+                } if out_after.currency() == currency => Some(parts_after.unwrap_or(OutParts {
+                    refunds: *out_after,
+                    ..OutParts::zero(currency)
+                })),
+                _ => None,
+            })
+            .unwrap_or(OutParts::zero(currency));
+        let after = out_of_clearing(earlier.iter().copied().chain([this]), currency)?;
+        let payer = payment.events.iter().find_map(|e| match e {
+            PaymentEvent::Requested { member, .. } => Some(member.clone()),
+            _ => None,
+        });
+        let review = Account::new(REVIEW_OWNER, AccountKind::Suspense, currency);
+        let lost_to = payer
+            .as_ref()
+            .map_or(review.clone(), |m| chargebacks_of(m, currency));
+        let mut draft = EntryDraft::new(
+            format!("{reference}:returned:{}", payment.version + 1),
+            format!("{} at the gateway: {reference}", this.what_label()),
+        )
+        .reference(reference);
+        let mut moved = Money::zero(currency);
+        for (account, was, now) in [
+            (review, before.refunds, after.refunds),
+            (disputes_for(currency), before.disputed, after.disputed),
+            (lost_to, before.lost, after.lost),
+        ] {
+            let change = now.checked_sub(was)?;
+            if change.is_positive() {
+                draft = draft.debit(account, change);
+            } else if change.is_negative() {
+                draft = draft.credit(account, change.negated());
+            }
+            moved = moved.checked_add(change)?;
+        }
+        let clearing = GroupAccounts::clearing_for(currency);
+        let entry = if moved.is_positive() {
+            Some(draft.credit(clearing, moved).balance()?)
+        } else if moved.is_negative() {
+            Some(draft.debit(clearing, moved.negated()).balance()?)
+        } else if after != before {
+            // Money moved between causes only (a running dispute lost): no clearing leg.
+            Some(draft.balance()?)
+        } else {
+            None
+        };
+        let mut decision = ReturnDecision {
+            after,
+            entry,
+            moved,
+            streams: Vec::new(),
+            outbox: Vec::new(),
+        };
+        let object = this.object.unwrap_or("");
+        let seen = |kinds: &[GatewayReturn]| {
+            earlier
+                .iter()
+                .any(|r| kinds.contains(&r.what) && r.object.unwrap_or("") == object)
+        };
+        let flag = match this.what {
+            GatewayReturn::DisputeOpened
+            | GatewayReturn::DisputeFundsWithdrawn
+            | GatewayReturn::DisputeFundsReinstated
+                if !seen(&DISPUTE_KINDS) =>
+            {
+                decision.outbox.push(self.alert(
+                    AlertKind::DisputeOpened,
+                    &format!("{reference}:{object}"),
+                    reference,
+                    Some(this.amount),
+                    format!(
+                        "a payer disputed {} of the collection {reference} at the gateway",
+                        this.amount
+                    ),
+                ));
+                Some(MemberEvent::DisputeOpened {
+                    reference: reference.to_owned(),
+                    amount: this.amount,
+                })
+            }
+            GatewayReturn::DisputeWon | GatewayReturn::DisputeLost
+                if !seen(&[GatewayReturn::DisputeWon, GatewayReturn::DisputeLost]) =>
+            {
+                Some(MemberEvent::DisputeClosed {
+                    reference: reference.to_owned(),
+                    lost: this.what == GatewayReturn::DisputeLost,
+                })
+            }
+            _ => None,
+        };
+        if let (Some(flag), Some(payer)) = (flag, payer) {
+            let at = member_stream(&payer);
+            let profile = self.load_as(&at, as_member).await?;
+            decision.streams.push(StreamAppend {
+                stream: at,
+                expected_version: profile.version,
+                events: vec![DomainEvent::Member(flag)],
+                wake_at: None,
+            });
+        }
+        Ok(decision)
+    }
+}
+
+/// What [`AjoService::decide_return`] decided.
+struct ReturnDecision {
+    after: OutParts,
+    entry: Option<BalancedEntry>,
+    moved: Money,
+    streams: Vec<StreamAppend>,
+    outbox: Vec<OutboxMessage>,
+}
+
+const DISPUTE_KINDS: [GatewayReturn; 5] = [
+    GatewayReturn::DisputeOpened,
+    GatewayReturn::DisputeFundsWithdrawn,
+    GatewayReturn::DisputeFundsReinstated,
+    GatewayReturn::DisputeWon,
+    GatewayReturn::DisputeLost,
+];
+
+/// The owner of the disputed account: chargebacks while they run.
+pub const DISPUTES_OWNER: &str = "disputes";
+
+/// The account of chargebacks running in `currency`.
+pub fn disputes_for(currency: Currency) -> Account {
+    Account::new(DISPUTES_OWNER, AccountKind::Disputed, currency)
+}
+
+/// What `member` owes for disputes they won against ajo: their chargeback receivable,
+/// owned by the member (not by a group: a loan repayment can be charged back too).
+pub fn chargebacks_of(member: &MemberId, currency: Currency) -> Account {
+    Account::new(member.as_str(), AccountKind::MemberReceivable, currency)
+}
+
+impl Report<'_> {
+    fn what_label(&self) -> &'static str {
+        match self.what {
+            GatewayReturn::Refund => "refund",
+            GatewayReturn::RefundFailed => "refund failed",
+            GatewayReturn::DisputeOpened => "dispute opened",
+            GatewayReturn::DisputeFundsWithdrawn => "dispute funds withdrawn",
+            GatewayReturn::DisputeFundsReinstated => "dispute funds reinstated",
+            GatewayReturn::DisputeWon => "dispute won",
+            GatewayReturn::DisputeLost => "dispute lost",
+        }
     }
 }
 
@@ -307,6 +481,10 @@ mod tests {
     }
 
     fn out(reports: &[Report<'_>]) -> Money {
+        parts(reports).total().unwrap()
+    }
+
+    fn parts(reports: &[Report<'_>]) -> OutParts {
         out_of_clearing(reports.iter().copied(), Currency::NGN).unwrap()
     }
 
@@ -343,12 +521,15 @@ mod tests {
         let reinstated = report(GatewayReturn::DisputeFundsReinstated, "dp_1", 80);
         let won = report(GatewayReturn::DisputeWon, "dp_1", 80);
         let lost = report(GatewayReturn::DisputeLost, "dp_1", 80);
-        assert_eq!(out(&[opened]), ngn(0));
+        assert_eq!(parts(&[opened]).disputed, ngn(80), "held back once opened");
         assert_eq!(out(&[opened, withdrawn]), ngn(80));
+        assert_eq!(parts(&[opened, withdrawn]).lost, ngn(0));
         assert_eq!(out(&[opened, withdrawn, reinstated]), ngn(0));
         assert_eq!(out(&[opened, withdrawn, won]), ngn(0));
         assert_eq!(out(&[won, withdrawn]), ngn(0), "an outcome decides");
         assert_eq!(out(&[opened, lost]), ngn(80), "Paystack takes it on losing");
+        assert_eq!(parts(&[opened, withdrawn, lost]).lost, ngn(80));
+        assert_eq!(parts(&[opened, withdrawn, lost]).disputed, ngn(0));
         assert_eq!(out(&[lost, withdrawn, opened]), ngn(80));
         let other = report(GatewayReturn::DisputeLost, "dp_2", 20);
         let r1 = report(GatewayReturn::Refund, "re_1", 5);

@@ -7,6 +7,7 @@ use super::{AjoService, ServiceError, logged};
 use crate::group::{GroupError, GroupState};
 use crate::ids::{GroupId, MemberId};
 use crate::ledger::Account;
+use crate::member::MemberEvent;
 use crate::money::Money;
 use crate::ports::{StreamId, StreamKind};
 use crate::view::{GroupView, MemberView, accounts_read};
@@ -44,8 +45,32 @@ impl AjoService {
             if !state.members().contains_key(member) {
                 return Err(GroupError::UnknownMember(member.clone()).into());
             }
-            MemberView::new(&state, member, |a| balance_of(&balances, a))
-                .ok_or_else(|| not_found(group))
+            let mut view = MemberView::new(&state, member, |a| balance_of(&balances, a))
+                .ok_or_else(|| not_found(group))?;
+            let profile = self
+                .load_as(&super::exec::member_stream(member), super::exec::as_member)
+                .await?;
+            let mut open = Vec::new();
+            for event in &profile.events {
+                match event {
+                    MemberEvent::DisputeOpened { reference, .. } if !open.contains(reference) => {
+                        open.push(reference.clone());
+                    }
+                    MemberEvent::DisputeClosed { reference, .. } => {
+                        open.retain(|r| r != reference);
+                    }
+                    _ => {}
+                }
+            }
+            view.open_disputes = open;
+            if let Some(currency) = state.config().map(|c| c.currency()) {
+                let owed = self
+                    .store
+                    .balance(&super::chargebacks_of(member, currency))
+                    .await?;
+                view.chargebacks_owed = Some(owed);
+            }
+            Ok(view)
         })
         .await
     }

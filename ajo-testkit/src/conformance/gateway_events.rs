@@ -422,7 +422,7 @@ pub async fn a_refund_that_fails_gives_back_what_it_took(store: Arc<dyn Store>) 
     assert_books_balance(ajo.store.as_ref()).await;
 }
 
-/// A chargeback moves its amount out while the gateway holds it, and back when it is won; the reinstatement that follows changes nothing more.
+/// A chargeback moves its amount out of clearing onto the disputed account from the moment it opens (the gateway holds it back), and back when it is won; the payer is flagged while it runs; the reinstatement that follows changes nothing more.
 pub async fn a_dispute_moves_money_out_while_the_gateway_holds_it_and_back_when_won(
     store: Arc<dyn Store>,
 ) {
@@ -431,8 +431,8 @@ pub async fn a_dispute_moves_money_out_while_the_gateway_holds_it_and_back_when_
     ajo.service.handle_gateway_event(&paid).await.unwrap();
     let step = |kind| report(kind, &reference, "10000", "dp_1");
     let outcomes = [
-        (PaymentEventKind::DisputeOpened, "0", "0"),
-        (PaymentEventKind::DisputeFundsWithdrawn, "10000", "10000"),
+        (PaymentEventKind::DisputeOpened, "10000", "10000"),
+        (PaymentEventKind::DisputeFundsWithdrawn, "0", "10000"),
         (PaymentEventKind::DisputeWon, "-10000", "0"),
         // Stripe's reinstatement after the outcome changes nothing more.
         (PaymentEventKind::DisputeFundsReinstated, "0", "0"),
@@ -446,12 +446,41 @@ pub async fn a_dispute_moves_money_out_while_the_gateway_holds_it_and_back_when_
             },
             "{kind}"
         );
+        let running = ajo
+            .store
+            .balance(&ajo_core::service::disputes_for(Currency::NGN))
+            .await
+            .unwrap();
+        let flagged = ajo
+            .service
+            .member_view(
+                &ajo_core::ids::GroupId::new("ikeja").unwrap(),
+                &ajo_core::ids::MemberId::new("ada").unwrap(),
+            )
+            .await
+            .unwrap()
+            .open_disputes;
+        if kind == PaymentEventKind::DisputeFundsWithdrawn {
+            assert_eq!(
+                running,
+                ngn("10000"),
+                "the disputed amount is on the disputed account"
+            );
+            assert_eq!(
+                flagged,
+                std::slice::from_ref(&reference),
+                "the payer is flagged while it runs"
+            );
+        } else if kind == PaymentEventKind::DisputeWon {
+            assert!(running.is_zero(), "a dispute won leaves nothing disputed");
+            assert!(flagged.is_empty(), "the flag clears with the outcome");
+        }
     }
     assert!(in_review(&ajo).await.is_zero());
     assert_books_balance(ajo.store.as_ref()).await;
 }
 
-/// A lost chargeback leaves its amount out of clearing, owed to review.
+/// A lost chargeback leaves its amount out of clearing, owed by the payer, visibly: their chargeback receivable and their view.
 pub async fn a_lost_dispute_leaves_the_amount_out_and_visible(store: Arc<dyn Store>) {
     let (ajo, _, reference) = asked(store, "ikeja").await;
     let paid = ajo.gateway.pay(&reference).unwrap();
@@ -471,7 +500,33 @@ pub async fn a_lost_dispute_leaves_the_amount_out_and_visible(store: Arc<dyn Sto
             out_of_clearing: ngn("10000"),
         }
     );
-    assert_eq!(in_review(&ajo).await, ngn("-10000"));
+    assert!(
+        in_review(&ajo).await.is_zero(),
+        "a payer is known: not review's"
+    );
+    let ada = ajo_core::ids::MemberId::new("ada").unwrap();
+    assert_eq!(
+        ajo.store
+            .balance(&ajo_core::service::chargebacks_of(&ada, Currency::NGN))
+            .await
+            .unwrap(),
+        ngn("10000"),
+        "the payer owes what the dispute took"
+    );
+    let view = ajo
+        .service
+        .member_view(&ajo_core::ids::GroupId::new("ikeja").unwrap(), &ada)
+        .await
+        .unwrap();
+    assert_eq!(view.chargebacks_owed, Some(ngn("10000")));
+    assert!(view.open_disputes.is_empty(), "closed by its outcome");
+    assert!(
+        ajo.store
+            .balance(&ajo_core::service::disputes_for(Currency::NGN))
+            .await
+            .unwrap()
+            .is_zero()
+    );
     assert_books_balance(ajo.store.as_ref()).await;
 }
 

@@ -29,6 +29,8 @@ pub enum OutboxChannel {
     Email(EmailMessage),
     /// By SMS.
     Sms(SmsMessage),
+    /// To the operator, through the [`Alerts`](crate::ports::Alerts) port.
+    Alert(crate::ports::Alert),
 }
 
 /// Where an outbox message stands.

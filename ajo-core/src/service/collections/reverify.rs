@@ -3,8 +3,11 @@
 use chrono::{DateTime, Utc};
 
 use super::single;
+use crate::money::Money;
 use crate::payment::PaymentEvent;
-use crate::ports::{DomainEvent, GatewayError, PaymentState, StreamAppend, StreamId, StreamKind};
+use crate::ports::{
+    AlertKind, DomainEvent, GatewayError, PaymentState, StreamAppend, StreamId, StreamKind,
+};
 use crate::service::tick::TickReport;
 use crate::service::{AjoService, ServiceError};
 
@@ -63,7 +66,11 @@ impl AjoService {
             Err(other) => return Err(other.into()),
         }
         if expired {
-            return self.expire(reference, payment.version, now).await;
+            let asked = payment.events.iter().find_map(|e| match e {
+                PaymentEvent::Requested { amount, .. } => Some(*amount),
+                _ => None,
+            });
+            return self.expire(reference, payment.version, asked, now).await;
         }
         let next = self.reverify_at(now);
         let wake_at = expires_at.map_or(next, |at| next.min(at));
@@ -82,6 +89,7 @@ impl AjoService {
         &self,
         reference: &str,
         version: u64,
+        asked: Option<Money>,
         now: DateTime<Utc>,
     ) -> Result<(), ServiceError> {
         let closed = StreamAppend {
@@ -91,6 +99,14 @@ impl AjoService {
             wake_at: None,
         };
         tracing::info!(reference, "collection expired unpaid");
-        self.append_unless_overtaken(single(closed, now)).await
+        let mut request = single(closed, now);
+        request.outbox.push(self.alert(
+            AlertKind::CollectionExpired,
+            reference,
+            reference,
+            asked,
+            format!("the collection {reference} expired unpaid"),
+        ));
+        self.append_unless_overtaken(request).await
     }
 }

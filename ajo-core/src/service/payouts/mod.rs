@@ -34,7 +34,9 @@ use crate::ids::{GroupId, MemberId};
 use crate::ledger::{Account, BalancedEntry, EntryDraft, Side};
 use crate::money::{Money, MoneyError};
 use crate::payment::{PayoutEvent, PayoutOutcome, PayoutReview};
-use crate::ports::{AppendRequest, DomainEvent, StoreError, StreamAppend, StreamId, StreamKind};
+use crate::ports::{
+    AlertKind, AppendRequest, DomainEvent, StoreError, StreamAppend, StreamId, StreamKind,
+};
 use crate::reference::PaymentReference;
 use crate::webhook::{AmountBasis, GatewayEvent, PaymentEventKind};
 
@@ -392,6 +394,8 @@ impl AjoService {
                 let wake_at = owed_after
                     .filter(|o| o.is_positive() && payout.held.is_none())
                     .map(|_| self.reverify_at(now));
+                let outbox =
+                    self.payout_alerts(base, &payout, &loaded.events, step, report, attempt);
                 let request = AppendRequest {
                     entries,
                     streams: vec![StreamAppend {
@@ -400,7 +404,7 @@ impl AjoService {
                         events: events.into_iter().map(DomainEvent::Payout).collect(),
                         wake_at,
                     }],
-                    outbox: Vec::new(),
+                    outbox,
                     idempotency_key: Some(report.key.into()),
                     at: now.into(),
                 };
@@ -429,6 +433,55 @@ impl AjoService {
             );
         }
         Ok(result)
+    }
+
+    /// The alerts a payout report raises with its write: the payout failing for the
+    /// [`payout_alert_after`](super::ServiceConfig::payout_alert_after)th time (once per
+    /// payout: the count only reaches the setting once), or a report held for review
+    /// (once per attempt).
+    fn payout_alerts(
+        &self,
+        base: &str,
+        payout: &Payout,
+        events: &[PayoutEvent],
+        step: Step,
+        report: &PayoutReport<'_>,
+        attempt: &Attempt,
+    ) -> Vec<crate::ports::OutboxMessage> {
+        match step {
+            Step::Fail => {
+                let failures = events
+                    .iter()
+                    .filter(|e| matches!(e, PayoutEvent::Failed { .. }))
+                    .count()
+                    .saturating_add(1);
+                if failures != usize::try_from(self.config.payout_alert_after).unwrap_or(usize::MAX) {
+                    return Vec::new();
+                }
+                vec![self.alert(
+                    AlertKind::PayoutFailing,
+                    base,
+                    base,
+                    Some(payout.amount),
+                    format!(
+                        "the payout {base} to {} has failed {failures} times; tick goes on trying",
+                        payout.member
+                    ),
+                )]
+            }
+            Step::Hold => vec![self.alert(
+                AlertKind::PayoutFailing,
+                &format!("{base}:held:{}", attempt.number),
+                base,
+                Some(report.amount),
+                format!(
+                    "a report on the payout {base} does not match its attempt {} ({} sent, {} reported): \
+                     it is not sent again until resolve_payout_review",
+                    attempt.number, attempt.amount, report.amount
+                ),
+            )],
+            _ => Vec::new(),
+        }
     }
 
     /// Resolves the reports held for review on a payout, once a person has checked with
