@@ -1,0 +1,564 @@
+//! Money in doubt through [`AjoService`], on the path a host takes: the review queue and
+//! its resolutions, disputes, and the alerts each raises once. Every store runs it; the
+//! clock reads between two microseconds, as a real one does.
+
+use std::sync::Arc;
+
+use ajo_core::group::deposit::DepositRule;
+use ajo_core::group::payout::PayoutPolicy;
+use ajo_core::ids::{GroupId, HandId, IdempotencyKey};
+use ajo_core::ledger::{Account, AccountKind, Side};
+use ajo_core::money::{Currency, Money};
+use ajo_core::payment::{GatewayReturn, HeldResolution, PaymentEvent};
+use ajo_core::ports::{
+    AlertKind, Alerts, Clock, DomainEvent, EmailSender, EntryQuery, GatewayError, PaymentGateway,
+    SmsSender, Store, StreamId, StreamKind,
+};
+use ajo_core::service::{
+    AjoService, Handled, HeldReason, REVIEW_OWNER, Resolved, ReviewError, ServiceConfig,
+    ServiceError, chargebacks_of, disputes_for,
+};
+use ajo_core::webhook::{GatewayEvent, PaymentEventKind, Provider};
+use chrono::{Duration, TimeZone, Utc};
+
+use crate::builders::{contact, member, naira_group};
+use crate::fakes::{FakeAlerts, FakeClock, FakeEmail, FakeGateway, FakeSms, PayoutMode};
+
+/// Runs every check, each on a fresh store from `factory`.
+pub async fn run_all<F, Fut>(factory: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Arc<dyn Store>>,
+{
+    a_short_payment_is_held_listed_and_credited(factory().await).await;
+    held_money_is_refunded_once_the_gateway_confirms(factory().await).await;
+    a_refund_the_gateway_made_is_charged_to_the_member(factory().await).await;
+    money_nobody_owns_is_written_off_with_its_reason(factory().await).await;
+    a_dispute_flags_the_payer_and_alerts_once(factory().await).await;
+    a_failing_payout_and_an_expired_collection_alert_once(factory().await).await;
+}
+
+fn naira(n: i64) -> Money {
+    Money::from_minor(i128::from(n) * 100, Currency::NGN).unwrap()
+}
+
+struct Host {
+    service: AjoService,
+    gateway: Arc<FakeGateway>,
+    alerts: Arc<FakeAlerts>,
+    clock: Arc<FakeClock>,
+    store: Arc<dyn Store>,
+}
+
+fn host(store: Arc<dyn Store>) -> Host {
+    let gateway = Arc::new(FakeGateway::new());
+    let alerts = Arc::new(FakeAlerts::new());
+    let clock = Arc::new(FakeClock::new(
+        Utc.timestamp_opt(1_772_355_600, 987_654_321).unwrap(),
+    ));
+    let service = AjoService::new(
+        store.clone(),
+        gateway.clone() as Arc<dyn PaymentGateway>,
+        Arc::new(FakeEmail::new()) as Arc<dyn EmailSender>,
+        Arc::new(FakeSms::new()) as Arc<dyn SmsSender>,
+        clock.clone() as Arc<dyn Clock>,
+    )
+    .with_config(ServiceConfig::default())
+    .unwrap()
+    .with_alerts(alerts.clone() as Arc<dyn Alerts>);
+    Host {
+        service,
+        gateway,
+        alerts,
+        clock,
+        store,
+    }
+}
+
+/// A started group of ada and bola without deposits, paying out once all have paid;
+/// answers ada's checkout for round 1.
+async fn asked(host: &Host, name: &str) -> (GroupId, String) {
+    let start = host.clock.now().date_naive();
+    let id = GroupId::new(name).unwrap();
+    let config = naira_group(name, 10_000, start)
+        .deposit(DepositRule::None)
+        .payout_policy(PayoutPolicy::WhenAllPaid)
+        .build()
+        .unwrap();
+    host.service.create_group(&id, config).await.unwrap();
+    for who in ["ada", "bola"] {
+        host.service
+            .join(&id, &member(who), 1, &contact(who))
+            .await
+            .unwrap();
+    }
+    host.service.start(&id).await.unwrap();
+    let checkout = host
+        .service
+        .request_contribution(&id, 1, HandId::new(1).unwrap())
+        .await
+        .unwrap();
+    (id, checkout.reference)
+}
+
+fn review() -> Account {
+    Account::new(REVIEW_OWNER, AccountKind::Suspense, Currency::NGN)
+}
+
+/// Review's balance as a queue counts it: credit-positive.
+async fn on_review(host: &Host) -> Money {
+    host.store.balance(&review()).await.unwrap().negated()
+}
+
+/// The queue's total equals the review account's balance, and the books balance.
+async fn queue_matches_the_books(host: &Host) {
+    let mut total = 0i128;
+    for item in host.service.held().await.unwrap() {
+        total += item.amount.minor();
+    }
+    assert_eq!(
+        total,
+        on_review(host).await.minor(),
+        "the review queue must add up to the review account"
+    );
+    let sum: i128 = host
+        .store
+        .balances()
+        .await
+        .unwrap()
+        .iter()
+        .map(|(_, m)| m.minor())
+        .sum();
+    assert_eq!(sum, 0, "the trial balance must be zero");
+}
+
+/// What moved through the gateway's clearing account under a reference (in +, out -).
+async fn cleared(host: &Host, reference: &str) -> Money {
+    let mut net = 0i128;
+    let query = EntryQuery::default().reference(reference);
+    for entry in host.store.entries(&query).await.unwrap() {
+        for posting in entry.entry().postings() {
+            if posting.account.kind() == AccountKind::GatewayClearing {
+                net += match posting.side {
+                    Side::Debit => posting.amount.minor(),
+                    Side::Credit => -posting.amount.minor(),
+                };
+            }
+        }
+    }
+    Money::from_minor(net, Currency::NGN).unwrap()
+}
+
+async fn payment_events(host: &Host, reference: &str) -> Vec<PaymentEvent> {
+    host.store
+        .load(&StreamId::new(StreamKind::Payment, reference))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|r| match r.event {
+            DomainEvent::Payment(p) => Some(p),
+            _ => None,
+        })
+        .collect()
+}
+
+fn refused(result: Result<Resolved, ServiceError>) -> ReviewError {
+    match result {
+        Err(ServiceError::Review(e)) => e,
+        other => panic!("expected a review refusal, got {other:?}"),
+    }
+}
+
+/// ₦4,000 paid against a ₦10,000 checkout is held, listed with why, when, who and the
+/// provider, raises one alert however often it is reported, and is credited to the
+/// payer's due by a person with a reason: out of review into the pot, the due ₦6,000
+/// short, clearing still showing the ₦4,000 that came (as the gateway's statement does).
+/// A resolution that does not fit, or without a reason, is refused and writes nothing.
+pub async fn a_short_payment_is_held_listed_and_credited(store: Arc<dyn Store>) {
+    let host = host(store);
+    let (id, reference) = asked(&host, "rev-credit").await;
+    let short = host.gateway.pay_amount(&reference, naira(4_000)).unwrap();
+    assert_eq!(
+        host.service.handle_gateway_event(&short).await.unwrap(),
+        Handled::Flagged {
+            expected: naira(10_000),
+            received: naira(4_000),
+        }
+    );
+    assert_eq!(
+        host.service.handle_gateway_event(&short).await.unwrap(),
+        Handled::Duplicate
+    );
+    let queue = host.service.held().await.unwrap();
+    assert_eq!(queue.len(), 1, "one item: {queue:?}");
+    let item = &queue[0];
+    assert_eq!(item.reference, reference);
+    assert_eq!(item.amount, naira(4_000));
+    assert_eq!(
+        item.why,
+        HeldReason::AmountMismatch {
+            expected: naira(10_000),
+            received: naira(4_000),
+        }
+    );
+    assert_eq!(item.held_at, host.clock.now() - Duration::nanoseconds(321));
+    assert_eq!(item.provider, "fake");
+    assert_eq!(item.member, Some(member("ada")));
+    assert!(!item.refund_pending);
+    queue_matches_the_books(&host).await;
+
+    host.service.deliver_outbox(100).await.unwrap();
+    host.service.deliver_outbox(100).await.unwrap();
+    let held = host.alerts.of_kind(AlertKind::MoneyHeld);
+    assert_eq!(held.len(), 1, "one alert for one hold: {held:?}");
+    assert_eq!(host.alerts.deliveries(), 1, "handed over once");
+    assert_eq!(held[0].amount, Some(naira(4_000)));
+
+    let entries_before = host
+        .store
+        .entries(&EntryQuery::default())
+        .await
+        .unwrap()
+        .len();
+    let credit = HeldResolution::Credited {
+        group: id.clone(),
+        member: member("ada"),
+    };
+    assert_eq!(
+        refused(
+            host.service
+                .resolve_held(&reference, credit.clone(), "ops-1", " ")
+                .await
+        ),
+        ReviewError::Unexplained
+    );
+    assert!(matches!(
+        refused(
+            host.service
+                .resolve_held(
+                    &reference,
+                    HeldResolution::ChargedTo {
+                        member: member("ada")
+                    },
+                    "ops-1",
+                    "wrong way"
+                )
+                .await
+        ),
+        ReviewError::WrongDirection { .. }
+    ));
+    assert_eq!(
+        host.store
+            .entries(&EntryQuery::default())
+            .await
+            .unwrap()
+            .len(),
+        entries_before,
+        "a refused resolution writes nothing"
+    );
+
+    let answer = host
+        .service
+        .resolve_held(
+            &reference,
+            credit.clone(),
+            "ops-1",
+            "ada confirmed it was hers",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        answer,
+        Resolved::Booked {
+            amount: naira(4_000)
+        }
+    );
+    assert!(host.service.held().await.unwrap().is_empty());
+    assert!(on_review(&host).await.is_zero());
+    let view = host.service.member_view(&id, &member("ada")).await.unwrap();
+    assert_eq!(view.to_settle, naira(6_000), "the ₦4,000 went to her due");
+    assert_eq!(cleared(&host, &reference).await, naira(4_000));
+    let resolved = payment_events(&host, &reference).await;
+    assert!(
+        resolved.iter().any(|e| matches!(
+            e,
+            PaymentEvent::Resolved { by, reason, .. } if by == "ops-1" && reason == "ada confirmed it was hers"
+        )),
+        "the resolution is recorded with who and why"
+    );
+    assert!(matches!(
+        refused(
+            host.service
+                .resolve_held(&reference, credit, "ops-1", "again")
+                .await
+        ),
+        ReviewError::NothingHeld { .. }
+    ));
+    queue_matches_the_books(&host).await;
+}
+
+/// ₦12,000 paid against a ₦10,000 checkout is refunded through the gateway: a timeout
+/// leaves the refund asked (listed as pending; nothing else may resolve it meanwhile),
+/// asking again books it when the gateway confirms, review → clearing, so clearing
+/// nets to zero for the reference. Under a host's key a retry answers the first answer
+/// and does not refund twice.
+pub async fn held_money_is_refunded_once_the_gateway_confirms(store: Arc<dyn Store>) {
+    let host = host(store);
+    let (_, reference) = asked(&host, "rev-refund").await;
+    let over = host.gateway.pay_amount(&reference, naira(12_000)).unwrap();
+    host.service.handle_gateway_event(&over).await.unwrap();
+    assert_eq!(on_review(&host).await, naira(12_000));
+
+    host.gateway.fail_next(GatewayError::Timeout);
+    let key = IdempotencyKey::new("refund-1").unwrap();
+    let first = host
+        .service
+        .idempotent(&key)
+        .resolve_held(&reference, HeldResolution::Refunded, "ops-2", "overpaid")
+        .await;
+    assert!(
+        matches!(first, Err(ServiceError::Gateway(GatewayError::Timeout))),
+        "{first:?}"
+    );
+    let queue = host.service.held().await.unwrap();
+    assert!(queue[0].refund_pending, "asked, not confirmed");
+    assert_eq!(
+        refused(
+            host.service
+                .resolve_held(&reference, HeldResolution::WrittenOff, "ops-2", "x")
+                .await
+        ),
+        ReviewError::RefundPending {
+            reference: reference.clone()
+        }
+    );
+    let answer = host
+        .service
+        .idempotent(&key)
+        .resolve_held(&reference, HeldResolution::Refunded, "ops-2", "overpaid")
+        .await
+        .unwrap();
+    assert_eq!(
+        answer,
+        Resolved::Booked {
+            amount: naira(12_000)
+        }
+    );
+    let again = host
+        .service
+        .idempotent(&key)
+        .resolve_held(&reference, HeldResolution::Refunded, "ops-2", "overpaid")
+        .await
+        .unwrap();
+    assert_eq!(again, answer, "a retry answers the first answer");
+    let refunds = host
+        .gateway
+        .calls()
+        .iter()
+        .filter(|c| c.starts_with("refund:"))
+        .count();
+    assert_eq!(
+        refunds, 2,
+        "the timed-out ask and the one that went through"
+    );
+    assert!(host.service.held().await.unwrap().is_empty());
+    assert!(cleared(&host, &reference).await.is_zero());
+    queue_matches_the_books(&host).await;
+}
+
+/// A refund the gateway made without ajo asking leaves money out that review must
+/// recover: listed (negative) with why, refused as a credit, charged to the payer.
+pub async fn a_refund_the_gateway_made_is_charged_to_the_member(store: Arc<dyn Store>) {
+    let host = host(store);
+    let (id, reference) = asked(&host, "rev-charge").await;
+    let paid = host.gateway.pay(&reference).unwrap();
+    host.service.handle_gateway_event(&paid).await.unwrap();
+    let refund = GatewayEvent::new(
+        Provider::Stripe,
+        PaymentEventKind::RefundProcessed,
+        reference.as_str(),
+        naira(3_000),
+    )
+    .with_provider_reference("re_1");
+    host.service.handle_gateway_event(&refund).await.unwrap();
+    let queue = host.service.held().await.unwrap();
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0].amount, naira(-3_000));
+    assert_eq!(
+        queue[0].why,
+        HeldReason::ReturnedByGateway {
+            what: GatewayReturn::Refund
+        }
+    );
+    queue_matches_the_books(&host).await;
+    assert!(matches!(
+        refused(
+            host.service
+                .resolve_held(
+                    &reference,
+                    HeldResolution::Credited {
+                        group: id,
+                        member: member("ada")
+                    },
+                    "ops-3",
+                    "no"
+                )
+                .await
+        ),
+        ReviewError::WrongDirection { .. }
+    ));
+    host.service
+        .resolve_held(
+            &reference,
+            HeldResolution::ChargedTo {
+                member: member("ada"),
+            },
+            "ops-3",
+            "ada asked her bank for it back",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        host.store
+            .balance(&chargebacks_of(&member("ada"), Currency::NGN))
+            .await
+            .unwrap(),
+        naira(3_000),
+        "ada owes it"
+    );
+    assert!(host.service.held().await.unwrap().is_empty());
+    queue_matches_the_books(&host).await;
+}
+
+/// Money under a reference ajo never issued is held as nothing expected, and written off
+/// with its reason onto the write-off account.
+pub async fn money_nobody_owns_is_written_off_with_its_reason(store: Arc<dyn Store>) {
+    let host = host(store);
+    asked(&host, "rev-stray").await;
+    let stray = GatewayEvent::new(
+        Provider::Paystack,
+        PaymentEventKind::ChargeSucceeded,
+        "stray-ref-1",
+        naira(700),
+    );
+    assert!(matches!(
+        host.service.handle_gateway_event(&stray).await.unwrap(),
+        Handled::Flagged { .. }
+    ));
+    let queue = host.service.held().await.unwrap();
+    assert_eq!(
+        queue[0].why,
+        HeldReason::NothingExpected {
+            received: naira(700)
+        }
+    );
+    assert_eq!(queue[0].member, None);
+    host.service
+        .resolve_held(
+            "stray-ref-1",
+            HeldResolution::WrittenOff,
+            "ops-4",
+            "no payer found after 90 days",
+        )
+        .await
+        .unwrap();
+    let written = Account::new(REVIEW_OWNER, AccountKind::WrittenOff, Currency::NGN);
+    assert_eq!(
+        host.store.balance(&written).await.unwrap(),
+        naira(-700),
+        "kept: a credit on the write-off account"
+    );
+    assert!(host.service.held().await.unwrap().is_empty());
+    queue_matches_the_books(&host).await;
+}
+
+/// A dispute raises one alert however many reports tell of it, flags the payer, and
+/// moves the amount onto the disputed account.
+pub async fn a_dispute_flags_the_payer_and_alerts_once(store: Arc<dyn Store>) {
+    let host = host(store);
+    let (id, reference) = asked(&host, "rev-dispute").await;
+    let paid = host.gateway.pay(&reference).unwrap();
+    host.service.handle_gateway_event(&paid).await.unwrap();
+    for kind in [
+        PaymentEventKind::DisputeOpened,
+        PaymentEventKind::DisputeFundsWithdrawn,
+    ] {
+        let report = GatewayEvent::new(Provider::Stripe, kind, reference.as_str(), naira(10_000))
+            .with_provider_reference("dp_1");
+        host.service.handle_gateway_event(&report).await.unwrap();
+        host.service.handle_gateway_event(&report).await.unwrap();
+    }
+    host.service.deliver_outbox(100).await.unwrap();
+    assert_eq!(host.alerts.of_kind(AlertKind::DisputeOpened).len(), 1);
+    assert_eq!(
+        host.store
+            .balance(&disputes_for(Currency::NGN))
+            .await
+            .unwrap(),
+        naira(10_000)
+    );
+    let view = host.service.member_view(&id, &member("ada")).await.unwrap();
+    assert_eq!(view.open_disputes, std::slice::from_ref(&reference));
+    assert!(
+        host.service.held().await.unwrap().is_empty(),
+        "not review's"
+    );
+    queue_matches_the_books(&host).await;
+}
+
+/// A payout refused by the gateway time after time raises one alert when it has failed
+/// `payout_alert_after` times, not one per failure; an unpaid collection's expiry
+/// raises one too.
+pub async fn a_failing_payout_and_an_expired_collection_alert_once(store: Arc<dyn Store>) {
+    let host = host(store);
+    let (id, reference) = asked(&host, "rev-payout").await;
+    host.gateway.set_payout_mode(PayoutMode::Fail);
+    let paid = host.gateway.pay(&reference).unwrap();
+    host.service.handle_gateway_event(&paid).await.unwrap();
+    let bola = host
+        .service
+        .request_contribution(&id, 1, HandId::new(2).unwrap())
+        .await
+        .unwrap();
+    let paid = host.gateway.pay(&bola.reference).unwrap();
+    host.service.handle_gateway_event(&paid).await.unwrap();
+    for _ in 0..5 {
+        host.service.tick().await.unwrap();
+        host.clock.advance(Duration::minutes(31));
+    }
+    let failed_sends = host
+        .gateway
+        .calls()
+        .iter()
+        .filter(|c| c.starts_with("send_payout:"))
+        .count();
+    assert!(
+        failed_sends >= 4,
+        "the payout was tried again and again: {failed_sends}"
+    );
+    host.service.deliver_outbox(100).await.unwrap();
+    let failing = host.alerts.of_kind(AlertKind::PayoutFailing);
+    assert_eq!(failing.len(), 1, "one alert for the payout: {failing:?}");
+
+    let later = host
+        .service
+        .request_contribution(&id, 2, HandId::new(1).unwrap());
+    // Round 2 may not be open yet; any open checkout of ada's will do.
+    let expiring = match later.await {
+        Ok(checkout) => checkout.reference,
+        Err(_) => {
+            let fresh = asked(&host, "rev-expiry").await;
+            fresh.1
+        }
+    };
+    host.clock.advance(Duration::days(2));
+    host.service.tick().await.unwrap();
+    host.service.deliver_outbox(100).await.unwrap();
+    host.service.tick().await.unwrap();
+    host.service.deliver_outbox(100).await.unwrap();
+    let expired = host.alerts.of_kind(AlertKind::CollectionExpired);
+    assert!(
+        expired.iter().filter(|a| a.subject == expiring).count() == 1,
+        "one alert for the expired collection: {expired:?}"
+    );
+}
