@@ -605,7 +605,9 @@ async fn mount_statement(server: &MockServer, paid: (&str, u64)) {
             200,
             &list(
                 vec![
-                    transaction_row(paid.0, "success", paid.1),
+                    // Paystack's fee on a ₦10,000 local card charge: 1.5% + ₦100.
+                    j!({"id": 1, "status": "success", "reference": paid.0, "amount": paid.1,
+                        "currency": "NGN", "paid_at": "2026-02-01T10:00:00.000Z", "fees": 25_000}),
                     transaction_row("ajo-g1-r1-h2", "abandoned", 1_000_000),
                 ],
                 1,
@@ -658,6 +660,20 @@ async fn the_statement_pages_through_transactions_and_transfers() {
             ("ajo-g1-r2-h1".to_owned(), "-7000.00".to_owned()),
             ("ajo-g1-po-r1".to_owned(), "-20000.00".to_owned()),
         ]
+    );
+    let from = chrono::Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap();
+    let until = chrono::Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap();
+    let fees: Vec<Option<String>> = gateway(&server)
+        .list_transactions(from, until)
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| l.fee.map(|f| f.amount().to_string()))
+        .collect();
+    assert_eq!(
+        fees,
+        [Some("250.00".to_owned()), None, None, None],
+        "the fee Paystack kept rides on the charge's line"
     );
 }
 

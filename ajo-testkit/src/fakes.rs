@@ -82,6 +82,7 @@ struct GatewayState {
     requests: Vec<CollectionRequest>,
     client_secrets: bool,
     events: u64,
+    statement: Option<Vec<StatementLine>>,
 }
 
 /// A scriptable payment gateway. Collections and payouts are remembered by reference;
@@ -217,6 +218,14 @@ impl FakeGateway {
                 .with_amount_basis(basis)
                 .with_event_id(format!("evt_{}", state.events)),
         )
+    }
+
+    /// Answers [`list_transactions`](PaymentGateway::list_transactions) with these lines
+    /// from now on, whatever the period: a statement as the test says the provider has
+    /// it (fees, refunds, money ajo never asked for). Without it the fake lists every
+    /// collection paid, without fees.
+    pub fn set_statement(&self, lines: Vec<StatementLine>) {
+        lock(&self.state).statement = Some(lines);
     }
 
     /// References of collections started, in order.
@@ -420,12 +429,16 @@ impl PaymentGateway for FakeGateway {
         _to: DateTime<Utc>,
     ) -> Result<Vec<StatementLine>, GatewayError> {
         let state = self.begin("list_transactions".into())?;
+        if let Some(lines) = &state.statement {
+            return Ok(lines.clone());
+        }
         let mut lines = Vec::new();
         for (reference, (_, status, paid)) in &state.collections {
             if let (PaymentState::Succeeded, Some(amount)) = (status, paid) {
                 lines.push(StatementLine {
                     reference: reference.clone(),
                     amount: *amount,
+                    fee: None,
                 });
             }
         }
@@ -434,6 +447,7 @@ impl PaymentGateway for FakeGateway {
                 lines.push(StatementLine {
                     reference: reference.clone(),
                     amount: amount.negated(),
+                    fee: None,
                 });
             }
         }

@@ -389,6 +389,7 @@ impl PaymentGateway for FlutterwaveGateway {
                 lines.push(StatementLine {
                     reference: transaction.tx_ref.clone(),
                     amount: transaction.amount()?,
+                    fee: None,
                 });
             }
         }
@@ -410,6 +411,7 @@ impl PaymentGateway for FlutterwaveGateway {
             lines.push(StatementLine {
                 reference: reference.clone(),
                 amount: wire::from_major(amount, currency)?.negated(),
+                fee: None,
             });
         }
         Ok(lines)

@@ -293,11 +293,17 @@ impl PaymentGateway for PaystackGateway {
                 PaymentState::Reversed => &[true, false],
                 _ => &[],
             };
+            let fee = match &transaction.fees {
+                Some(fees) => Some(wire::from_subunits(fees, &transaction.currency)?),
+                None => None,
+            };
             for &incoming in signs {
                 let amount = wire::from_subunits(&transaction.amount, &transaction.currency)?;
                 lines.push(StatementLine {
                     reference: transaction.reference.clone(),
                     amount: if incoming { amount } else { amount.negated() },
+                    // Paystack takes its fee from the charge as it settles.
+                    fee: fee.filter(|f| incoming && f.is_positive()),
                 });
             }
         }
@@ -317,6 +323,7 @@ impl PaymentGateway for PaystackGateway {
                 lines.push(StatementLine {
                     reference: reference.clone(),
                     amount: if incoming { amount } else { amount.negated() },
+                    fee: None,
                 });
             }
         }

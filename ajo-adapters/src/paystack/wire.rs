@@ -111,6 +111,9 @@ pub(super) struct Transaction {
     pub(super) currency: String,
     #[serde(default)]
     pub(super) paid_at: Option<String>,
+    /// What Paystack kept of the charge, in subunits (absent on some older records).
+    #[serde(default)]
+    pub(super) fees: Option<Subunits>,
 }
 
 impl Transaction {

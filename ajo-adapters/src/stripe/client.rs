@@ -336,6 +336,7 @@ impl PaymentGateway for StripeGateway {
                 lines.push(StatementLine {
                     reference: transaction.reference(),
                     amount: wire::from_minor(transaction.amount, &transaction.currency)?,
+                    fee: None,
                 });
             }
             if !page.has_more || after.is_none() {

@@ -279,34 +279,10 @@ impl Ledger {
 
     /// The net movement on gateway-clearing accounts of every entry that carries a
     /// reference, by reference and currency: the ledger's side of a reconciliation.
-    /// Money into the gateway is positive, money out negative.
+    /// Money into the gateway is positive, money out negative; see
+    /// [`clearing_movements`].
     pub fn clearing_movements(&self) -> Vec<StatementLine> {
-        let mut net: BTreeMap<(String, Currency), i128> = BTreeMap::new();
-        for journal in &self.entries {
-            let Some(reference) = journal.entry.reference() else {
-                continue;
-            };
-            for posting in journal.entry.postings() {
-                if posting.account.kind() != AccountKind::GatewayClearing {
-                    continue;
-                }
-                let signed = match posting.side {
-                    Side::Debit => posting.amount.minor(),
-                    Side::Credit => -posting.amount.minor(),
-                };
-                let slot = net
-                    .entry((reference.to_owned(), posting.amount.currency()))
-                    .or_insert(0);
-                *slot = slot.saturating_add(signed);
-            }
-        }
-        net.into_iter()
-            .filter_map(|((reference, currency), minor)| {
-                Money::from_minor(minor, currency)
-                    .ok()
-                    .map(|amount| StatementLine { reference, amount })
-            })
-            .collect()
+        clearing_movements(self.entries.iter())
     }
 
     fn replay_of(&self, entry: &BalancedEntry) -> Result<Option<EntryId>, LedgerError> {
@@ -374,6 +350,49 @@ impl Ledger {
             self.reversed_by.insert(original, recorded.id);
         }
     }
+}
+
+/// The net movement on gateway-clearing accounts of these entries, by reference and
+/// currency: the ledger's side of a [`reconcile`]. Money into the gateway is positive,
+/// money out negative; entries without a reference are left out, and so are the
+/// provider's fees (entries posting to a [`AccountKind::GatewayFees`] account), since a
+/// statement line carries its fee apart from its amount.
+pub fn clearing_movements<'a>(
+    entries: impl IntoIterator<Item = &'a JournalEntry>,
+) -> Vec<StatementLine> {
+    let mut net: BTreeMap<(String, Currency), i128> = BTreeMap::new();
+    for journal in entries {
+        let Some(reference) = journal.entry.reference() else {
+            continue;
+        };
+        let postings = journal.entry.postings();
+        if postings
+            .iter()
+            .any(|p| p.account.kind() == AccountKind::GatewayFees)
+        {
+            continue;
+        }
+        for posting in postings {
+            if posting.account.kind() != AccountKind::GatewayClearing {
+                continue;
+            }
+            let signed = match posting.side {
+                Side::Debit => posting.amount.minor(),
+                Side::Credit => -posting.amount.minor(),
+            };
+            let slot = net
+                .entry((reference.to_owned(), posting.amount.currency()))
+                .or_insert(0);
+            *slot = slot.saturating_add(signed);
+        }
+    }
+    net.into_iter()
+        .filter_map(|((reference, currency), minor)| {
+            Money::from_minor(minor, currency)
+                .ok()
+                .map(|amount| StatementLine::new(reference, amount))
+        })
+        .collect()
 }
 
 /// Every account's balance and the total per currency; see [`Ledger::trial_balance`].

@@ -13,8 +13,32 @@ use crate::money::{Currency, Money};
 pub struct StatementLine {
     /// The gateway reference.
     pub reference: String,
-    /// The signed amount.
+    /// The signed amount, before the provider's fee.
     pub amount: Money,
+    /// What the provider kept of it (its fee), when the statement says: the gateway's
+    /// balance moved by `amount` less this. Booked by
+    /// [`AjoService::reconcile`](crate::service::AjoService::reconcile); never on the
+    /// ledger's side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fee: Option<Money>,
+}
+
+impl StatementLine {
+    /// A line without a fee.
+    pub fn new(reference: impl Into<String>, amount: Money) -> StatementLine {
+        StatementLine {
+            reference: reference.into(),
+            amount,
+            fee: None,
+        }
+    }
+
+    /// The same line, the provider having kept `fee` of it.
+    #[must_use]
+    pub fn with_fee(mut self, fee: Money) -> StatementLine {
+        self.fee = Some(fee);
+        self
+    }
 }
 
 /// A reference both sides know, with different amounts (or currencies).
@@ -61,10 +85,7 @@ impl ReconciliationReport {
 /// use ajo_core::ledger::{reconcile, StatementLine};
 /// use ajo_core::money::{Currency, Money};
 ///
-/// let line = |r: &str, a: &str| StatementLine {
-///     reference: r.into(),
-///     amount: Money::parse(a, Currency::NGN).unwrap(),
-/// };
+/// let line = |r: &str, a: &str| StatementLine::new(r, Money::parse(a, Currency::NGN).unwrap());
 /// let report = reconcile(
 ///     vec![line("ref-1", "5000"), line("ref-2", "5000")],
 ///     vec![line("ref-1", "5000"), line("ref-3", "700")],
@@ -91,6 +112,7 @@ pub fn reconcile(
                 Some(amount) if amount == statement_amount => report.matched.push(StatementLine {
                     reference: reference.clone(),
                     amount,
+                    fee: None,
                 }),
                 Some(amount) => report.amount_mismatches.push(AmountMismatch {
                     reference: reference.clone(),
@@ -100,6 +122,7 @@ pub fn reconcile(
                 None => report.missing_in_ledger.push(StatementLine {
                     reference: reference.clone(),
                     amount: statement_amount,
+                    fee: None,
                 }),
             }
         }
@@ -113,6 +136,7 @@ pub fn reconcile(
             amounts.into_values().map(move |amount| StatementLine {
                 reference: reference.clone(),
                 amount,
+                fee: None,
             })
         })
         .collect();

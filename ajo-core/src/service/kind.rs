@@ -107,6 +107,7 @@ impl ServiceError {
             // A key sent again with another command: a new command wants a new key.
             ServiceError::IdempotencyKeyReused { .. } => ErrorKind::Conflict,
             ServiceError::NothingToCollect { .. } => ErrorKind::Refused,
+            ServiceError::EmptyPeriod { .. } => ErrorKind::Invalid,
             ServiceError::Review(e) => match e {
                 super::ReviewError::NothingHeld { .. } => ErrorKind::NotFound,
                 super::ReviewError::Unexplained => ErrorKind::Invalid,

@@ -48,6 +48,7 @@ mod kind;
 mod loans;
 mod outbox;
 mod payouts;
+mod reconcile;
 mod returns;
 pub mod review;
 mod runner;
@@ -71,6 +72,7 @@ pub use kind::ErrorKind;
 use kind::logged;
 pub use loans::{LoanFunding, LoanOptions, LoanRequest};
 pub use outbox::DeliveryReport;
+pub use reconcile::{Reconciliation, gateway_fees};
 pub use returns::{DISPUTES_OWNER, chargebacks_of, disputes_for};
 pub use review::{HeldItem, HeldReason, Resolved, ReviewError};
 // Their home is now the domain modules; kept here so callers of the service compile on.
@@ -156,6 +158,14 @@ pub enum ServiceError {
     IdempotencyKeyReused {
         /// The key.
         key: IdempotencyKey,
+    },
+    /// A period that does not end after it starts.
+    #[error("the period {from} to {until} is empty")]
+    EmptyPeriod {
+        /// Its start.
+        from: DateTime<Utc>,
+        /// Its end.
+        until: DateTime<Utc>,
     },
     /// A resolution of money held for review was refused.
     #[error(transparent)]

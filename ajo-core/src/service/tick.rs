@@ -32,6 +32,9 @@ pub struct TickReport {
     pub reverified: usize,
     /// Payouts sent to the gateway.
     pub payouts_sent: usize,
+    /// Days reconciled with the gateway's statement
+    /// ([`ServiceConfig::daily_reconciliation`](super::ServiceConfig::daily_reconciliation)).
+    pub reconciled: usize,
     /// Streams that failed, with the error, to retry on a later tick.
     pub errors: Vec<(StreamId, String)>,
 }
@@ -81,6 +84,18 @@ impl AjoService {
                         report.errors.push((stream.clone(), error.to_string()));
                     }
                     done.insert(stream);
+                }
+            }
+            if self.config.daily_reconciliation {
+                match self.reconcile_yesterday(now).await {
+                    Ok(done) => report.reconciled += usize::from(done),
+                    Err(error) => {
+                        tracing::warn!(%error, "daily reconciliation failed; the next tick tries again");
+                        report.errors.push((
+                            StreamId::new(StreamKind::Payment, "reconciliation"),
+                            error.to_string(),
+                        ));
+                    }
                 }
             }
             Ok(report)

@@ -346,6 +346,7 @@ fn reconciliation_reports_every_kind_of_difference() {
     let line = |r: &str, amount: Money| StatementLine {
         reference: r.into(),
         amount,
+        fee: None,
     };
     let statement = vec![
         line("ref-a", ngn("5000")),

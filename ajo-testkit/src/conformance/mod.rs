@@ -23,6 +23,7 @@ pub mod keys;
 pub mod loans;
 pub mod notify;
 pub mod outbox;
+pub mod reconcile;
 pub mod review;
 pub mod service;
 pub mod store;
