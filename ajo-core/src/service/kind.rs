@@ -107,6 +107,8 @@ impl ServiceError {
             // A key sent again with another command: a new command wants a new key.
             ServiceError::IdempotencyKeyReused { .. } => ErrorKind::Conflict,
             ServiceError::NothingToCollect { .. } => ErrorKind::Refused,
+            // A cap with no room now: refused until usage frees up or the policy changes.
+            ServiceError::LimitExceeded(_) => ErrorKind::Refused,
         }
     }
 }

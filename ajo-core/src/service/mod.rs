@@ -44,6 +44,7 @@ mod group_commands;
 mod groups;
 mod idempotent;
 mod kind;
+mod limits;
 mod loans;
 mod outbox;
 mod payouts;
@@ -80,6 +81,7 @@ use crate::group::{GroupError, GroupState};
 
 use crate::ids::{GroupId, HandId, IdempotencyKey, LoanId};
 use crate::ledger::LedgerError;
+use crate::limits::LimitExceeded;
 use crate::loan::{LoanError, LoanState};
 use crate::money::MoneyError;
 use crate::ports::{
@@ -160,6 +162,16 @@ pub enum ServiceError {
         /// The member.
         member: crate::ids::MemberId,
     },
+    /// A limit of the service's [`Limits`](crate::limits::Limits) refused the amount:
+    /// which limit, what it allows, what is used and the room left. Nothing was written.
+    #[error(transparent)]
+    LimitExceeded(Box<LimitExceeded>),
+}
+
+impl From<LimitExceeded> for ServiceError {
+    fn from(error: LimitExceeded) -> ServiceError {
+        ServiceError::LimitExceeded(Box::new(error))
+    }
 }
 
 impl From<LoanError> for ServiceError {
@@ -229,7 +241,7 @@ impl ServiceError {
                     | GroupError::UnknownRound(_)
             ),
             ServiceError::Loan(e) => e.is_invalid_input() && !matches!(**e, LoanError::Ledger(_)),
-            ServiceError::NothingToCollect { .. } => true,
+            ServiceError::NothingToCollect { .. } | ServiceError::LimitExceeded(_) => true,
             _ => false,
         }
     }
