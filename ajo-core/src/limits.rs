@@ -282,9 +282,9 @@ impl Limits {
         flow: Flow,
         currency: Currency,
     ) -> impl Iterator<Item = &Limit> {
-        self.limits.iter().filter(move |l| {
-            l.scope == scope && l.flow == flow && l.cap.currency() == currency
-        })
+        self.limits
+            .iter()
+            .filter(move |l| l.scope == scope && l.flow == flow && l.cap.currency() == currency)
     }
 
     /// Whether `amount` of `flow` fits in every limit of `scope` in its currency, given
@@ -557,30 +557,48 @@ mod tests {
         let tx = limits
             .check(Scope::Member, Flow::In, ngn(101), &used(0, 0))
             .unwrap_err();
-        assert_eq!((tx.window, tx.room, tx.used), (Window::Transaction, ngn(100), ngn(0)));
+        assert_eq!(
+            (tx.window, tx.room, tx.used),
+            (Window::Transaction, ngn(100), ngn(0))
+        );
         let day = limits
             .check(Scope::Member, Flow::In, ngn(100), &used(250, 250))
             .unwrap_err();
-        assert_eq!((day.window, day.room, day.used), (Window::Day, ngn(50), ngn(250)));
+        assert_eq!(
+            (day.window, day.room, day.used),
+            (Window::Day, ngn(50), ngn(250))
+        );
         let month = limits
             .check(Scope::Member, Flow::In, ngn(100), &used(0, 950))
             .unwrap_err();
         assert_eq!((month.window, month.room), (Window::Month, ngn(50)));
-        assert!(limits
-            .check(Scope::Member, Flow::In, ngn(50), &used(250, 950))
-            .is_ok());
+        assert!(
+            limits
+                .check(Scope::Member, Flow::In, ngn(50), &used(250, 950))
+                .is_ok()
+        );
     }
 
     #[test]
     fn other_scopes_flows_and_currencies_are_not_limited() {
         let limits = policy(1, 1, 1);
         let big = ngn(1_000_000);
-        assert!(limits.check(Scope::Group, Flow::In, big, &used(0, 0)).is_ok());
-        assert!(limits.check(Scope::Member, Flow::Out, big, &used(0, 0)).is_ok());
+        assert!(
+            limits
+                .check(Scope::Group, Flow::In, big, &used(0, 0))
+                .is_ok()
+        );
+        assert!(
+            limits
+                .check(Scope::Member, Flow::Out, big, &used(0, 0))
+                .is_ok()
+        );
         let usd = Money::from_minor(1_000_000, Currency::USD).unwrap();
-        assert!(limits
-            .check(Scope::Member, Flow::In, usd, &Usage::zero(Currency::USD))
-            .is_ok());
+        assert!(
+            limits
+                .check(Scope::Member, Flow::In, usd, &Usage::zero(Currency::USD))
+                .is_ok()
+        );
         assert!(!limits.applies(Scope::Member, Flow::In, Currency::USD));
         assert!(limits.applies(Scope::Member, Flow::In, Currency::NGN));
     }
@@ -666,7 +684,10 @@ mod tests {
             Limits::default().next_room(Window::Month, december),
             Some(Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap())
         );
-        assert_eq!(Limits::default().previous_month_key(december + chrono::TimeDelta::days(20)), "2026-12");
+        assert_eq!(
+            Limits::default().previous_month_key(december + chrono::TimeDelta::days(20)),
+            "2026-12"
+        );
     }
 
     proptest! {

@@ -18,10 +18,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::payouts::Payout;
-use super::{AjoService, ServiceError};
 use super::exec::Profiles;
+use super::payouts::Payout;
 use super::runner::{Decision, Write};
+use super::{AjoService, ServiceError};
 use crate::aggregate::Aggregate;
 use crate::ids::{GroupId, LoanId, MemberId};
 use crate::limits::{Flow, Scope, Usage, UsageEvent};
@@ -91,7 +91,10 @@ impl AjoService {
         let previous = (counted.flow == Flow::Out).then(|| limits.previous_month_key(now));
         let mut asked = Vec::with_capacity(owners.len() * 2);
         for (scope, owner) in &owners {
-            asked.push(ReadFrom::new(usage_stream(*scope, owner, currency, &month), 0));
+            asked.push(ReadFrom::new(
+                usage_stream(*scope, owner, currency, &month),
+                0,
+            ));
             if let Some(previous) = &previous {
                 asked.push(ReadFrom::new(
                     usage_stream(*scope, owner, currency, previous),
@@ -155,11 +158,7 @@ impl AjoService {
         let PaymentPurpose::LoanRepayment { loan, .. } = purpose else {
             return Ok(None);
         };
-        if !self
-            .config
-            .limits
-            .applies(Scope::Group, Flow::In, currency)
-        {
+        if !self.config.limits.applies(Scope::Group, Flow::In, currency) {
             return Ok(None);
         }
         let state = self.state_of::<LoanState>(loan).await?;
@@ -181,7 +180,10 @@ impl AjoService {
             return Ok(Vec::new());
         }
         let mut appends = Vec::new();
-        for append in streams.iter().filter(|s| s.stream.kind == StreamKind::Payout) {
+        for append in streams
+            .iter()
+            .filter(|s| s.stream.kind == StreamKind::Payout)
+        {
             for event in &append.events {
                 if let DomainEvent::Payout(PayoutEvent::Requested {
                     group,
