@@ -291,7 +291,7 @@ impl Limits {
     /// what the owner has `used`.
     ///
     /// # Errors
-    /// [`LimitExceeded`] for the tightest limit it breaks (the one with least room; of
+    /// [`LimitExceeded`] (boxed) for the tightest limit it breaks (the one with least room; of
     /// equals, the shorter window), with what is used, the amount asked and the room
     /// left: the cap less what is used, never below zero.
     pub fn check(
@@ -300,7 +300,7 @@ impl Limits {
         flow: Flow,
         amount: Money,
         used: &Usage,
-    ) -> Result<(), LimitExceeded> {
+    ) -> Result<(), Box<LimitExceeded>> {
         let mut tightest: Option<LimitExceeded> = None;
         for limit in self.matching(scope, flow, amount.currency()) {
             let used = used.in_window(limit.window);
@@ -333,7 +333,8 @@ impl Limits {
                 tightest = Some(breach);
             }
         }
-        tightest.map_or(Ok(()), Err)
+        // Boxed: a refusal is the rare path, and the error is several amounts wide.
+        tightest.map_or(Ok(()), |t| Err(Box::new(t)))
     }
 
     /// Checks the policy makes sense: for each scope, flow and currency, a per-transaction

@@ -174,6 +174,12 @@ impl From<LimitExceeded> for ServiceError {
     }
 }
 
+impl From<Box<LimitExceeded>> for ServiceError {
+    fn from(error: Box<LimitExceeded>) -> ServiceError {
+        ServiceError::LimitExceeded(error)
+    }
+}
+
 impl From<LoanError> for ServiceError {
     fn from(error: LoanError) -> ServiceError {
         ServiceError::Loan(Box::new(error))
