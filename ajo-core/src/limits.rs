@@ -198,7 +198,8 @@ impl Usage {
     /// `now` in `time_zone`. Other flows, currencies and periods are not counted.
     ///
     /// # Errors
-    /// [`MoneyError`] if the total overflows (it cannot, below any cap).
+    /// [`MoneyError`] if the total overflows [`MAX_MINOR`](crate::money::MAX_MINOR)
+    /// (only stored data far beyond any cap could).
     pub fn tally<'a>(
         events: impl IntoIterator<Item = &'a UsageEvent>,
         flow: Flow,

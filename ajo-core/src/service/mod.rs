@@ -233,8 +233,9 @@ impl ServiceError {
     }
 
     /// Whether the domain said no: the group or the loan refused the command (its state,
-    /// its rules or the input), so nothing changed and repeating the same call will be
-    /// refused again. Not the ledger or arithmetic failing under a command (a bug to
+    /// its rules or the input), or a limit has no room for the amount
+    /// ([`ServiceError::LimitExceeded`]), so nothing changed and repeating the same call
+    /// will be refused again (until the state changes or, for a limit, room comes back). Not the ledger or arithmetic failing under a command (a bug to
     /// report), and not an unknown id ([`is_not_found`](Self::is_not_found)).
     pub fn is_refused(&self) -> bool {
         match self {
