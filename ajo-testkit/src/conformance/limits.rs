@@ -324,7 +324,7 @@ pub async fn a_monthly_limit_counts_the_month_and_frees_up_the_next(store: Arc<d
 
 /// A group's ₦15,000 daily cap counts every member's money into it: ada's ₦10,000
 /// passes, bola's is refused with the group's ₦5,000 of room, though bola has used
-/// nothing.
+/// nothing; a repayment of a loan through the group counts there too.
 pub async fn a_group_limit_counts_every_member(store: Arc<dyn Store>) {
     let group_cap = Limits::default().with(limit(Scope::Group, Flow::In, Window::Day, 15_000));
     let host = host(store.clone(), late_evening(2026, 3, 10), group_cap);
@@ -344,6 +344,33 @@ pub async fn a_group_limit_counts_every_member(store: Arc<dyn Store>) {
     );
     assert_eq!(used(&store, "group:group-cap:NGN:2026-03").await.len(), 1);
     assert!(used(&store, "member:bola:NGN:2026-03").await.is_empty());
+
+    // A loan repayment is money into the loan's group: it counts there too.
+    let loan = LoanId::new("ln-group-cap").unwrap();
+    host.service
+        .apply_for_loan(loan_request(&loan, &id, "bola", 15_000, &host))
+        .await
+        .unwrap();
+    host.service.approve_loan(&loan, "officer").await.unwrap();
+    host.service.disburse_loan(&loan).await.unwrap();
+    let refused = breach(
+        host.service
+            .request_loan_repayment(&loan, Some(naira(6_000)))
+            .await,
+    );
+    assert_eq!((refused.scope, refused.room), (Scope::Group, naira(5_000)));
+    let repayment = host
+        .service
+        .request_loan_repayment(&loan, Some(naira(5_000)))
+        .await
+        .unwrap();
+    let counted: Vec<String> = used(&store, "group:group-cap:NGN:2026-03")
+        .await
+        .into_iter()
+        .map(|(_, _, reference)| reference)
+        .collect();
+    assert_eq!(counted.len(), 2);
+    assert_eq!(counted[1], repayment.reference);
 }
 
 fn loan_request(
