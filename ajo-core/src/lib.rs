@@ -79,6 +79,7 @@ pub mod error;
 pub mod group;
 pub mod ids;
 pub mod ledger;
+pub mod limits;
 pub mod loan;
 pub mod member;
 pub mod money;

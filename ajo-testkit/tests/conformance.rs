@@ -61,6 +61,12 @@ async fn in_memory_store_passes_the_reconcile_suite() {
         .await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_memory_store_passes_the_limits_suite() {
+    conformance::limits::run_all(|| async { Arc::new(InMemoryStore::new()) as Arc<dyn Store> })
+        .await;
+}
+
 /// A clock read between two microseconds, held still: everything the service stores is
 /// cut the same way, so the kept group states and the store agree.
 #[tokio::test]

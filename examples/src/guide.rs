@@ -14,6 +14,10 @@ struct PayoutOrder;
 #[allow(dead_code)]
 struct Loans;
 
+#[doc = include_str!("../../docs/limits.md")]
+#[allow(dead_code)]
+struct Limits;
+
 #[doc = include_str!("../../docs/webhooks.md")]
 #[allow(dead_code)]
 struct Webhooks;

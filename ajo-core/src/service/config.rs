@@ -12,6 +12,8 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use thiserror::Error;
 
+use crate::limits::{LimitError, Limits};
+
 /// The longest any duration setting may be: a year, leap day included. Longer than any
 /// sensible re-verification, lease or retry delay, and short enough that the service's
 /// times stay far from the end of chrono's range on any real clock.
@@ -97,6 +99,10 @@ pub struct ServiceConfig {
     /// statement ([`AjoService::reconcile`](super::AjoService::reconcile)), once per day
     /// however often it runs (default off: a host may run reconciliations itself).
     pub daily_reconciliation: bool,
+    /// Per-transaction, daily and monthly caps on the money members and groups move,
+    /// checked before collections, loan disbursements and payouts (default: none, and
+    /// then nothing is counted). See [`limits`](crate::limits) and `docs/limits.md`.
+    pub limits: Limits,
 }
 
 impl Default for ServiceConfig {
@@ -115,6 +121,7 @@ impl Default for ServiceConfig {
             callback_url: None,
             payout_alert_after: 3,
             daily_reconciliation: false,
+            limits: Limits::default(),
         }
     }
 }
@@ -227,6 +234,9 @@ pub enum ConfigError {
     /// The worker name is empty or only whitespace.
     #[error("worker is blank; it must name this worker")]
     BlankWorker,
+    /// The limits contradict each other.
+    #[error("limits: {0}")]
+    Limits(LimitError),
     /// The worker name is too long.
     #[error("worker is {len} bytes long; it must be at most {max}")]
     WorkerTooLong {
@@ -257,7 +267,8 @@ impl ServiceConfig {
     /// `outbox_max_attempts` or `group_cache`; [`ConfigError::DurationOutOfRange`] for
     /// `reverify_after`, `outbox_lease`, `outbox_backoff` or `collection_expiry`;
     /// [`ConfigError::BlankWorker`]
-    /// or [`ConfigError::WorkerTooLong`] for `worker`.
+    /// or [`ConfigError::WorkerTooLong`] for `worker`; [`ConfigError::Limits`] for
+    /// `limits` ([`Limits::validate`]).
     pub fn validate(&self) -> Result<(), ConfigError> {
         count(
             "conflict_retries",
@@ -299,7 +310,8 @@ impl ServiceConfig {
             wide(self.group_cache),
             0,
             wide(MAX_GROUP_CACHE),
-        )
+        )?;
+        self.limits.validate().map_err(ConfigError::Limits)
     }
 }
 
@@ -392,6 +404,7 @@ mod tests {
             callback_url: None,
             payout_alert_after: MAX_PAYOUT_ALERT_AFTER,
             daily_reconciliation: true,
+            limits: Limits::default(),
         };
         assert_eq!(edges.validate(), Ok(()));
         let low = ServiceConfig {
@@ -588,5 +601,22 @@ mod tests {
             }),
             ConfigError::WorkerTooLong { len: 129, max: 128 }
         );
+    }
+
+    #[test]
+    fn limits_that_contradict_each_other_are_refused() {
+        use crate::limits::{Flow, Limit, Scope, Window};
+        use crate::money::{Currency, Money};
+        let ngn = |n| Money::from_minor(n, Currency::NGN).unwrap();
+        let limits = Limits::default()
+            .with(Limit::new(Scope::Group, Flow::Out, Window::Day, ngn(500)).unwrap())
+            .with(Limit::new(Scope::Group, Flow::Out, Window::Month, ngn(400)).unwrap());
+        assert!(matches!(
+            refused(ServiceConfig {
+                limits,
+                ..ServiceConfig::default()
+            }),
+            ConfigError::Limits(crate::limits::LimitError::Inconsistent { .. })
+        ));
     }
 }

@@ -322,9 +322,6 @@ impl AjoService {
                 },
                 self.now(),
             )?;
-            self.set_contact(member, contact).await?;
-            // Indexed before the join so a join retried after a failure is indexed too.
-            self.record_joined(member, group).await?;
             // The deposit is the group's rule applied to the hands: known before deciding, so
             // its collection can be written with the join.
             let deposit = match state.config() {
@@ -351,9 +348,16 @@ impl AjoService {
             let mut reference = None;
             if let Some(ask) = &ask {
                 let unused = self.unused_reference(&base).await?;
+                // Counted before anything is written, so a join the limits refuse
+                // leaves nothing behind either.
+                let counted = self.count_collection(ask, &unused, now).await?;
                 extra.push(self.request_append(&unused, ask, now));
+                extra.extend(counted);
                 reference = Some(unused);
             }
+            self.set_contact(member, contact).await?;
+            // Indexed before the join so a join retried after a failure is indexed too.
+            self.record_joined(member, group).await?;
             let events = self
                 .run_group(
                     group,

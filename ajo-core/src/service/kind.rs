@@ -113,6 +113,8 @@ impl ServiceError {
                 super::ReviewError::Unexplained => ErrorKind::Invalid,
                 _ => ErrorKind::Refused,
             },
+            // A cap with no room now: refused until usage frees up or the policy changes.
+            ServiceError::LimitExceeded(_) => ErrorKind::Refused,
         }
     }
 }

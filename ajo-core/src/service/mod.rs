@@ -45,6 +45,7 @@ mod group_commands;
 mod groups;
 mod idempotent;
 mod kind;
+mod limits;
 mod loans;
 mod outbox;
 mod payouts;
@@ -87,6 +88,7 @@ use crate::group::{GroupError, GroupState};
 
 use crate::ids::{GroupId, HandId, IdempotencyKey, LoanId};
 use crate::ledger::LedgerError;
+use crate::limits::LimitExceeded;
 use crate::loan::{LoanError, LoanState};
 use crate::money::MoneyError;
 use crate::ports::{
@@ -179,6 +181,22 @@ pub enum ServiceError {
         /// The member.
         member: crate::ids::MemberId,
     },
+    /// A limit of the service's [`Limits`](crate::limits::Limits) refused the amount:
+    /// which limit, what it allows, what is used and the room left. Nothing was written.
+    #[error(transparent)]
+    LimitExceeded(Box<LimitExceeded>),
+}
+
+impl From<LimitExceeded> for ServiceError {
+    fn from(error: LimitExceeded) -> ServiceError {
+        ServiceError::LimitExceeded(Box::new(error))
+    }
+}
+
+impl From<Box<LimitExceeded>> for ServiceError {
+    fn from(error: Box<LimitExceeded>) -> ServiceError {
+        ServiceError::LimitExceeded(error)
+    }
 }
 
 impl From<LoanError> for ServiceError {
@@ -234,8 +252,9 @@ impl ServiceError {
     }
 
     /// Whether the domain said no: the group or the loan refused the command (its state,
-    /// its rules or the input), so nothing changed and repeating the same call will be
-    /// refused again. Not the ledger or arithmetic failing under a command (a bug to
+    /// its rules or the input), or a limit has no room for the amount
+    /// ([`ServiceError::LimitExceeded`]), so nothing changed and repeating the same call
+    /// will be refused again (until the state changes or, for a limit, room comes back). Not the ledger or arithmetic failing under a command (a bug to
     /// report), and not an unknown id ([`is_not_found`](Self::is_not_found)).
     pub fn is_refused(&self) -> bool {
         match self {
@@ -248,7 +267,7 @@ impl ServiceError {
                     | GroupError::UnknownRound(_)
             ),
             ServiceError::Loan(e) => e.is_invalid_input() && !matches!(**e, LoanError::Ledger(_)),
-            ServiceError::NothingToCollect { .. } => true,
+            ServiceError::NothingToCollect { .. } | ServiceError::LimitExceeded(_) => true,
             _ => false,
         }
     }

@@ -306,6 +306,12 @@ impl AjoService {
         } else {
             (current.number, current.reference.clone(), current.amount)
         };
+        if !self
+            .admit_payout(&payout, &stream, version, &attempt_reference, amount, now)
+            .await?
+        {
+            return Ok(());
+        }
         report.payouts_sent += 1;
         let request = PayoutRequest {
             reference: attempt_reference.clone(),

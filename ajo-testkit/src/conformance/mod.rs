@@ -20,6 +20,7 @@ pub mod gateway_events;
 pub mod group_commands;
 pub mod host;
 pub mod keys;
+pub mod limits;
 pub mod loans;
 pub mod notify;
 pub mod outbox;

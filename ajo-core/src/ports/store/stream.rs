@@ -10,6 +10,7 @@ use super::error::{StoreError, WrongEventKind};
 use super::idempotency::KeyRecord;
 use crate::group::GroupEvent;
 use crate::ledger::BalancedEntry;
+use crate::limits::UsageEvent;
 use crate::loan::LoanEvent;
 use crate::member::MemberEvent;
 use crate::payment::{PaymentEvent, PayoutEvent};
@@ -29,6 +30,9 @@ pub enum StreamKind {
     Payment,
     /// One payout through a gateway, by our reference ([`PayoutEvent`]).
     Payout,
+    /// What one member or group used of its limits in one currency and month
+    /// ([`UsageEvent`]).
+    Usage,
 }
 
 impl StreamKind {
@@ -40,6 +44,7 @@ impl StreamKind {
             StreamKind::Member => "member",
             StreamKind::Payment => "payment",
             StreamKind::Payout => "payout",
+            StreamKind::Usage => "usage",
         }
     }
 }
@@ -96,6 +101,8 @@ pub enum DomainEvent {
     Payment(PaymentEvent),
     /// Of a payout.
     Payout(PayoutEvent),
+    /// Of a usage stream.
+    Usage(UsageEvent),
 }
 
 impl DomainEvent {
@@ -106,7 +113,7 @@ impl DomainEvent {
             DomainEvent::Loan(e) => e.entry(),
             DomainEvent::Payment(e) => e.entry(),
             DomainEvent::Payout(e) => e.entry(),
-            DomainEvent::Member(_) => None,
+            DomainEvent::Member(_) | DomainEvent::Usage(_) => None,
         }
     }
 
@@ -118,6 +125,7 @@ impl DomainEvent {
             DomainEvent::Member(_) => StreamKind::Member,
             DomainEvent::Payment(_) => StreamKind::Payment,
             DomainEvent::Payout(_) => StreamKind::Payout,
+            DomainEvent::Usage(_) => StreamKind::Usage,
         }
     }
 }
@@ -155,6 +163,7 @@ envelope!(
     Member(MemberEvent),
     Payment(PaymentEvent),
     Payout(PayoutEvent),
+    Usage(UsageEvent),
 );
 
 /// An event as stored: its stream, its version in the stream (from 1) and when.

@@ -163,8 +163,10 @@ impl AjoService {
             };
             match self.standing(&loaded, ask, now) {
                 Standing::Unused => {
-                    let append = self.request_append(&reference, ask, now);
-                    match self.append(single(append, now)).await {
+                    let counted = self.count_collection(ask, &reference, now).await?;
+                    let mut request = single(self.request_append(&reference, ask, now), now);
+                    request.streams.extend(counted);
+                    match self.append(request).await {
                         Ok(_) => return self.start_at_gateway(&reference, ask, now).await,
                         // Another ask recorded this reference first: look at it again.
                         Err(ServiceError::Store(StoreError::Conflict { .. }))
@@ -215,6 +217,32 @@ impl AjoService {
             stream: StreamId::new(StreamKind::Payment, ask.base.to_string()),
             attempts: MAX_ATTEMPTS,
         })
+    }
+
+    /// The usage appends that count `ask` under `reference` against the limits.
+    ///
+    /// # Errors
+    /// [`ServiceError::LimitExceeded`]; a store error.
+    pub(super) async fn count_collection(
+        &self,
+        ask: &Ask<'_>,
+        reference: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<StreamAppend>, ServiceError> {
+        if self.config.limits.is_empty() {
+            return Ok(Vec::new());
+        }
+        let group = self
+            .collection_group(&ask.purpose, ask.amount.currency())
+            .await?;
+        let counted = super::limits::Counted {
+            member: ask.member,
+            group: group.as_ref(),
+            flow: crate::limits::Flow::In,
+            amount: ask.amount,
+            reference,
+        };
+        self.count_against_limits(&counted, now).await
     }
 
     /// The first reference of `base` never used: where a collection recorded in another

@@ -397,6 +397,8 @@ impl AjoService {
                 .decided::<LoanState>(id, &read.state, events, now, &mut Profiles::default())
                 .await?;
             let mut streams = decided.streams;
+            let counted = self.count_new_payouts(&streams, now).await?;
+            streams.extend(counted);
             streams.push(StreamAppend {
                 stream: group_stream(group),
                 expected_version: version,

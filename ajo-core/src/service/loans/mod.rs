@@ -233,6 +233,9 @@ impl AjoService {
             if let Some(group) = state.loan().and_then(apply::pot_group) {
                 return self.disburse_from_pot(id, &group, key).await;
             }
+            if !self.config.limits.is_empty() {
+                return self.disburse_counted(id, key).await;
+            }
             let reference = PaymentReference::loan_disbursement(id).to_string();
             self.run_loan(
                 id,
