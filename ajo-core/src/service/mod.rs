@@ -236,7 +236,8 @@ impl ServiceError {
 
     /// Whether something the call named does not exist: a group, loan, profile, payment
     /// or payout ([`ServiceError::NotFound`]), a round or hand of a group, or a member
-    /// of it. Usually a 404 to a host's own caller.
+    /// of it, or money held for review under a reference. Usually a 404 to a host's own
+    /// caller.
     pub fn is_not_found(&self) -> bool {
         matches!(
             self,
@@ -248,6 +249,7 @@ impl ServiceError {
                         | GroupError::UnknownHand(_)
                         | GroupError::UnknownRound(_)
                 )
+                | ServiceError::Review(ReviewError::NothingHeld { .. })
         )
     }
 
@@ -268,6 +270,12 @@ impl ServiceError {
             ),
             ServiceError::Loan(e) => e.is_invalid_input() && !matches!(**e, LoanError::Ledger(_)),
             ServiceError::NothingToCollect { .. } | ServiceError::LimitExceeded(_) => true,
+            // A resolution that does not fit the money, or one asked while a refund is
+            // waiting; not a missing item or a missing reason (bad input).
+            ServiceError::Review(e) => matches!(
+                e,
+                ReviewError::WrongDirection { .. } | ReviewError::RefundPending { .. }
+            ),
             _ => false,
         }
     }

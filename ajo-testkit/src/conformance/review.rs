@@ -36,6 +36,7 @@ where
     money_nobody_owns_is_written_off_with_its_reason(factory().await).await;
     a_dispute_flags_the_payer_and_alerts_once(factory().await).await;
     a_failing_payout_and_an_expired_collection_alert_once(factory().await).await;
+    a_fixed_flow_of_money_in_doubt_keeps_the_books(factory().await).await;
 }
 
 fn naira(n: i64) -> Money {
@@ -560,5 +561,252 @@ pub async fn a_failing_payout_and_an_expired_collection_alert_once(store: Arc<dy
     assert!(
         expired.iter().filter(|a| a.subject == expiring).count() == 1,
         "one alert for the expired collection: {expired:?}"
+    );
+}
+
+/// One step of a random flow of money in doubt, for
+/// [`money_in_doubt_keeps_the_books`]. Indexes pick among the collections asked and
+/// the items held, modulo their number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DoubtStep {
+    /// The payer of collection `at` pays `naira` (the amount asked when zero).
+    Pay {
+        /// Which collection.
+        at: usize,
+        /// How much, in whole naira; zero pays what was asked.
+        naira: i64,
+    },
+    /// Money arrives under a reference ajo never issued.
+    Stray {
+        /// How much, in whole naira (at least one).
+        naira: i64,
+    },
+    /// The gateway refunds part of collection `at` on its own, as refund `id`.
+    GatewayRefund {
+        /// Which collection.
+        at: usize,
+        /// The refund's id.
+        id: u8,
+        /// How much.
+        naira: i64,
+    },
+    /// A dispute of collection `at` reports `what` (opened, withdrawn, won, lost).
+    Dispute {
+        /// Which collection.
+        at: usize,
+        /// The dispute's id.
+        id: u8,
+        /// What the gateway reports.
+        what: GatewayReturn,
+        /// The amount disputed.
+        naira: i64,
+    },
+    /// A person resolves held item `at` as `how` says (0 credit, 1 refund, 2 charge,
+    /// 3 write off); a resolution that does not fit is refused and changes nothing.
+    Resolve {
+        /// Which item.
+        at: usize,
+        /// How.
+        how: u8,
+    },
+    /// The last webhook arrives again.
+    Again,
+}
+
+/// Runs a flow of money in doubt through the service and checks after every step that
+/// the trial balance is zero, that the review queue adds up to the review account, that
+/// a refused resolution wrote nothing, and that the disputed account holds exactly the
+/// running disputes. Returns how many steps were refused.
+pub async fn money_in_doubt_keeps_the_books(store: Arc<dyn Store>, steps: &[DoubtStep]) -> usize {
+    let host = host(store);
+    let (id, first) = asked(&host, "doubt").await;
+    let second = host
+        .service
+        .request_contribution(&id, 1, HandId::new(2).unwrap())
+        .await
+        .unwrap()
+        .reference;
+    let collections = [first, second];
+    let mut last: Option<GatewayEvent> = None;
+    let mut refused_steps = 0;
+    for (n, step) in steps.iter().enumerate() {
+        let pick = |at: &usize| collections[at % collections.len()].clone();
+        let event = match step {
+            DoubtStep::Pay { at, naira: amount } => {
+                let reference = pick(at);
+                if *amount == 0 {
+                    host.gateway.pay(&reference)
+                } else {
+                    host.gateway.pay_amount(&reference, naira(*amount))
+                }
+            }
+            DoubtStep::Stray { naira: amount } => Some(GatewayEvent::new(
+                Provider::Paystack,
+                PaymentEventKind::ChargeSucceeded,
+                format!("stray-{n}").as_str(),
+                naira((*amount).max(1)),
+            )),
+            DoubtStep::GatewayRefund {
+                at,
+                id,
+                naira: amount,
+            } => Some(
+                GatewayEvent::new(
+                    Provider::Stripe,
+                    PaymentEventKind::RefundProcessed,
+                    pick(at).as_str(),
+                    naira((*amount).max(1)),
+                )
+                .with_provider_reference(format!("re_{id}")),
+            ),
+            DoubtStep::Dispute {
+                at,
+                id,
+                what,
+                naira: amount,
+            } => {
+                let kind = match what {
+                    GatewayReturn::DisputeFundsWithdrawn => PaymentEventKind::DisputeFundsWithdrawn,
+                    GatewayReturn::DisputeWon => PaymentEventKind::DisputeWon,
+                    GatewayReturn::DisputeLost => PaymentEventKind::DisputeLost,
+                    GatewayReturn::DisputeFundsReinstated => {
+                        PaymentEventKind::DisputeFundsReinstated
+                    }
+                    _ => PaymentEventKind::DisputeOpened,
+                };
+                Some(
+                    GatewayEvent::new(
+                        Provider::Stripe,
+                        kind,
+                        pick(at).as_str(),
+                        naira((*amount).max(1)),
+                    )
+                    .with_provider_reference(format!("dp_{id}")),
+                )
+            }
+            DoubtStep::Again => last.clone(),
+            DoubtStep::Resolve { at, how } => {
+                let queue = host.service.held().await.unwrap();
+                if queue.is_empty() {
+                    continue;
+                }
+                let item = &queue[at % queue.len()];
+                let payer = item.member.clone().unwrap_or_else(|| member("ada"));
+                let resolution = match how % 4 {
+                    0 => HeldResolution::Credited {
+                        group: id.clone(),
+                        member: payer,
+                    },
+                    1 => HeldResolution::Refunded,
+                    2 => HeldResolution::ChargedTo { member: payer },
+                    _ => HeldResolution::WrittenOff,
+                };
+                let entries = host
+                    .store
+                    .entries(&EntryQuery::default())
+                    .await
+                    .unwrap()
+                    .len();
+                match host
+                    .service
+                    .resolve_held(&item.reference, resolution, "ops", "property test")
+                    .await
+                {
+                    Ok(_) => {}
+                    Err(error) => {
+                        assert!(
+                            error.is_refused()
+                                || error.is_not_found()
+                                || matches!(error, ServiceError::Gateway(_)),
+                            "step {n}: {error}"
+                        );
+                        assert_eq!(
+                            host.store
+                                .entries(&EntryQuery::default())
+                                .await
+                                .unwrap()
+                                .len(),
+                            entries,
+                            "step {n}: a refused resolution wrote an entry"
+                        );
+                        refused_steps += 1;
+                    }
+                }
+                None
+            }
+        };
+        if let Some(event) = event {
+            host.service.handle_gateway_event(&event).await.unwrap();
+            last = Some(event);
+        }
+        queue_matches_the_books(&host).await;
+        let disputed = host
+            .store
+            .balance(&disputes_for(Currency::NGN))
+            .await
+            .unwrap();
+        assert!(
+            !disputed.is_negative(),
+            "step {n}: the disputed account holds running disputes only: {disputed}"
+        );
+    }
+    refused_steps
+}
+
+/// A fixed flow of money in doubt, for stores that cannot run the random ones quickly:
+/// short and over payments, stray money, gateway refunds, a dispute lost and one won,
+/// every resolution, duplicates.
+pub async fn a_fixed_flow_of_money_in_doubt_keeps_the_books(store: Arc<dyn Store>) {
+    use DoubtStep::*;
+    let steps = [
+        Pay {
+            at: 0,
+            naira: 4_000,
+        },
+        Again,
+        Pay { at: 1, naira: 0 },
+        Stray { naira: 700 },
+        GatewayRefund {
+            at: 1,
+            id: 1,
+            naira: 2_000,
+        },
+        Again,
+        Dispute {
+            at: 1,
+            id: 1,
+            what: GatewayReturn::DisputeOpened,
+            naira: 3_000,
+        },
+        Dispute {
+            at: 1,
+            id: 1,
+            what: GatewayReturn::DisputeLost,
+            naira: 3_000,
+        },
+        Resolve { at: 0, how: 0 },
+        Resolve { at: 0, how: 2 },
+        Resolve { at: 1, how: 1 },
+        Resolve { at: 0, how: 3 },
+        Dispute {
+            at: 0,
+            id: 2,
+            what: GatewayReturn::DisputeOpened,
+            naira: 1_000,
+        },
+        Dispute {
+            at: 0,
+            id: 2,
+            what: GatewayReturn::DisputeWon,
+            naira: 1_000,
+        },
+        Resolve { at: 0, how: 3 },
+        Resolve { at: 0, how: 3 },
+    ];
+    money_in_doubt_keeps_the_books(store.clone(), &steps).await;
+    let host = host(store);
+    assert!(
+        host.service.held().await.unwrap().is_empty(),
+        "every item was resolved"
     );
 }
