@@ -73,6 +73,7 @@
 //!   [`Error`]), never a panic, and a refused operation changes nothing.
 
 pub mod aggregate;
+pub mod books;
 pub mod calendar;
 pub mod eligibility;
 pub mod error;
