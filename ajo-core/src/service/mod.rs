@@ -47,6 +47,7 @@ mod kind;
 mod loans;
 mod outbox;
 mod payouts;
+mod reports;
 mod returns;
 mod runner;
 mod tick;
@@ -69,6 +70,7 @@ pub use kind::ErrorKind;
 use kind::logged;
 pub use loans::{LoanFunding, LoanOptions, LoanRequest};
 pub use outbox::DeliveryReport;
+pub use reports::GroupSummary;
 // Their home is now the domain modules; kept here so callers of the service compile on.
 pub use crate::member::{MemberEvent, MemberProfile};
 pub use crate::payment::{
