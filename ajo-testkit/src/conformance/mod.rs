@@ -23,5 +23,6 @@ pub mod keys;
 pub mod loans;
 pub mod notify;
 pub mod outbox;
+pub mod reports;
 pub mod service;
 pub mod store;
