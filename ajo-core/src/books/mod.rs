@@ -58,5 +58,8 @@ mod report;
 mod statement;
 
 pub use period::{Period, PeriodError};
+/// The time zones a [`Period`]'s calendar is read in (re-exported from `chrono-tz`, so a
+/// caller need not depend on it): `Tz::UTC`, `Tz::Africa__Lagos`...
+pub use chrono_tz::Tz;
 pub use report::{KindTotals, PeriodReport, ReportBuilder};
 pub use statement::{AccountTotals, Holder, Movement, Statement, StatementBuilder};
