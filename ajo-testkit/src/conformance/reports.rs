@@ -31,6 +31,7 @@ where
     Fut: std::future::Future<Output = Arc<dyn Store>>,
 {
     the_quickstarts_books_are_reported_exactly(factory().await).await;
+    money_held_for_review_is_reported(factory().await).await;
     groups_are_listed_by_member_and_by_status(factory().await).await;
     reports_of_what_does_not_exist_are_not_found(factory().await).await;
 }
@@ -223,13 +224,24 @@ fn income(entries: &[JournalEntry], period: &Period, kind: AccountKind) -> i128 
     credits - debits
 }
 
+/// The references the gateway saw money under, by what became of it.
+#[derive(Default)]
+struct References {
+    /// Paid and applied.
+    collected: BTreeSet<String>,
+    /// Paid and held for review.
+    held: BTreeSet<String>,
+    /// Sent to members.
+    sent: BTreeSet<String>,
+}
+
 /// Every line of `report` against sums recomputed from the raw postings.
-fn check_against_postings(
-    report: &PeriodReport,
-    entries: &[JournalEntry],
-    collected: &BTreeSet<String>,
-    sent: &BTreeSet<String>,
-) {
+fn check_against_postings(report: &PeriodReport, entries: &[JournalEntry], gateway: &References) {
+    let References {
+        collected,
+        held,
+        sent,
+    } = gateway;
     let period = &report.period;
     let at = format!("over {period}");
     let kinds: BTreeSet<AccountKind> = entries
@@ -276,9 +288,16 @@ fn check_against_postings(
         -through_gateway(entries, period, sent),
         "payouts {at}"
     );
-    assert!(
-        report.held_for_review.is_zero() && report.other_gateway.is_zero(),
-        "{at}"
+    assert_eq!(
+        report.held_for_review.minor(),
+        through_gateway(entries, period, held),
+        "held for review {at}"
+    );
+    assert!(report.other_gateway.is_zero(), "{at}");
+    assert_eq!(
+        report.in_review.minor(),
+        -recomputed_kind(entries, period, AccountKind::Suspense)[3],
+        "in review {at}"
     );
     assert_eq!(
         report.platform_fees.minor(),
@@ -323,11 +342,14 @@ pub async fn the_quickstarts_books_are_reported_exactly(store: Arc<dyn Store>) {
     let mut seen = Seen::default();
     let group = quickstart(&host, &mut seen).await;
     let entries = store.entries(&EntryQuery::default()).await.unwrap();
-    let collected: BTreeSet<String> = seen.collected.keys().cloned().collect();
     let sent_by_gateway = host.gateway.payouts();
-    let sent: BTreeSet<String> = sent_by_gateway.keys().cloned().collect();
+    let gateway = References {
+        collected: seen.collected.keys().cloned().collect(),
+        held: BTreeSet::new(),
+        sent: sent_by_gateway.keys().cloned().collect(),
+    };
     assert_eq!(
-        sent.len(),
+        gateway.sent.len(),
         11,
         "five payouts, five deposit refunds and the loan"
     );
@@ -401,7 +423,7 @@ pub async fn the_quickstarts_books_are_reported_exactly(store: Arc<dyn Store>) {
         naira("6707.92"),
         "the quickstart's clearing balance: fees, penalty and interest"
     );
-    check_against_postings(&report, &entries, &collected, &sent);
+    check_against_postings(&report, &entries, &gateway);
 
     // Month by month.
     let months: Vec<Period> = (1..=6)
@@ -410,7 +432,7 @@ pub async fn the_quickstarts_books_are_reported_exactly(store: Arc<dyn Store>) {
     let mut reports = Vec::new();
     for month in &months {
         let monthly = host.service.report(month, Currency::NGN).await.unwrap();
-        check_against_postings(&monthly, &entries, &collected, &sent);
+        check_against_postings(&monthly, &entries, &gateway);
         reports.push(monthly);
     }
     for pair in reports.windows(2) {
@@ -556,6 +578,72 @@ pub async fn the_quickstarts_books_are_reported_exactly(store: Arc<dyn Store>) {
         "a report serializes to JSON"
     );
     assert!(serde_json::to_string(&chidi).is_ok());
+}
+
+/// A payment of another amount than asked is held for review: the month's report shows
+/// it held for review and in review (not collected), beside the right payment collected,
+/// each as the gateway saw it and as the raw postings sum.
+pub async fn money_held_for_review_is_reported(store: Arc<dyn Store>) {
+    let host = host(store.clone(), noon(date(2026, 3, 2)));
+    let group = GroupId::new("review-me").unwrap();
+    let config = naira_group("Review me", 10_000, date(2026, 3, 31))
+        .deposit(ajo_core::group::deposit::DepositRule::None)
+        .build()
+        .unwrap();
+    host.service.create_group(&group, config).await.unwrap();
+    for name in ["Ada", "Bola"] {
+        host.service
+            .join(&group, &member(&name.to_lowercase()), 1, &contact(name))
+            .await
+            .unwrap();
+    }
+    host.service.start(&group).await.unwrap();
+    let mut gateway = References::default();
+    let ada = host
+        .service
+        .request_contribution(&group, 1, HandId::new(1).unwrap())
+        .await
+        .unwrap();
+    let short = host
+        .gateway
+        .pay_amount(&ada.reference, naira("7000"))
+        .unwrap();
+    host.service.handle_gateway_event(&short).await.unwrap();
+    gateway.held.insert(ada.reference.clone());
+    let bola = host
+        .service
+        .request_contribution(&group, 1, HandId::new(2).unwrap())
+        .await
+        .unwrap();
+    let mut seen = Seen::default();
+    host.pay(&bola.reference, &mut seen).await;
+    gateway.collected.insert(bola.reference.clone());
+
+    let march = Period::month(2026, 3, Lagos).unwrap();
+    let report = host.service.report(&march, Currency::NGN).await.unwrap();
+    assert_eq!(report.held_for_review, naira("7000"));
+    assert_eq!(report.in_review, naira("7000"));
+    assert_eq!(
+        report.collections,
+        naira("10000"),
+        "only Bola's payment is collected"
+    );
+    let entries = store.entries(&EntryQuery::default()).await.unwrap();
+    check_against_postings(&report, &entries, &gateway);
+    let suspense = report.kind(AccountKind::Suspense).unwrap();
+    assert_eq!(
+        suspense.closing,
+        naira("-7000"),
+        "a credit balance, as the ledger keeps it"
+    );
+    assert_eq!(
+        report.kinds.iter().map(|k| k.closing.minor()).sum::<i128>(),
+        0
+    );
+    let april = Period::month(2026, 4, Lagos).unwrap();
+    let later = host.service.report(&april, Currency::NGN).await.unwrap();
+    assert_eq!(later.in_review, naira("7000"), "still held at April's end");
+    assert!(later.held_for_review.is_zero(), "nothing new held in April");
 }
 
 /// A statement's lines run from each account's opening to its closing, which for a period
