@@ -52,14 +52,17 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod display;
 mod flow;
 mod period;
 mod report;
 mod statement;
+#[cfg(test)]
+mod tests;
 
-pub use period::{Period, PeriodError};
 /// The time zones a [`Period`]'s calendar is read in (re-exported from `chrono-tz`, so a
 /// caller need not depend on it): `Tz::UTC`, `Tz::Africa__Lagos`...
 pub use chrono_tz::Tz;
+pub use period::{Period, PeriodError};
 pub use report::{KindTotals, PeriodReport, ReportBuilder};
 pub use statement::{AccountTotals, Holder, Movement, Statement, StatementBuilder};
