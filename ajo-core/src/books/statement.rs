@@ -130,7 +130,7 @@ impl Statement {
         for entry in entries {
             builder.add(entry)?;
         }
-        Ok(builder.finish())
+        builder.finish()
     }
 
     /// One account's totals (`None` if it had no posting before the period's end).
@@ -140,20 +140,23 @@ impl Statement {
 }
 
 /// Builds a [`Statement`] one journal entry at a time, in journal order.
+///
+/// Running balances are worked out in [`finish`](Self::finish), from each account's
+/// opening: an entry posted before the period can come after one in it in journal order
+/// (two hosts whose clocks disagree), and it still counts toward the opening.
 #[derive(Debug, Clone)]
 pub struct StatementBuilder {
     holder: Holder,
     period: Period,
-    accounts: BTreeMap<Account, Running>,
+    accounts: BTreeMap<Account, Sums>,
     movements: Vec<Movement>,
 }
 
 #[derive(Debug, Clone, Copy)]
-struct Running {
+struct Sums {
     opening: Money,
     debits: Money,
     credits: Money,
-    balance: Money,
 }
 
 impl StatementBuilder {
@@ -171,7 +174,7 @@ impl StatementBuilder {
     /// posted before the period, as movements if in it; skipped if at or after its end.
     ///
     /// # Errors
-    /// [`MoneyError::Overflow`] if a balance leaves the range money can hold.
+    /// [`MoneyError::Overflow`] if a total leaves the range money can hold.
     pub fn add(&mut self, entry: &JournalEntry) -> Result<(), MoneyError> {
         let at = entry.posted_at();
         if at >= self.period.until() {
@@ -183,28 +186,25 @@ impl StatementBuilder {
                 continue;
             }
             let zero = Money::zero(posting.account.currency());
-            let running = self
+            let sums = self
                 .accounts
                 .entry(posting.account.clone())
-                .or_insert(Running {
+                .or_insert(Sums {
                     opening: zero,
                     debits: zero,
                     credits: zero,
-                    balance: zero,
                 });
-            running.balance = match posting.side {
-                Side::Debit => running.balance.checked_add(posting.amount)?,
-                Side::Credit => running.balance.checked_sub(posting.amount)?,
-            };
             if !during {
-                running.opening = running.balance;
+                sums.opening = match posting.side {
+                    Side::Debit => sums.opening.checked_add(posting.amount)?,
+                    Side::Credit => sums.opening.checked_sub(posting.amount)?,
+                };
                 continue;
             }
             match posting.side {
-                Side::Debit => running.debits = running.debits.checked_add(posting.amount)?,
-                Side::Credit => running.credits = running.credits.checked_add(posting.amount)?,
+                Side::Debit => sums.debits = sums.debits.checked_add(posting.amount)?,
+                Side::Credit => sums.credits = sums.credits.checked_add(posting.amount)?,
             }
-            let balance = running.balance;
             self.movements.push(Movement {
                 entry: entry.id(),
                 posted_at: at,
@@ -214,30 +214,52 @@ impl StatementBuilder {
                 account: posting.account.clone(),
                 side: posting.side,
                 amount: posting.amount,
-                balance,
+                // Set in `finish`, once every opening is known.
+                balance: zero,
             });
         }
         Ok(())
     }
 
     /// The statement.
-    pub fn finish(self) -> Statement {
-        let accounts = self
+    ///
+    /// # Errors
+    /// [`MoneyError::Overflow`] if a balance leaves the range money can hold.
+    pub fn finish(mut self) -> Result<Statement, MoneyError> {
+        let mut running: BTreeMap<&Account, Money> = self
             .accounts
-            .into_iter()
-            .map(|(account, r)| AccountTotals {
-                account,
-                opening: r.opening,
-                debits: r.debits,
-                credits: r.credits,
-                closing: r.balance,
-            })
+            .iter()
+            .map(|(account, sums)| (account, sums.opening))
             .collect();
-        Statement {
+        for movement in &mut self.movements {
+            let Some(balance) = running.get_mut(&movement.account) else {
+                continue;
+            };
+            *balance = match movement.side {
+                Side::Debit => balance.checked_add(movement.amount)?,
+                Side::Credit => balance.checked_sub(movement.amount)?,
+            };
+            movement.balance = *balance;
+        }
+        let mut accounts = Vec::with_capacity(self.accounts.len());
+        for (account, sums) in &self.accounts {
+            let closing = sums
+                .opening
+                .checked_add(sums.debits)?
+                .checked_sub(sums.credits)?;
+            accounts.push(AccountTotals {
+                account: account.clone(),
+                opening: sums.opening,
+                debits: sums.debits,
+                credits: sums.credits,
+                closing,
+            });
+        }
+        Ok(Statement {
             holder: self.holder,
             period: self.period,
             accounts,
             movements: self.movements,
-        }
+        })
     }
 }

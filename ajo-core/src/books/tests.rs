@@ -226,3 +226,45 @@ fn reports_and_statements_print_as_tables() {
     let statement = Statement::from_entries(holder, march_2_to_4(), ledger.entries()).unwrap();
     insta::assert_snapshot!("group_statement", statement.to_string());
 }
+
+#[test]
+fn an_entry_posted_earlier_but_recorded_later_still_opens_the_statement() {
+    // Two hosts whose clocks disagree: entry 2 is recorded after entry 1 with an earlier
+    // posting time, before the period.
+    let clearing = account("gateway", AccountKind::GatewayClearing);
+    let wallet = account("g/ada", AccountKind::MemberWallet);
+    let mut ledger = Ledger::new();
+    post(
+        &mut ledger,
+        "in-period",
+        at(3, 9),
+        &[
+            (&clearing, Side::Debit, "70"),
+            (&wallet, Side::Credit, "70"),
+        ],
+    );
+    post(
+        &mut ledger,
+        "before",
+        at(1, 9),
+        &[
+            (&clearing, Side::Debit, "30"),
+            (&wallet, Side::Credit, "30"),
+        ],
+    );
+    let holder = Holder::Group {
+        group: GroupId::new("g").unwrap(),
+    };
+    let statement = Statement::from_entries(holder, march_2_to_4(), ledger.entries()).unwrap();
+    let totals = statement.account(&wallet).unwrap();
+    assert_eq!((totals.opening, totals.closing), (ngn("-30"), ngn("-100")));
+    assert_eq!(statement.movements.len(), 1);
+    assert_eq!(statement.movements[0].balance, ngn("-100"));
+    let report =
+        PeriodReport::from_entries(march_2_to_4(), Currency::NGN, ledger.entries()).unwrap();
+    let wallets = report.kind(AccountKind::MemberWallet).unwrap();
+    assert_eq!(
+        (wallets.opening, wallets.closing),
+        (ngn("-30"), ngn("-100"))
+    );
+}

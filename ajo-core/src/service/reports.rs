@@ -208,7 +208,7 @@ impl AjoService {
         let mut builder = StatementBuilder::new(holder, *period);
         self.walk_journal(period, |entry| builder.add(entry))
             .await?;
-        Ok(builder.finish())
+        Ok(builder.finish()?)
     }
 
     /// Feeds every entry posted before the period's end to `add`, in journal order, a
