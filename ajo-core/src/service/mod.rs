@@ -26,6 +26,11 @@
 //!   delivery reports.
 //! - Reads for a host's own screens: [`group_view`](AjoService::group_view) and
 //!   [`member_view`](AjoService::member_view), which serialize to JSON.
+//! - Reports from the books: [`report`](AjoService::report),
+//!   [`group_statement`](AjoService::group_statement),
+//!   [`member_statement`](AjoService::member_statement), [`entries`](AjoService::entries),
+//!   [`groups_of_member`](AjoService::groups_of_member) and
+//!   [`groups_by_status`](AjoService::groups_by_status) (`docs/books.md`).
 //!
 //! # Errors and logs
 //!
