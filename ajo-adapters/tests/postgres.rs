@@ -246,6 +246,23 @@ async fn passes_the_limits_suite() {
     Arc::into_inner(db).unwrap().cleanup().await;
 }
 
+/// Period reports, statements and group lists over the quickstart's story, checked
+/// against the trial balance and the raw postings, through the service on PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn passes_the_reports_suite() {
+    let Some(db) = TestDb::connect().await else {
+        return;
+    };
+    let db = Arc::new(db);
+    let factory_db = db.clone();
+    ajo_testkit::conformance::reports::run_all(move || {
+        let db = factory_db.clone();
+        async move { Arc::new(db.store(4).await) as Arc<dyn Store> }
+    })
+    .await;
+    Arc::into_inner(db).unwrap().cleanup().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_outbox_workers_send_each_message_once() {
     let Some(db) = TestDb::connect().await else {

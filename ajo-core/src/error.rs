@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
+use crate::books::PeriodError;
 use crate::calendar::CalendarError;
 use crate::eligibility::EligibilityError;
 use crate::group::GroupError;
@@ -77,6 +78,9 @@ pub enum Error {
     /// From [`ServiceConfig::validate`](crate::service::ServiceConfig::validate).
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// From [`books::Period`](crate::books::Period).
+    #[error(transparent)]
+    Period(#[from] PeriodError),
 }
 
 /// An underlying error kept as the [`source`](std::error::Error::source) of one of

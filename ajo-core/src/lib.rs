@@ -58,6 +58,8 @@
 //! - [`money`]: currencies, exact amounts, rounding and conserving splits.
 //! - [`ledger`]: balanced journal entries, idempotent posting, reversals, balances, the
 //!   hash chain and reconciliation.
+//! - [`books`]: reports from the journal: a period's totals per currency, statements of
+//!   a group's or member's accounts with running balances.
 //! - [`penalty`]: late penalties (flat, percentage, daily accrual with caps, grace days),
 //!   shared by groups and loans.
 //! - [`webhook`]: verifying Paystack, Flutterwave, Stripe, Twilio and SendGrid webhooks
@@ -73,6 +75,7 @@
 //!   [`Error`]), never a panic, and a refused operation changes nothing.
 
 pub mod aggregate;
+pub mod books;
 pub mod calendar;
 pub mod eligibility;
 pub mod error;

@@ -10,7 +10,7 @@ use ajo_core::money::{Money, MoneyError};
 use ajo_core::ports::{
     AppendOutcome, AppendRequest, EntryQuery, EventLog, IdempotencyKeys, Journal, KeyRecord,
     Outbox, OutboxOutcome, OutboxRecord, OutboxStatus, ReadFrom, RecordedEvent, Store, StoreError,
-    StoreRead, StreamId, WakeSchedule,
+    StoreRead, StreamId, StreamKind, WakeSchedule,
 };
 use ajo_core::time::Timestamp;
 use async_trait::async_trait;
@@ -209,6 +209,29 @@ impl EventLog for InMemoryStore {
 
     async fn load(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, StoreError> {
         Ok(self.lock().streams.get(stream).cloned().unwrap_or_default())
+    }
+
+    async fn stream_ids(
+        &self,
+        kind: StreamKind,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        use std::ops::Bound;
+        let inner = self.lock();
+        let start = match after {
+            Some(id) => Bound::Excluded(StreamId::new(kind, id)),
+            None => Bound::Included(StreamId::new(kind, "")),
+        };
+        Ok(inner
+            .streams
+            .range((start, Bound::Unbounded))
+            .take_while(|(stream, _)| stream.kind == kind)
+            // A wake-only append leaves a stream without events: it does not exist.
+            .filter(|(_, events)| !events.is_empty())
+            .take(limit)
+            .map(|(stream, _)| stream.id.clone())
+            .collect())
     }
 }
 

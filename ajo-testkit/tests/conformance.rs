@@ -42,6 +42,12 @@ async fn in_memory_store_passes_the_loans_suite() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_memory_store_passes_the_reports_suite() {
+    conformance::reports::run_all(|| async { Arc::new(InMemoryStore::new()) as Arc<dyn Store> })
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_memory_store_passes_the_collections_suite() {
     conformance::collections::run_all(|| async {
         Arc::new(InMemoryStore::new()) as Arc<dyn Store>

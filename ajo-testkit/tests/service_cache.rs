@@ -25,7 +25,7 @@ use ajo_core::money::Money;
 use ajo_core::ports::{
     AppendOutcome, AppendRequest, Clock, EmailSender, EntryQuery, EventLog, IdempotencyKeys,
     Journal, Outbox, OutboxOutcome, OutboxRecord, OutboxStatus, PaymentGateway, ReadFrom,
-    RecordedEvent, SmsSender, Store, StoreError, StoreRead, StreamId, WakeSchedule,
+    RecordedEvent, SmsSender, Store, StoreError, StoreRead, StreamId, StreamKind, WakeSchedule,
 };
 use ajo_core::service::{AjoService, Handled, ServiceConfig, ServiceError};
 use ajo_testkit::{Embedded, InMemoryStore, builders};
@@ -93,6 +93,14 @@ impl EventLog for Swappable {
         let n: usize = read.iter().map(|(_, events)| events.len()).sum();
         self.events_read.fetch_add(n, Ordering::SeqCst);
         Ok(read)
+    }
+    async fn stream_ids(
+        &self,
+        kind: StreamKind,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        self.inner().stream_ids(kind, after, limit).await
     }
 }
 

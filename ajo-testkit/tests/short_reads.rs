@@ -48,6 +48,14 @@ impl EventLog for ShortStore {
         }
         Ok(short)
     }
+    async fn stream_ids(
+        &self,
+        kind: StreamKind,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        self.inner.stream_ids(kind, after, limit).await
+    }
 }
 
 #[async_trait]

@@ -37,3 +37,7 @@ struct Postgres;
 #[doc = include_str!("../../docs/providers.md")]
 #[allow(dead_code)]
 struct Providers;
+
+#[doc = include_str!("../../docs/books.md")]
+#[allow(dead_code)]
+struct Books;

@@ -2,7 +2,7 @@
 
 use ajo_core::ports::{
     EventLog, IdempotencyKeys, KeyRecord, ReadFrom, RecordedEvent, StoreError, StoreRead, StreamId,
-    WakeSchedule,
+    StreamKind, WakeSchedule,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -87,6 +87,32 @@ impl EventLog for PgStore {
         .await
         .map_err(|e| store_error(&e))?;
         rows.iter().map(|row| decode_event(stream, row)).collect()
+    }
+
+    #[tracing::instrument(skip_all, fields(stream_kind = %kind, limit), err)]
+    async fn stream_ids(
+        &self,
+        kind: StreamKind,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        // Every stream has its version 1; `COLLATE "C"` orders ids by their bytes, as the
+        // port promises and as migration 0007's index holds them.
+        let rows = sqlx::query(
+            "SELECT stream_id FROM events \
+             WHERE stream_kind = $1 AND version = 1 \
+               AND ($2::text IS NULL OR stream_id COLLATE \"C\" > $2::text COLLATE \"C\") \
+             ORDER BY stream_id COLLATE \"C\" LIMIT $3",
+        )
+        .bind(kind.as_str())
+        .bind(after)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| store_error(&e))?;
+        rows.iter()
+            .map(|row| row.try_get("stream_id").map_err(|e| store_error(&e)))
+            .collect()
     }
 }
 

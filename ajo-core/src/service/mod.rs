@@ -26,6 +26,11 @@
 //!   delivery reports.
 //! - Reads for a host's own screens: [`group_view`](AjoService::group_view) and
 //!   [`member_view`](AjoService::member_view), which serialize to JSON.
+//! - Reports from the books: [`report`](AjoService::report),
+//!   [`group_statement`](AjoService::group_statement),
+//!   [`member_statement`](AjoService::member_statement), [`entries`](AjoService::entries),
+//!   [`groups_of_member`](AjoService::groups_of_member) and
+//!   [`groups_by_status`](AjoService::groups_by_status) (`docs/books.md`).
 //!
 //! # Errors and logs
 //!
@@ -50,6 +55,7 @@ mod loans;
 mod outbox;
 mod payouts;
 mod reconcile;
+mod reports;
 mod returns;
 pub mod review;
 mod runner;
@@ -74,6 +80,7 @@ use kind::logged;
 pub use loans::{LoanFunding, LoanOptions, LoanRequest};
 pub use outbox::DeliveryReport;
 pub use reconcile::{Reconciliation, gateway_fees};
+pub use reports::GroupSummary;
 pub use returns::{DISPUTES_OWNER, chargebacks_of, disputes_for};
 pub use review::{HeldItem, HeldReason, Resolved, ReviewError};
 // Their home is now the domain modules; kept here so callers of the service compile on.

@@ -597,6 +597,15 @@ impl EventLog for GatedStore {
         }
         read
     }
+
+    async fn stream_ids(
+        &self,
+        kind: StreamKind,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        self.inner.stream_ids(kind, after, limit).await
+    }
 }
 
 #[async_trait::async_trait]

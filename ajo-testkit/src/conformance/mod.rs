@@ -25,6 +25,7 @@ pub mod loans;
 pub mod notify;
 pub mod outbox;
 pub mod reconcile;
+pub mod reports;
 pub mod review;
 pub mod service;
 pub mod store;

@@ -348,6 +348,24 @@ pub trait EventLog: Send + Sync + fmt::Debug + 'static {
             .await?
             .take(stream)
     }
+
+    /// The ids of the streams of `kind` that hold at least one event, in byte order of
+    /// the id, starting after `after` (`None`: from the first), at most `limit` of them:
+    /// a page. To list them all, ask again after the last id of each full page until a
+    /// page comes back shorter than `limit`.
+    ///
+    /// Ids only ever join the list (streams are never deleted), so paging never skips an
+    /// id that existed when the first page was read; one appended meanwhile may or may not
+    /// appear.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`]; see the trait docs.
+    async fn stream_ids(
+        &self,
+        kind: StreamKind,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError>;
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ mod journal;
 mod keys;
 mod outbox;
 mod schedule;
+mod streams;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -48,6 +49,7 @@ pub use keys::{
 };
 pub use outbox::{final_delivery_reports_are_kept, outbox_is_unique_leased_and_reported};
 pub use schedule::{a_stale_wake_only_append_conflicts, wake_times_list_due_streams};
+pub use streams::streams_are_listed_by_kind_in_pages;
 
 fn at() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap()
@@ -144,4 +146,5 @@ where
     a_key_keeps_its_first_record(factory().await).await;
     a_failed_append_leaves_its_key_free(factory().await).await;
     racing_keys_record_one_winner(factory().await).await;
+    streams_are_listed_by_kind_in_pages(factory().await).await;
 }
