@@ -12,6 +12,7 @@
 //! `DATABASE_URL`); it runs in a fresh schema `ajo_quickstart`, dropped and made again on
 //! every run. PostgreSQL support is the package's default `postgres` feature.
 
+use ajo_core::books::Period;
 use ajo_core::ids::{GroupId, HandId, LoanId, MemberId};
 use ajo_core::ledger::verify_chain;
 use ajo_core::loan::{LoanPolicy, LoanTerms};
@@ -31,7 +32,8 @@ fn noon_in_lagos(date: NaiveDate) -> DateTime<Utc> {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = NaiveDate::from_ymd_opt(2026, 1, 31).ok_or("bad date")?;
-    let ajo = host::Host::new(noon_in_lagos(start - Duration::days(14))).await?;
+    let began = noon_in_lagos(start - Duration::days(14));
+    let ajo = host::Host::new(began).await?;
     let group = GroupId::new("balogun-market")?;
     let loan = LoanId::new("dayo-1")?;
     let config = builders::naira_group("Balogun market", 20_000, start)
@@ -235,6 +237,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("   {} journal entries, hash chain verified", entries.len());
     if total != 0 {
         return Err("the books do not balance".into());
+    }
+
+    // The same books as a host's finance team reads them: one report over the story.
+    let whole = Period::new(began, ajo.clock_now() + Duration::seconds(1))?;
+    let report = ajo.service.report(&whole, Currency::NGN).await?;
+    println!("\n== The books over the whole story (AjoService::report)");
+    for (line, amount) in [
+        ("collected from members", report.collections),
+        ("paid out to members", report.payouts),
+        ("platform fees", report.platform_fees),
+        ("penalty income", report.penalty_income),
+        ("loan interest", report.loan_interest),
+        ("held for review", report.in_review),
+    ] {
+        println!("   {line:<40} {:>16}", amount.human().to_string());
     }
     Ok(())
 }

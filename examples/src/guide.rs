@@ -18,6 +18,10 @@ struct Loans;
 #[allow(dead_code)]
 struct Limits;
 
+#[doc = include_str!("../../docs/money-in-doubt.md")]
+#[allow(dead_code)]
+struct MoneyInDoubt;
+
 #[doc = include_str!("../../docs/webhooks.md")]
 #[allow(dead_code)]
 struct Webhooks;

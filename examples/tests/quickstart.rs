@@ -55,6 +55,21 @@ fn check(stdout: &str) {
     ] {
         assert!(stdout.contains(line), "missing {line:?}:\n{stdout}");
     }
+    // The report over the whole story says what the story earned.
+    for (label, amount) in [
+        ("platform fees", "₦5,000.00"),
+        ("penalty income", "₦500.00"),
+        ("loan interest", "₦1,207.92"),
+        ("held for review", "₦0.00"),
+    ] {
+        assert!(
+            stdout.lines().any(|l| {
+                let l = l.trim();
+                l.starts_with(label) && l.ends_with(amount)
+            }),
+            "the report's {label} is not {amount}:\n{stdout}"
+        );
+    }
     let total = stdout
         .lines()
         .find(|l| l.contains("total (must be zero)"))
