@@ -508,7 +508,7 @@ async fn mount_statement(server: &MockServer, paid: (&str, &str)) {
         .respond_with(json(
             200,
             &page(j!([
-                {"id":1,"tx_ref":paid.0,"amount":serde_json::from_str::<serde_json::Value>(paid.1).unwrap(),"currency":"NGN","status":"successful","created_at":"2026-01-10T10:00:00.000Z"},
+                {"id":1,"tx_ref":paid.0,"amount":serde_json::from_str::<serde_json::Value>(paid.1).unwrap(),"currency":"NGN","status":"successful","created_at":"2026-01-10T10:00:00.000Z","app_fee":140.01},
                 {"id":2,"tx_ref":"ajo-g1-r1-h2","amount":10000,"currency":"NGN","status":"failed","created_at":"2026-01-10T10:00:00.000Z"}
             ])),
         ))
@@ -539,6 +539,12 @@ async fn the_statement_lists_transactions_in_and_transfers_out() {
             ("ajo-g1-r1-h1".to_owned(), "10000.50".to_owned()),
             ("ajo-g1-po-r1".to_owned(), "-20000.00".to_owned()),
         ]
+    );
+    let fees = common::fees(&gateway(&server)).await;
+    assert_eq!(
+        fees,
+        [Some("140.01".to_owned()), None],
+        "app_fee rides on its charge"
     );
 }
 

@@ -661,15 +661,7 @@ async fn the_statement_pages_through_transactions_and_transfers() {
             ("ajo-g1-po-r1".to_owned(), "-20000.00".to_owned()),
         ]
     );
-    let from = chrono::Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap();
-    let until = chrono::Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap();
-    let fees: Vec<Option<String>> = gateway(&server)
-        .list_transactions(from, until)
-        .await
-        .unwrap()
-        .iter()
-        .map(|l| l.fee.map(|f| f.amount().to_string()))
-        .collect();
+    let fees = common::fees(&gateway(&server)).await;
     assert_eq!(
         fees,
         [Some("250.00".to_owned()), None, None, None],

@@ -553,6 +553,12 @@ async fn the_statement_pages_through_balance_transactions() {
             ("ajo-g1-r1-h1".to_owned(), "-5.00".to_owned()),
         ]
     );
+    let fees = common::fees(&gateway(&server)).await;
+    assert_eq!(
+        fees,
+        [Some("0.88".to_owned()), None, None],
+        "the charge's fee rides on its line; Stripe's own fee row is not ajo's money"
+    );
 }
 
 #[tokio::test]

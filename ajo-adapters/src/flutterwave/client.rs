@@ -389,7 +389,7 @@ impl PaymentGateway for FlutterwaveGateway {
                 lines.push(StatementLine {
                     reference: transaction.tx_ref.clone(),
                     amount: transaction.amount()?,
-                    fee: None,
+                    fee: transaction.fee()?,
                 });
             }
         }

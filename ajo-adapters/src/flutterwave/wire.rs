@@ -106,9 +106,19 @@ pub(super) struct Transaction {
     pub(super) status: String,
     #[serde(default)]
     pub(super) created_at: Option<String>,
+    /// What Flutterwave kept of the charge, in major units.
+    #[serde(default)]
+    pub(super) app_fee: Option<Box<RawValue>>,
 }
 
 impl Transaction {
+    pub(super) fn fee(&self) -> Result<Option<Money>, GatewayError> {
+        match &self.app_fee {
+            Some(fee) => Ok(Some(from_major(fee, &self.currency)?).filter(|f| f.is_positive())),
+            None => Ok(None),
+        }
+    }
+
     pub(super) fn state(&self) -> Result<PaymentState, GatewayError> {
         payment_state(&self.status)
     }

@@ -333,10 +333,14 @@ impl PaymentGateway for StripeGateway {
                 .await?;
             after = page.data.last().map(|t| t.id.clone());
             for transaction in page.data.iter().filter(|t| t.is_ajo_money()) {
+                let fee = match transaction.fee {
+                    0 => None,
+                    fee => Some(wire::from_minor(fee, &transaction.currency)?),
+                };
                 lines.push(StatementLine {
                     reference: transaction.reference(),
                     amount: wire::from_minor(transaction.amount, &transaction.currency)?,
-                    fee: None,
+                    fee,
                 });
             }
             if !page.has_more || after.is_none() {

@@ -178,6 +178,9 @@ pub(super) fn refund_state(status: &str) -> Result<PayoutState, GatewayError> {
 pub(super) struct BalanceTransaction {
     pub(super) id: String,
     pub(super) amount: i64,
+    /// What Stripe kept of it, in minor units (its processing fee on a charge).
+    #[serde(default)]
+    pub(super) fee: i64,
     pub(super) currency: String,
     #[serde(rename = "type")]
     pub(super) kind: String,

@@ -131,3 +131,17 @@ pub(crate) async fn statement(gateway: &dyn PaymentGateway) -> Vec<(String, Stri
         .map(|l| (l.reference.clone(), l.amount.amount().to_string()))
         .collect()
 }
+
+/// The fee on each line of `gateway`'s statement over all time, as text.
+#[allow(dead_code)]
+pub(crate) async fn fees(gateway: &dyn PaymentGateway) -> Vec<Option<String>> {
+    let from = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap();
+    let to = Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap();
+    gateway
+        .list_transactions(from, to)
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| l.fee.map(|f| f.amount().to_string()))
+        .collect()
+}
