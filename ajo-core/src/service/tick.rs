@@ -13,8 +13,8 @@ use crate::loan::LoanError;
 use crate::notify::Notice;
 use crate::payment::{PayoutEvent, PayoutOutcome};
 use crate::ports::{
-    AppendRequest, DomainEvent, PayoutRequest, PayoutState, StoreError, StreamAppend, StreamId,
-    StreamKind,
+    AlertKind, AppendRequest, DomainEvent, PayoutRequest, PayoutState, StoreError, StreamAppend,
+    StreamId, StreamKind,
 };
 use crate::reference::PaymentReference;
 use crate::webhook::AmountBasis;
@@ -329,8 +329,22 @@ impl AjoService {
                     .retry_after()
                     .and_then(|d| chrono::Duration::from_std(d).ok())
                     .unwrap_or(self.config.reverify_after);
-                self.set_wake(stream, version, Some(later(now, wait)), now)
-                    .await?;
+                let mut request = wake_only(stream, version, Some(later(now, wait)), now);
+                // A refusal that sending again will not cure (a closed account, refused
+                // credentials) is a person's to look at: one alert per attempt.
+                if !error.is_retryable() {
+                    request.outbox.push(self.alert(
+                        AlertKind::PayoutFailing,
+                        &format!("{attempt_reference}:refused"),
+                        reference,
+                        Some(amount),
+                        format!(
+                            "the gateway refused the payout {attempt_reference} to {}: {error}; tick goes on trying",
+                            payout.member
+                        ),
+                    ));
+                }
+                self.append_unless_overtaken(request).await?;
                 return Err(error.into());
             }
         };
@@ -386,19 +400,29 @@ impl AjoService {
         wake_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<(), ServiceError> {
-        let request = AppendRequest {
-            streams: vec![StreamAppend {
-                stream,
-                expected_version: version,
-                events: Vec::new(),
-                wake_at,
-            }],
-            entries: Vec::new(),
-            outbox: Vec::new(),
-            idempotency_key: None,
-            at: now.into(),
-        };
-        self.append_unless_overtaken(request).await
+        self.append_unless_overtaken(wake_only(stream, version, wake_at, now))
+            .await
+    }
+}
+
+/// An append that only sets (or clears) a stream's wake time, at the version read.
+fn wake_only(
+    stream: StreamId,
+    version: u64,
+    wake_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> AppendRequest {
+    AppendRequest {
+        streams: vec![StreamAppend {
+            stream,
+            expected_version: version,
+            events: Vec::new(),
+            wake_at,
+        }],
+        entries: Vec::new(),
+        outbox: Vec::new(),
+        idempotency_key: None,
+        at: now.into(),
     }
 }
 

@@ -36,6 +36,7 @@ where
     money_nobody_owns_is_written_off_with_its_reason(factory().await).await;
     a_dispute_flags_the_payer_and_alerts_once(factory().await).await;
     a_failing_payout_and_an_expired_collection_alert_once(factory().await).await;
+    a_payout_the_gateway_refuses_alerts_once(factory().await).await;
     a_fixed_flow_of_money_in_doubt_keeps_the_books(factory().await).await;
 }
 
@@ -562,6 +563,45 @@ pub async fn a_failing_payout_and_an_expired_collection_alert_once(store: Arc<dy
         expired.iter().filter(|a| a.subject == expiring).count() == 1,
         "one alert for the expired collection: {expired:?}"
     );
+}
+
+/// A payout the gateway refuses outright (a closed account, say) raises one alert for
+/// its attempt however often `tick` tries it again; a retryable failure raises none.
+pub async fn a_payout_the_gateway_refuses_alerts_once(store: Arc<dyn Store>) {
+    let host = host(store);
+    let (id, reference) = asked(&host, "rev-refused").await;
+    let paid = host.gateway.pay(&reference).unwrap();
+    host.service.handle_gateway_event(&paid).await.unwrap();
+    let bola = host
+        .service
+        .request_contribution(&id, 1, HandId::new(2).unwrap())
+        .await
+        .unwrap();
+    let paid = host.gateway.pay(&bola.reference).unwrap();
+    host.service.handle_gateway_event(&paid).await.unwrap();
+    // The first tick makes the payout; its send is the next gateway call.
+    host.gateway.fail_next(GatewayError::Unavailable);
+    host.service.tick().await.unwrap();
+    host.service.deliver_outbox(100).await.unwrap();
+    assert!(
+        host.alerts.of_kind(AlertKind::PayoutFailing).is_empty(),
+        "a retryable failure is not a person's"
+    );
+    for _ in 0..2 {
+        host.clock.advance(Duration::minutes(31));
+        host.gateway.fail_next(GatewayError::InvalidRequest {
+            message: "account closed".into(),
+        });
+        host.service.tick().await.unwrap();
+    }
+    host.service.deliver_outbox(100).await.unwrap();
+    let refused = host.alerts.of_kind(AlertKind::PayoutFailing);
+    assert_eq!(
+        refused.len(),
+        1,
+        "one alert for the refused attempt: {refused:?}"
+    );
+    assert!(refused[0].message.contains("account closed"), "{refused:?}");
 }
 
 /// One step of a random flow of money in doubt, for
