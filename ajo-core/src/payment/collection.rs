@@ -189,6 +189,12 @@ pub enum HeldResolution {
         /// The member.
         member: MemberId,
     },
+    /// Credited to a loan as a repayment (overdue installments first, as any
+    /// repayment).
+    CreditedToLoan {
+        /// The loan.
+        loan: LoanId,
+    },
     /// Refunded to the payer through the gateway; booked when the gateway confirms.
     Refunded,
     /// Written off: kept (money nobody owns) or lost (money out that cannot be

@@ -37,6 +37,7 @@ where
     a_dispute_flags_the_payer_and_alerts_once(factory().await).await;
     a_failing_payout_and_an_expired_collection_alert_once(factory().await).await;
     a_payout_the_gateway_refuses_alerts_once(factory().await).await;
+    a_short_loan_repayment_is_credited_to_the_loan(factory().await).await;
     a_fixed_flow_of_money_in_doubt_keeps_the_books(factory().await).await;
 }
 
@@ -602,6 +603,86 @@ pub async fn a_payout_the_gateway_refuses_alerts_once(store: Arc<dyn Store>) {
         "one alert for the refused attempt: {refused:?}"
     );
     assert!(refused[0].message.contains("account closed"), "{refused:?}");
+}
+
+/// A loan repayment of another amount than asked is held, and credited to the loan by
+/// a person: the loan applies it as any repayment, taking the money from review.
+pub async fn a_short_loan_repayment_is_credited_to_the_loan(store: Arc<dyn Store>) {
+    let host = host(store);
+    let (id, _) = asked(&host, "rev-loan").await;
+    let loan = ajo_core::ids::LoanId::new("rev-loan-ada").unwrap();
+    let terms = crate::builders::naira_loan(30_000, "0.24", 3, host.clock.now().date_naive())
+        .build()
+        .unwrap();
+    host.service
+        .apply_for_loan(ajo_core::service::LoanRequest {
+            id: loan.clone(),
+            group: id.clone(),
+            member: member("ada"),
+            terms,
+            policy: ajo_core::loan::LoanPolicy::default(),
+        })
+        .await
+        .unwrap();
+    host.service.approve_loan(&loan, "organiser").await.unwrap();
+    host.service.disburse_loan(&loan).await.unwrap();
+    host.service.tick().await.unwrap();
+    let checkout = host
+        .service
+        .request_loan_repayment(&loan, Some(naira(5_000)))
+        .await
+        .unwrap();
+    let short = host
+        .gateway
+        .pay_amount(&checkout.reference, naira(1_000))
+        .unwrap();
+    assert!(matches!(
+        host.service.handle_gateway_event(&short).await.unwrap(),
+        Handled::Flagged { .. }
+    ));
+    let queue = host.service.held().await.unwrap();
+    assert_eq!(queue.len(), 1);
+    assert!(matches!(
+        queue[0].purpose,
+        Some(ajo_core::payment::PaymentPurpose::LoanRepayment { .. })
+    ));
+    let answer = host
+        .service
+        .resolve_held(
+            &checkout.reference,
+            HeldResolution::CreditedToLoan { loan: loan.clone() },
+            "ops-5",
+            "Ada paid what she could",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        answer,
+        Resolved::Booked {
+            amount: naira(1_000)
+        }
+    );
+    let applied: Vec<Money> = host
+        .store
+        .load(&StreamId::new(StreamKind::Loan, loan.as_str()))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|r| match r.event {
+            DomainEvent::Loan(ajo_core::loan::LoanEvent::PaymentApplied { amount, .. }) => {
+                Some(amount)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(applied, [naira(1_000)], "the loan took the ₦1,000");
+    assert!(host.service.held().await.unwrap().is_empty());
+    assert_eq!(
+        cleared(&host, &checkout.reference).await,
+        naira(1_000),
+        "clearing counted it once, when it came"
+    );
+    queue_matches_the_books(&host).await;
 }
 
 /// One step of a random flow of money in doubt, for

@@ -7,10 +7,13 @@ use super::super::exec::{Loaded, Profiles};
 use super::super::returns::{Report, chargebacks_of};
 use super::super::runner::{Decision, Write};
 use super::{HeldState, ReviewError};
-use crate::aggregate::Aggregate;
+use std::sync::Arc;
+
+use super::super::runner::Hosted;
 use crate::group::{GroupAccounts, GroupCommand, GroupEvent, GroupState};
-use crate::ids::{GroupId, MemberId};
+use crate::ids::{GroupId, LoanId, MemberId};
 use crate::ledger::{Account, AccountKind, BalancedEntry, EntryDraft};
+use crate::loan::{LoanCommand, LoanEvent, LoanState, Reamortize};
 use crate::money::Money;
 use crate::payment::{GatewayReturn, HeldResolution, PaymentEvent};
 use crate::ports::{
@@ -45,6 +48,8 @@ impl AjoService {
     /// - [`Credited`](HeldResolution::Credited): money that arrived is booked as the
     ///   member's payment in the group, review → the group's accounts, applied as any
     ///   payment (dues first, penalties, deposit, the rest to the member's wallet);
+    /// - [`CreditedToLoan`](HeldResolution::CreditedToLoan): money that arrived is applied
+    ///   to the loan as a repayment, review → the loan's accounts;
     /// - [`Refunded`](HeldResolution::Refunded): money that arrived is refunded through
     ///   the gateway; the refund is booked (review → clearing) when the gateway confirms
     ///   it, at once or by its refund report;
@@ -110,6 +115,13 @@ impl AjoService {
                                 return Err(wrong("credited"));
                             }
                             self.credit_held(reference, &payment, held, group, member, by, reason)
+                                .await
+                        }
+                        HeldResolution::CreditedToLoan { loan } => {
+                            if !held.is_positive() {
+                                return Err(wrong("credited"));
+                            }
+                            self.credit_loan(reference, &payment, held, loan, by, reason)
                                 .await
                         }
                         HeldResolution::Refunded => {
@@ -199,7 +211,6 @@ impl AjoService {
         reason: &str,
     ) -> Result<Decision<Option<Money>>, ServiceError> {
         let (state, _) = self.load_group(group).await?;
-        let now = self.now();
         // The group keeps one payment per reference: a reference it already took (the
         // first charge of one charged twice) gets one of its own for this credit.
         let group_reference = if state.has_payment(reference) {
@@ -212,41 +223,76 @@ impl AjoService {
             amount: held,
             reference: group_reference,
         };
-        let events = state.decide(&command, now)?;
+        let resolution = HeldResolution::Credited {
+            group: group.clone(),
+            member: member.clone(),
+        };
+        self.credit::<GroupState>(
+            group, &state, &command, reference, payment, held, resolution, by, reason,
+        )
+        .await
+    }
+
+    /// The money held, applied to `loan` as a repayment (overdue installments first, as
+    /// any repayment), from review.
+    #[allow(clippy::too_many_arguments)]
+    async fn credit_loan(
+        &self,
+        reference: &str,
+        payment: &Loaded<PaymentEvent>,
+        held: Money,
+        loan: &LoanId,
+        by: &str,
+        reason: &str,
+    ) -> Result<Decision<Option<Money>>, ServiceError> {
+        let state = self.state_of::<LoanState>(loan).await?;
+        let command = LoanCommand::Repay {
+            payment_ref: format!("{reference}:review:{}", payment.version + 1),
+            amount: held,
+            overpayment: Reamortize::default(),
+        };
+        let resolution = HeldResolution::CreditedToLoan { loan: loan.clone() };
+        self.credit::<LoanState>(
+            loan, &state, &command, reference, payment, held, resolution, by, reason,
+        )
+        .await
+    }
+
+    /// Decides `command` on an aggregate as money come in, rebooks the money from review
+    /// instead of clearing, and writes it with the resolution on the collection's stream.
+    #[allow(clippy::too_many_arguments)]
+    async fn credit<A>(
+        &self,
+        id: &A::Id,
+        state: &Arc<A>,
+        command: &A::Command,
+        reference: &str,
+        payment: &Loaded<PaymentEvent>,
+        held: Money,
+        resolution: HeldResolution,
+        by: &str,
+        reason: &str,
+    ) -> Result<Decision<Option<Money>>, ServiceError>
+    where
+        A: Hosted,
+        A::Event: FromReview,
+    {
+        let now = self.now();
+        let events = state.decide(command, now).map_err(A::refused)?;
         let review = review_for(&held);
         let mut credited = None;
         let mut rewritten = Vec::with_capacity(events.len());
         for event in events {
-            rewritten.push(match event {
-                GroupEvent::PaymentRecorded {
-                    member,
-                    reference,
-                    amount,
-                    applied,
-                    entry,
-                } => {
-                    let entry = from_review(&entry, &review)?;
-                    credited = Some(entry.clone());
-                    GroupEvent::PaymentRecorded {
-                        member,
-                        reference,
-                        amount,
-                        applied,
-                        entry,
-                    }
-                }
-                other => other,
-            });
+            let (event, entry) = event.taken_from_review(&review)?;
+            credited = credited.or(entry);
+            rewritten.push(event);
         }
         let mut profiles = Profiles::default();
         let decided = self
-            .decided::<GroupState>(group, &state, rewritten, now, &mut profiles)
+            .decided::<A>(id, state, rewritten, now, &mut profiles)
             .await?;
         let resolved = PaymentEvent::Resolved {
-            resolution: HeldResolution::Credited {
-                group: group.clone(),
-                member: member.clone(),
-            },
+            resolution,
             amount: held,
             by: by.to_owned(),
             reason: reason.to_owned(),
@@ -406,4 +452,69 @@ fn from_review(entry: &BalancedEntry, review: &Account) -> Result<BalancedEntry,
         draft = draft.posting(account, posting.side, posting.amount);
     }
     Ok(draft.balance()?)
+}
+
+/// An aggregate's event for money come in, rebooked to take the money from review: the
+/// event, and its rebooked entry when it has one.
+trait FromReview: Sized {
+    fn taken_from_review(
+        self,
+        review: &Account,
+    ) -> Result<(Self, Option<BalancedEntry>), ServiceError>;
+}
+
+impl FromReview for GroupEvent {
+    fn taken_from_review(
+        self,
+        review: &Account,
+    ) -> Result<(Self, Option<BalancedEntry>), ServiceError> {
+        Ok(match self {
+            GroupEvent::PaymentRecorded {
+                member,
+                reference,
+                amount,
+                applied,
+                entry,
+            } => {
+                let entry = from_review(&entry, review)?;
+                let event = GroupEvent::PaymentRecorded {
+                    member,
+                    reference,
+                    amount,
+                    applied,
+                    entry: entry.clone(),
+                };
+                (event, Some(entry))
+            }
+            other => (other, None),
+        })
+    }
+}
+
+impl FromReview for LoanEvent {
+    fn taken_from_review(
+        self,
+        review: &Account,
+    ) -> Result<(Self, Option<BalancedEntry>), ServiceError> {
+        Ok(match self {
+            LoanEvent::PaymentApplied {
+                at,
+                payment_ref,
+                amount,
+                allocation,
+                entry,
+            } => {
+                let entry = from_review(&entry, review)?;
+                let event = LoanEvent::PaymentApplied {
+                    at,
+                    payment_ref,
+                    amount,
+                    allocation,
+                    entry: entry.clone(),
+                };
+                (event, Some(entry))
+            }
+            other => (other, None),
+        })
+    }
 }
