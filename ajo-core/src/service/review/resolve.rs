@@ -130,7 +130,7 @@ impl AjoService {
                             }
                             if state.refund_pending {
                                 // Asked before and not answered: ask the gateway again.
-                                return Ok(Decision::Done(Some(held)));
+                                return Ok(Decision::Done(Step::AskRefund(held)));
                             }
                             let asked = PaymentEvent::Resolved {
                                 resolution: HeldResolution::Refunded,
@@ -140,7 +140,13 @@ impl AjoService {
                                 entry: None,
                                 refund: None,
                             };
-                            Ok(self.on_payment(reference, &payment, vec![asked], None, Some(held)))
+                            Ok(self.on_payment(
+                                reference,
+                                &payment,
+                                vec![asked],
+                                None,
+                                Step::AskRefund(held),
+                            ))
                         }
                         HeldResolution::ChargedTo { member } => {
                             if !held.is_negative() {
@@ -175,22 +181,12 @@ impl AjoService {
                 })
                 .await?;
             match asked {
-                Some(amount) => self.ask_refund(reference, amount, reason).await,
-                None => {
-                    let payment = self.load_payment(reference).await?;
-                    let amount = payment
-                        .events
-                        .iter()
-                        .rev()
-                        .find_map(|e| match e {
-                            PaymentEvent::Resolved { amount, .. } => Some(*amount),
-                            _ => None,
-                        })
-                        .ok_or_else(|| ReviewError::NothingHeld {
-                            reference: reference.to_owned(),
-                        })?;
-                    Ok(Resolved::Booked { amount })
+                Step::AskRefund(amount) => self.ask_refund(reference, amount, reason).await,
+                Step::Booked(amount) => Ok(Resolved::Booked { amount }),
+                Step::Noted => Err(ReviewError::NothingHeld {
+                    reference: reference.to_owned(),
                 }
+                .into()),
             }
         })
         .await
@@ -209,7 +205,7 @@ impl AjoService {
         member: &MemberId,
         by: &str,
         reason: &str,
-    ) -> Result<Decision<Option<Money>>, ServiceError> {
+    ) -> Result<Decision<Step>, ServiceError> {
         let (state, _) = self.load_group(group).await?;
         // The group keeps one payment per reference: a reference it already took (the
         // first charge of one charged twice) gets one of its own for this credit.
@@ -244,7 +240,7 @@ impl AjoService {
         loan: &LoanId,
         by: &str,
         reason: &str,
-    ) -> Result<Decision<Option<Money>>, ServiceError> {
+    ) -> Result<Decision<Step>, ServiceError> {
         let state = self.state_of::<LoanState>(loan).await?;
         let command = LoanCommand::Repay {
             payment_ref: format!("{reference}:review:{}", payment.version + 1),
@@ -272,7 +268,7 @@ impl AjoService {
         resolution: HeldResolution,
         by: &str,
         reason: &str,
-    ) -> Result<Decision<Option<Money>>, ServiceError>
+    ) -> Result<Decision<Step>, ServiceError>
     where
         A: Hosted,
         A::Event: FromReview,
@@ -314,8 +310,8 @@ impl AjoService {
                 idempotency_key: None,
                 at: now.into(),
             },
-            written: None,
-            duplicate: None,
+            written: Step::Booked(held),
+            duplicate: Step::Booked(held),
             keep: decided.keep,
         }))
     }
@@ -331,7 +327,7 @@ impl AjoService {
         by: &str,
         reason: &str,
         entry: BalancedEntry,
-    ) -> Decision<Option<Money>> {
+    ) -> Decision<Step> {
         let event = PaymentEvent::Resolved {
             resolution: resolution.clone(),
             amount: held,
@@ -340,7 +336,13 @@ impl AjoService {
             entry: Some(entry.clone()),
             refund: None,
         };
-        self.on_payment(reference, payment, vec![event], Some(entry), None)
+        self.on_payment(
+            reference,
+            payment,
+            vec![event],
+            Some(entry),
+            Step::Booked(held),
+        )
     }
 
     /// Events (and an entry) on the collection's stream alone, at the version read.
@@ -350,8 +352,8 @@ impl AjoService {
         payment: &Loaded<PaymentEvent>,
         events: Vec<PaymentEvent>,
         entry: Option<BalancedEntry>,
-        answer: Option<Money>,
-    ) -> Decision<Option<Money>> {
+        answer: Step,
+    ) -> Decision<Step> {
         Decision::Write(Write {
             request: AppendRequest {
                 streams: vec![StreamAppend {
@@ -399,7 +401,13 @@ impl AjoService {
                 let refused = &refused;
                 self.run(at, move |_| async move {
                     let payment = self.load_payment(reference).await?;
-                    Ok(self.on_payment(reference, &payment, vec![refused.clone()], None, None))
+                    Ok(self.on_payment(
+                        reference,
+                        &payment,
+                        vec![refused.clone()],
+                        None,
+                        Step::Noted,
+                    ))
                 })
                 .await?;
                 return Err(error.into());
@@ -421,6 +429,17 @@ impl AjoService {
         self.book_return(reference, report, &key).await?;
         Ok(Resolved::Booked { amount })
     }
+}
+
+/// What a resolution's write leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Booked out of review: the amount.
+    Booked(Money),
+    /// The refund of this amount is to be asked of the gateway (the ask recorded).
+    AskRefund(Money),
+    /// Only noted on the collection (a refund the gateway refused).
+    Noted,
 }
 
 /// The review account in the money's currency.
