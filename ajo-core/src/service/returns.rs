@@ -367,6 +367,36 @@ impl AjoService {
             streams: Vec::new(),
             outbox: Vec::new(),
         };
+        // Money a refund took out of clearing now waits on review for a person, unless
+        // it is the refund a person asked for (it settles what review held).
+        let asked_for = payment.events.iter().rev().find_map(|e| match e {
+            PaymentEvent::Resolved {
+                resolution: crate::payment::HeldResolution::Refunded,
+                entry: None,
+                ..
+            } => Some(true),
+            PaymentEvent::Returned {
+                what: GatewayReturn::Refund,
+                ..
+            }
+            | PaymentEvent::RefundRefused { .. } => Some(false),
+            _ => None,
+        });
+        if asked_for != Some(true)
+            && after.refunds.checked_sub(before.refunds)?.is_positive()
+            && let Some(entry) = &decision.entry
+        {
+            let out = after.refunds.checked_sub(before.refunds)?;
+            decision.outbox.push(self.alert(
+                AlertKind::MoneyHeld,
+                entry.key(),
+                reference,
+                Some(out.negated()),
+                format!(
+                    "the gateway refunded {out} of the collection {reference} without ajo asking: held for review"
+                ),
+            ));
+        }
         let object = this.object.unwrap_or("");
         let seen = |kinds: &[GatewayReturn]| {
             earlier

@@ -366,6 +366,12 @@ pub async fn held_money_is_refunded_once_the_gateway_confirms(store: Arc<dyn Sto
     );
     assert!(host.service.held().await.unwrap().is_empty());
     assert!(cleared(&host, &reference).await.is_zero());
+    host.service.deliver_outbox(100).await.unwrap();
+    assert_eq!(
+        host.alerts.of_kind(AlertKind::MoneyHeld).len(),
+        1,
+        "the overpayment's hold, and no alert for the refund a person asked for"
+    );
     queue_matches_the_books(&host).await;
 }
 
@@ -384,6 +390,15 @@ pub async fn a_refund_the_gateway_made_is_charged_to_the_member(store: Arc<dyn S
     )
     .with_provider_reference("re_1");
     host.service.handle_gateway_event(&refund).await.unwrap();
+    host.service.handle_gateway_event(&refund).await.unwrap();
+    host.service.deliver_outbox(100).await.unwrap();
+    let held = host.alerts.of_kind(AlertKind::MoneyHeld);
+    assert_eq!(
+        held.len(),
+        1,
+        "the refund's money on review, told once: {held:?}"
+    );
+    assert_eq!(held[0].amount, Some(naira(-3_000)));
     let queue = host.service.held().await.unwrap();
     assert_eq!(queue.len(), 1);
     assert_eq!(queue[0].amount, naira(-3_000));
