@@ -516,7 +516,7 @@ async fn open(cli: &Cli, read_only: bool) -> Result<PgStore, AdminError> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::panic)]
 
     use clap::CommandFactory;
 
@@ -553,6 +553,81 @@ mod tests {
             assert_eq!(error.exit_code(), 2, "{schema:?}");
         }
         assert!(pg::schema_name(&"a".repeat(63)).is_ok());
+    }
+
+    #[test]
+    fn a_resolution_is_exactly_one_of_four() {
+        let parse = |how: &[&str]| {
+            let mut args = vec![
+                "admin", "resolve", "ajo=ref", "--by", "ops", "--reason", "r",
+            ];
+            args.extend_from_slice(how);
+            Cli::try_parse_from(args)
+        };
+        let resolution = |how: &[&str]| match parse(how).unwrap().command {
+            Command::Resolve(args) => args.how.resolution(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            resolution(&["--credit-to", "g1/ada"]),
+            HeldResolution::Credited {
+                group: GroupId::new("g1").unwrap(),
+                member: MemberId::new("ada").unwrap()
+            }
+        );
+        assert_eq!(
+            resolution(&["--charge", "ada"]),
+            HeldResolution::ChargedTo {
+                member: MemberId::new("ada").unwrap()
+            }
+        );
+        assert_eq!(resolution(&["--write-off"]), HeldResolution::WrittenOff);
+        assert_eq!(
+            resolution(&["--refund", "--gateway", "paystack"]),
+            HeldResolution::Refunded
+        );
+        for bad in [
+            &[][..],
+            &["--write-off", "--charge", "ada"],
+            &["--refund"],
+            &["--credit-to", "g1"],
+            &["--write-off", "--gateway", "mpesa"],
+        ] {
+            assert_eq!(parse(bad).unwrap_err().exit_code(), 2, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_statement_needs_one_holder_and_reconcile_a_span_and_a_gateway() {
+        for bad in [
+            &["admin", "statement"][..],
+            &["admin", "statement", "--group", "g1", "--member", "ada"],
+            &["admin", "report", "--from", "yesterday"],
+            &[
+                "admin",
+                "reconcile",
+                "--from",
+                "2026-01-01",
+                "--to",
+                "2026-02-01",
+            ],
+            &["admin", "reconcile", "--gateway", "paystack"],
+        ] {
+            assert_eq!(
+                Cli::try_parse_from(bad).unwrap_err().exit_code(),
+                2,
+                "{bad:?}"
+            );
+        }
+        let cli = Cli::try_parse_from(["admin", "report", "--json", "--currency", "NGN"]).unwrap();
+        assert!(cli.json);
+        assert!(matches!(
+            cli.command,
+            Command::Report(ReportArgs {
+                currency: Some(Currency::NGN),
+                ..
+            })
+        ));
     }
 
     #[test]
