@@ -261,11 +261,7 @@ fn a_bad_schema_name_or_an_unreachable_server_exits_2() {
 fn admin_with(args: &[&str], vars: &[(&str, &str)]) -> common::binary::Run {
     let mut command = Command::new(common::binary::example("admin"));
     command.args(args).env("DATABASE_URL", pgdb::url());
-    for var in [
-        "PAYSTACK_SECRET_KEY",
-        "PAYSTACK_BASE_URL",
-        "FLUTTERWAVE_API_KEY",
-    ] {
+    for var in ["PAYSTACK_SECRET_KEY", "PAYSTACK_BASE_URL"] {
         command.env_remove(var);
     }
     command.envs(vars.iter().copied());

@@ -1,7 +1,7 @@
 //! `--gateway`: the payment provider `resolve --refund` and `reconcile` call.
 //!
 //! The provider's API key comes from the same environment variable `webhook_server`
-//! reads (`PAYSTACK_SECRET_KEY`, `FLUTTERWAVE_API_KEY`, `STRIPE_API_KEY`), never from a
+//! reads (`PAYSTACK_SECRET_KEY`, `FLUTTERWAVE_SECRET_KEY`, `STRIPE_SECRET_KEY`), never from a
 //! flag, so it stays out of the shell's history and the process list; its base URL from
 //! `PAYSTACK_BASE_URL` and the like (a mock server in tests). The adapter is built by
 //! `webhook_server`'s own wiring, from those variables alone. Without `--gateway` the
@@ -29,9 +29,9 @@ use crate::webhook_server::{Config, vars, wiring};
 pub enum GatewayChoice {
     /// Paystack: `PAYSTACK_SECRET_KEY`, `PAYSTACK_BASE_URL`.
     Paystack,
-    /// Flutterwave: `FLUTTERWAVE_API_KEY`, `FLUTTERWAVE_BASE_URL`.
+    /// Flutterwave: `FLUTTERWAVE_SECRET_KEY`, `FLUTTERWAVE_BASE_URL`.
     Flutterwave,
-    /// Stripe: `STRIPE_API_KEY`, `STRIPE_BASE_URL`.
+    /// Stripe: `STRIPE_SECRET_KEY`, `STRIPE_BASE_URL`.
     Stripe,
 }
 

@@ -178,7 +178,7 @@ pub struct ResolveArgs {
     #[arg(long, value_parser = idempotency_key)]
     pub key: Option<IdempotencyKey>,
     /// The payment gateway, needed by --refund; its API key from its environment
-    /// variable (PAYSTACK_SECRET_KEY, FLUTTERWAVE_API_KEY, STRIPE_API_KEY).
+    /// variable (PAYSTACK_SECRET_KEY, FLUTTERWAVE_SECRET_KEY, STRIPE_SECRET_KEY).
     #[arg(long, value_enum)]
     pub gateway: Option<GatewayChoice>,
 }
@@ -227,7 +227,7 @@ pub struct ReconcileArgs {
     #[arg(long, value_parser = period::instant)]
     pub to: DateTime<Utc>,
     /// The payment gateway whose statement is read; its API key from its environment
-    /// variable (PAYSTACK_SECRET_KEY, FLUTTERWAVE_API_KEY, STRIPE_API_KEY).
+    /// variable (PAYSTACK_SECRET_KEY, FLUTTERWAVE_SECRET_KEY, STRIPE_SECRET_KEY).
     #[arg(long, value_enum)]
     pub gateway: GatewayChoice,
 }
