@@ -92,6 +92,10 @@ pub enum PaymentEvent {
         /// The provider's id for the charge, when the report named it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         transaction_id: Option<String>,
+        /// The gateway the money came through (`None` on holds recorded before it was
+        /// kept).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        provider: Option<String>,
     },
     /// The gateway says the payment failed.
     Failed,

@@ -401,6 +401,7 @@ impl AjoService {
                     received,
                     entry,
                     transaction_id: transaction_id.map(str::to_owned),
+                    provider: Some(self.gateway.provider().to_owned()),
                 })],
                 wake_at: None,
             }],

@@ -44,7 +44,7 @@ pub struct HeldItem {
     pub why: HeldReason,
     /// When it was first held.
     pub held_at: DateTime<Utc>,
-    /// The gateway the money moved through.
+    /// The gateway the money moved through (as recorded when it was held).
     pub provider: String,
     /// Who was asked to pay under the reference, when ajo asked anyone.
     pub member: Option<MemberId>,
@@ -236,6 +236,16 @@ impl AjoService {
         let (Some(why), Some(held_at)) = (why, held_at) else {
             return Ok(None);
         };
+        // The gateway that held it, as recorded; else the one this service speaks to.
+        let provider = events
+            .iter()
+            .find_map(|(_, e)| match e {
+                PaymentEvent::Flagged {
+                    provider: Some(p), ..
+                } => Some(p.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| self.gateway.provider().to_owned());
         let (member, purpose) = events
             .iter()
             .find_map(|(_, e)| match e {
@@ -250,7 +260,7 @@ impl AjoService {
             amount: state.held,
             why,
             held_at,
-            provider: self.gateway.provider().to_owned(),
+            provider,
             member,
             purpose,
             refund_pending: state.refund_pending,
