@@ -74,6 +74,9 @@ pub enum MemberEvent {
         reference: String,
         /// The amount disputed.
         amount: crate::money::Money,
+        /// The gateway's id for the dispute (a collection can be disputed twice).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dispute: Option<String>,
     },
     /// A dispute of the member's closed: won by ajo (nothing owed), or lost (the amount
     /// is the member's to repay, on their chargeback receivable).
@@ -82,6 +85,9 @@ pub enum MemberEvent {
         reference: String,
         /// Whether the payer won it.
         lost: bool,
+        /// The gateway's id for the dispute.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dispute: Option<String>,
     },
 }
 

@@ -416,9 +416,10 @@ impl PaymentGateway for FakeGateway {
                 reference: request.payment_reference.clone(),
             })?;
         slot.1 = PaymentState::Reversed;
+        state.events += 1;
         Ok(RefundReceipt {
             payment_reference: request.payment_reference.clone(),
-            provider_reference: None,
+            provider_reference: Some(format!("re_{}", state.events)),
             state: PayoutState::Succeeded,
         })
     }

@@ -204,6 +204,10 @@ pub enum HeldResolution {
     /// Written off: kept (money nobody owns) or lost (money out that cannot be
     /// recovered), on the write-off account.
     WrittenOff,
+    /// A refund asked of the gateway that a person found was never made (its answer was
+    /// lost, and the gateway has no such refund): the money is held again, for another
+    /// resolution. Books nothing.
+    RefundNotMade,
     /// Charged to a member: what left the gateway is theirs to repay (a member's
     /// receivable).
     ChargedTo {

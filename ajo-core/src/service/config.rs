@@ -97,7 +97,8 @@ pub struct ServiceConfig {
     pub payout_alert_after: u32,
     /// Whether `tick` reconciles each UTC day, once it is over, with the gateway's
     /// statement ([`AjoService::reconcile`](super::AjoService::reconcile)), once per day
-    /// however often it runs (default off: a host may run reconciliations itself).
+    /// however often it runs, catching up on days of the last week no tick reconciled
+    /// (default off: a host may run reconciliations itself).
     pub daily_reconciliation: bool,
     /// Per-transaction, daily and monthly caps on the money members and groups move,
     /// checked before collections, loan disbursements and payouts (default: none, and

@@ -346,11 +346,13 @@ impl AjoService {
             let now = self.now();
             let mut extra = Vec::new();
             let mut reference = None;
+            let mut counted_any = false;
             if let Some(ask) = &ask {
                 let unused = self.unused_reference(&base).await?;
                 // Counted before anything is written, so a join the limits refuse
                 // leaves nothing behind either.
                 let counted = self.count_collection(ask, &unused, now).await?;
+                counted_any = !counted.is_empty();
                 extra.push(self.request_append(&unused, ask, now));
                 extra.extend(counted);
                 reference = Some(unused);
@@ -358,17 +360,32 @@ impl AjoService {
             self.set_contact(member, contact).await?;
             // Indexed before the join so a join retried after a failure is indexed too.
             self.record_joined(member, group).await?;
-            let events = self
-                .run_group(
-                    group,
-                    GroupCommand::Join {
-                        member: member.clone(),
-                        hands,
-                    },
-                    key.cloned(),
-                    extra,
-                )
-                .await?;
+            let command = GroupCommand::Join {
+                member: member.clone(),
+                hands,
+            };
+            let mut rounds = 0;
+            let events = loop {
+                match self
+                    .run_group(group, command.clone(), key.cloned(), extra.clone())
+                    .await
+                {
+                    // The usage counted above was read once; another collection of the
+                    // member's or group's counted meanwhile keeps it stale on every
+                    // retry of the group's own loop: count again from what is there now.
+                    Err(ServiceError::TooMuchContention { .. })
+                        if counted_any && rounds < self.config.conflict_retries =>
+                    {
+                        rounds += 1;
+                        if let (Some(ask), Some(unused)) = (&ask, &reference) {
+                            let counted = self.count_collection(ask, unused, now).await?;
+                            extra = vec![self.request_append(unused, ask, now)];
+                            extra.extend(counted);
+                        }
+                    }
+                    other => break other?,
+                }
+            };
             if events.is_empty() {
                 // Another call under the same key joined first.
                 return self.joined_already(group, member).await;

@@ -79,7 +79,7 @@ pub use kind::ErrorKind;
 use kind::logged;
 pub use loans::{LoanFunding, LoanOptions, LoanRequest};
 pub use outbox::DeliveryReport;
-pub use reconcile::{Reconciliation, gateway_fees};
+pub use reconcile::{RECONCILE_DAYS_BACK, Reconciliation, gateway_fees};
 pub use reports::GroupSummary;
 pub use returns::{DISPUTES_OWNER, chargebacks_of, disputes_for};
 pub use review::{HeldItem, HeldReason, Resolved, ReviewError};
@@ -281,7 +281,9 @@ impl ServiceError {
             // waiting; not a missing item or a missing reason (bad input).
             ServiceError::Review(e) => matches!(
                 e,
-                ReviewError::WrongDirection { .. } | ReviewError::RefundPending { .. }
+                ReviewError::WrongDirection { .. }
+                    | ReviewError::RefundPending { .. }
+                    | ReviewError::NoRefundAsked { .. }
             ),
             _ => false,
         }

@@ -48,6 +48,9 @@ impl Reconciliation {
     }
 }
 
+/// How many days back `tick`'s daily reconciliation looks for a day not yet reconciled.
+pub const RECONCILE_DAYS_BACK: u64 = 7;
+
 /// The account of what `provider` kept as fees in `currency`.
 pub fn gateway_fees(provider: &str, currency: crate::money::Currency) -> Account {
     Account::new(provider, AccountKind::GatewayFees, currency)
@@ -86,7 +89,7 @@ impl AjoService {
             let mut booked_fees = std::collections::BTreeMap::new();
             let mut currencies = std::collections::BTreeSet::new();
             for line in &statement {
-                if let Some(fee) = line.fee {
+                if let Some(fee) = line.fee.filter(|f| !f.is_zero()) {
                     currencies.insert(fee.currency());
                 }
             }
@@ -94,12 +97,12 @@ impl AjoService {
                 let account = gateway_fees(provider, currency);
                 let query = EntryQuery::default().account(account);
                 for entry in self.store.entries(&query).await? {
-                    let fee = entry
-                        .entry()
-                        .postings()
-                        .iter()
-                        .find(|p| p.account.kind() == AccountKind::GatewayFees)
-                        .map(|p| p.amount);
+                    let fee = entry.entry().postings().iter().find_map(|p| {
+                        (p.account.kind() == AccountKind::GatewayFees).then_some(match p.side {
+                            crate::ledger::Side::Debit => p.amount,
+                            crate::ledger::Side::Credit => p.amount.negated(),
+                        })
+                    });
                     if let Some(fee) = fee {
                         booked_fees.insert(entry.entry().key().to_owned(), fee);
                     }
@@ -108,11 +111,23 @@ impl AjoService {
             let mut entries = Vec::new();
             let mut fees_booked = Vec::new();
             let mut fee_differences = Vec::new();
+            // A reference can carry several fees (a second charge under it): each line's
+            // is keyed by its place among the lines of its reference and currency.
+            let mut seen: std::collections::BTreeMap<(&str, crate::money::Currency), usize> =
+                std::collections::BTreeMap::new();
             for line in &statement {
-                let Some(fee) = line.fee.filter(|f| f.is_positive()) else {
+                let Some(fee) = line.fee.filter(|f| !f.is_zero()) else {
                     continue;
                 };
-                let key = format!("fee:{provider}:{}", line.reference);
+                let n = seen
+                    .entry((line.reference.as_str(), fee.currency()))
+                    .and_modify(|n| *n += 1)
+                    .or_insert(1);
+                let key = format!(
+                    "fee:{provider}:{}:{}:{n}",
+                    line.reference,
+                    fee.currency().code()
+                );
                 match booked_fees.get(&key) {
                     Some(booked) if *booked == fee => continue,
                     Some(booked) => {
@@ -126,11 +141,17 @@ impl AjoService {
                     None => {}
                 }
                 booked_fees.insert(key.clone(), fee);
-                let entry = EntryDraft::new(key, format!("{provider} fee: {}", line.reference))
-                    .reference(line.reference.as_str())
-                    .debit(gateway_fees(provider, fee.currency()), fee)
-                    .credit(GroupAccounts::clearing_for(fee.currency()), fee)
-                    .balance()?;
+                let fees = gateway_fees(provider, fee.currency());
+                let clearing = GroupAccounts::clearing_for(fee.currency());
+                let draft = EntryDraft::new(key, format!("{provider} fee: {}", line.reference))
+                    .reference(line.reference.as_str());
+                // A negative fee is one the provider gave back.
+                let entry = if fee.is_positive() {
+                    draft.debit(fees, fee).credit(clearing, fee)
+                } else {
+                    draft.debit(clearing, fee.negated()).credit(fees, fee.negated())
+                }
+                .balance()?;
                 entries.push(entry);
                 fees_booked.push(StatementLine::new(line.reference.as_str(), fee));
             }
@@ -180,36 +201,44 @@ impl AjoService {
         .await
     }
 
-    /// `tick`'s daily reconciliation: the UTC day before today's, once.
-    pub(super) async fn reconcile_yesterday(
+    /// `tick`'s daily reconciliation: each UTC day of the last
+    /// [`RECONCILE_DAYS_BACK`] that is over and not yet reconciled, oldest first, once
+    /// each (a day no tick ran after is not skipped). Answers how many were reconciled.
+    pub(super) async fn reconcile_days_over(
         &self,
         now: DateTime<Utc>,
-    ) -> Result<bool, ServiceError> {
+    ) -> Result<usize, ServiceError> {
         let today = now.date_naive();
-        let Some(yesterday) = today.pred_opt() else {
-            return Ok(false);
-        };
-        let key = format!("reconciled:{}:{yesterday}", self.gateway.provider());
-        if self.store.has_idempotency_key(&key).await? {
-            return Ok(false);
+        let mut done = 0;
+        for back in (1..=RECONCILE_DAYS_BACK).rev() {
+            let Some(day) = today.checked_sub_days(chrono::Days::new(back)) else {
+                continue;
+            };
+            let key = format!("reconciled:{}:{day}", self.gateway.provider());
+            if self.store.has_idempotency_key(&key).await? {
+                continue;
+            }
+            let (Some(from), Some(until)) = (
+                day.and_hms_opt(0, 0, 0).map(|d| d.and_utc()),
+                day.succ_opt()
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .map(|d| d.and_utc()),
+            ) else {
+                continue;
+            };
+            debug_assert_eq!(until - from, Duration::days(1));
+            self.reconcile(from, until).await?;
+            self.store
+                .append(AppendRequest {
+                    streams: Vec::new(),
+                    entries: Vec::new(),
+                    outbox: Vec::new(),
+                    idempotency_key: Some(key.as_str().into()),
+                    at: now.into(),
+                })
+                .await?;
+            done += 1;
         }
-        let (Some(from), Some(until)) = (
-            yesterday.and_hms_opt(0, 0, 0).map(|d| d.and_utc()),
-            today.and_hms_opt(0, 0, 0).map(|d| d.and_utc()),
-        ) else {
-            return Ok(false);
-        };
-        debug_assert_eq!(until - from, Duration::days(1));
-        self.reconcile(from, until).await?;
-        self.store
-            .append(AppendRequest {
-                streams: Vec::new(),
-                entries: Vec::new(),
-                outbox: Vec::new(),
-                idempotency_key: Some(key.as_str().into()),
-                at: now.into(),
-            })
-            .await?;
-        Ok(true)
+        Ok(done)
     }
 }

@@ -43,7 +43,9 @@ struct Dispute {
     amount: i128,
     reinstated: bool,
     won: bool,
-    lost: bool,
+    /// What the report of the loss says was lost (the latest, if told twice): a dispute
+    /// lost in part takes that part, not the amount it opened with.
+    lost: Option<i128>,
 }
 
 /// How much of a collection, in `currency`, is out of the gateway's clearing account
@@ -51,9 +53,10 @@ struct Dispute {
 /// - refunds: the larger of the highest running total reported and the sum of the
 ///   refunds reported one by one (each refund counted once, by its id; a failed one not
 ///   at all), since a running total already includes the refunds it has seen;
-/// - each dispute: its amount is lost once lost, nothing once won or its funds
-///   reinstated; before an outcome, disputed from the moment it opens (the gateway holds
-///   the amount back from the merchant while the dispute runs).
+/// - each dispute: once lost, what the report of the loss says was lost (a dispute can
+///   be lost in part); nothing once won or its funds reinstated; before an outcome, the
+///   largest amount reported is disputed from the moment it opens (the gateway holds it
+///   back from the merchant while the dispute runs).
 ///
 /// # Errors
 /// [`MoneyError`] if a total leaves the representable range.
@@ -95,7 +98,7 @@ pub(super) fn out_of_clearing<'a>(
                 match dispute {
                     GatewayReturn::DisputeFundsReinstated => seen.reinstated = true,
                     GatewayReturn::DisputeWon => seen.won = true,
-                    GatewayReturn::DisputeLost => seen.lost = true,
+                    GatewayReturn::DisputeLost => seen.lost = Some(minor),
                     _ => {}
                 }
             }
@@ -110,8 +113,8 @@ pub(super) fn out_of_clearing<'a>(
     let refunds = running_total.max(one_by_one);
     let (mut disputed, mut lost) = (0i128, 0i128);
     for dispute in disputes.values() {
-        if dispute.lost {
-            lost = lost.checked_add(dispute.amount).ok_or_else(overflow)?;
+        if let Some(taken) = dispute.lost {
+            lost = lost.checked_add(taken).ok_or_else(overflow)?;
         } else if !(dispute.won || dispute.reinstated) {
             disputed = disputed.checked_add(dispute.amount).ok_or_else(overflow)?;
         }
@@ -376,7 +379,11 @@ impl AjoService {
                 ..
             } => Some(true),
             PaymentEvent::Returned {
-                what: GatewayReturn::Refund,
+                what: GatewayReturn::Refund | GatewayReturn::RefundFailed,
+                ..
+            }
+            | PaymentEvent::Resolved {
+                resolution: crate::payment::HeldResolution::RefundNotMade,
                 ..
             }
             | PaymentEvent::RefundRefused { .. } => Some(false),
@@ -403,36 +410,56 @@ impl AjoService {
                 .iter()
                 .any(|r| kinds.contains(&r.what) && r.object.unwrap_or("") == object)
         };
-        let flag = match this.what {
-            GatewayReturn::DisputeOpened
-            | GatewayReturn::DisputeFundsWithdrawn
-            | GatewayReturn::DisputeFundsReinstated
-                if !seen(&DISPUTE_KINDS) =>
-            {
-                decision.outbox.push(self.alert(
-                    AlertKind::DisputeOpened,
-                    &format!("{reference}:{object}"),
-                    reference,
-                    Some(this.amount),
-                    format!(
-                        "a payer disputed {} of the collection {reference} at the gateway",
-                        this.amount
-                    ),
-                ));
-                Some(MemberEvent::DisputeOpened {
-                    reference: reference.to_owned(),
-                    amount: this.amount,
-                })
-            }
+        let is_dispute = DISPUTE_KINDS.contains(&this.what);
+        let outcome = matches!(
+            this.what,
             GatewayReturn::DisputeWon | GatewayReturn::DisputeLost
-                if !seen(&[GatewayReturn::DisputeWon, GatewayReturn::DisputeLost]) =>
-            {
-                Some(MemberEvent::DisputeClosed {
-                    reference: reference.to_owned(),
-                    lost: this.what == GatewayReturn::DisputeLost,
-                })
-            }
-            _ => None,
+        );
+        // The first report of a dispute, whatever it says (a dispute may first be heard
+        // of when it is decided), raises the alert.
+        if is_dispute && !seen(&DISPUTE_KINDS) {
+            decision.outbox.push(self.alert(
+                AlertKind::DisputeOpened,
+                &format!("{reference}:{object}"),
+                reference,
+                Some(this.amount),
+                format!(
+                    "a payer disputed {} of the collection {reference} at the gateway",
+                    this.amount
+                ),
+            ));
+        }
+        // A loss no payer can be charged with lands on review: a person's to settle.
+        if payer.is_none()
+            && after.lost.checked_sub(before.lost)?.is_positive()
+            && let Some(entry) = &decision.entry
+        {
+            let lost = after.lost.checked_sub(before.lost)?;
+            decision.outbox.push(self.alert(
+                AlertKind::MoneyHeld,
+                entry.key(),
+                reference,
+                Some(lost.negated()),
+                format!(
+                    "a dispute lost took {lost} of {reference}, which no member was asked for: held for review"
+                ),
+            ));
+        }
+        let dispute = this.object.map(str::to_owned);
+        let flag = if is_dispute && !outcome && !seen(&DISPUTE_KINDS) {
+            Some(MemberEvent::DisputeOpened {
+                reference: reference.to_owned(),
+                amount: this.amount,
+                dispute,
+            })
+        } else if outcome && !seen(&[GatewayReturn::DisputeWon, GatewayReturn::DisputeLost]) {
+            Some(MemberEvent::DisputeClosed {
+                reference: reference.to_owned(),
+                lost: this.what == GatewayReturn::DisputeLost,
+                dispute,
+            })
+        } else {
+            None
         };
         if let (Some(flag), Some(payer)) = (flag, payer) {
             let at = member_stream(&payer);
@@ -561,6 +588,13 @@ mod tests {
         assert_eq!(parts(&[opened, withdrawn, lost]).lost, ngn(80));
         assert_eq!(parts(&[opened, withdrawn, lost]).disputed, ngn(0));
         assert_eq!(out(&[lost, withdrawn, opened]), ngn(80));
+        let part = report(GatewayReturn::DisputeLost, "dp_1", 30);
+        assert_eq!(
+            parts(&[opened, part]).lost,
+            ngn(30),
+            "lost in part: the part the outcome names"
+        );
+        assert_eq!(parts(&[part, opened]).lost, ngn(30), "in any order");
         let other = report(GatewayReturn::DisputeLost, "dp_2", 20);
         let r1 = report(GatewayReturn::Refund, "re_1", 5);
         assert_eq!(out(&[lost, other, r1]), ngn(105));

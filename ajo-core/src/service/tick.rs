@@ -87,8 +87,8 @@ impl AjoService {
                 }
             }
             if self.config.daily_reconciliation {
-                match self.reconcile_yesterday(now).await {
-                    Ok(done) => report.reconciled += usize::from(done),
+                match self.reconcile_days_over(now).await {
+                    Ok(done) => report.reconciled += done,
                     Err(error) => {
                         tracing::warn!(%error, "daily reconciliation failed; the next tick tries again");
                         report.errors.push((

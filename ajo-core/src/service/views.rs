@@ -50,19 +50,31 @@ impl AjoService {
             let profile = self
                 .load_as(&super::exec::member_stream(member), super::exec::as_member)
                 .await?;
-            let mut open = Vec::new();
+            // Each dispute by its collection and the gateway's id for it: two disputes
+            // of one collection stay open until each is decided.
+            let mut open: Vec<(&String, &Option<String>)> = Vec::new();
             for event in &profile.events {
                 match event {
-                    MemberEvent::DisputeOpened { reference, .. } if !open.contains(reference) => {
-                        open.push(reference.clone());
+                    MemberEvent::DisputeOpened {
+                        reference, dispute, ..
+                    } if !open.contains(&(reference, dispute)) => {
+                        open.push((reference, dispute));
                     }
-                    MemberEvent::DisputeClosed { reference, .. } => {
-                        open.retain(|r| r != reference);
+                    MemberEvent::DisputeClosed {
+                        reference, dispute, ..
+                    } => {
+                        open.retain(|d| *d != (reference, dispute));
                     }
                     _ => {}
                 }
             }
-            view.open_disputes = open;
+            let mut references: Vec<String> = Vec::new();
+            for (reference, _) in open {
+                if !references.contains(reference) {
+                    references.push(reference.clone());
+                }
+            }
+            view.open_disputes = references;
             if let Some(currency) = state.config().map(|c| c.currency()) {
                 let owed = self
                     .store

@@ -127,7 +127,10 @@ pub async fn a_period_is_reconciled_both_ways_and_fees_booked_once(store: Arc<dy
     host.gateway.set_statement(vec![
         StatementLine::new(ada.as_str(), naira(10_000)).with_fee(naira(250)),
         StatementLine::new(bola.as_str(), naira(9_000)).with_fee(naira(235)),
-        StatementLine::new("stranger-1", naira(500)),
+        // Two charges under one reference ajo never issued: a fee on each, one of them
+        // given back (negative).
+        StatementLine::new("stranger-1", naira(500)).with_fee(naira(10)),
+        StatementLine::new("stranger-1", naira(500)).with_fee(naira(-3)),
     ]);
     let clearing = GroupAccounts::clearing_for(Currency::NGN);
     let before = host.store.balance(&clearing).await.unwrap();
@@ -153,13 +156,18 @@ pub async fn a_period_is_reconciled_both_ways_and_fees_booked_once(store: Arc<dy
         ),
         (bola.as_str(), naira(10_000), naira(9_000))
     );
-    assert_eq!(found.fees_booked.len(), 2);
+    assert_eq!(
+        found.fees_booked.len(),
+        4,
+        "each line's fee, both of one reference's"
+    );
+    assert_eq!(found.report.missing_in_ledger[0].amount, naira(1_000));
     assert!(!found.is_clean());
     let fees = gateway_fees("fake", Currency::NGN);
-    assert_eq!(host.store.balance(&fees).await.unwrap(), naira(485));
+    assert_eq!(host.store.balance(&fees).await.unwrap(), naira(492));
     assert_eq!(
         host.store.balance(&clearing).await.unwrap(),
-        before.checked_sub(naira(485)).unwrap(),
+        before.checked_sub(naira(492)).unwrap(),
         "clearing follows the gateway's balance, net of fees"
     );
     assert_eq!(trial_balance(&host).await, 0);
@@ -170,7 +178,7 @@ pub async fn a_period_is_reconciled_both_ways_and_fees_booked_once(store: Arc<dy
         again.report, found.report,
         "the fee entries are not movements"
     );
-    assert_eq!(host.store.balance(&fees).await.unwrap(), naira(485));
+    assert_eq!(host.store.balance(&fees).await.unwrap(), naira(492));
     host.service.deliver_outbox(100).await.unwrap();
     let alerts = host.alerts.of_kind(AlertKind::ReconciliationDifference);
     assert_eq!(alerts.len(), 1, "one alert for the period: {alerts:?}");
@@ -184,7 +192,7 @@ pub async fn a_period_is_reconciled_both_ways_and_fees_booked_once(store: Arc<dy
         1,
         "a fee told otherwise is shown, not rebooked"
     );
-    assert_eq!(host.store.balance(&fees).await.unwrap(), naira(485));
+    assert_eq!(host.store.balance(&fees).await.unwrap(), naira(492));
 
     let earlier = host
         .service
@@ -200,9 +208,10 @@ pub async fn a_period_is_reconciled_both_ways_and_fees_booked_once(store: Arc<dy
     assert_eq!(trial_balance(&host).await, 0);
 }
 
-/// With daily reconciliation on, `tick` reconciles the UTC day just over, once however
-/// often it runs, and the next day's once it is over; a day whose statement is missing
-/// what the books have raises its alert.
+/// With daily reconciliation on, `tick` reconciles the UTC days just over (the last
+/// week's on its first run), once however often it runs, the next day's once it is over,
+/// and days no tick ran after when ticks resume; a day whose statement is missing what
+/// the books have raises its alert.
 pub async fn tick_reconciles_each_day_once(store: Arc<dyn Store>) {
     let host = host(
         store,
@@ -222,16 +231,24 @@ pub async fn tick_reconciles_each_day_once(store: Arc<dyn Store>) {
             .count()
     };
     let first = host.service.tick().await.unwrap();
-    assert_eq!(first.reconciled, 1, "yesterday, on the first tick");
+    let back = usize::try_from(ajo_core::service::RECONCILE_DAYS_BACK).unwrap();
+    assert_eq!(
+        first.reconciled, back,
+        "the last week's days, on the first tick"
+    );
     host.service.tick().await.unwrap();
-    assert_eq!(statements(&host), 1, "once a day");
+    assert_eq!(statements(&host), back, "once a day");
     host.clock.advance(Duration::days(1));
     host.service.tick().await.unwrap();
     assert_eq!(
         statements(&host),
-        2,
+        back + 1,
         "the day with the payment, once it is over"
     );
+    // Three days without a tick: each is reconciled when ticks resume, none skipped.
+    host.clock.advance(Duration::days(3));
+    let resumed = host.service.tick().await.unwrap();
+    assert_eq!(resumed.reconciled, 3);
     host.service.deliver_outbox(100).await.unwrap();
     let alerts = host.alerts.of_kind(AlertKind::ReconciliationDifference);
     assert_eq!(

@@ -35,6 +35,7 @@ where
     a_refund_the_gateway_made_is_charged_to_the_member(factory().await).await;
     money_nobody_owns_is_written_off_with_its_reason(factory().await).await;
     a_dispute_flags_the_payer_and_alerts_once(factory().await).await;
+    disputes_first_heard_of_when_decided_still_alert(factory().await).await;
     a_failing_payout_and_an_expired_collection_alert_once(factory().await).await;
     a_payout_the_gateway_refuses_alerts_once(factory().await).await;
     a_short_loan_repayment_is_credited_to_the_loan(factory().await).await;
@@ -300,41 +301,20 @@ pub async fn a_short_payment_is_held_listed_and_credited(store: Arc<dyn Store>) 
     queue_matches_the_books(&host).await;
 }
 
-/// ₦12,000 paid against a ₦10,000 checkout is refunded through the gateway: a timeout
-/// leaves the refund asked (listed as pending; nothing else may resolve it meanwhile),
-/// asking again books it when the gateway confirms, review → clearing, so clearing
-/// nets to zero for the reference. Under a host's key a retry answers the first answer
-/// and does not refund twice.
+/// ₦12,000 paid against a ₦10,000 checkout is refunded through the gateway. Asked and
+/// confirmed at once (the gateway names the refund), it is booked review → clearing, so
+/// clearing nets to zero for the reference, and the gateway's own report of it later
+/// changes nothing. Asked and timed out, it stays pending: nothing else may resolve it,
+/// a second ask (a retry, another operator) is refused rather than sent, and the
+/// gateway's report books it. A refund the gateway reports failed, or a person finds
+/// never made, holds the money again. Under a host's key a repeated ask answers once.
 pub async fn held_money_is_refunded_once_the_gateway_confirms(store: Arc<dyn Store>) {
     let host = host(store);
-    let (_, reference) = asked(&host, "rev-refund").await;
+    let (id, reference) = asked(&host, "rev-refund").await;
     let over = host.gateway.pay_amount(&reference, naira(12_000)).unwrap();
     host.service.handle_gateway_event(&over).await.unwrap();
     assert_eq!(on_review(&host).await, naira(12_000));
-
-    host.gateway.fail_next(GatewayError::Timeout);
     let key = IdempotencyKey::new("refund-1").unwrap();
-    let first = host
-        .service
-        .idempotent(&key)
-        .resolve_held(&reference, HeldResolution::Refunded, "ops-2", "overpaid")
-        .await;
-    assert!(
-        matches!(first, Err(ServiceError::Gateway(GatewayError::Timeout))),
-        "{first:?}"
-    );
-    let queue = host.service.held().await.unwrap();
-    assert!(queue[0].refund_pending, "asked, not confirmed");
-    assert_eq!(
-        refused(
-            host.service
-                .resolve_held(&reference, HeldResolution::WrittenOff, "ops-2", "x")
-                .await
-        ),
-        ReviewError::RefundPending {
-            reference: reference.clone()
-        }
-    );
     let answer = host
         .service
         .idempotent(&key)
@@ -353,24 +333,123 @@ pub async fn held_money_is_refunded_once_the_gateway_confirms(store: Arc<dyn Sto
         .resolve_held(&reference, HeldResolution::Refunded, "ops-2", "overpaid")
         .await
         .unwrap();
-    assert_eq!(again, answer, "a retry answers the first answer");
-    let refunds = host
-        .gateway
-        .calls()
-        .iter()
-        .filter(|c| c.starts_with("refund:"))
-        .count();
     assert_eq!(
-        refunds, 2,
-        "the timed-out ask and the one that went through"
+        again, answer,
+        "a retry under the key answers the first answer"
     );
     assert!(host.service.held().await.unwrap().is_empty());
     assert!(cleared(&host, &reference).await.is_zero());
+    let refund_id = payment_events(&host, &reference)
+        .await
+        .into_iter()
+        .find_map(|e| match e {
+            PaymentEvent::Returned { object, .. } => object,
+            _ => None,
+        })
+        .expect("the refund is recorded with the gateway's id");
+    let report = GatewayEvent::new(
+        Provider::Paystack,
+        PaymentEventKind::RefundProcessed,
+        reference.as_str(),
+        naira(12_000),
+    )
+    .with_provider_reference(refund_id.as_str());
+    host.service.handle_gateway_event(&report).await.unwrap();
+    assert!(
+        on_review(&host).await.is_zero(),
+        "the refund's report counts it once"
+    );
+
+    // A second overpayment, whose refund times out.
+    let bola = host
+        .service
+        .request_contribution(&id, 1, HandId::new(2).unwrap())
+        .await
+        .unwrap()
+        .reference;
+    let over = host.gateway.pay_amount(&bola, naira(15_000)).unwrap();
+    host.service.handle_gateway_event(&over).await.unwrap();
+    host.gateway.fail_next(GatewayError::Timeout);
+    let first = host
+        .service
+        .resolve_held(&bola, HeldResolution::Refunded, "ops-2", "overpaid")
+        .await;
+    assert!(
+        matches!(first, Err(ServiceError::Gateway(GatewayError::Timeout))),
+        "{first:?}"
+    );
+    assert!(host.service.held().await.unwrap()[0].refund_pending);
+    let calls = |host: &Host| {
+        host.gateway
+            .calls()
+            .iter()
+            .filter(|c| c.starts_with("refund:"))
+            .count()
+    };
+    let asked = calls(&host);
+    for resolution in [HeldResolution::Refunded, HeldResolution::WrittenOff] {
+        assert_eq!(
+            refused(
+                host.service
+                    .resolve_held(&bola, resolution, "ops-3", "again")
+                    .await
+            ),
+            ReviewError::RefundPending {
+                reference: bola.clone()
+            }
+        );
+    }
+    assert_eq!(calls(&host), asked, "a second ask is not sent");
+    // The gateway reports the refund failed: the money is held again.
+    let failed = GatewayEvent::new(
+        Provider::Paystack,
+        PaymentEventKind::RefundFailed,
+        bola.as_str(),
+        naira(15_000),
+    )
+    .with_provider_reference("re_lost");
+    host.service.handle_gateway_event(&failed).await.unwrap();
+    assert!(!host.service.held().await.unwrap()[0].refund_pending);
+    // Asked again, timed out again, and a person finds it never made.
+    host.gateway.fail_next(GatewayError::Timeout);
+    let _ = host
+        .service
+        .resolve_held(&bola, HeldResolution::Refunded, "ops-2", "overpaid")
+        .await;
+    assert_eq!(
+        host.service
+            .resolve_held(
+                &bola,
+                HeldResolution::RefundNotMade,
+                "ops-4",
+                "the gateway's dashboard has no refund for it"
+            )
+            .await
+            .unwrap(),
+        Resolved::HeldAgain
+    );
+    assert_eq!(
+        refused(
+            host.service
+                .resolve_held(&bola, HeldResolution::RefundNotMade, "ops-4", "twice")
+                .await
+        ),
+        ReviewError::NoRefundAsked {
+            reference: bola.clone()
+        }
+    );
+    assert_eq!(on_review(&host).await, naira(15_000), "held all along");
+    host.service
+        .resolve_held(&bola, HeldResolution::Refunded, "ops-2", "overpaid")
+        .await
+        .unwrap();
+    assert!(host.service.held().await.unwrap().is_empty());
+    assert!(cleared(&host, &bola).await.is_zero());
     host.service.deliver_outbox(100).await.unwrap();
     assert_eq!(
         host.alerts.of_kind(AlertKind::MoneyHeld).len(),
-        1,
-        "the overpayment's hold, and no alert for the refund a person asked for"
+        2,
+        "the two overpayments' holds, and no alert for the refunds a person asked for"
     );
     queue_matches_the_books(&host).await;
 }
@@ -521,6 +600,67 @@ pub async fn a_dispute_flags_the_payer_and_alerts_once(store: Arc<dyn Store>) {
         host.service.held().await.unwrap().is_empty(),
         "not review's"
     );
+    queue_matches_the_books(&host).await;
+}
+
+/// A dispute first heard of when it is lost still raises its alert, is charged to the
+/// payer for the part lost, and leaves no flag open; two disputes of one collection are
+/// flagged apart; one lost for money no member was asked for lands on review with a
+/// MoneyHeld alert.
+pub async fn disputes_first_heard_of_when_decided_still_alert(store: Arc<dyn Store>) {
+    let host = host(store);
+    let (id, reference) = asked(&host, "rev-late-dispute").await;
+    let paid = host.gateway.pay(&reference).unwrap();
+    host.service.handle_gateway_event(&paid).await.unwrap();
+    let report = |kind, object: &str, amount: i64| {
+        GatewayEvent::new(Provider::Paystack, kind, reference.as_str(), naira(amount))
+            .with_provider_reference(object)
+    };
+    host.service
+        .handle_gateway_event(&report(PaymentEventKind::DisputeLost, "dsp_1", 4_000))
+        .await
+        .unwrap();
+    host.service
+        .handle_gateway_event(&report(PaymentEventKind::DisputeOpened, "dsp_2", 2_000))
+        .await
+        .unwrap();
+    let view = host.service.member_view(&id, &member("ada")).await.unwrap();
+    assert_eq!(view.chargebacks_owed, Some(naira(4_000)), "the part lost");
+    assert_eq!(
+        view.open_disputes,
+        std::slice::from_ref(&reference),
+        "the second dispute is open, the first closed"
+    );
+    host.service
+        .handle_gateway_event(&report(PaymentEventKind::DisputeWon, "dsp_2", 2_000))
+        .await
+        .unwrap();
+    let view = host.service.member_view(&id, &member("ada")).await.unwrap();
+    assert!(
+        view.open_disputes.is_empty(),
+        "each closed by its own outcome"
+    );
+
+    let stray = GatewayEvent::new(
+        Provider::Paystack,
+        PaymentEventKind::DisputeLost,
+        "stray-disputed",
+        naira(900),
+    )
+    .with_provider_reference("dsp_9");
+    host.service.handle_gateway_event(&stray).await.unwrap();
+    host.service.deliver_outbox(100).await.unwrap();
+    assert_eq!(
+        host.alerts.of_kind(AlertKind::DisputeOpened).len(),
+        3,
+        "one alert per dispute, however it was first heard of"
+    );
+    let held = host.alerts.of_kind(AlertKind::MoneyHeld);
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert_eq!(held[0].subject, "stray-disputed");
+    let queue = host.service.held().await.unwrap();
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0].amount, naira(-900));
     queue_matches_the_books(&host).await;
 }
 

@@ -135,6 +135,12 @@ pub enum ReviewError {
         /// The resolution asked for.
         resolution: &'static str,
     },
+    /// [`HeldResolution::RefundNotMade`] for a collection with no refund waiting.
+    #[error("no refund of {reference} is waiting for the gateway")]
+    NoRefundAsked {
+        /// The reference.
+        reference: String,
+    },
     /// A resolution needs the operator's id and a reason, for the audit trail.
     #[error("a resolution needs who decided and why")]
     Unexplained,
@@ -291,9 +297,15 @@ impl HeldState {
                     entry: None,
                     ..
                 } => refund_pending = true,
-                PaymentEvent::RefundRefused { .. } => refund_pending = false,
-                PaymentEvent::Returned {
-                    what: GatewayReturn::Refund,
+                // The ask is settled by the gateway's report (made or failed), its
+                // refusal, or a person who found it never made.
+                PaymentEvent::RefundRefused { .. }
+                | PaymentEvent::Resolved {
+                    resolution: HeldResolution::RefundNotMade,
+                    ..
+                }
+                | PaymentEvent::Returned {
+                    what: GatewayReturn::Refund | GatewayReturn::RefundFailed,
                     ..
                 } => refund_pending = false,
                 _ => {}

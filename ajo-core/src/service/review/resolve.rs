@@ -17,7 +17,8 @@ use crate::loan::{LoanCommand, LoanEvent, LoanState, Reamortize};
 use crate::money::Money;
 use crate::payment::{GatewayReturn, HeldResolution, PaymentEvent};
 use crate::ports::{
-    AppendRequest, DomainEvent, PayoutState, RefundRequest, StreamAppend, StreamId, StreamKind,
+    AppendRequest, DomainEvent, GatewayError, PayoutState, RefundRequest, StreamAppend, StreamId,
+    StreamKind,
 };
 use crate::service::{AjoService, REVIEW_OWNER, ServiceError};
 
@@ -38,6 +39,9 @@ pub enum Resolved {
         /// The amount asked back.
         amount: Money,
     },
+    /// A refund asked and never made ([`HeldResolution::RefundNotMade`]): the money is
+    /// held as before, for another resolution.
+    HeldAgain,
 }
 
 impl AjoService {
@@ -90,6 +94,29 @@ impl AjoService {
                         reference: reference.to_owned(),
                     };
                     let state = HeldState::of(&payment.events)?.ok_or_else(nothing)?;
+                    if matches!(resolution, HeldResolution::RefundNotMade) {
+                        if !state.refund_pending {
+                            return Err(ReviewError::NoRefundAsked {
+                                reference: reference.to_owned(),
+                            }
+                            .into());
+                        }
+                        let cleared = PaymentEvent::Resolved {
+                            resolution: HeldResolution::RefundNotMade,
+                            amount: state.held,
+                            by: by.to_owned(),
+                            reason: reason.to_owned(),
+                            entry: None,
+                            refund: None,
+                        };
+                        return Ok(self.on_payment(
+                            reference,
+                            &payment,
+                            vec![cleared],
+                            None,
+                            Step::Noted,
+                        ));
+                    }
                     let refund = matches!(resolution, HeldResolution::Refunded);
                     if state.refund_pending && !refund {
                         return Err(ReviewError::RefundPending {
@@ -129,8 +156,12 @@ impl AjoService {
                                 return Err(wrong("refunded"));
                             }
                             if state.refund_pending {
-                                // Asked before and not answered: ask the gateway again.
-                                return Ok(Decision::Done(Step::AskRefund(held)));
+                                // Only the call that recorded the ask asks the gateway: a
+                                // second ask (another operator, a retry) could refund twice.
+                                return Err(ReviewError::RefundPending {
+                                    reference: reference.to_owned(),
+                                }
+                                .into());
                             }
                             let asked = PaymentEvent::Resolved {
                                 resolution: HeldResolution::Refunded,
@@ -160,6 +191,11 @@ impl AjoService {
                             Ok(self
                                 .booked(reference, &payment, resolution, held, by, reason, entry))
                         }
+                        // Answered above, before any money is looked at.
+                        HeldResolution::RefundNotMade => Err(ReviewError::NoRefundAsked {
+                            reference: reference.to_owned(),
+                        }
+                        .into()),
                         HeldResolution::WrittenOff => {
                             let written = Account::new(
                                 REVIEW_OWNER,
@@ -183,10 +219,7 @@ impl AjoService {
             match asked {
                 Step::AskRefund(amount) => self.ask_refund(reference, amount, reason).await,
                 Step::Booked(amount) => Ok(Resolved::Booked { amount }),
-                Step::Noted => Err(ReviewError::NothingHeld {
-                    reference: reference.to_owned(),
-                }
-                .into()),
+                Step::Noted => Ok(Resolved::HeldAgain),
             }
         })
         .await
@@ -393,41 +426,62 @@ impl AjoService {
             // another ask.
             Err(error) if error.is_retryable() => return Err(error.into()),
             Err(error) => {
-                let refused = PaymentEvent::RefundRefused {
-                    error: error.to_string(),
-                };
-                let stream = StreamId::new(StreamKind::Payment, reference);
-                let at = &stream;
-                let refused = &refused;
-                self.run(at, move |_| async move {
-                    let payment = self.load_payment(reference).await?;
-                    Ok(self.on_payment(
-                        reference,
-                        &payment,
-                        vec![refused.clone()],
-                        None,
-                        Step::Noted,
-                    ))
-                })
-                .await?;
+                self.note_refund_refused(reference, &error).await?;
                 return Err(error.into());
             }
         };
-        if receipt.state != PayoutState::Succeeded {
-            return Ok(Resolved::RefundPending { amount });
+        if receipt.state == PayoutState::Failed {
+            let failed = GatewayError::Declined {
+                code: "refund_failed".to_owned(),
+            };
+            self.note_refund_refused(reference, &failed).await?;
+            return Err(failed.into());
         }
+        // Booked at once only when the gateway confirms it and names it: its refund
+        // report, which names it too, then finds it counted. Otherwise that report books it.
+        let (PayoutState::Succeeded, Some(id)) =
+            (receipt.state, receipt.provider_reference.as_deref())
+        else {
+            return Ok(Resolved::RefundPending { amount });
+        };
         let report = Report {
             what: GatewayReturn::Refund,
-            object: receipt.provider_reference.as_deref(),
+            object: Some(id),
             amount,
             cumulative: false,
         };
-        let key = format!(
-            "refund:{reference}:{}",
-            receipt.provider_reference.as_deref().unwrap_or("confirmed")
-        );
-        self.book_return(reference, report, &key).await?;
+        self.book_return(reference, report, &format!("refund:{reference}:{id}"))
+            .await?;
         Ok(Resolved::Booked { amount })
+    }
+}
+
+impl AjoService {
+    /// Records that the gateway refused (or failed) the refund this call asked: the money
+    /// is held again, for another resolution.
+    async fn note_refund_refused(
+        &self,
+        reference: &str,
+        error: &GatewayError,
+    ) -> Result<(), ServiceError> {
+        let refused = PaymentEvent::RefundRefused {
+            error: error.to_string(),
+        };
+        let stream = StreamId::new(StreamKind::Payment, reference);
+        let at = &stream;
+        let refused = &refused;
+        self.run(at, move |_| async move {
+            let payment = self.load_payment(reference).await?;
+            Ok(self.on_payment(
+                reference,
+                &payment,
+                vec![refused.clone()],
+                None,
+                Step::Noted,
+            ))
+        })
+        .await?;
+        Ok(())
     }
 }
 
