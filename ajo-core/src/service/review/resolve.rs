@@ -56,7 +56,13 @@ impl AjoService {
     ///   to the loan as a repayment, review → the loan's accounts;
     /// - [`Refunded`](HeldResolution::Refunded): money that arrived is refunded through
     ///   the gateway; the refund is booked (review → clearing) when the gateway confirms
-    ///   it, at once or by its refund report;
+    ///   it, at once (naming the refund) or by its refund report. The ask is recorded
+    ///   before the gateway is called, and only that call asks: while it is pending any
+    ///   other resolution, a second ask included, is refused
+    ///   ([`ReviewError::RefundPending`]), so the money is never refunded twice. A refund
+    ///   the gateway refuses or reports failed holds the money again;
+    /// - [`RefundNotMade`](HeldResolution::RefundNotMade): a person found a pending
+    ///   refund never made at the gateway (its answer was lost): the money is held again;
     /// - [`ChargedTo`](HeldResolution::ChargedTo): money that left the gateway (a refund
     ///   it made) becomes the member's to repay (their chargeback receivable);
     /// - [`WrittenOff`](HeldResolution::WrittenOff): either way, onto the write-off
@@ -70,8 +76,9 @@ impl AjoService {
     /// # Errors
     /// [`ReviewError`] (nothing held, a refund waiting, a resolution that does not fit
     /// the money's direction, no operator or reason); a group's refusal for a credit;
-    /// the gateway's error for a refund (a retryable one leaves the refund asked, to be
-    /// confirmed by the gateway's report or asked again); a store error.
+    /// the gateway's error for a refund (a retryable one leaves the refund pending, for
+    /// the gateway's report or [`RefundNotMade`](HeldResolution::RefundNotMade)); a store
+    /// error.
     #[instrument(skip_all, fields(reference = %reference, resolution = ?resolution))]
     pub async fn resolve_held(
         &self,
