@@ -22,7 +22,7 @@
 //! | `report [--from T] [--to T] [--currency C] [--group G \| --member M]` | a [`PeriodReport`](ajo_core::books::PeriodReport) per currency (every currency in the books unless `--currency`); for a group or member, over the entries that touch their accounts | read-only |
 //! | `statement (--group G \| --member M) [--from T] [--to T]` | every posting to their accounts with running balances | read-only |
 //! | `held` | the review queue; exit code 1 when anything is held | read-only |
-//! | `resolve REF (--credit-to G/M \| --refund \| --charge M \| --write-off) --by OP --reason TEXT [--key K] [--gateway P]` | settles one held item, once (under `--key`, a retry answers the first answer) | writable |
+//! | `resolve REF (--credit-to G/M \| --credit-to-loan L \| --refund \| --refund-not-made \| --charge M \| --write-off) --by OP --reason TEXT [--key K] [--gateway P]` | settles one held item, once (under `--key`, a retry answers the first answer) | writable |
 //! | `reconcile --from T --to T --gateway P` | the books against the gateway's statement, booking its fees; exit code 1 on a difference | writable |
 //!
 //! `--from` and `--to` take a date (its midnight UTC) or an RFC 3339 time; the span
@@ -41,7 +41,7 @@ use std::sync::Arc;
 
 use ajo_adapters::postgres::{PgStore, sqlx};
 use ajo_core::books::PeriodError;
-use ajo_core::ids::{GroupId, IdempotencyKey, MemberId};
+use ajo_core::ids::{GroupId, IdempotencyKey, LoanId, MemberId};
 use ajo_core::money::{Currency, MoneyError};
 use ajo_core::ports::{
     Clock, EmailSender, Journal, PaymentGateway, SmsSender, StoreError, SystemClock,
@@ -190,6 +190,9 @@ pub struct How {
     /// Credit money that arrived to a member in a group, as their payment: GROUP/MEMBER.
     #[arg(long, value_name = "GROUP/MEMBER", value_parser = group_member)]
     pub credit_to: Option<(GroupId, MemberId)>,
+    /// Credit money that arrived to a loan, as a repayment.
+    #[arg(long, value_name = "LOAN", value_parser = loan_id)]
+    pub credit_to_loan: Option<LoanId>,
     /// Refund money that arrived to the payer through the gateway (needs --gateway).
     #[arg(long, requires = "gateway")]
     pub refund: bool,
@@ -199,10 +202,20 @@ pub struct How {
     /// Write it off, either way.
     #[arg(long)]
     pub write_off: bool,
+    /// A refund asked earlier is pending, and the gateway shows it was never made: hold
+    /// the money again, for another resolution.
+    #[arg(long)]
+    pub refund_not_made: bool,
 }
 
 impl How {
     fn resolution(&self) -> HeldResolution {
+        if let Some(loan) = &self.credit_to_loan {
+            return HeldResolution::CreditedToLoan { loan: loan.clone() };
+        }
+        if self.refund_not_made {
+            return HeldResolution::RefundNotMade;
+        }
         match (&self.credit_to, &self.charge) {
             (Some((group, member)), _) => HeldResolution::Credited {
                 group: group.clone(),
@@ -242,6 +255,10 @@ fn group_id(value: &str) -> Result<GroupId, String> {
 
 fn member_id(value: &str) -> Result<MemberId, String> {
     MemberId::new(value).map_err(|e| e.to_string())
+}
+
+fn loan_id(value: &str) -> Result<LoanId, String> {
+    LoanId::new(value).map_err(|e| e.to_string())
 }
 
 fn group_member(value: &str) -> Result<(GroupId, MemberId), String> {
@@ -583,12 +600,23 @@ mod tests {
         );
         assert_eq!(resolution(&["--write-off"]), HeldResolution::WrittenOff);
         assert_eq!(
+            resolution(&["--credit-to-loan", "dayo-1"]),
+            HeldResolution::CreditedToLoan {
+                loan: LoanId::new("dayo-1").unwrap()
+            }
+        );
+        assert_eq!(
+            resolution(&["--refund-not-made"]),
+            HeldResolution::RefundNotMade
+        );
+        assert_eq!(
             resolution(&["--refund", "--gateway", "paystack"]),
             HeldResolution::Refunded
         );
         for bad in [
             &[][..],
             &["--write-off", "--charge", "ada"],
+            &["--refund-not-made", "--credit-to-loan", "dayo-1"],
             &["--refund"],
             &["--credit-to", "g1"],
             &["--write-off", "--gateway", "mpesa"],

@@ -49,6 +49,9 @@ pub async fn resolve(
             "refund of {} asked for {reference}: it stays held until the gateway confirms\n",
             amount.human()
         ),
+        Resolved::HeldAgain => {
+            format!("{reference}: the refund was never made; the money is held again\n")
+        }
         other => format!("resolved {reference}: {other:?}\n"),
     };
     Ok(Outcome {
