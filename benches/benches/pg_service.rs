@@ -1,6 +1,8 @@
-//! Contributions through `AjoService` on `PgStore`, from 4 concurrent tasks: prints
-//! contributions per second. `benches/pg_vs_pgbench.sh` runs it beside pgbench's
-//! TPC-B-like figure on the same server and prints the ratio.
+//! Contributions through `AjoService` on `PgStore`, from 4 concurrent tasks
+//! (`AJO_BENCH_TASKS` sets how many, each with groups of its own): prints contributions
+//! per second. `benches/pg_vs_pgbench.sh` runs it beside pgbench's TPC-B-like figure on
+//! the same server and prints the ratio; `benches/pg_scaling.sh` runs it at 1, 4, 16 and
+//! 64 tasks when asked.
 //!
 //! Uses `DATABASE_URL`, else `postgres://postgres@127.0.0.1:5432/test`, in a schema
 //! `ajo_bench` dropped and made again on every run.
@@ -20,6 +22,7 @@ use ajo_testkit::builders;
 use ajo_testkit::fakes::{FakeClock, FakeEmail, FakeGateway, FakeSms};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 
+/// Concurrent tasks (`AJO_BENCH_TASKS` overrides it).
 const TASKS: usize = 4;
 /// Groups each task records round 1 of (`AJO_BENCH_GROUPS_PER_TASK` overrides it).
 const GROUPS_PER_TASK: usize = 50;
@@ -36,6 +39,11 @@ fn main() {
 }
 
 async fn run() {
+    let tasks_wanted: usize = std::env::var("AJO_BENCH_TASKS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(TASKS);
     let groups_per_task: usize = std::env::var("AJO_BENCH_GROUPS_PER_TASK")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -52,7 +60,9 @@ async fn run() {
     let options = PgConnectOptions::from_str(&url)
         .unwrap()
         .options([("search_path", SCHEMA)]);
-    let store = Arc::new(PgStore::connect_with(options, 8).await.unwrap());
+    // A connection for every task, as a host sizing its pool for its workers would.
+    let pool = u32::try_from(tasks_wanted.max(8)).unwrap_or(u32::MAX);
+    let store = Arc::new(PgStore::connect_with(options, pool).await.unwrap());
     store.migrate().await.unwrap();
 
     let start = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
@@ -70,7 +80,7 @@ async fn run() {
 
     // Seeding (not timed): each task gets its own groups, as independent groups would.
     let mut seeding = Vec::new();
-    for task in 0..TASKS {
+    for task in 0..tasks_wanted {
         let service = service.clone();
         seeding.push(tokio::spawn(async move {
             for g in 0..groups_per_task {
@@ -80,10 +90,14 @@ async fn run() {
                     .build()
                     .unwrap();
                 service.create_group(&id, config).await.unwrap();
+                // Members of the task's own: one member's joins all write their profile
+                // stream (the index of their groups), so tasks sharing members would
+                // time those instead, each join waiting on the others.
                 for m in 0..MEMBERS {
-                    let member = MemberId::new(format!("m{m}")).unwrap();
+                    let name = format!("t{task}m{m}");
+                    let member = MemberId::new(name.as_str()).unwrap();
                     service
-                        .join(&id, &member, 1, &builders::contact(&format!("m{m}")))
+                        .join(&id, &member, 1, &builders::contact(&name))
                         .await
                         .unwrap();
                 }
@@ -99,7 +113,7 @@ async fn run() {
     // then the gateway's verified webhook (group, ledger entry, messages, one append each).
     let began = Instant::now();
     let mut tasks = Vec::new();
-    for task in 0..TASKS {
+    for task in 0..tasks_wanted {
         let service = service.clone();
         let gateway = gateway.clone();
         tasks.push(tokio::spawn(async move {
@@ -127,7 +141,7 @@ async fn run() {
     let elapsed = began.elapsed();
     let per_second = u128::from(recorded) * 1_000_000 / elapsed.as_micros().max(1);
     println!(
-        "{recorded} contributions by {TASKS} tasks in {} ms",
+        "{recorded} contributions by {tasks_wanted} tasks in {} ms",
         elapsed.as_millis()
     );
     println!("contributions_per_second {per_second}");
