@@ -105,6 +105,12 @@ async fn asked(host: &Host, name: &str) -> (GroupId, String) {
     (id, checkout.reference)
 }
 
+/// The payer of `reference` pays what was asked, reported by the gateway's webhook.
+async fn pay(host: &Host, reference: &str) {
+    let paid = host.gateway.pay(reference).unwrap();
+    host.service.handle_gateway_event(&paid).await.unwrap();
+}
+
 fn review() -> Account {
     Account::new(REVIEW_OWNER, AccountKind::Suspense, Currency::NGN)
 }
@@ -459,8 +465,7 @@ pub async fn held_money_is_refunded_once_the_gateway_confirms(store: Arc<dyn Sto
 pub async fn a_refund_the_gateway_made_is_charged_to_the_member(store: Arc<dyn Store>) {
     let host = host(store);
     let (id, reference) = asked(&host, "rev-charge").await;
-    let paid = host.gateway.pay(&reference).unwrap();
-    host.service.handle_gateway_event(&paid).await.unwrap();
+    pay(&host, &reference).await;
     let refund = GatewayEvent::new(
         Provider::Stripe,
         PaymentEventKind::RefundProcessed,
@@ -574,8 +579,7 @@ pub async fn money_nobody_owns_is_written_off_with_its_reason(store: Arc<dyn Sto
 pub async fn a_dispute_flags_the_payer_and_alerts_once(store: Arc<dyn Store>) {
     let host = host(store);
     let (id, reference) = asked(&host, "rev-dispute").await;
-    let paid = host.gateway.pay(&reference).unwrap();
-    host.service.handle_gateway_event(&paid).await.unwrap();
+    pay(&host, &reference).await;
     for kind in [
         PaymentEventKind::DisputeOpened,
         PaymentEventKind::DisputeFundsWithdrawn,
@@ -610,8 +614,7 @@ pub async fn a_dispute_flags_the_payer_and_alerts_once(store: Arc<dyn Store>) {
 pub async fn disputes_first_heard_of_when_decided_still_alert(store: Arc<dyn Store>) {
     let host = host(store);
     let (id, reference) = asked(&host, "rev-late-dispute").await;
-    let paid = host.gateway.pay(&reference).unwrap();
-    host.service.handle_gateway_event(&paid).await.unwrap();
+    pay(&host, &reference).await;
     let report = |kind, object: &str, amount: i64| {
         GatewayEvent::new(Provider::Paystack, kind, reference.as_str(), naira(amount))
             .with_provider_reference(object)
@@ -671,15 +674,14 @@ pub async fn a_failing_payout_and_an_expired_collection_alert_once(store: Arc<dy
     let host = host(store);
     let (id, reference) = asked(&host, "rev-payout").await;
     host.gateway.set_payout_mode(PayoutMode::Fail);
-    let paid = host.gateway.pay(&reference).unwrap();
-    host.service.handle_gateway_event(&paid).await.unwrap();
+    pay(&host, &reference).await;
+    // Bola pays too: the round is funded and its payout made on the next tick.
     let bola = host
         .service
         .request_contribution(&id, 1, HandId::new(2).unwrap())
         .await
         .unwrap();
-    let paid = host.gateway.pay(&bola.reference).unwrap();
-    host.service.handle_gateway_event(&paid).await.unwrap();
+    pay(&host, &bola.reference).await;
     for _ in 0..5 {
         host.service.tick().await.unwrap();
         host.clock.advance(Duration::minutes(31));
@@ -726,15 +728,14 @@ pub async fn a_failing_payout_and_an_expired_collection_alert_once(store: Arc<dy
 pub async fn a_payout_the_gateway_refuses_alerts_once(store: Arc<dyn Store>) {
     let host = host(store);
     let (id, reference) = asked(&host, "rev-refused").await;
-    let paid = host.gateway.pay(&reference).unwrap();
-    host.service.handle_gateway_event(&paid).await.unwrap();
+    pay(&host, &reference).await;
+    // Bola pays too: the round is funded and its payout made on the next tick.
     let bola = host
         .service
         .request_contribution(&id, 1, HandId::new(2).unwrap())
         .await
         .unwrap();
-    let paid = host.gateway.pay(&bola.reference).unwrap();
-    host.service.handle_gateway_event(&paid).await.unwrap();
+    pay(&host, &bola.reference).await;
     // The first tick makes the payout; its send is the next gateway call.
     host.gateway.fail_next(GatewayError::Unavailable);
     host.service.tick().await.unwrap();
