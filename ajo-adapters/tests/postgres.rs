@@ -319,8 +319,9 @@ async fn the_database_refuses_an_unbalanced_entry() {
     // Written past the code, as a bug would: 100.00 debited, 90.00 credited.
     let mut tx = store.pool().begin().await.unwrap();
     sqlx::query(
-        "INSERT INTO journal_entries (id, key, memo, posted_at, prev_hash, hash, content) \
-         VALUES (1, 'bad', 'bug', now(), '\\x00', '\\x00', '{}')",
+        "INSERT INTO journal_entries \
+         (book, id, seq, key, memo, posted_at, prev_hash, hash, content) \
+         VALUES ('g:bad', 1, 1, 'bad', 'bug', now(), '\\x00', '\\x00', '{}')",
     )
     .execute(&mut *tx)
     .await
@@ -337,9 +338,9 @@ async fn the_database_refuses_an_unbalanced_entry() {
     .enumerate()
     {
         sqlx::query(
-            "INSERT INTO postings (entry_id, position, account, owner, kind, currency, \
+            "INSERT INTO postings (book, entry_id, position, account, owner, kind, currency, \
              minor_units, side, amount, amount_minor) \
-             VALUES (1, $1, $2, 'x', 'x', 'NGN', 2, $3, $4::numeric / 100, $4::numeric)",
+             VALUES ('g:bad', 1, $1, $2, 'x', 'x', 'NGN', 2, $3, $4::numeric / 100, $4::numeric)",
         )
         .bind(i32::try_from(position).unwrap())
         .bind(acc)
@@ -555,7 +556,9 @@ async fn an_application_role_with_the_documented_grants_runs_the_store_but_canno
     for statement in [
         "UPDATE account_balances SET balance_minor = balance_minor + 5000",
         "DELETE FROM account_balances",
-        "UPDATE journal_head SET last_id = 0",
+        "UPDATE journal_heads SET last_seq = 0",
+        "INSERT INTO checkpoints (number, taken_at, heads, prev_hash, root, hash) \
+         VALUES (1, now(), '[]', '\\x00', '\\x00', '\\x00')",
         "UPDATE streams SET version = 0",
         "DELETE FROM postings",
         "UPDATE journal_entries SET memo = 'rewritten'",
@@ -871,11 +874,13 @@ async fn a_connection_killed_mid_append_leaves_nothing_and_the_retry_lands_once(
         idempotency_key: Some("webhook-1".into()),
         at,
     };
-    // Another session holds the journal head, uncommitted: the append records its key,
-    // moves its stream and writes its outbox row, then waits for the head, the last thing
-    // it needs before posting the entry.
+    // Another session is creating the book's head, uncommitted: the append records its
+    // key, moves its stream and writes its outbox row, then waits for the head, the last
+    // thing it needs before posting the entry.
+    let book = request.entry_books()[0].as_str().to_owned();
     let mut blocker = store.pool().begin().await.unwrap();
-    sqlx::query("SELECT last_id FROM journal_head FOR UPDATE")
+    sqlx::query("INSERT INTO journal_heads (book, last_seq, last_hash) VALUES ($1, 0, '\\x00')")
+        .bind(&book)
         .execute(&mut *blocker)
         .await
         .unwrap();

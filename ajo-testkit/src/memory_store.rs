@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use ajo_core::ledger::{Account, JournalEntry, Ledger, LedgerError};
+use ajo_core::ledger::{Account, BookHead, Checkpoint, JournalEntry, Ledger, LedgerError};
 use ajo_core::money::{Money, MoneyError};
 use ajo_core::ports::{
     AppendOutcome, AppendRequest, EntryQuery, EventLog, IdempotencyKeys, Journal, KeyRecord,
@@ -32,6 +32,7 @@ struct Inner {
     wake: BTreeMap<StreamId, DateTime<Utc>>,
     wake_index: BTreeSet<(DateTime<Utc>, StreamId)>,
     ledger: Ledger,
+    checkpoints: Vec<Checkpoint>,
     /// Each key with the record it was first written with.
     idempotency: HashMap<String, KeyRecord>,
     outbox: BTreeMap<String, OutboxSlot>,
@@ -120,9 +121,11 @@ impl Store for InMemoryStore {
             }
         }
         // The ledger checks the whole batch before recording any of it.
+        let books = request.entry_books();
+        let placed = books.into_iter().zip(request.entries).collect();
         inner
             .ledger
-            .post_all(request.entries, request.at)
+            .post_all_placed(placed, request.at)
             .map_err(ledger_error)?;
         for append in request.streams {
             let events = inner.streams.entry(append.stream.clone()).or_default();
@@ -166,6 +169,20 @@ impl Store for InMemoryStore {
             inner.idempotency.insert(key.key.clone(), key);
         }
         Ok(AppendOutcome::Appended)
+    }
+
+    async fn record_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let last = inner.checkpoints.last();
+        let next = last.map_or(1, |c| c.number() + 1);
+        let prev = last.map(Checkpoint::hash).unwrap_or_default();
+        if checkpoint.number() != next || checkpoint.prev() != prev {
+            return Err(StoreError::CheckpointConflict {
+                number: checkpoint.number(),
+            });
+        }
+        inner.checkpoints.push(checkpoint.clone());
+        Ok(())
     }
 }
 
@@ -278,6 +295,25 @@ impl Journal for InMemoryStore {
             .rows()
             .map(|(a, m)| (a.clone(), *m))
             .collect())
+    }
+
+    async fn heads(&self) -> Result<Vec<BookHead>, StoreError> {
+        Ok(self.lock().ledger.heads())
+    }
+
+    async fn checkpoints(&self, after: u64, limit: usize) -> Result<Vec<Checkpoint>, StoreError> {
+        Ok(self
+            .lock()
+            .checkpoints
+            .iter()
+            .filter(|c| c.number() > after)
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    async fn last_checkpoint(&self) -> Result<Option<Checkpoint>, StoreError> {
+        Ok(self.lock().checkpoints.last().cloned())
     }
 
     async fn entries(&self, query: &EntryQuery) -> Result<Vec<JournalEntry>, StoreError> {

@@ -63,6 +63,12 @@ impl Store for ShortStore {
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
         self.inner.append(request).await
     }
+    async fn record_checkpoint(
+        &self,
+        checkpoint: &ajo_core::ledger::Checkpoint,
+    ) -> Result<(), StoreError> {
+        self.inner.record_checkpoint(checkpoint).await
+    }
 }
 
 #[async_trait]
@@ -99,6 +105,19 @@ impl Journal for ShortStore {
     }
     async fn entries(&self, query: &EntryQuery) -> Result<Vec<JournalEntry>, StoreError> {
         self.inner.entries(query).await
+    }
+    async fn heads(&self) -> Result<Vec<ajo_core::ledger::BookHead>, StoreError> {
+        self.inner.heads().await
+    }
+    async fn checkpoints(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<ajo_core::ledger::Checkpoint>, StoreError> {
+        self.inner.checkpoints(after, limit).await
+    }
+    async fn last_checkpoint(&self) -> Result<Option<ajo_core::ledger::Checkpoint>, StoreError> {
+        self.inner.last_checkpoint().await
     }
 }
 

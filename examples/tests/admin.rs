@@ -104,11 +104,15 @@ async fn verify_passes_on_sound_books_and_names_each_tampering() {
     let entries = store.entries(&EntryQuery::default()).await.unwrap();
     let balances = store.balances().await.unwrap();
     let rows: usize = entries.iter().map(|e| e.entry().postings().len()).sum();
+    let checkpoints = store.checkpoints(0, 100).await.unwrap();
+    assert_eq!(checkpoints.len(), 1, "tick took one checkpoint");
     let ok = format!(
-        "ok: {} entries, chain verified, trial balance zero in NGN; {} balances match their \
-         postings; {rows} posting rows match the journal",
+        "ok: {} entries in 1 book, chain verified, trial balance zero in NGN; {} balances \
+         match their postings; {rows} posting rows match the journal; 1 checkpoint \
+         verified, the latest {}",
         entries.len(),
-        balances.len()
+        balances.len(),
+        checkpoints[0].hash()
     );
     assert!(entries.len() >= 7, "deposits, contributions, payout");
     assert_eq!(verify(&schema), (0, ok.clone()));
@@ -206,7 +210,7 @@ async fn verify_passes_on_sound_books_and_names_each_tampering() {
         verify(&schema),
         (
             1,
-            "fault: entry #3 was altered: its content does not match its hash".into()
+            "fault: entry #3 of book g:g1 was altered: its content does not match its hash".into()
         )
     );
 
@@ -322,7 +326,11 @@ async fn the_quickstarts_books_read_back_as_it_printed_them() {
 
     let (code, line) = verify("ajo_quickstart");
     assert_eq!(code, 0, "{line}");
-    assert!(line.starts_with("ok: 56 entries, chain verified"), "{line}");
+    assert!(
+        line.starts_with("ok: 56 entries in 2 books, chains verified"),
+        "the group's book and the loan's: {line}"
+    );
+    assert!(line.contains("checkpoints verified, the latest "), "{line}");
 
     let report = admin_with(&["--schema", "ajo_quickstart", "report"], &[]);
     assert_eq!(report.code, 0, "{}", report.stderr);

@@ -306,7 +306,7 @@ async fn signed_webhooks_through_the_server_on_postgres_leave_books_admin_verifi
     let (code, line) = common::binary::verify(&pgdb::url(), &schema);
     assert_eq!(code, 0, "{line}\n{}", server.logs());
     let ok = format!(
-        "ok: {} entries, chain verified, trial balance zero in NGN;",
+        "ok: {} entries in 1 book, chain verified, trial balance zero in NGN;",
         credited.len()
     );
     assert!(line.starts_with(&ok), "{line}");

@@ -15,13 +15,17 @@
 //! `ajo_append` of migration `0003`, which takes each part as typed arrays): one round
 //! trip and one transaction, in which the server records the idempotency key, moves each stream from its expected version
 //! (a conditional update that keeps the stream's row locked until commit), writes the
-//! events, wake times and outbox messages, and posts the ledger entries. Appends that post
-//! entries lock the one-row `journal_head` table, so journal ids run 1, 2, 3... and each
-//! entry's previous hash is the hash of the entry before it, whatever the number of
-//! writers: the server computes `SHA-256(previous hash ‖ id ‖ body)` from the body bytes
-//! the store sends ([`JournalEntry::chain_body`](ajo_core::ledger::JournalEntry::chain_body)), so the chain verifies with
-//! [`verify_chain`](ajo_core::ledger::verify_chain). Running balances are kept per account
-//! and refused past [`MAX_MINOR`]. Unique keys on events, entry keys and idempotency keys
+//! events, wake times and outbox messages, and posts the ledger entries (migration
+//! `0008`). Each entry goes into its book ([`AppendRequest::entry_books`]); an append
+//! locks only the heads of the books it writes (`journal_heads`, in book order), so
+//! positions in a book run 1, 2, 3... and each entry's previous hash is the hash of the
+//! book's entry before it, whatever the number of writers, and appends to different
+//! books never wait on each other: the server computes `SHA-256(previous hash ‖ position
+//! ‖ body)` from the body bytes the store sends
+//! ([`JournalEntry::chain_body`](ajo_core::ledger::JournalEntry::chain_body)), so the
+//! chains verify with
+//! [`verify_chain`](ajo_core::ledger::verify_chain). Running balances are kept per book
+//! and account, summed when read, each part refused past [`MAX_MINOR`]. Unique keys on events, entry keys and idempotency keys
 //! let the database itself refuse a lost update or a double post; a call that loses such a
 //! race is retried, and the retry answers with the port's typed outcome.
 //! [`read`](ajo_core::ports::EventLog::read) is one call of `ajo_read`: the events after
@@ -44,6 +48,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use ajo_core::ledger::Checkpoint;
 use ajo_core::money::MAX_MINOR;
 use ajo_core::ports::{AppendOutcome, AppendRequest, OutboxStatus, Store, StoreError};
 use async_trait::async_trait;
@@ -160,7 +165,7 @@ impl Store for PgStore {
             let written = sqlx::query_scalar::<_, bool>(
                 "SELECT ajo_append_keyed($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
                  $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, \
-                 $27, $28, $29::numeric[], $30::numeric[], $31::numeric)",
+                 $27, $28, $29, $30::numeric[], $31::numeric[], $32::numeric)",
             )
             .bind(key.map(|k| k.key.as_str()))
             .bind(key.and_then(|k| k.fingerprint.as_deref()))
@@ -177,6 +182,7 @@ impl Store for PgStore {
             .bind(&args.outbox_id)
             .bind(&args.outbox_payload)
             .bind(&pending)
+            .bind(&args.entry_book)
             .bind(&args.entry_key)
             .bind(&args.entry_memo)
             .bind(&args.entry_reference)
@@ -210,6 +216,38 @@ impl Store for PgStore {
                     return Err(store_error(&error));
                 }
             }
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(number = checkpoint.number()), err)]
+    async fn record_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
+        let number = rows::i64_of(checkpoint.number())?;
+        // Inserted only if it follows the last one: a primary key on the number and a
+        // check of the previous hash, in one statement, so two checkpointers cannot both
+        // win.
+        let written = sqlx::query(
+            "INSERT INTO checkpoints (number, taken_at, heads, prev_hash, root, hash) \
+             SELECT $1, $2, $3, $4, $5, $6 \
+             WHERE $4 = COALESCE((SELECT hash FROM checkpoints WHERE number = $1 - 1), \
+                                 '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea) \
+               AND ($1 = 1 OR EXISTS (SELECT 1 FROM checkpoints WHERE number = $1 - 1)) \
+             ON CONFLICT (number) DO NOTHING",
+        )
+        .bind(number)
+        .bind(checkpoint.at().as_datetime())
+        .bind(json_of(checkpoint.heads())?)
+        .bind(checkpoint.prev().0.as_slice())
+        .bind(checkpoint.root().0.as_slice())
+        .bind(checkpoint.hash().0.as_slice())
+        .execute(&self.pool)
+        .await
+        .map_err(|e| store_error(&e))?;
+        if written.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::CheckpointConflict {
+                number: checkpoint.number(),
+            })
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Rows to domain values and back: JSON payloads, hashes, ids and statuses.
 
-use ajo_core::ledger::{BalancedEntry, EntryHash, EntryId, JournalEntry, Side};
+use ajo_core::ledger::{
+    BalancedEntry, Book, BookHead, Checkpoint, EntryHash, EntryId, JournalEntry, Side,
+};
 use ajo_core::ports::{
     AppendRequest, DomainEvent, OutboxMessage, OutboxRecord, OutboxStatus, RecordedEvent,
     StoreError, StreamId, StreamKind,
@@ -70,12 +72,27 @@ pub(crate) fn decode_entry(row: &PgRow) -> Result<JournalEntry, StoreError> {
     let prev: Vec<u8> = get(row, "prev_hash")?;
     let hash: Vec<u8> = get(row, "hash")?;
     let posted_at: DateTime<Utc> = get(row, "posted_at")?;
+    let book: String = get(row, "book")?;
     Ok(JournalEntry::from_stored(
         EntryId(u64_of(get(row, "id")?)?),
         posted_at.into(),
         entry,
         hash_bytes(&prev)?,
         hash_bytes(&hash)?,
+    )
+    .in_book(Book::new(book), u64_of(get(row, "seq")?)?))
+}
+
+pub(crate) fn decode_checkpoint(row: &PgRow) -> Result<Checkpoint, StoreError> {
+    let heads: Vec<BookHead> = from_json(get(row, "heads")?, "checkpoint")?;
+    let taken_at: DateTime<Utc> = get(row, "taken_at")?;
+    Ok(Checkpoint::from_stored(
+        u64_of(get(row, "number")?)?,
+        taken_at.into(),
+        heads,
+        hash_bytes(&get::<Vec<u8>>(row, "prev_hash")?)?,
+        hash_bytes(&get::<Vec<u8>>(row, "root")?)?,
+        hash_bytes(&get::<Vec<u8>>(row, "hash")?)?,
     ))
 }
 
@@ -104,7 +121,7 @@ pub(crate) fn status_name(status: &OutboxStatus) -> &'static str {
     }
 }
 
-/// An append as the arguments of the `ajo_append` function (migration 0003): each part
+/// An append as the arguments of the `ajo_append` function (migration 0008): each part
 /// as parallel arrays, one item per stream, event, outbox message, entry and posting.
 /// Events name their stream, and postings their entry, by position from 1.
 #[derive(Default)]
@@ -119,6 +136,7 @@ pub(crate) struct AppendArgs {
     pub(crate) event_payload: Vec<String>,
     pub(crate) outbox_id: Vec<String>,
     pub(crate) outbox_payload: Vec<String>,
+    pub(crate) entry_book: Vec<String>,
     pub(crate) entry_key: Vec<String>,
     pub(crate) entry_memo: Vec<String>,
     pub(crate) entry_reference: Vec<Option<String>>,
@@ -144,8 +162,9 @@ fn position(index: usize) -> Result<i32, StoreError> {
     i32::try_from(index + 1).map_err(|_| corrupt("an append has too many items"))
 }
 
-/// Encodes an append for `ajo_append`. Each entry carries the bytes its hash covers after
-/// the previous hash and its id, so the server chains it where the id is decided.
+/// Encodes an append for `ajo_append`. Each entry carries its book and the bytes its hash
+/// covers after the previous hash and its position, so the server chains it where its
+/// position in the book is decided.
 pub(crate) fn append_args(request: &AppendRequest) -> Result<AppendArgs, StoreError> {
     let mut args = AppendArgs::default();
     for (index, append) in request.streams.iter().enumerate() {
@@ -166,6 +185,11 @@ pub(crate) fn append_args(request: &AppendRequest) -> Result<AppendArgs, StoreEr
         args.outbox_id.push(message.id.clone());
         args.outbox_payload.push(text_of(message)?);
     }
+    args.entry_book = request
+        .entry_books()
+        .into_iter()
+        .map(|b| b.as_str().to_owned())
+        .collect();
     for (index, entry) in request.entries.iter().enumerate() {
         args.entry_key.push(entry.key().to_owned());
         args.entry_memo.push(entry.memo().to_owned());

@@ -10,18 +10,19 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use super::{Account, AuditFault, EntryHash, JournalEntry, Side, verify_chain};
+use super::{Account, AuditFault, BookHead, JournalEntry, Side, verify_books};
 use crate::money::{Currency, Money};
 
 /// What a clean [`audit`] checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AuditSummary {
-    /// Journal entries whose chain verified.
+    /// Journal entries whose chains verified.
     pub entries: usize,
-    /// The last entry's hash (all zeros for an empty journal): record it somewhere the
-    /// journal's writer cannot rewrite, and a later rewrite of the whole chain shows.
-    pub head: EntryHash,
+    /// Where each book's chain ends, in book order: what a
+    /// [`Checkpoint`](super::Checkpoint) commits to, so that a later rewrite of a whole
+    /// book shows.
+    pub books: Vec<BookHead>,
     /// The currencies whose balances sum to zero, in order.
     pub currencies: Vec<Currency>,
     /// Stored balances that equal the sum of their postings.
@@ -29,15 +30,25 @@ pub struct AuditSummary {
 }
 
 impl fmt::Display for AuditSummary {
-    /// One line for people: `12 entries, chain verified, trial balance zero in NGN, KES;
-    /// 9 balances match their postings`.
+    /// One line for people: `12 entries in 2 books, chains verified, trial balance zero
+    /// in NGN, KES; 9 balances match their postings`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let entries = if self.entries == 1 {
             "entry"
         } else {
             "entries"
         };
-        write!(f, "{} {entries}, chain verified", self.entries)?;
+        let (books, chains) = if self.books.len() == 1 {
+            ("book", "chain")
+        } else {
+            ("books", "chains")
+        };
+        write!(
+            f,
+            "{} {entries} in {} {books}, {chains} verified",
+            self.entries,
+            self.books.len()
+        )?;
         if self.currencies.is_empty() {
             f.write_str(", no balances")?;
         } else {
@@ -63,7 +74,7 @@ impl fmt::Display for AuditSummary {
 /// (`Journal::balances`).
 ///
 /// Checks, in this order, and stops at the first fault:
-/// 1. the hash chain and every entry's balance ([`verify_chain`]);
+/// 1. each book's hash chain and every entry's balance ([`verify_chain`](super::verify_chain));
 /// 2. the trial balance: in each currency, the stored balances sum to zero;
 /// 3. every stored balance equals its account's debits minus credits over the journal;
 ///    an account posted to with no stored balance is a fault, and so is a stored balance
@@ -104,7 +115,7 @@ impl fmt::Display for AuditSummary {
 /// let summary = audit(ledger.entries(), &balances)?;
 /// assert_eq!(
 ///     summary.to_string(),
-///     "1 entry, chain verified, trial balance zero in NGN; 2 balances match their postings"
+///     "1 entry in 1 book, chain verified, trial balance zero in NGN; 2 balances match their postings"
 /// );
 ///
 /// // ₦50 moved from the pot to the clearing account, past the journal: the trial
@@ -125,7 +136,7 @@ pub fn audit(
     entries: &[JournalEntry],
     balances: &[(Account, Money)],
 ) -> Result<AuditSummary, AuditFault> {
-    verify_chain(entries)?;
+    let books = verify_books(entries)?;
     let currencies = trial_balance(balances)?;
     let mut posted = posting_totals(entries);
     let mut seen: BTreeMap<&Account, ()> = BTreeMap::new();
@@ -155,7 +166,7 @@ pub fn audit(
     }
     Ok(AuditSummary {
         entries: entries.len(),
-        head: entries.last().map(|e| e.hash).unwrap_or_default(),
+        books,
         currencies,
         balances: seen.len(),
     })
@@ -213,7 +224,7 @@ mod tests {
     use chrono::Utc;
 
     use super::*;
-    use crate::ledger::{AccountKind, ChainError, EntryDraft, EntryId, Ledger};
+    use crate::ledger::{AccountKind, Book, ChainError, EntryDraft, EntryId, Ledger};
 
     fn naira(minor: i128) -> Money {
         Money::from_minor(minor, Currency::NGN).unwrap()
@@ -270,12 +281,19 @@ mod tests {
         let (entries, balances) = books();
         let summary = audit(&entries, &balances).unwrap();
         assert_eq!(summary.entries, 3);
-        assert_eq!(summary.head, entries.last().unwrap().hash());
+        assert_eq!(
+            summary.books,
+            vec![BookHead::new(
+                Book::journal(),
+                3,
+                entries.last().unwrap().hash()
+            )]
+        );
         assert_eq!(summary.currencies, vec![Currency::KES, Currency::NGN]);
         assert_eq!(summary.balances, 4);
         assert_eq!(
             summary.to_string(),
-            "3 entries, chain verified, trial balance zero in KES, NGN; \
+            "3 entries in 1 book, chain verified, trial balance zero in KES, NGN; \
              4 balances match their postings"
         );
     }
@@ -283,10 +301,10 @@ mod tests {
     #[test]
     fn empty_books_pass() {
         let summary = audit(&[], &[]).unwrap();
-        assert_eq!(summary.head, EntryHash::default());
+        assert!(summary.books.is_empty());
         assert_eq!(
             summary.to_string(),
-            "0 entries, chain verified, no balances; 0 balances match their postings"
+            "0 entries in 0 books, chains verified, no balances; 0 balances match their postings"
         );
     }
 
@@ -302,11 +320,14 @@ mod tests {
         let fault = audit(&entries, &balances).unwrap_err();
         assert_eq!(
             fault,
-            AuditFault::Chain(ChainError::Altered { id: EntryId(2) })
+            AuditFault::Chain(ChainError::Altered {
+                id: EntryId(2),
+                book: Book::journal()
+            })
         );
         assert_eq!(
             fault.to_string(),
-            "entry #2 was altered: its content does not match its hash"
+            "entry #2 of the journal before books was altered: its content does not match its hash"
         );
     }
 

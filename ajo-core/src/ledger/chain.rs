@@ -1,20 +1,23 @@
-//! The tamper-evident hash chain over a journal.
+//! The tamper-evident hash chain over each book of a journal.
 //!
-//! Each entry's hash is `SHA-256(previous hash || canonical bytes of the entry)`. The
+//! Each entry's hash is `SHA-256(previous hash in its book || its position in the book ||
+//! canonical bytes of the entry)`. The
 //! canonical bytes are length-prefixed fields in a fixed order, never JSON, so the hash
 //! does not depend on a serializer's whims. Altering any field of any entry changes its
 //! hash, and every later link. Keep the latest hash somewhere the journal's writer cannot
 //! rewrite (a log line, another system) to make a full rewrite detectable too.
 
+use std::collections::{BTreeMap, HashSet};
+
 use sha2::{Digest, Sha256};
 
-use super::{BalancedEntry, ChainError, EntryHash, EntryId, JournalEntry, Side};
+use super::{BalancedEntry, Book, BookHead, ChainError, EntryHash, EntryId, JournalEntry, Side};
 use crate::time::Timestamp;
 
 pub(super) fn seal(prev: EntryHash, entry: &JournalEntry) -> EntryHash {
     let mut hasher = Sha256::new();
     hasher.update(prev.0);
-    hasher.update(entry.id.0.to_be_bytes());
+    hasher.update(entry.seq.to_be_bytes());
     write_body(entry.posted_at, &entry.entry, &mut |bytes| {
         hasher.update(bytes)
     });
@@ -74,18 +77,31 @@ fn optional(out: &mut dyn FnMut(&[u8]), bytes: Option<&[u8]>) {
     }
 }
 
-/// Checks a journal read back from storage: ids run 1, 2, 3..., every entry balances,
-/// links to the hash before it and matches its own hash.
+/// Checks a journal read back from storage, book by book: in each book, taken in the
+/// order given, positions run 1, 2, 3..., every entry balances, links to the hash of the
+/// book's entry before it and matches its own hash; ids are unique across the journal.
 ///
 /// # Errors
-/// The first failure, as a [`ChainError`] naming the entry.
+/// The first failure, as a [`ChainError`] naming the entry and its book.
 pub fn verify_chain(entries: &[JournalEntry]) -> Result<(), ChainError> {
-    let mut prev = EntryHash::default();
-    for (expected, entry) in (1u64..).map(EntryId).zip(entries) {
-        if entry.id != expected {
+    verify_books(entries).map(|_| ())
+}
+
+/// [`verify_chain`], answering where each book's chain ends, in book order.
+///
+/// # Errors
+/// As [`verify_chain`].
+pub fn verify_books(entries: &[JournalEntry]) -> Result<Vec<BookHead>, ChainError> {
+    let mut heads: BTreeMap<&Book, (u64, EntryHash)> = BTreeMap::new();
+    let mut ids: HashSet<EntryId> = HashSet::with_capacity(entries.len());
+    for entry in entries {
+        let (seq, prev) = heads.get(&entry.book).copied().unwrap_or_default();
+        let expected = seq + 1;
+        if entry.seq != expected || !ids.insert(entry.id) {
             return Err(ChainError::OutOfSequence {
+                book: entry.book.clone(),
                 expected,
-                found: entry.id,
+                found: entry.seq,
             });
         }
         entry
@@ -93,17 +109,27 @@ pub fn verify_chain(entries: &[JournalEntry]) -> Result<(), ChainError> {
             .revalidate()
             .map_err(|source| ChainError::Invalid {
                 id: entry.id,
+                book: entry.book.clone(),
                 source: Box::new(source),
             })?;
         if entry.prev_hash != prev {
-            return Err(ChainError::BrokenLink { id: entry.id });
+            return Err(ChainError::BrokenLink {
+                id: entry.id,
+                book: entry.book.clone(),
+            });
         }
         if seal(prev, entry) != entry.hash {
-            return Err(ChainError::Altered { id: entry.id });
+            return Err(ChainError::Altered {
+                id: entry.id,
+                book: entry.book.clone(),
+            });
         }
-        prev = entry.hash;
+        heads.insert(&entry.book, (entry.seq, entry.hash));
     }
-    Ok(())
+    Ok(heads
+        .into_iter()
+        .map(|(book, (seq, hash))| BookHead::new(book.clone(), seq, hash))
+        .collect())
 }
 
 #[cfg(test)]

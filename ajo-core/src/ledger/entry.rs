@@ -3,7 +3,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Account, LedgerError, Side};
+use super::{Account, Book, LedgerError, Side};
 use crate::money::{Currency, Money};
 use crate::time::Timestamp;
 
@@ -229,7 +229,7 @@ impl BalancedEntry {
 }
 
 /// The SHA-256 that seals an entry to its content and to the entry before it.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct EntryHash(pub [u8; 32]);
 
 impl fmt::Debug for EntryHash {
@@ -261,23 +261,73 @@ impl<'de> Deserialize<'de> for EntryHash {
 
 /// An entry as recorded: its content, its place, when it was posted and its seal.
 /// Immutable once posted; a mistake is corrected by a reversing entry.
+///
+/// Its place is twofold: an id unique in the whole journal (what a reversal names), and
+/// its book with its position there, from 1, which is what the book's hash chain covers
+/// (see [`Book`]). In the journal before books the two are the same number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredEntry")]
 pub struct JournalEntry {
     pub(super) id: EntryId,
+    pub(super) book: Book,
+    pub(super) seq: u64,
     pub(super) posted_at: Timestamp,
     pub(super) entry: BalancedEntry,
     pub(super) prev_hash: EntryHash,
     pub(super) hash: EntryHash,
 }
 
+/// A journal entry as serialized before it had a book: the book is the journal's and the
+/// position its id.
+#[derive(Deserialize)]
+struct StoredEntry {
+    id: EntryId,
+    #[serde(default)]
+    book: Book,
+    seq: Option<u64>,
+    posted_at: Timestamp,
+    entry: BalancedEntry,
+    prev_hash: EntryHash,
+    hash: EntryHash,
+}
+
+impl From<StoredEntry> for JournalEntry {
+    fn from(stored: StoredEntry) -> JournalEntry {
+        JournalEntry {
+            id: stored.id,
+            book: stored.book,
+            seq: stored.seq.unwrap_or(stored.id.0),
+            posted_at: stored.posted_at,
+            entry: stored.entry,
+            prev_hash: stored.prev_hash,
+            hash: stored.hash,
+        }
+    }
+}
+
 impl JournalEntry {
-    /// Seals `entry` as journal entry `id`, posted at `posted_at`, after the entry whose
-    /// hash is `prev_hash` (all zeros for the first): the hash chain of [`Ledger`](super::Ledger),
-    /// for stores that keep the journal themselves. Ids must run 1, 2, 3... and each
-    /// `prev_hash` be the hash of the entry before, or [`verify_chain`](super::verify_chain)
-    /// rejects the journal. The time is cut to whole microseconds first
-    /// ([`Timestamp`]), so the hash covers exactly what any store keeps.
+    /// Seals `entry` as journal entry `id` of the journal before books (its position is
+    /// its id), posted at `posted_at`, after the entry whose hash is `prev_hash` (all
+    /// zeros for the first): the hash chain of [`Ledger`](super::Ledger), for stores that
+    /// keep the journal themselves. See [`seal_in`](Self::seal_in).
     pub fn seal(
+        id: EntryId,
+        prev_hash: EntryHash,
+        posted_at: impl Into<Timestamp>,
+        entry: BalancedEntry,
+    ) -> JournalEntry {
+        JournalEntry::seal_in(Book::journal(), id.0, id, prev_hash, posted_at, entry)
+    }
+
+    /// Seals `entry` as the `seq`-th entry of `book`, with journal-wide id `id`, posted
+    /// at `posted_at`, after the book's entry whose hash is `prev_hash` (all zeros for
+    /// the first). Positions in a book must run 1, 2, 3... and each `prev_hash` be the
+    /// hash of the book's entry before, or [`verify_chain`](super::verify_chain) rejects
+    /// the journal. The time is cut to whole microseconds first ([`Timestamp`]), so the
+    /// hash covers exactly what any store keeps.
+    pub fn seal_in(
+        book: Book,
+        seq: u64,
         id: EntryId,
         prev_hash: EntryHash,
         posted_at: impl Into<Timestamp>,
@@ -285,6 +335,8 @@ impl JournalEntry {
     ) -> JournalEntry {
         let mut sealed = JournalEntry {
             id,
+            book,
+            seq,
             posted_at: posted_at.into(),
             entry,
             prev_hash,
@@ -294,19 +346,20 @@ impl JournalEntry {
         sealed
     }
 
-    /// The bytes an entry's hash covers after the previous hash and its id: the entry
-    /// with id `id` after the entry hashed `prev` has the hash
-    /// `SHA-256(prev ‖ id as 8 big-endian bytes ‖ chain_body(posted_at, entry))`, as
-    /// [`seal`](Self::seal) computes it. For a store that decides ids and previous hashes
-    /// where the journal's head is kept (inside a database transaction), so it can chain
-    /// entries there without asking the caller; [`verify_chain`](super::verify_chain)
-    /// checks the result.
+    /// The bytes an entry's hash covers after the previous hash and its position: the
+    /// `seq`-th entry of a book, after the entry hashed `prev`, has the hash
+    /// `SHA-256(prev ‖ seq as 8 big-endian bytes ‖ chain_body(posted_at, entry))`, as
+    /// [`seal_in`](Self::seal_in) computes it. For a store that decides positions and
+    /// previous hashes where the book's head is kept (inside a database transaction), so
+    /// it can chain entries there without asking the caller;
+    /// [`verify_chain`](super::verify_chain) checks the result.
     pub fn chain_body(posted_at: Timestamp, entry: &BalancedEntry) -> Vec<u8> {
         super::chain::body(posted_at, entry)
     }
 
-    /// An entry as read back from storage, hashes as stored and not checked: run
-    /// [`verify_chain`](super::verify_chain) over the journal to check them.
+    /// An entry of the journal before books as read back from storage, hashes as stored
+    /// and not checked: run [`verify_chain`](super::verify_chain) over the journal to
+    /// check them. [`in_book`](Self::in_book) places it in its book.
     pub fn from_stored(
         id: EntryId,
         posted_at: Timestamp,
@@ -316,6 +369,8 @@ impl JournalEntry {
     ) -> JournalEntry {
         JournalEntry {
             id,
+            book: Book::journal(),
+            seq: id.0,
             posted_at,
             entry,
             prev_hash,
@@ -323,7 +378,33 @@ impl JournalEntry {
         }
     }
 
-    /// Its place in the journal.
+    /// The same entry as the `seq`-th of `book` (as stored; not re-sealed).
+    #[must_use]
+    pub fn in_book(mut self, book: Book, seq: u64) -> JournalEntry {
+        self.book = book;
+        self.seq = seq;
+        self
+    }
+
+    /// The entry that undoes this one: the same postings on the opposite sides, with its
+    /// reference, keyed `key` and naming it as the entry it reverses. Post it through the
+    /// same book (a stream of the same group or loan): a store refuses a reversal of an
+    /// entry of another book, or of one already reversed.
+    pub fn reversal(&self, key: impl Into<String>, memo: impl Into<String>) -> BalancedEntry {
+        self.entry.reversal(self.id, key.into(), memo.into())
+    }
+
+    /// The book whose chain holds it.
+    pub fn book(&self) -> &Book {
+        &self.book
+    }
+
+    /// Its position in its book, from 1.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// Its id, unique in the journal.
     pub fn id(&self) -> EntryId {
         self.id
     }

@@ -1,7 +1,7 @@
 use thiserror::Error;
 
 use super::audit::MinorAmount;
-use super::{Account, EntryId};
+use super::{Account, Book, EntryId};
 use crate::money::{Currency, Money, MoneyError};
 
 /// Why a journal entry was refused or a journal failed a check. A refused entry changes
@@ -71,35 +71,44 @@ pub enum LedgerError {
     Money(#[from] MoneyError),
 }
 
-/// Where a journal's hash chain or sequence is broken: the first entry that fails.
+/// Where a journal's hash chain or sequence is broken: the first entry that fails, and
+/// the book whose chain it breaks.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum ChainError {
     /// The entry's content no longer matches its recorded hash.
-    #[error("entry {id} was altered: its content does not match its hash")]
+    #[error("entry {id} of {book} was altered: its content does not match its hash")]
     Altered {
         /// The first altered entry.
         id: EntryId,
+        /// Its book.
+        book: Book,
     },
-    /// The entry does not point at the hash of the entry before it.
-    #[error("entry {id} does not link to the entry before it")]
+    /// The entry does not point at the hash of the book's entry before it.
+    #[error("entry {id} of {book} does not link to the entry before it")]
     BrokenLink {
         /// The first entry with a wrong link.
         id: EntryId,
+        /// Its book.
+        book: Book,
     },
-    /// Entries are missing, repeated or out of order.
-    #[error("expected entry {expected}, found {found}")]
+    /// A book's entries are missing, repeated or out of order (or an id is repeated).
+    #[error("expected entry {expected} of {book}, found entry {found}")]
     OutOfSequence {
-        /// The id that should come next.
-        expected: EntryId,
-        /// The id found.
-        found: EntryId,
+        /// The book.
+        book: Book,
+        /// The position that should come next.
+        expected: u64,
+        /// The position found.
+        found: u64,
     },
     /// An entry read back does not balance (or is otherwise invalid).
-    #[error("entry {id} is invalid: {source}")]
+    #[error("entry {id} of {book} is invalid: {source}")]
     Invalid {
         /// The invalid entry.
         id: EntryId,
+        /// Its book.
+        book: Book,
         /// What is wrong with it.
         source: Box<LedgerError>,
     },
@@ -146,6 +155,53 @@ pub enum AuditFault {
         account: Account,
         /// Its postings' debits minus credits, in minor units of the account's currency.
         postings_minor: i128,
+    },
+    /// Checkpoints are missing, repeated or out of order.
+    #[error("expected checkpoint {expected}, found {found}")]
+    CheckpointOutOfSequence {
+        /// The number that should come next.
+        expected: u64,
+        /// The number found.
+        found: u64,
+    },
+    /// A checkpoint does not link to the one before it.
+    #[error("checkpoint {number} does not link to the checkpoint before it")]
+    CheckpointBrokenLink {
+        /// The checkpoint.
+        number: u64,
+    },
+    /// A checkpoint's heads or time no longer match its seal.
+    #[error("checkpoint {number} was altered: its heads do not match its seal")]
+    CheckpointAltered {
+        /// The checkpoint.
+        number: u64,
+    },
+    /// A checkpoint lists a book twice, out of order, or with no entries.
+    #[error("checkpoint {number} lists its books' heads out of order or twice")]
+    CheckpointHeads {
+        /// The checkpoint.
+        number: u64,
+    },
+    /// A book no longer holds the entry a checkpoint committed to: it was cut short.
+    #[error("{book} has no entry {seq}, which checkpoint {checkpoint} committed to")]
+    BookTruncated {
+        /// The book.
+        book: Book,
+        /// The position the checkpoint recorded as its head.
+        seq: u64,
+        /// The checkpoint.
+        checkpoint: u64,
+    },
+    /// A book's entry differs from the one a checkpoint committed to: the book was
+    /// rewritten after it.
+    #[error("entry {seq} of {book} is not the one checkpoint {checkpoint} committed to")]
+    BookRewritten {
+        /// The book.
+        book: Book,
+        /// The position whose hash differs.
+        seq: u64,
+        /// The checkpoint.
+        checkpoint: u64,
     },
     /// The store lists one account's balance more than once.
     #[error("balance of {account} is stored twice")]

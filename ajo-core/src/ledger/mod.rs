@@ -46,7 +46,9 @@
 
 mod account;
 mod audit;
+mod book;
 mod chain;
+mod checkpoint;
 mod entry;
 mod error;
 mod reconcile;
@@ -55,7 +57,9 @@ use std::collections::{BTreeMap, HashMap};
 
 pub use account::{Account, AccountKind, Side};
 pub use audit::{AuditSummary, audit};
-pub use chain::verify_chain;
+pub use book::{Book, BookHead};
+pub use chain::{verify_books, verify_chain};
+pub use checkpoint::{Checkpoint, CheckpointSummary, verify_checkpoints};
 pub use entry::{
     BalancedEntry, EntryDraft, EntryHash, EntryId, JournalEntry, MAX_KEY_LEN, Posting,
 };
@@ -82,9 +86,11 @@ pub struct Posted {
 #[derive(Debug, Clone, Default)]
 pub struct Ledger {
     entries: Vec<JournalEntry>,
-    by_key: HashMap<String, EntryId>,
+    /// Keys are unique within a book: a replay is found in the book it is posted to.
+    by_key: HashMap<(Book, String), EntryId>,
     reversed_by: HashMap<EntryId, EntryId>,
     balances: HashMap<Account, i128>,
+    heads: BTreeMap<Book, (u64, EntryHash)>,
 }
 
 impl Ledger {
@@ -106,9 +112,13 @@ impl Ledger {
                 .apply_balances(&entry.entry)
                 .map_err(|source| ChainError::Invalid {
                     id,
+                    book: entry.book.clone(),
                     source: Box::new(source),
                 })?;
             ledger.index(&entry);
+            ledger
+                .heads
+                .insert(entry.book.clone(), (entry.seq, entry.hash));
             ledger.entries.push(entry);
         }
         Ok(ledger)
@@ -133,20 +143,38 @@ impl Ledger {
         entry: BalancedEntry,
         at: impl Into<Timestamp>,
     ) -> Result<Posted, LedgerError> {
+        self.post_in(&Book::journal(), entry, at)
+    }
+
+    /// [`Ledger::post`] into `book`: the entry is chained after the book's last entry,
+    /// its key is a replay only of an entry of that book, and it can reverse only an
+    /// entry of that book. Ids stay unique across books.
+    ///
+    /// # Errors
+    /// As [`Ledger::post`]; reversing an entry of another book is
+    /// [`LedgerError::UnknownEntry`].
+    pub fn post_in(
+        &mut self,
+        book: &Book,
+        entry: BalancedEntry,
+        at: impl Into<Timestamp>,
+    ) -> Result<Posted, LedgerError> {
         let at = at.into();
-        if let Some(existing) = self.replay_of(&entry)? {
+        if let Some(existing) = self.replay_of(book, &entry)? {
             return Ok(Posted {
                 id: existing,
                 replayed: true,
             });
         }
         if let Some(original) = entry.reverses() {
-            self.check_reversible(original)?;
+            self.check_reversible(book, original)?;
         }
         self.apply_balances(&entry)?;
         let id = EntryId(self.entries.len() as u64 + 1);
-        let prev_hash = self.entries.last().map(|e| e.hash).unwrap_or_default();
-        let recorded = JournalEntry::seal(id, prev_hash, at, entry);
+        let (seq, prev_hash) = self.heads.get(book).copied().unwrap_or_default();
+        let recorded = JournalEntry::seal_in(book.clone(), seq + 1, id, prev_hash, at, entry);
+        self.heads
+            .insert(book.clone(), (recorded.seq, recorded.hash));
         self.index(&recorded);
         self.entries.push(recorded);
         Ok(Posted {
@@ -168,16 +196,43 @@ impl Ledger {
         entries: Vec<BalancedEntry>,
         at: impl Into<Timestamp>,
     ) -> Result<Vec<Posted>, LedgerError> {
+        self.post_all_in(&Book::journal(), entries, at)
+    }
+
+    /// [`Ledger::post_all`] into `book` (see [`Ledger::post_in`]).
+    ///
+    /// # Errors
+    /// As [`Ledger::post_all`] and [`Ledger::post_in`].
+    pub fn post_all_in(
+        &mut self,
+        book: &Book,
+        entries: Vec<BalancedEntry>,
+        at: impl Into<Timestamp>,
+    ) -> Result<Vec<Posted>, LedgerError> {
+        let placed = entries.into_iter().map(|e| (book.clone(), e)).collect();
+        self.post_all_placed(placed, at)
+    }
+
+    /// [`Ledger::post_all`] with each entry in its own book (see [`Ledger::post_in`]):
+    /// what a store does with an append whose entries fall in several books.
+    ///
+    /// # Errors
+    /// As [`Ledger::post_all`] and [`Ledger::post_in`].
+    pub fn post_all_placed(
+        &mut self,
+        entries: Vec<(Book, BalancedEntry)>,
+        at: impl Into<Timestamp>,
+    ) -> Result<Vec<Posted>, LedgerError> {
         let at = at.into();
         // Check everything against a scratch copy of what the batch touches, then commit.
-        let mut staged: HashMap<&str, &BalancedEntry> = HashMap::new();
+        let mut staged: HashMap<(&Book, &str), &BalancedEntry> = HashMap::new();
         let mut touched: HashMap<Account, i128> = HashMap::new();
         let mut reversed_now: HashMap<EntryId, ()> = HashMap::new();
-        for entry in &entries {
-            if self.replay_of(entry)?.is_some() {
+        for (book, entry) in &entries {
+            if self.replay_of(book, entry)?.is_some() {
                 continue;
             }
-            if let Some(earlier) = staged.get(entry.key()) {
+            if let Some(earlier) = staged.get(&(book, entry.key())) {
                 if *earlier != entry {
                     return Err(LedgerError::IdempotencyConflict {
                         key: entry.key().to_owned(),
@@ -187,7 +242,7 @@ impl Ledger {
                 continue;
             }
             if let Some(original) = entry.reverses() {
-                self.check_reversible(original)?;
+                self.check_reversible(book, original)?;
                 if reversed_now.insert(original, ()).is_some() {
                     return Err(LedgerError::AlreadyReversed {
                         original,
@@ -196,11 +251,11 @@ impl Ledger {
                 }
             }
             self.stage_balances(entry, &mut touched)?;
-            staged.insert(entry.key(), entry);
+            staged.insert((book, entry.key()), entry);
         }
         let mut posted = Vec::with_capacity(entries.len());
-        for entry in entries {
-            posted.push(self.post(entry, at)?);
+        for (book, entry) in entries {
+            posted.push(self.post_in(&book, entry, at)?);
         }
         Ok(posted)
     }
@@ -221,9 +276,10 @@ impl Ledger {
         let source = self
             .entry(original)
             .ok_or(LedgerError::UnknownEntry(original))?;
+        let book = source.book.clone();
         let reversal = source.entry.reversal(original, key.into(), memo.into());
         reversal.revalidate()?;
-        self.post(reversal, at)
+        self.post_in(&book, reversal, at)
     }
 
     /// The entry with this id.
@@ -232,9 +288,25 @@ impl Ledger {
         self.entries.get(index)
     }
 
-    /// The entry that holds an idempotency key.
+    /// The entry of the journal before books ([`Book::journal`]) that holds an
+    /// idempotency key.
     pub fn entry_by_key(&self, key: &str) -> Option<&JournalEntry> {
-        self.by_key.get(key).and_then(|id| self.entry(*id))
+        self.entry_by_key_in(&Book::journal(), key)
+    }
+
+    /// The entry of `book` that holds an idempotency key.
+    pub fn entry_by_key_in(&self, book: &Book, key: &str) -> Option<&JournalEntry> {
+        self.by_key
+            .get(&(book.clone(), key.to_owned()))
+            .and_then(|id| self.entry(*id))
+    }
+
+    /// Where each book's chain ends, in book order.
+    pub fn heads(&self) -> Vec<BookHead> {
+        self.heads
+            .iter()
+            .map(|(book, (seq, hash))| BookHead::new(book.clone(), *seq, *hash))
+            .collect()
     }
 
     /// Every entry, oldest first.
@@ -285,8 +357,16 @@ impl Ledger {
         clearing_movements(self.entries.iter())
     }
 
-    fn replay_of(&self, entry: &BalancedEntry) -> Result<Option<EntryId>, LedgerError> {
-        let Some(existing) = self.by_key.get(entry.key()).copied() else {
+    fn replay_of(
+        &self,
+        book: &Book,
+        entry: &BalancedEntry,
+    ) -> Result<Option<EntryId>, LedgerError> {
+        let Some(existing) = self
+            .by_key
+            .get(&(book.clone(), entry.key().to_owned()))
+            .copied()
+        else {
             return Ok(None);
         };
         match self.entry(existing) {
@@ -298,8 +378,8 @@ impl Ledger {
         }
     }
 
-    fn check_reversible(&self, original: EntryId) -> Result<(), LedgerError> {
-        if self.entry(original).is_none() {
+    fn check_reversible(&self, book: &Book, original: EntryId) -> Result<(), LedgerError> {
+        if self.entry(original).is_none_or(|e| &e.book != book) {
             return Err(LedgerError::UnknownEntry(original));
         }
         match self.reversed_by(original) {
@@ -344,8 +424,10 @@ impl Ledger {
     }
 
     fn index(&mut self, recorded: &JournalEntry) {
-        self.by_key
-            .insert(recorded.entry.key().to_owned(), recorded.id);
+        self.by_key.insert(
+            (recorded.book.clone(), recorded.entry.key().to_owned()),
+            recorded.id,
+        );
         if let Some(original) = recorded.entry.reverses() {
             self.reversed_by.insert(original, recorded.id);
         }

@@ -100,6 +100,11 @@ pub struct ServiceConfig {
     /// however often it runs, catching up on days of the last week no tick reconciled
     /// (default off: a host may run reconciliations itself).
     pub daily_reconciliation: bool,
+    /// How often `tick` takes a checkpoint of the books
+    /// ([`AjoService::checkpoint`](super::AjoService::checkpoint)): when the last one is at
+    /// least this old and a book has moved since (default an hour; `None`: never, the host
+    /// takes them itself).
+    pub checkpoint_every: Option<chrono::Duration>,
     /// Per-transaction, daily and monthly caps on the money members and groups move,
     /// checked before collections, loan disbursements and payouts (default: none, and
     /// then nothing is counted). See [`limits`](crate::limits) and `docs/limits.md`.
@@ -122,6 +127,7 @@ impl Default for ServiceConfig {
             callback_url: None,
             payout_alert_after: 3,
             daily_reconciliation: false,
+            checkpoint_every: Some(chrono::Duration::hours(1)),
             limits: Limits::default(),
         }
     }
@@ -266,7 +272,8 @@ impl ServiceConfig {
     /// The first setting out of range, in field order:
     /// [`ConfigError::CountOutOfRange`] for `conflict_retries`, `tick_batch`,
     /// `outbox_max_attempts` or `group_cache`; [`ConfigError::DurationOutOfRange`] for
-    /// `reverify_after`, `outbox_lease`, `outbox_backoff` or `collection_expiry`;
+    /// `reverify_after`, `outbox_lease`, `outbox_backoff`, `collection_expiry` or
+    /// `checkpoint_every`;
     /// [`ConfigError::BlankWorker`]
     /// or [`ConfigError::WorkerTooLong`] for `worker`; [`ConfigError::Limits`] for
     /// `limits` ([`Limits::validate`]).
@@ -278,6 +285,9 @@ impl ServiceConfig {
             MAX_CONFLICT_RETRIES.into(),
         )?;
         duration("reverify_after", self.reverify_after)?;
+        if let Some(every) = self.checkpoint_every {
+            duration("checkpoint_every", every)?;
+        }
         count("tick_batch", wide(self.tick_batch), 1, wide(MAX_TICK_BATCH))?;
         if self.worker.trim().is_empty() {
             return Err(ConfigError::BlankWorker);
@@ -405,6 +415,7 @@ mod tests {
             callback_url: None,
             payout_alert_after: MAX_PAYOUT_ALERT_AFTER,
             daily_reconciliation: true,
+            checkpoint_every: Some(MAX_SETTING_DURATION),
             limits: Limits::default(),
         };
         assert_eq!(edges.validate(), Ok(()));

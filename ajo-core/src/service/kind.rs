@@ -100,6 +100,8 @@ impl ServiceError {
             | ServiceError::UnknownHand { .. } => ErrorKind::NotFound,
             // Ledger entries are built by the service: one that fails is a bug.
             ServiceError::Ledger(_) | ServiceError::WrongStreamKind(_) => ErrorKind::Internal,
+            // Stored books that fail verification: tampering or a storage fault.
+            ServiceError::Books(_) => ErrorKind::Internal,
             // Busy rather than in the caller's way: the same call may go through later.
             ServiceError::TooMuchContention { .. } => ErrorKind::Unavailable,
             ServiceError::Loan(e) => loan_kind(e),
@@ -160,7 +162,9 @@ fn group_kind(error: &GroupError) -> ErrorKind {
 
 fn store_kind(error: &StoreError) -> ErrorKind {
     match error {
-        StoreError::Conflict { .. } | StoreError::EntryConflict { .. } => ErrorKind::Conflict,
+        StoreError::Conflict { .. }
+        | StoreError::EntryConflict { .. }
+        | StoreError::CheckpointConflict { .. } => ErrorKind::Conflict,
         StoreError::Unavailable { .. } | StoreError::Incomplete { .. } => ErrorKind::Unavailable,
         StoreError::Unbalanced { .. }
         | StoreError::BalanceOutOfRange

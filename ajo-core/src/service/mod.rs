@@ -42,6 +42,7 @@
 
 mod alerting;
 mod cache;
+mod checkpoints;
 pub mod collections;
 mod config;
 mod exec;
@@ -67,6 +68,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Utc};
 use thiserror::Error;
 
+pub use checkpoints::BooksVerified;
 pub use collections::{Breakdown, Checkout};
 pub use config::{
     ConfigError, ConfirmationPolicy, MAX_CONFLICT_RETRIES, MAX_GROUP_CACHE, MAX_OUTBOX_ATTEMPTS,
@@ -143,6 +145,10 @@ pub enum ServiceError {
     /// of range): kept as the ledger said it.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    /// The books as stored failed verification
+    /// ([`AjoService::verify_books`]): the first fault found.
+    #[error(transparent)]
+    Books(crate::ledger::AuditFault),
     /// Other writers kept winning: the command was not applied.
     #[error("{stream} kept changing; gave up after {attempts} attempts")]
     TooMuchContention {

@@ -35,6 +35,9 @@ pub struct TickReport {
     /// Days reconciled with the gateway's statement
     /// ([`ServiceConfig::daily_reconciliation`](super::ServiceConfig::daily_reconciliation)).
     pub reconciled: usize,
+    /// The checkpoint of the books taken, if one was due
+    /// ([`ServiceConfig::checkpoint_every`](super::ServiceConfig::checkpoint_every)).
+    pub checkpoint: Option<u64>,
     /// Streams that failed, with the error, to retry on a later tick.
     pub errors: Vec<(StreamId, String)>,
 }
@@ -96,6 +99,16 @@ impl AjoService {
                             error.to_string(),
                         ));
                     }
+                }
+            }
+            match self.checkpoint_if_due().await {
+                Ok(taken) => report.checkpoint = taken.map(|c| c.number()),
+                Err(error) => {
+                    tracing::warn!(%error, "checkpoint failed; the next tick tries again");
+                    report.errors.push((
+                        StreamId::new(StreamKind::Payment, "checkpoint"),
+                        error.to_string(),
+                    ));
                 }
             }
             Ok(report)

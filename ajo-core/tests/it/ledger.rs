@@ -1,7 +1,7 @@
 //! The ledger's rules and every error path, by example.
 
 use ajo_core::ledger::{
-    Account, AccountKind, ChainError, EntryDraft, EntryId, JournalEntry, Ledger, LedgerError,
+    Account, AccountKind, Book, ChainError, EntryDraft, EntryId, JournalEntry, Ledger, LedgerError,
     MAX_KEY_LEN, StatementLine, reconcile,
 };
 use ajo_core::money::{Currency, Money, MoneyError};
@@ -285,7 +285,10 @@ fn the_chain_verifies_and_finds_the_first_altered_entry() {
     let entries: Vec<JournalEntry> = serde_json::from_value(altered).unwrap();
     assert_eq!(
         Ledger::from_entries(entries).unwrap_err(),
-        ChainError::Altered { id: EntryId(3) }
+        ChainError::Altered {
+            id: EntryId(3),
+            book: Book::journal(),
+        }
     );
 
     let mut memo = stored.clone();
@@ -293,7 +296,10 @@ fn the_chain_verifies_and_finds_the_first_altered_entry() {
     let entries: Vec<JournalEntry> = serde_json::from_value(memo).unwrap();
     assert_eq!(
         ajo_core::ledger::verify_chain(&entries),
-        Err(ChainError::Altered { id: EntryId(4) })
+        Err(ChainError::Altered {
+            id: EntryId(4),
+            book: Book::journal(),
+        })
     );
 
     let mut unbalanced = stored.clone();
@@ -309,7 +315,10 @@ fn the_chain_verifies_and_finds_the_first_altered_entry() {
     let entries: Vec<JournalEntry> = serde_json::from_value(relinked).unwrap();
     assert_eq!(
         ajo_core::ledger::verify_chain(&entries),
-        Err(ChainError::BrokenLink { id: EntryId(5) })
+        Err(ChainError::BrokenLink {
+            id: EntryId(5),
+            book: Book::journal(),
+        })
     );
 
     let mut dropped: Vec<JournalEntry> = serde_json::from_value(stored).unwrap();
@@ -317,8 +326,9 @@ fn the_chain_verifies_and_finds_the_first_altered_entry() {
     assert_eq!(
         ajo_core::ledger::verify_chain(&dropped),
         Err(ChainError::OutOfSequence {
-            expected: EntryId(2),
-            found: EntryId(3)
+            book: Book::journal(),
+            expected: 2,
+            found: 3,
         })
     );
 }

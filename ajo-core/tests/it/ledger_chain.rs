@@ -2,7 +2,7 @@
 //! the journal reads back `Altered`; a canonical entry has a known hash.
 
 use ajo_core::ledger::{
-    Account, AccountKind, ChainError, EntryDraft, EntryHash, EntryId, JournalEntry, Ledger,
+    Account, AccountKind, Book, ChainError, EntryDraft, EntryHash, EntryId, JournalEntry, Ledger,
     LedgerError, MAX_KEY_LEN, verify_chain,
 };
 use ajo_core::money::{Currency, Money};
@@ -140,7 +140,10 @@ fn altering_any_hashed_field_of_a_sealed_entry_is_altered() {
         assert_ne!(journal[1].entry(), self::journal()[1].entry(), "{field}");
         assert_eq!(
             verify_chain(&journal),
-            Err(ChainError::Altered { id: EntryId(2) }),
+            Err(ChainError::Altered {
+                id: EntryId(2),
+                book: Book::journal(),
+            }),
             "altering {field} must break the seal"
         );
     }
@@ -160,7 +163,10 @@ fn altering_the_posting_time_is_altered() {
     ));
     assert_eq!(
         verify_chain(&journal),
-        Err(ChainError::Altered { id: EntryId(2) })
+        Err(ChainError::Altered {
+            id: EntryId(2),
+            book: Book::journal(),
+        })
     );
 }
 
@@ -178,7 +184,10 @@ fn moving_an_entry_to_another_place_breaks_the_chain() {
     let forged = vec![first.clone(), moved];
     assert_eq!(
         verify_chain(&forged),
-        Err(ChainError::Altered { id: EntryId(2) })
+        Err(ChainError::Altered {
+            id: EntryId(2),
+            book: Book::journal(),
+        })
     );
 }
 

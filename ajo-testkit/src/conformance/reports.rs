@@ -34,6 +34,7 @@ where
     money_held_for_review_is_reported(factory().await).await;
     groups_are_listed_by_member_and_by_status(factory().await).await;
     reports_of_what_does_not_exist_are_not_found(factory().await).await;
+    the_quickstarts_books_are_checkpointed_and_verified(factory().await).await;
 }
 
 const MEMBERS: [&str; 5] = ["Ada", "Bola", "Chidi", "Dayo", "Emeka"];
@@ -819,4 +820,88 @@ pub async fn reports_of_what_does_not_exist_are_not_found(store: Arc<dyn Store>)
     ));
     let empty = host.service.report(&month, Currency::NGN).await.unwrap();
     assert!(empty.kinds.is_empty() && empty.entries == 0 && empty.collections.is_zero());
+}
+
+/// The quickstart's story through the service: each entry lands in its group's or its
+/// loan's book (the book its reference names), `tick` takes a checkpoint whenever one is
+/// due and a book has moved, and `verify_books` checks every chain, the balances and
+/// every checkpoint.
+pub async fn the_quickstarts_books_are_checkpointed_and_verified(store: Arc<dyn Store>) {
+    let host = host(store.clone(), noon(date(2026, 1, 20)));
+    let mut seen = Seen::default();
+    quickstart(&host, &mut seen).await;
+
+    let entries = store.entries(&EntryQuery::default()).await.unwrap();
+    let books: BTreeSet<&str> = entries.iter().map(|e| e.book().as_str()).collect();
+    assert_eq!(
+        books,
+        BTreeSet::from(["g:balogun-market", "l:dayo-1"]),
+        "the group's and the loan's books, nothing in a shared one"
+    );
+    for entry in &entries {
+        if let Some(reference) = entry.entry().reference() {
+            let named = ajo_core::ports::StreamId::new(StreamKind::Payment, reference).book();
+            assert_eq!(
+                entry.book(),
+                &named,
+                "{reference} is in its reference's book"
+            );
+        }
+    }
+
+    let checkpoints = store.checkpoints(0, 1000).await.unwrap();
+    assert!(
+        checkpoints.len() >= 5,
+        "tick took a checkpoint as the days went by: {}",
+        checkpoints.len()
+    );
+    let verified = host.service.verify_books().await.unwrap();
+    assert_eq!(verified.audit.entries, entries.len());
+    assert_eq!(verified.audit.books, store.heads().await.unwrap());
+    assert_eq!(verified.checkpoints.checkpoints, checkpoints.len());
+    assert_eq!(
+        verified.checkpoints.latest,
+        checkpoints.last().map(ajo_core::ledger::Checkpoint::hash)
+    );
+
+    // Nothing moved since the last: no new checkpoint, however late.
+    let last = checkpoints.last().unwrap().clone();
+    let latest_heads = store.heads().await.unwrap();
+    if last.heads() != latest_heads.as_slice() {
+        assert!(host.service.checkpoint().await.unwrap().is_some());
+    }
+    host.clock.set(host.clock.now() + Duration::days(1));
+    assert_eq!(host.service.tick().await.unwrap().checkpoint, None);
+    assert_eq!(host.service.checkpoint().await.unwrap(), None);
+
+    // A new group's deposit opens its book: the next due tick commits to it, chained to
+    // the last checkpoint.
+    host.clock.set(host.clock.now() + Duration::hours(2));
+    let before = store.last_checkpoint().await.unwrap().unwrap();
+    let second = GroupId::new("second-market").unwrap();
+    let config = naira_group(
+        "Second market",
+        10_000,
+        host.clock.now().date_naive() + Duration::days(30),
+    )
+    .build()
+    .unwrap();
+    host.service.create_group(&second, config).await.unwrap();
+    let receipt = host
+        .service
+        .join(&second, &member("ada"), 1, &contact("Ada"))
+        .await
+        .unwrap();
+    host.pay(&receipt.deposit.unwrap().reference, &mut seen)
+        .await;
+    let report = host.service.tick().await.unwrap();
+    assert_eq!(report.checkpoint, Some(before.number() + 1));
+    let after = store.last_checkpoint().await.unwrap().unwrap();
+    assert_eq!(after.prev(), before.hash());
+    assert!(
+        after
+            .head_of(&ajo_core::ledger::Book::new("g:second-market"))
+            .is_some()
+    );
+    host.service.verify_books().await.unwrap();
 }

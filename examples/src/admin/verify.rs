@@ -7,17 +7,24 @@
 //! hash covers, so a posting row deleted or edited behind the store's back shows only
 //! here.
 //!
+//! Then every checkpoint is checked against the books
+//! ([`ajo_core::ledger::verify_checkpoints`]): a book rewritten whole, or cut short,
+//! after a checkpoint committed to it shows there, though its own chain verifies.
+//!
 //! Reads are separate statements, so a journal still being written could give balances
-//! newer than the entries read just before. The journal is read again at the end: if it
-//! grew, everything is read again (ids are handed out under a lock and committed in
-//! order, so an unchanged journal means the balances read in between are of exactly
-//! these entries).
+//! newer than the entries read just before. Every book's head is read before and after:
+//! if any moved, everything is read again (a book's entries commit in the order of their
+//! positions, under its head's lock, so unchanged heads mean nothing was posted between
+//! the two reads, and the balances read in between are of exactly these entries).
 
 use std::fmt;
 
 use ajo_adapters::postgres::PgStore;
 use ajo_adapters::postgres::sqlx::{self, Row};
-use ajo_core::ledger::{Account, AuditFault, AuditSummary, EntryId, JournalEntry, Side, audit};
+use ajo_core::ledger::{
+    Account, AuditFault, AuditSummary, CheckpointSummary, EntryId, JournalEntry, Side, audit,
+    verify_checkpoints,
+};
 use ajo_core::ports::{EntryQuery, Journal, StoreError};
 use thiserror::Error;
 
@@ -34,15 +41,25 @@ pub struct Verified {
     pub books: AuditSummary,
     /// Rows of the postings table, each equal to its entry's posting.
     pub posting_rows: usize,
+    /// The checkpoints, each found to commit to the books as they are.
+    pub checkpoints: CheckpointSummary,
 }
 
 impl fmt::Display for Verified {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let checkpoints = match self.checkpoints.checkpoints {
+            1 => "1 checkpoint".to_owned(),
+            n => format!("{n} checkpoints"),
+        };
         write!(
             f,
-            "{}; {} posting rows match the journal",
+            "{}; {} posting rows match the journal; {checkpoints} verified",
             self.books, self.posting_rows
-        )
+        )?;
+        if let Some(latest) = self.checkpoints.latest {
+            write!(f, ", the latest {latest}")?;
+        }
+        Ok(())
     }
 }
 
@@ -92,26 +109,31 @@ struct PostingRow {
 /// [`AdminError::Busy`] when the journal grew during every attempt.
 pub async fn verify(store: &PgStore) -> Result<Result<Verified, VerifyFault>, AdminError> {
     for _ in 0..ATTEMPTS {
+        let heads = store.heads().await?;
         let entries = store.entries(&EntryQuery::default()).await?;
         let balances = store.balances().await?;
         let last = entries.last().map_or(0, |e| e.id().0);
         let rows = posting_rows(store, last).await?;
-        let newer = EntryQuery {
-            after: Some(last),
-            limit: Some(1),
-            ..EntryQuery::default()
-        };
-        if !store.entries(&newer).await?.is_empty() {
+        let checkpoints = store.checkpoints(0, usize::MAX).await?;
+        if store.heads().await? != heads {
             continue;
         }
         let books = match audit(&entries, &balances) {
             Ok(books) => books,
             Err(fault) => return Ok(Err(fault.into())),
         };
-        return Ok(compare_rows(&entries, &rows).map(|posting_rows| Verified {
-            books,
-            posting_rows,
-        }));
+        let posting_rows = match compare_rows(&entries, &rows) {
+            Ok(n) => n,
+            Err(fault) => return Ok(Err(fault)),
+        };
+        return Ok(match verify_checkpoints(&checkpoints, &entries) {
+            Ok(checkpoints) => Ok(Verified {
+                books,
+                posting_rows,
+                checkpoints,
+            }),
+            Err(fault) => Err(fault.into()),
+        });
     }
     Err(AdminError::Busy { attempts: ATTEMPTS })
 }

@@ -35,6 +35,12 @@ pub enum StoreError {
     /// hold ([`MAX_MINOR`](crate::money::MAX_MINOR) minor units either way).
     #[error("a posting would take an account's balance beyond the largest amount money can hold")]
     BalanceOutOfRange,
+    /// A checkpoint was not the next one: another was recorded since the last one read.
+    #[error("checkpoint {number} is not the next one")]
+    CheckpointConflict {
+        /// The checkpoint's number.
+        number: u64,
+    },
     /// No such outbox message.
     #[error("no outbox message {0:?}")]
     UnknownMessage(String),

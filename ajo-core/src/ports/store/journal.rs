@@ -5,7 +5,7 @@ use std::fmt;
 use async_trait::async_trait;
 
 use super::error::StoreError;
-use crate::ledger::{Account, JournalEntry};
+use crate::ledger::{Account, Book, BookHead, Checkpoint, JournalEntry};
 use crate::money::Money;
 use crate::time::Timestamp;
 
@@ -41,6 +41,8 @@ pub struct EntryQuery {
     pub from: Option<Timestamp>,
     /// Only entries posted before this time (the end of a period is not in it).
     pub until: Option<Timestamp>,
+    /// Only entries of this book.
+    pub book: Option<Book>,
 }
 
 impl EntryQuery {
@@ -63,6 +65,13 @@ impl EntryQuery {
         self
     }
 
+    /// Only entries of `book`.
+    #[must_use]
+    pub fn book(mut self, book: Book) -> EntryQuery {
+        self.book = Some(book);
+        self
+    }
+
     /// Only entries carrying `reference`.
     #[must_use]
     pub fn reference(mut self, reference: impl Into<String>) -> EntryQuery {
@@ -81,6 +90,7 @@ impl EntryQuery {
                 .account
                 .as_ref()
                 .is_none_or(|a| entry.entry().postings().iter().any(|p| &p.account == a))
+            && self.book.as_ref().is_none_or(|b| entry.book() == b)
             && self.from.is_none_or(|from| posted >= from)
             && self.until.is_none_or(|until| posted < until)
     }
@@ -93,9 +103,14 @@ impl EntryQuery {
 ///
 /// # Contract for implementers
 ///
-/// - One journal, ids from 1 without gaps, each entry chained to the one before with the
-///   hash of [`ledger`](crate::ledger), so [`entries`](Self::entries) passes
-///   [`verify_chain`](crate::ledger::verify_chain).
+/// - One journal of books: each entry's id is unique in the journal and later entries
+///   of a book have higher ids; in each book, positions run from 1 without gaps and
+///   each entry is chained to the book's one before with the hash of
+///   [`ledger`](crate::ledger), so [`entries`](Self::entries) passes
+///   [`verify_chain`](crate::ledger::verify_chain). Ids of different books are not in
+///   commit order, and may skip numbers.
+/// - An account's balance is one number, however many books post to it (a store may
+///   keep it in parts, one per book, and add them up when asked).
 /// - Nothing here is "not found": an account never posted to has a zero balance, and a
 ///   query that matches nothing is an empty list.
 /// - Reads change nothing and may be repeated freely. A backing service that fails is
@@ -120,4 +135,22 @@ pub trait Journal: Send + Sync + fmt::Debug + 'static {
     /// # Errors
     /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
     async fn entries(&self, query: &EntryQuery) -> Result<Vec<JournalEntry>, StoreError>;
+
+    /// Where each book's chain ends, in book order (books without entries left out).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
+    async fn heads(&self) -> Result<Vec<BookHead>, StoreError>;
+
+    /// Recorded checkpoints numbered after `after`, oldest first, at most `limit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
+    async fn checkpoints(&self, after: u64, limit: usize) -> Result<Vec<Checkpoint>, StoreError>;
+
+    /// The latest recorded checkpoint, if any.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
+    async fn last_checkpoint(&self) -> Result<Option<Checkpoint>, StoreError>;
 }

@@ -33,7 +33,7 @@ pub use stream::{
     DomainEvent, EventLog, ReadFrom, RecordedEvent, StoreRead, StreamAppend, StreamId, StreamKind,
 };
 
-use crate::ledger::BalancedEntry;
+use crate::ledger::{BalancedEntry, Book, Checkpoint};
 use crate::time::Timestamp;
 
 /// Everything one command writes, as one atomic unit.
@@ -53,6 +53,33 @@ pub struct AppendRequest {
     /// time of its ledger entries and the recording time of its events, as every store
     /// keeps it.
     pub at: Timestamp,
+}
+
+impl AppendRequest {
+    /// The book each of [`entries`](Self::entries) goes to, in order: the book of the
+    /// stream whose event posts it ([`StreamId::book`]), else the first stream's, else
+    /// the platform's. An append whose entries fall in several books chains each in its
+    /// own.
+    pub fn entry_books(&self) -> Vec<Book> {
+        let fallback = || {
+            self.streams
+                .first()
+                .map_or_else(Book::platform, |s| s.stream.book())
+        };
+        self.entries
+            .iter()
+            .map(|entry| {
+                self.streams
+                    .iter()
+                    .find(|s| {
+                        s.events
+                            .iter()
+                            .any(|e| e.entry().is_some_and(|posted| posted.key() == entry.key()))
+                    })
+                    .map_or_else(fallback, |s| s.stream.book())
+            })
+            .collect()
+    }
 }
 
 /// What [`Store::append`] did.
@@ -85,13 +112,19 @@ pub enum AppendOutcome {
 /// - Conflict: a stream not at its expected version is [`StoreError::Conflict`] (with the
 ///   version found), and nothing is written. A stream append without events (one that
 ///   only sets or clears a wake time) is held to its expected version like any other.
-/// - Ledger entries go into one journal with ids from 1 and the hash chain of
-///   [`ledger`](crate::ledger) (see [`Journal`]). An entry whose key exists with the same
-///   content is skipped (a replay); with other content it is
-///   [`StoreError::EntryConflict`]. An unbalanced entry is [`StoreError::Unbalanced`].
+/// - Each ledger entry goes into its book ([`AppendRequest::entry_books`]), chained
+///   after the book's last entry with the hash of [`ledger`](crate::ledger), with an id
+///   unique in the journal (see [`Journal`]). Appends to different books do not wait
+///   for each other. An entry whose key exists in its book with the same content is
+///   skipped (a replay); with other content it is [`StoreError::EntryConflict`]. An
+///   entry reversing one not in its book is refused like an unknown one. An unbalanced
+///   entry is [`StoreError::Unbalanced`].
 /// - A posting that would take an account's balance beyond
 ///   [`MAX_MINOR`](crate::money::MAX_MINOR) minor units either way is
-///   [`StoreError::BalanceOutOfRange`], and nothing is written.
+///   [`StoreError::BalanceOutOfRange`], and nothing is written. A store that keeps a
+///   balance in parts, one per book, may hold each part to the bound instead of the
+///   sum (checking the sum would read every book's part on every write); a sum past
+///   it, more than 2^96 minor units, is then [`StoreError::Corrupt`] when read.
 /// - Outbox messages are unique by id: one already present is skipped.
 /// - There is no "not found": appending to a stream never written is expected version 0.
 /// - Concurrent callers on one store (tasks, hosts) see these rules hold for each call.
@@ -104,4 +137,13 @@ pub trait Store: EventLog + Journal + Outbox + WakeSchedule + IdempotencyKeys {
     /// [`StoreError::Unbalanced`], [`StoreError::BalanceOutOfRange`] as the trait docs say
     /// (nothing written); [`StoreError::Unavailable`] if the backing service failed.
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError>;
+
+    /// Records `checkpoint` if it is the next one: its number one past the last
+    /// recorded (1 for the first) and its `prev` that checkpoint's hash. Checkpoints are
+    /// append-only, like the journal.
+    ///
+    /// # Errors
+    /// [`StoreError::CheckpointConflict`] when it is not the next one (another writer
+    /// recorded one since), and nothing is written; [`StoreError::Unavailable`].
+    async fn record_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError>;
 }

@@ -9,11 +9,12 @@ use serde::{Deserialize, Serialize};
 use super::error::{StoreError, WrongEventKind};
 use super::idempotency::KeyRecord;
 use crate::group::GroupEvent;
-use crate::ledger::BalancedEntry;
+use crate::ledger::{BalancedEntry, Book};
 use crate::limits::UsageEvent;
 use crate::loan::LoanEvent;
 use crate::member::MemberEvent;
 use crate::payment::{PaymentEvent, PayoutEvent};
+use crate::reference::{PaymentReference, ReferencePurpose};
 
 /// What kind of thing a stream of events describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -70,6 +71,54 @@ impl StreamId {
         StreamId {
             kind,
             id: id.into(),
+        }
+    }
+}
+
+impl StreamId {
+    /// The ledger book this stream's entries go to: a group with its collections and
+    /// payouts is `g:<group>`, a loan with its repayments `l:<loan>`, a member's profile
+    /// and usage `m:<member>` (a group's usage its group's). A collection or payout
+    /// reference ajo did not make goes to the platform's book.
+    ///
+    /// The book is a function of the stream alone, so an entry posted again through
+    /// another stream of the same group or loan (a webhook, then the scheduler's
+    /// re-check) lands in the same book and is found as a replay there.
+    ///
+    /// ```
+    /// use ajo_core::ledger::Book;
+    /// use ajo_core::ports::{StreamId, StreamKind};
+    ///
+    /// let group = StreamId::new(StreamKind::Group, "balogun");
+    /// let collection = StreamId::new(StreamKind::Payment, "ajo=ctb=balogun=r3=h2");
+    /// assert_eq!(group.book(), Book::new("g:balogun"));
+    /// assert_eq!(collection.book(), group.book());
+    /// let repayment = StreamId::new(StreamKind::Payment, "ajo=lnr=ln-7=p2");
+    /// assert_eq!(repayment.book(), Book::new("l:ln-7"));
+    /// ```
+    pub fn book(&self) -> Book {
+        match self.kind {
+            StreamKind::Group => Book::new(format!("g:{}", self.id)),
+            StreamKind::Loan => Book::new(format!("l:{}", self.id)),
+            StreamKind::Member => Book::new(format!("m:{}", self.id)),
+            StreamKind::Payment | StreamKind::Payout => match PaymentReference::parse(&self.id) {
+                Ok(reference) => match (reference.group(), reference.purpose()) {
+                    (Some(group), _) => Book::new(format!("g:{group}")),
+                    (
+                        None,
+                        ReferencePurpose::LoanDisbursement { loan }
+                        | ReferencePurpose::LoanRepayment { loan, .. },
+                    ) => Book::new(format!("l:{loan}")),
+                    (None, _) => Book::platform(),
+                },
+                Err(_) => Book::platform(),
+            },
+            // `<scope>:<owner>:<currency>:<month>`: the owner's book.
+            StreamKind::Usage => match self.id.split(':').collect::<Vec<_>>().as_slice() {
+                ["member", owner, ..] => Book::new(format!("m:{owner}")),
+                ["group", owner, ..] => Book::new(format!("g:{owner}")),
+                _ => Book::platform(),
+            },
         }
     }
 }

@@ -12,7 +12,13 @@ use super::{append, email, entry, event, request, stream};
 /// An entry key that holds other content fails the whole append.
 pub async fn a_bad_entry_fails_the_whole_append(store: Arc<dyn Store>) {
     store
-        .append(request(vec![], vec![entry("k", 10)], vec![], None))
+        // In g1's book, where the appends below post.
+        .append(request(
+            vec![append("g1", 0, vec![])],
+            vec![entry("k", 10)],
+            vec![],
+            None,
+        ))
         .await
         .unwrap();
     let clash = request(
@@ -40,7 +46,13 @@ pub async fn a_bad_entry_fails_the_whole_append(store: Arc<dyn Store>) {
 /// An entry posted again with the same key and content is skipped, not an error.
 pub async fn replayed_entries_are_skipped(store: Arc<dyn Store>) {
     store
-        .append(request(vec![], vec![entry("k", 10)], vec![], None))
+        // In g1's book, where the appends below post.
+        .append(request(
+            vec![append("g1", 0, vec![])],
+            vec![entry("k", 10)],
+            vec![],
+            None,
+        ))
         .await
         .unwrap();
     store
@@ -150,8 +162,15 @@ pub async fn balances_beyond_the_largest_amount_are_refused(store: Arc<dyn Store
         .credit(pot.clone(), most)
         .balance()
         .unwrap();
+    // In g1's book, as the appends below: the bound holds for each book's part of a
+    // balance (see the Store contract).
     store
-        .append(request(vec![], vec![huge], vec![], None))
+        .append(request(
+            vec![append("g1", 0, vec![])],
+            vec![huge],
+            vec![],
+            None,
+        ))
         .await
         .unwrap();
     for (key, debit, credit) in [

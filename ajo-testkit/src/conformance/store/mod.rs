@@ -14,6 +14,7 @@
 //! # fn tokio_test_block<F: std::future::Future>(f: F) { tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f); }
 //! ```
 
+mod books;
 mod events;
 mod journal;
 mod keys;
@@ -33,6 +34,10 @@ use ajo_core::ports::{
 };
 use chrono::{DateTime, TimeZone, Utc};
 
+pub use books::{
+    a_reversal_stays_in_its_book, checkpoints_are_recorded_in_order,
+    concurrent_books_keep_their_chains, entries_chain_in_their_books,
+};
 pub use events::{
     appends_and_loads_in_order, concurrent_duplicate_deliveries_post_once,
     idempotency_keys_write_once, reads_answer_every_stream_asked_by_key,
@@ -147,4 +152,8 @@ where
     a_failed_append_leaves_its_key_free(factory().await).await;
     racing_keys_record_one_winner(factory().await).await;
     streams_are_listed_by_kind_in_pages(factory().await).await;
+    entries_chain_in_their_books(factory().await).await;
+    a_reversal_stays_in_its_book(factory().await).await;
+    concurrent_books_keep_their_chains(factory().await).await;
+    checkpoints_are_recorded_in_order(factory().await).await;
 }
