@@ -14,6 +14,7 @@
 --   balance is the sum of its parts.
 -- * `checkpoints`: each commits to every book's head, chained to the one before
 --   (`ajo_core::ledger::Checkpoint`). Append-only.
+-- * The commit-time check that an entry balances finds its postings by book and entry.
 -- * `ajo_append` and `ajo_append_keyed` take each entry's book (`en_book`), lock only the
 --   heads of the books they write (in book order, so two appends never deadlock), and
 --   use no array element on the right of an UPDATE's SET.
@@ -66,6 +67,23 @@ ALTER TABLE account_balances ALTER COLUMN book DROP DEFAULT;
 ALTER TABLE account_balances DROP CONSTRAINT account_balances_pkey;
 ALTER TABLE account_balances ADD PRIMARY KEY (book, account);
 CREATE INDEX account_balances_account ON account_balances USING HASH (account);
+
+-- The check at commit that each entry balances, now by book and entry: the postings'
+-- key leads with the book, and an entry id alone is no longer indexed.
+CREATE OR REPLACE FUNCTION ajo_entry_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (
+        SELECT 1 FROM postings
+        WHERE book = NEW.book AND entry_id = NEW.entry_id
+        GROUP BY currency
+        HAVING sum(CASE side WHEN 'debit' THEN amount_minor ELSE -amount_minor END) <> 0
+    ) THEN
+        RAISE EXCEPTION 'ledger entry % is not balanced', NEW.entry_id
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END;
+$$;
 
 CREATE TABLE checkpoints (
     number    BIGINT PRIMARY KEY CHECK (number >= 1),
@@ -195,15 +213,21 @@ BEGIN
     -- locked in book order, so two appends that write the same books never deadlock.
     -- Entry keys are read after, so a key committed by the last holder is seen.
     SELECT array_agg(b ORDER BY b) INTO books FROM (SELECT DISTINCT unnest(en_book) AS b) d;
-    INSERT INTO journal_heads (book, last_seq, last_hash)
-    SELECT b, 0, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea
-    FROM unnest(books) AS b
-    WHERE NOT EXISTS (SELECT 1 FROM journal_heads h WHERE h.book = b)
-    ON CONFLICT (book) DO NOTHING;
     SELECT array_agg(h.last_seq ORDER BY h.book), array_agg(h.last_hash ORDER BY h.book)
     INTO head_seq, head_hash
     FROM (SELECT book, last_seq, last_hash FROM journal_heads
           WHERE book = ANY (books) ORDER BY book FOR UPDATE) h;
+    -- A book's first entry: its head is made (empty) and the heads locked again.
+    IF coalesce(array_length(head_seq, 1), 0) < array_length(books, 1) THEN
+        INSERT INTO journal_heads (book, last_seq, last_hash)
+        SELECT b, 0, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea
+        FROM unnest(books) AS b
+        ON CONFLICT (book) DO NOTHING;
+        SELECT array_agg(h.last_seq ORDER BY h.book), array_agg(h.last_hash ORDER BY h.book)
+        INTO head_seq, head_hash
+        FROM (SELECT book, last_seq, last_hash FROM journal_heads
+              WHERE book = ANY (books) ORDER BY book FOR UPDATE) h;
+    END IF;
     first_seq := head_seq;
 
     FOR i IN 1 .. array_length(en_key, 1) LOOP

@@ -14,7 +14,6 @@ use crate::limits::UsageEvent;
 use crate::loan::LoanEvent;
 use crate::member::MemberEvent;
 use crate::payment::{PaymentEvent, PayoutEvent};
-use crate::reference::{PaymentReference, ReferencePurpose};
 
 /// What kind of thing a stream of events describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -101,24 +100,32 @@ impl StreamId {
             StreamKind::Group => Book::new(format!("g:{}", self.id)),
             StreamKind::Loan => Book::new(format!("l:{}", self.id)),
             StreamKind::Member => Book::new(format!("m:{}", self.id)),
-            StreamKind::Payment | StreamKind::Payout => match PaymentReference::parse(&self.id) {
-                Ok(reference) => match (reference.group(), reference.purpose()) {
-                    (Some(group), _) => Book::new(format!("g:{group}")),
-                    (
-                        None,
-                        ReferencePurpose::LoanDisbursement { loan }
-                        | ReferencePurpose::LoanRepayment { loan, .. },
-                    ) => Book::new(format!("l:{loan}")),
-                    (None, _) => Book::platform(),
-                },
-                Err(_) => Book::platform(),
-            },
+            // By the reference's text (`ajo=<purpose>=<group or loan>=...`, see
+            // `reference`), not its full parse, so the database can say the same
+            // (`ajo_stream_book`, migration 0009).
+            StreamKind::Payment | StreamKind::Payout => {
+                let mut parts = self.id.split('=');
+                match (parts.next(), parts.next(), parts.next()) {
+                    (Some("ajo"), Some("dep" | "ctb" | "out" | "drf" | "crf"), Some(group))
+                        if !group.is_empty() =>
+                    {
+                        Book::new(format!("g:{group}"))
+                    }
+                    (Some("ajo"), Some("lnd" | "lnr"), Some(loan)) if !loan.is_empty() => {
+                        Book::new(format!("l:{loan}"))
+                    }
+                    _ => Book::platform(),
+                }
+            }
             // `<scope>:<owner>:<currency>:<month>`: the owner's book.
-            StreamKind::Usage => match self.id.split(':').collect::<Vec<_>>().as_slice() {
-                ["member", owner, ..] => Book::new(format!("m:{owner}")),
-                ["group", owner, ..] => Book::new(format!("g:{owner}")),
-                _ => Book::platform(),
-            },
+            StreamKind::Usage => {
+                let mut parts = self.id.split(':');
+                match (parts.next(), parts.next()) {
+                    (Some("member"), Some(owner)) => Book::new(format!("m:{owner}")),
+                    (Some("group"), Some(owner)) => Book::new(format!("g:{owner}")),
+                    _ => Book::platform(),
+                }
+            }
         }
     }
 }
