@@ -42,9 +42,9 @@ psql "$url" -q -c "DROP SCHEMA IF EXISTS ajo_floor CASCADE" -c "CREATE SCHEMA aj
   cat ajo-adapters/migrations/*.sql
   # One group per client (G0, G1...), fourteen events in, as in the pg_service bench
   # after its members joined; one member profile that every read finds.
-  echo "INSERT INTO streams SELECT 'group', 'G' || c, 14, NULL FROM generate_series(0, $((clients - 1))) c;"
-  echo "INSERT INTO streams VALUES ('member', 'm0', 1, NULL);"
-  echo "INSERT INTO events VALUES ('member', 'm0', 1, now(), '{\"stream\":\"member\"}');"
+  echo "INSERT INTO streams (book, stream_kind, stream_id, version) SELECT 'g:G' || c, 'group', 'G' || c, 14 FROM generate_series(0, $((clients - 1))) c;"
+  echo "INSERT INTO streams (book, stream_kind, stream_id, version) VALUES ('m:m0', 'member', 'm0', 1);"
+  echo "INSERT INTO events (book, stream_kind, stream_id, version, recorded_at, payload) VALUES ('m:m0', 'member', 'm0', 1, now(), '{\"stream\":\"member\"}');"
 } | psql "$url" -q -v ON_ERROR_STOP=1 >/dev/null
 sample_locks & sampler=$!
 floor=$(PGOPTIONS="$PGOPTIONS -c search_path=ajo_floor" pgbench -n -M prepared -c "$clients" -j "$threads" -T "$seconds" \

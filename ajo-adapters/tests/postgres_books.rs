@@ -14,11 +14,12 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use ajo_adapters::postgres::PgStore;
+use ajo_core::group::GroupEvent;
 use ajo_core::ledger::{
     Account, AccountKind, AuditFault, Book, BookHead, EntryDraft, JournalEntry, Ledger, Side,
 };
 use ajo_core::money::{Currency, Money};
-use ajo_core::ports::{EntryQuery, Journal, Store};
+use ajo_core::ports::{DomainEvent, EntryQuery, EventLog, Journal, Store, StreamId, StreamKind};
 use ajo_core::service::ServiceError;
 use ajo_testkit::builders::{contact, member, naira_group};
 use ajo_testkit::fakes::{FakeClock, FakeGateway};
@@ -162,8 +163,32 @@ async fn a_journal_from_before_books_moves_into_them_and_still_verifies() {
     old.run(store.pool()).await.unwrap();
     let ledger = old_ledger();
     write_old_journal(store.pool(), &ledger).await;
+    // A group's stream with one event, as 0001 to 0007 kept it.
+    let old_group = StreamId::new(StreamKind::Group, "old-group");
+    let joined = DomainEvent::Group(GroupEvent::MemberJoined {
+        member: member("ada"),
+        hands: 1,
+        deposit_required: Money::zero(Currency::NGN),
+    });
+    sqlx::query(
+        "INSERT INTO streams (stream_kind, stream_id, version) VALUES ('group', 'old-group', 1)",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO events (stream_kind, stream_id, version, recorded_at, payload) \
+         VALUES ('group', 'old-group', 1, now(), $1::json)",
+    )
+    .bind(serde_json::to_string(&joined).unwrap())
+    .execute(store.pool())
+    .await
+    .unwrap();
 
     store.migrate().await.unwrap();
+    let loaded = store.load(&old_group).await.unwrap();
+    assert_eq!(loaded.len(), 1, "the old stream, found in its book");
+    assert_eq!(loaded[0].event, joined);
     let entries = store.entries(&EntryQuery::default()).await.unwrap();
     assert_eq!(entries, ledger.entries(), "the old entries, as they were");
     let old_head = BookHead::new(Book::journal(), 3, ledger.entries()[2].hash());
@@ -341,6 +366,50 @@ async fn a_book_rewritten_or_cut_short_behind_a_checkpoint_is_found() {
             assert_eq!(checkpoint, 1);
         }
         other => panic!("a rewritten book must be found: {other:?}"),
+    }
+    db.cleanup().await;
+}
+
+/// The database names a stream's book as `StreamId::book` does, for every kind of
+/// stream and for ids that are not what ajo makes (migration 0009 filed the streams
+/// written before by it).
+#[tokio::test]
+async fn the_database_names_each_streams_book_as_the_code_does() {
+    let Some(db) = TestDb::connect().await else {
+        return;
+    };
+    let store = db.store(1).await;
+    let streams = [
+        (StreamKind::Group, "balogun"),
+        (StreamKind::Loan, "ln-7"),
+        (StreamKind::Member, "ada"),
+        (StreamKind::Payment, "ajo=ctb=balogun=r3=h2"),
+        (StreamKind::Payment, "ajo=dep=balogun=ada=a2"),
+        (StreamKind::Payout, "ajo=out=balogun=r3"),
+        (StreamKind::Payout, "ajo=drf=g.1=ada"),
+        (StreamKind::Payout, "ajo=crf=g_1=ada"),
+        (StreamKind::Payout, "ajo=lnd=ln-7"),
+        (StreamKind::Payment, "ajo=lnr=ln-7=p2"),
+        (StreamKind::Payment, "ajo=zzz=balogun=r1"),
+        (StreamKind::Payment, "ajo=ctb="),
+        (StreamKind::Payment, "ajo=ctb"),
+        (StreamKind::Payment, "paystack-ref-123"),
+        (StreamKind::Payment, ""),
+        (StreamKind::Usage, "member:ada:NGN:2026-03"),
+        (StreamKind::Usage, "group:balogun:NGN:2026-03"),
+        (StreamKind::Usage, "member"),
+        (StreamKind::Usage, "member:"),
+        (StreamKind::Usage, "other:x"),
+    ];
+    for (kind, id) in streams {
+        let stream = StreamId::new(kind, id);
+        let named: String = sqlx::query_scalar("SELECT ajo_stream_book($1, $2)")
+            .bind(kind.as_str())
+            .bind(id)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(named, stream.book().as_str(), "{stream}");
     }
     db.cleanup().await;
 }

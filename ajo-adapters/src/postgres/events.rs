@@ -30,21 +30,27 @@ impl EventLog for PgStore {
         }
         let kinds: Vec<&str> = distinct.iter().map(|(s, _)| s.kind.as_str()).collect();
         let ids: Vec<&str> = distinct.iter().map(|(s, _)| s.id.as_str()).collect();
+        let books: Vec<String> = distinct
+            .iter()
+            .map(|(s, _)| s.book().as_str().to_owned())
+            .collect();
         let after = distinct
             .iter()
             .map(|(_, after)| i64_of(*after))
             .collect::<Result<Vec<_>, _>>()?;
-        // `ajo_read` (migration 0003): a row with n = 0 when the key is recorded, then the
+        // `ajo_read` (migration 0009): a row with n = 0 when the key is recorded, then the
         // events, by the stream's position in the request (from 1) and version.
-        let rows =
-            sqlx::query("SELECT n, version, recorded_at, payload FROM ajo_read($1, $2, $3, $4)")
-                .bind(&kinds)
-                .bind(&ids)
-                .bind(&after)
-                .bind(idempotency_key)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(|e| store_error(&e))?;
+        let rows = sqlx::query(
+            "SELECT n, version, recorded_at, payload FROM ajo_read($1, $2, $3, $4, $5)",
+        )
+        .bind(&kinds)
+        .bind(&ids)
+        .bind(&books)
+        .bind(&after)
+        .bind(idempotency_key)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| store_error(&e))?;
         // Every stream asked has its list, empty until its rows come: a stream without
         // events is answered empty, never left out.
         let mut events: Vec<Vec<RecordedEvent>> = distinct.iter().map(|_| Vec::new()).collect();
@@ -79,10 +85,11 @@ impl EventLog for PgStore {
     async fn load(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, StoreError> {
         let rows = sqlx::query(
             "SELECT version, recorded_at, payload::text AS payload FROM events \
-             WHERE stream_kind = $1 AND stream_id = $2 ORDER BY version",
+             WHERE book = $3 AND stream_kind = $1 AND stream_id = $2 ORDER BY version",
         )
         .bind(stream.kind.as_str())
         .bind(&stream.id)
+        .bind(stream.book().as_str())
         .fetch_all(&self.pool)
         .await
         .map_err(|e| store_error(&e))?;

@@ -157,6 +157,7 @@ impl Store for PgStore {
         let max_minor = MAX_MINOR.to_string();
         let pending = json_of(&OutboxStatus::Pending)?;
         let key = request.idempotency_key.as_ref();
+        let book = request.book().as_str().to_owned();
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -165,14 +166,16 @@ impl Store for PgStore {
             let written = sqlx::query_scalar::<_, bool>(
                 "SELECT ajo_append_keyed($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
                  $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, \
-                 $27, $28, $29, $30::numeric[], $31::numeric[], $32::numeric)",
+                 $27, $28, $29, $30, $31, $32::numeric[], $33::numeric[], $34::numeric)",
             )
+            .bind(&book)
             .bind(key.map(|k| k.key.as_str()))
             .bind(key.and_then(|k| k.fingerprint.as_deref()))
             .bind(key.and_then(|k| k.result.as_deref()))
             .bind(request.at.as_datetime())
             .bind(&args.stream_kind)
             .bind(&args.stream_id)
+            .bind(&args.stream_book)
             .bind(&args.stream_expected)
             .bind(&args.stream_added)
             .bind(&args.stream_wake)

@@ -24,13 +24,11 @@ impl Outbox for PgStore {
     ) -> Result<Vec<OutboxRecord>, StoreError> {
         let until = Timestamp::from(now).saturating_add_std(lease).as_datetime();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        // SKIP LOCKED: two workers claiming at once split the messages, never share one.
+        // Book by book, SKIP LOCKED: two workers claiming at once split the messages,
+        // never share one (migration 0009).
         let rows = sqlx::query(
-            "UPDATE outbox SET lease_owner = $1, lease_until = $2 WHERE id IN ( \
-               SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $3 \
-               AND (lease_until IS NULL OR lease_until <= $3) \
-               ORDER BY seq LIMIT $4 FOR UPDATE SKIP LOCKED) \
-             RETURNING seq, payload::text AS payload, status_detail, attempts, next_attempt_at",
+            "SELECT book, seq, payload, status_detail, attempts, next_attempt_at \
+             FROM ajo_claim_outbox($1, $3, $2, $4)",
         )
         .bind(worker)
         .bind(until)

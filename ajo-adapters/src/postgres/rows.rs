@@ -121,13 +121,14 @@ pub(crate) fn status_name(status: &OutboxStatus) -> &'static str {
     }
 }
 
-/// An append as the arguments of the `ajo_append` function (migration 0008): each part
+/// An append as the arguments of the `ajo_append` function (migration 0009): each part
 /// as parallel arrays, one item per stream, event, outbox message, entry and posting.
 /// Events name their stream, and postings their entry, by position from 1.
 #[derive(Default)]
 pub(crate) struct AppendArgs {
     pub(crate) stream_kind: Vec<&'static str>,
     pub(crate) stream_id: Vec<String>,
+    pub(crate) stream_book: Vec<String>,
     pub(crate) stream_expected: Vec<i64>,
     pub(crate) stream_added: Vec<i64>,
     pub(crate) stream_wake: Vec<Option<DateTime<Utc>>>,
@@ -171,6 +172,8 @@ pub(crate) fn append_args(request: &AppendRequest) -> Result<AppendArgs, StoreEr
         let expected = i64_of(append.expected_version)?;
         args.stream_kind.push(append.stream.kind.as_str());
         args.stream_id.push(append.stream.id.clone());
+        args.stream_book
+            .push(append.stream.book().as_str().to_owned());
         args.stream_expected.push(expected);
         args.stream_added.push(i64_of(append.events.len() as u64)?);
         args.stream_wake.push(append.wake_at);

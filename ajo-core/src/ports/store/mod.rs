@@ -56,16 +56,21 @@ pub struct AppendRequest {
 }
 
 impl AppendRequest {
+    /// The append's own book: its first stream's ([`StreamId::book`]), else the
+    /// platform's. A store that partitions by book files the append's outbox messages
+    /// there and can send the whole append to where that book is kept.
+    pub fn book(&self) -> Book {
+        self.streams
+            .first()
+            .map_or_else(Book::platform, |s| s.stream.book())
+    }
+
     /// The book each of [`entries`](Self::entries) goes to, in order: the book of the
     /// stream whose event posts it ([`StreamId::book`]), else the first stream's, else
     /// the platform's. An append whose entries fall in several books chains each in its
     /// own.
     pub fn entry_books(&self) -> Vec<Book> {
-        let fallback = || {
-            self.streams
-                .first()
-                .map_or_else(Book::platform, |s| s.stream.book())
-        };
+        let fallback = || self.book();
         self.entries
             .iter()
             .map(|entry| {
