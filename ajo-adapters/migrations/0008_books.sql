@@ -29,8 +29,9 @@ INSERT INTO journal_heads (book, last_seq, last_hash)
 SELECT '', last_id, last_hash FROM journal_head WHERE last_id > 0;
 DROP TABLE journal_head;
 
-CREATE SEQUENCE journal_entry_ids;
+CREATE SEQUENCE journal_entry_ids OWNED BY journal_entries.id;
 SELECT setval('journal_entry_ids', COALESCE((SELECT max(id) FROM journal_entries), 0) + 1, FALSE);
+ALTER TABLE journal_entries ALTER COLUMN id SET DEFAULT nextval('journal_entry_ids');
 
 ALTER TABLE postings DROP CONSTRAINT postings_entry_id_fkey;
 ALTER TABLE journal_entries DROP CONSTRAINT journal_entries_reverses_fkey;
@@ -254,14 +255,16 @@ BEGIN
                     USING ERRCODE = 'AJ004', DETAIL = (i - 1)::text;
             END IF;
         END IF;
-        v_id := nextval('journal_entry_ids');
         v_seq := head_seq[j] + 1;
         v_prev := head_hash[j];
         v_hash := sha256(v_prev || int8send(v_seq) || en_body[i]);
+        -- The id from the column's sequence (which a distributed database keeps on every
+        -- node, in ranges of its own).
         INSERT INTO journal_entries
-            (book, id, seq, key, memo, reference, reverses, posted_at, prev_hash, hash, content)
-        VALUES (v_book, v_id, v_seq, en_key[i], en_memo[i], en_reference[i], reverses_id,
-                p_at, v_prev, v_hash, en_content[i]::jsonb);
+            (book, seq, key, memo, reference, reverses, posted_at, prev_hash, hash, content)
+        VALUES (v_book, v_seq, en_key[i], en_memo[i], en_reference[i], reverses_id,
+                p_at, v_prev, v_hash, en_content[i]::jsonb)
+        RETURNING id INTO v_id;
         INSERT INTO postings (book, entry_id, position, account, owner, kind, currency,
                               minor_units, side, amount, amount_minor)
         SELECT v_book, v_id, (row_number() OVER (ORDER BY p.n) - 1)::int, p.account::jsonb,

@@ -226,14 +226,16 @@ BEGIN
                     USING ERRCODE = 'AJ004', DETAIL = (i - 1)::text;
             END IF;
         END IF;
-        v_id := nextval('journal_entry_ids');
         v_seq := head_seq[j] + 1;
         v_prev := head_hash[j];
         v_hash := sha256(v_prev || int8send(v_seq) || en_body[i]);
+        -- The id from the column's sequence (which a distributed database keeps on every
+        -- node, in ranges of its own).
         INSERT INTO journal_entries
-            (book, id, seq, key, memo, reference, reverses, posted_at, prev_hash, hash, content)
-        VALUES (v_book, v_id, v_seq, en_key[i], en_memo[i], en_reference[i], reverses_id,
-                p_at, v_prev, v_hash, en_content[i]::jsonb);
+            (book, seq, key, memo, reference, reverses, posted_at, prev_hash, hash, content)
+        VALUES (v_book, v_seq, en_key[i], en_memo[i], en_reference[i], reverses_id,
+                p_at, v_prev, v_hash, en_content[i]::jsonb)
+        RETURNING id INTO v_id;
         INSERT INTO postings (book, entry_id, position, account, owner, kind, currency,
                               minor_units, side, amount, amount_minor)
         SELECT v_book, v_id, (row_number() OVER (ORDER BY p.n) - 1)::int, p.account::jsonb,
@@ -343,23 +345,31 @@ CREATE FUNCTION ajo_read(p_kind TEXT[], p_id TEXT[], p_book TEXT[], p_after BIGI
 RETURNS TABLE (n INT, version BIGINT, recorded_at TIMESTAMPTZ, payload TEXT)
 LANGUAGE plpgsql STABLE
 AS $$
+DECLARE
+    i       INT;
+    v_book  TEXT;
+    v_kind  TEXT;
+    v_id    TEXT;
+    v_after BIGINT;
 BEGIN
     IF p_key IS NOT NULL THEN
         RETURN QUERY SELECT 0, 0::bigint, NULL::timestamptz,
                 json_build_object('fingerprint', k.fingerprint, 'result', k.result)::text
             FROM idempotency_keys k WHERE k.key = p_key;
     END IF;
-    RETURN QUERY
-        SELECT asked.n::int, e.version, e.recorded_at, e.payload::text
-        FROM unnest(p_kind, p_id, p_book, p_after) WITH ORDINALITY
-             AS asked (kind, id, book, after, n)
-        CROSS JOIN LATERAL (
-            SELECT ev.version, ev.recorded_at, ev.payload FROM events ev
-            WHERE ev.book = asked.book AND ev.stream_kind = asked.kind
-              AND ev.stream_id = asked.id AND ev.version > asked.after
-            ORDER BY ev.version
-        ) e
-        ORDER BY asked.n, e.version;
+    -- One statement per stream, each naming one book: a distributed database sends each
+    -- to the one node holding that book.
+    FOR i IN 1 .. coalesce(array_length(p_kind, 1), 0) LOOP
+        v_book := p_book[i];
+        v_kind := p_kind[i];
+        v_id := p_id[i];
+        v_after := p_after[i];
+        RETURN QUERY
+            SELECT i, ev.version, ev.recorded_at, ev.payload::text FROM events ev
+            WHERE ev.book = v_book AND ev.stream_kind = v_kind AND ev.stream_id = v_id
+              AND ev.version > v_after
+            ORDER BY ev.version;
+    END LOOP;
 END;
 $$;
 
@@ -410,6 +420,13 @@ BEGIN
     EXECUTE format('ALTER FUNCTION ajo_append SECURITY DEFINER SET search_path = %I, pg_temp',
                    current_schema());
     EXECUTE format('ALTER FUNCTION ajo_append_keyed SECURITY DEFINER SET search_path = %I, pg_temp',
+                   current_schema());
+    -- Their own search_path too: a distributed database runs their statements on other
+    -- nodes, where the caller's is not set.
+    EXECUTE format('ALTER FUNCTION ajo_read SET search_path = %I, pg_temp', current_schema());
+    EXECUTE format('ALTER FUNCTION ajo_claim_outbox SET search_path = %I, pg_temp',
+                   current_schema());
+    EXECUTE format('ALTER FUNCTION ajo_entry_balanced SET search_path = %I, pg_temp',
                    current_schema());
     IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN
         ALTER FUNCTION ajo_read SET plan_cache_mode = force_generic_plan;
