@@ -37,6 +37,7 @@
 mod error;
 mod events;
 mod journal;
+mod migrate;
 mod outbox;
 mod rows;
 
@@ -121,21 +122,30 @@ impl PgStore {
     }
 
     /// Brings the schema up to date. Safe to run again and from several hosts at once:
-    /// sqlx records applied migrations and takes an advisory lock while it runs.
+    /// applied migrations are recorded (sqlx's `_sqlx_migrations`) and an advisory lock
+    /// is held while it runs. Each statement of a migration is sent alone, in the
+    /// migration's transaction, as Citus needs (docs/postgres.md).
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] if the database cannot be reached or refuses a
     /// migration; [`StoreError::Corrupt`] if an applied migration differs from the
-    /// embedded one.
+    /// embedded one or is not embedded at all.
     #[tracing::instrument(skip_all, err)]
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        MIGRATOR.run(&self.pool).await.map_err(|e| match e {
-            sqlx::migrate::MigrateError::Execute(inner) => store_error(&inner),
-            sqlx::migrate::MigrateError::VersionMismatch(v) => corrupt(format!(
-                "applied migration {v} differs from the embedded one"
-            )),
-            _ => error::unavailable("migration failed"),
-        })
+        let mut conn = self.pool.acquire().await.map_err(|e| store_error(&e))?;
+        migrate::run(&MIGRATOR, &mut conn)
+            .await
+            .map_err(|e| match e {
+                sqlx::migrate::MigrateError::Execute(inner)
+                | sqlx::migrate::MigrateError::ExecuteMigration(inner, _) => store_error(&inner),
+                sqlx::migrate::MigrateError::VersionMismatch(v) => corrupt(format!(
+                    "applied migration {v} differs from the embedded one"
+                )),
+                sqlx::migrate::MigrateError::VersionMissing(v) => {
+                    corrupt(format!("applied migration {v} is not embedded in this ajo"))
+                }
+                _ => error::unavailable("migration failed"),
+            })
     }
 }
 
