@@ -68,6 +68,16 @@ DROP FUNCTION ajo_append_keyed;
 DROP FUNCTION ajo_append;
 DROP FUNCTION ajo_read;
 
+-- The append-only refusal names the table, not the shard a distributed database runs the
+-- trigger on (`postings_102008`): ajo's table names never end in `_<digits>`.
+CREATE OR REPLACE FUNCTION ajo_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only: % refused', regexp_replace(TG_TABLE_NAME, '_[0-9]+$', ''), TG_OP
+        USING ERRCODE = 'AJ006',
+              HINT = 'ajo never changes these rows: a ledger entry is corrected by a reversing entry';
+END;
+$$;
+
 CREATE FUNCTION ajo_append(
     p_key          TEXT,
     p_at           TIMESTAMPTZ,

@@ -149,6 +149,29 @@ impl PgStore {
     }
 }
 
+impl PgStore {
+    /// On a Citus coordinator, after [`migrate`](Self::migrate): distributes the store's
+    /// tables by book, colocated, so each book's rows live on one node and each statement
+    /// of an append names one shard; idempotency keys by key; checkpoints on every node;
+    /// and delegates `ajo_append_keyed` to the node holding the append's book
+    /// (`citus/distribute.sql`, docs/postgres.md). Run it once, on empty tables.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] if the database is not Citus or refuses a statement
+    /// (tables already distributed, say).
+    #[tracing::instrument(skip_all, err)]
+    pub async fn distribute_on_citus(&self) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(|e| store_error(&e))?;
+        for statement in migrate::statements(include_str!("../../citus/distribute.sql")) {
+            sqlx::query(statement)
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| store_error(&e))?;
+        }
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl Store for PgStore {
     #[tracing::instrument(skip_all, fields(

@@ -71,6 +71,11 @@ impl TestDb {
             .await
             .unwrap();
         store.migrate().await.unwrap();
+        // Against a Citus coordinator, `AJO_TEST_CITUS=1` runs every test on tables
+        // distributed by book, as docs/postgres.md sets them up.
+        if std::env::var_os("AJO_TEST_CITUS").is_some() {
+            store.distribute_on_citus().await.unwrap();
+        }
         (store, schema)
     }
 
