@@ -64,6 +64,10 @@ async fn run() {
     let pool = u32::try_from(tasks_wanted.max(8)).unwrap_or(u32::MAX);
     let store = Arc::new(PgStore::connect_with(options, pool).await.unwrap());
     store.migrate().await.unwrap();
+    // On a Citus coordinator, AJO_BENCH_CITUS=1 distributes the tables by book first.
+    if std::env::var_os("AJO_BENCH_CITUS").is_some() {
+        store.distribute_on_citus().await.unwrap();
+    }
 
     let start = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
     let gateway = Arc::new(FakeGateway::new());
