@@ -12,6 +12,9 @@
 -- * `ajo_append_keyed` is delegated by its first argument, the append's book: the call
 --   runs on the node holding that book.
 SET citus.enable_unsafe_triggers = on;
+-- A unique key must hold the distribution column: outbox ids stay unique per book.
+DROP INDEX outbox_id;
+CREATE INDEX outbox_id ON outbox (id);
 SELECT create_distributed_table('journal_heads', 'book');
 SELECT create_distributed_table('journal_entries', 'book', colocate_with => 'journal_heads');
 SELECT create_distributed_table('postings', 'book', colocate_with => 'journal_heads');
@@ -24,3 +27,4 @@ SELECT create_reference_table('checkpoints');
 SELECT create_distributed_function(p.oid::regprocedure, 'p_book', colocate_with := 'journal_heads')
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE p.proname = 'ajo_append_keyed' AND n.nspname = current_schema();
+RESET citus.enable_unsafe_triggers;

@@ -16,7 +16,7 @@
 --   (`ajo_core::ledger::Checkpoint`). Append-only.
 -- * The commit-time check that an entry balances finds its postings by book and entry.
 -- * `ajo_append` and `ajo_append_keyed` take each entry's book (`en_book`), lock only the
---   heads of the books they write (in book order, so two appends never deadlock), and
+--   heads of the books they write (in book order), and
 --   use no array element on the right of an UPDATE's SET.
 
 CREATE TABLE journal_heads (
@@ -98,6 +98,16 @@ CREATE TABLE checkpoints (
 CREATE TRIGGER checkpoints_append_only
     BEFORE UPDATE OR DELETE OR TRUNCATE ON checkpoints
     FOR EACH STATEMENT EXECUTE FUNCTION ajo_refuse_change();
+
+-- Who may call the functions replaced below keeps that right: the roles granted EXECUTE
+-- on them (docs/postgres.md) are remembered here and granted it again at the end.
+CREATE TEMPORARY TABLE ajo_append_grantees ON COMMIT DROP AS
+SELECT DISTINCT grantee::regrole::text AS grantee
+FROM pg_proc p
+JOIN pg_namespace n ON n.oid = p.pronamespace
+CROSS JOIN LATERAL aclexplode(p.proacl) AS a (grantor, grantee, privilege_type, grantable)
+WHERE n.nspname = current_schema() AND p.proname IN ('ajo_append', 'ajo_append_keyed')
+  AND a.privilege_type = 'EXECUTE' AND a.grantee <> 0 AND a.grantee <> p.proowner;
 
 DROP FUNCTION ajo_append_keyed;
 DROP FUNCTION ajo_append;
@@ -211,7 +221,7 @@ BEGIN
     END IF;
 
     -- The heads of the books written, last, so they are held as briefly as they can be;
-    -- locked in book order, so two appends that write the same books never deadlock.
+    -- locked in book order.
     -- Entry keys are read after, so a key committed by the last holder is seen.
     SELECT array_agg(b ORDER BY b) INTO books FROM (SELECT DISTINCT unnest(en_book) AS b) d;
     SELECT array_agg(h.last_seq ORDER BY h.book), array_agg(h.last_hash ORDER BY h.book)
@@ -377,3 +387,12 @@ END;
 $$;
 REVOKE EXECUTE ON FUNCTION ajo_append FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION ajo_append_keyed FROM PUBLIC;
+DO $$
+DECLARE
+    r RECORD;
+BEGIN
+    FOR r IN SELECT grantee FROM ajo_append_grantees LOOP
+        EXECUTE format('GRANT EXECUTE ON FUNCTION ajo_append, ajo_append_keyed TO %s', r.grantee);
+    END LOOP;
+END;
+$$;

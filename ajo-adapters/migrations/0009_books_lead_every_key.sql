@@ -59,10 +59,23 @@ ALTER TABLE outbox ADD COLUMN book TEXT NOT NULL DEFAULT 'platform';
 ALTER TABLE outbox ALTER COLUMN book DROP DEFAULT;
 ALTER TABLE outbox DROP CONSTRAINT outbox_pkey;
 ALTER TABLE outbox ADD PRIMARY KEY (book, id);
+-- A message id is written once, whatever book (the Outbox contract): unique on one
+-- server; a distributed database cannot keep a unique key without the book, so
+-- distribute.sql drops it there, where a message's id comes with its command's book.
 -- Finishing, reporting and reading a message go by its id alone.
-CREATE INDEX outbox_id ON outbox (id);
+CREATE UNIQUE INDEX outbox_id ON outbox (id);
 DROP INDEX outbox_due;
 CREATE INDEX outbox_due ON outbox (book, next_attempt_at, seq) WHERE status = 'pending';
+
+-- Who may call the functions replaced below keeps that right: the roles granted EXECUTE
+-- on them (docs/postgres.md) are remembered here and granted it again at the end.
+CREATE TEMPORARY TABLE ajo_append_grantees ON COMMIT DROP AS
+SELECT DISTINCT grantee::regrole::text AS grantee
+FROM pg_proc p
+JOIN pg_namespace n ON n.oid = p.pronamespace
+CROSS JOIN LATERAL aclexplode(p.proacl) AS a (grantor, grantee, privilege_type, grantable)
+WHERE n.nspname = current_schema() AND p.proname IN ('ajo_append', 'ajo_append_keyed')
+  AND a.privilege_type = 'EXECUTE' AND a.grantee <> 0 AND a.grantee <> p.proowner;
 
 DROP FUNCTION ajo_append_keyed;
 DROP FUNCTION ajo_append;
@@ -184,38 +197,38 @@ BEGIN
         SELECT o_book, m.id, m.payload::json, 'pending', o_status, p_at
         FROM unnest(o_id, o_payload) WITH ORDINALITY AS m (id, payload, n)
         ORDER BY m.n
-        ON CONFLICT (book, id) DO NOTHING;
+        ON CONFLICT DO NOTHING;
     END IF;
 
     IF coalesce(array_length(en_key, 1), 0) = 0 THEN
         RETURN TRUE;
     END IF;
 
-    -- The heads of the books written, last, so they are held as briefly as they can be;
-    -- locked in book order, so two appends that write the same books never deadlock.
-    -- Entry keys are read after, so a key committed by the last holder is seen.
+    -- The heads of the books written, last, so they are held as briefly as they can be.
+    -- A book's first entry makes its head (empty) first; then every head is locked in one
+    -- statement, in book order, so two appends wait for each other rather than each
+    -- holding what the other needs (a deadlock PostgreSQL still finds is retried as a
+    -- lost race). Entry keys are read after, so a key committed by the last holder is
+    -- seen.
     SELECT array_agg(b ORDER BY b) INTO books FROM (SELECT DISTINCT unnest(en_book) AS b) d;
+    INSERT INTO journal_heads (book, last_seq, last_hash)
+    SELECT b, 0, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea
+    FROM unnest(books) AS b
+    WHERE NOT EXISTS (SELECT 1 FROM journal_heads h WHERE h.book = b)
+    ON CONFLICT (book) DO NOTHING;
     SELECT array_agg(h.last_seq ORDER BY h.book), array_agg(h.last_hash ORDER BY h.book)
     INTO head_seq, head_hash
     FROM (SELECT book, last_seq, last_hash FROM journal_heads
           WHERE book = ANY (books) ORDER BY book FOR UPDATE) h;
-    -- A book's first entry: its head is made (empty) and the heads locked again.
-    IF coalesce(array_length(head_seq, 1), 0) < array_length(books, 1) THEN
-        INSERT INTO journal_heads (book, last_seq, last_hash)
-        SELECT b, 0, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea
-        FROM unnest(books) AS b
-        ON CONFLICT (book) DO NOTHING;
-        SELECT array_agg(h.last_seq ORDER BY h.book), array_agg(h.last_hash ORDER BY h.book)
-        INTO head_seq, head_hash
-        FROM (SELECT book, last_seq, last_hash FROM journal_heads
-              WHERE book = ANY (books) ORDER BY book FOR UPDATE) h;
-    END IF;
     first_seq := head_seq;
 
     FOR i IN 1 .. array_length(en_key, 1) LOOP
         v_book := en_book[i];
         j := array_position(books, v_book);
-        SELECT content INTO stored FROM journal_entries WHERE book = v_book AND key = en_key[i];
+        -- In the entry's book, or in the journal from before books (an entry posted
+        -- before the upgrade and sent again after it is a replay, not a new entry).
+        SELECT content INTO stored FROM journal_entries
+        WHERE book IN (v_book, '') AND key = en_key[i] LIMIT 1;
         IF FOUND THEN
             IF stored = en_content[i]::jsonb THEN
                 CONTINUE;
@@ -226,12 +239,12 @@ BEGIN
         reverses_id := en_reverses[i];
         IF reverses_id IS NOT NULL THEN
             IF NOT EXISTS (SELECT 1 FROM journal_entries e
-                           WHERE e.book = v_book AND e.id = reverses_id) THEN
+                           WHERE e.book IN (v_book, '') AND e.id = reverses_id) THEN
                 RAISE EXCEPTION 'entry to reverse is not in the journal'
                     USING ERRCODE = 'AJ003', DETAIL = (i - 1)::text;
             END IF;
             IF EXISTS (SELECT 1 FROM journal_entries e
-                       WHERE e.book = v_book AND e.reverses = reverses_id) THEN
+                       WHERE e.book IN (v_book, '') AND e.reverses = reverses_id) THEN
                 RAISE EXCEPTION 'entry to reverse is already reversed'
                     USING ERRCODE = 'AJ004', DETAIL = (i - 1)::text;
             END IF;
@@ -423,6 +436,25 @@ BEGIN
 END;
 $$;
 
+-- Records a checkpoint if it is the next one: its number one past the last (1 for the
+-- first) and its previous hash that checkpoint's. TRUE when recorded. With the owner's
+-- rights, like ajo_append: an application role records checkpoints through it and cannot
+-- write the table.
+CREATE FUNCTION ajo_record_checkpoint(p_number BIGINT, p_at TIMESTAMPTZ, p_heads JSONB,
+                                      p_prev BYTEA, p_root BYTEA, p_hash BYTEA)
+RETURNS BOOLEAN LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO checkpoints (number, taken_at, heads, prev_hash, root, hash)
+    SELECT p_number, p_at, p_heads, p_prev, p_root, p_hash
+    WHERE p_prev = COALESCE(
+            (SELECT c.hash FROM checkpoints c WHERE c.number = p_number - 1),
+            '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+      AND (p_number = 1 OR EXISTS (SELECT 1 FROM checkpoints c WHERE c.number = p_number - 1))
+    ON CONFLICT (number) DO NOTHING;
+    RETURN FOUND;
+END;
+$$;
+
 -- As 0004 and 0005: the owner's rights, a pinned search_path, no PUBLIC EXECUTE. On plain
 -- PostgreSQL (no Citus), ajo_read's plan is made once per connection again.
 DO $$
@@ -438,6 +470,8 @@ BEGIN
                    current_schema());
     EXECUTE format('ALTER FUNCTION ajo_entry_balanced SET search_path = %I, pg_temp',
                    current_schema());
+    EXECUTE format('ALTER FUNCTION ajo_record_checkpoint SECURITY DEFINER SET search_path = %I, pg_temp',
+                   current_schema());
     IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN
         ALTER FUNCTION ajo_read SET plan_cache_mode = force_generic_plan;
     END IF;
@@ -445,3 +479,14 @@ END;
 $$;
 REVOKE EXECUTE ON FUNCTION ajo_append FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION ajo_append_keyed FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ajo_record_checkpoint FROM PUBLIC;
+DO $$
+DECLARE
+    r RECORD;
+BEGIN
+    FOR r IN SELECT grantee FROM ajo_append_grantees LOOP
+        EXECUTE format('GRANT EXECUTE ON FUNCTION ajo_append, ajo_append_keyed, ajo_record_checkpoint TO %s',
+                       r.grantee);
+    END LOOP;
+END;
+$$;

@@ -551,6 +551,10 @@ async fn an_application_role_with_the_documented_grants_runs_the_store_but_canno
     );
     assert!(service.deliver_outbox(100).await.unwrap().sent > 0);
     ajo_testkit::assert_books_balance(store.as_ref()).await;
+    // It records checkpoints through ajo_record_checkpoint, and verifies the books.
+    let checkpoint = service.checkpoint().await.unwrap().expect("a checkpoint");
+    assert_eq!(checkpoint.number(), 1);
+    service.verify_books().await.unwrap();
 
     // What it cannot do: write the books but through ajo_append.
     for statement in [

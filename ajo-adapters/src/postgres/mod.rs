@@ -258,27 +258,21 @@ impl Store for PgStore {
     #[tracing::instrument(skip_all, fields(number = checkpoint.number()), err)]
     async fn record_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
         let number = rows::i64_of(checkpoint.number())?;
-        // Inserted only if it follows the last one: a primary key on the number and a
-        // check of the previous hash, in one statement, so two checkpointers cannot both
-        // win.
-        let written = sqlx::query(
-            "INSERT INTO checkpoints (number, taken_at, heads, prev_hash, root, hash) \
-             SELECT $1, $2, $3, $4, $5, $6 \
-             WHERE $4 = COALESCE((SELECT hash FROM checkpoints WHERE number = $1 - 1), \
-                                 '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea) \
-               AND ($1 = 1 OR EXISTS (SELECT 1 FROM checkpoints WHERE number = $1 - 1)) \
-             ON CONFLICT (number) DO NOTHING",
-        )
-        .bind(number)
-        .bind(checkpoint.at().as_datetime())
-        .bind(json_of(checkpoint.heads())?)
-        .bind(checkpoint.prev().0.as_slice())
-        .bind(checkpoint.root().0.as_slice())
-        .bind(checkpoint.hash().0.as_slice())
-        .execute(&self.pool)
-        .await
-        .map_err(|e| store_error(&e))?;
-        if written.rows_affected() == 1 {
+        // Inserted only if it follows the last one (migration 0009): a primary key on the
+        // number and a check of the previous hash, in one statement, so two checkpointers
+        // cannot both win.
+        let written: bool =
+            sqlx::query_scalar("SELECT ajo_record_checkpoint($1, $2, $3, $4, $5, $6)")
+                .bind(number)
+                .bind(checkpoint.at().as_datetime())
+                .bind(json_of(checkpoint.heads())?)
+                .bind(checkpoint.prev().0.as_slice())
+                .bind(checkpoint.root().0.as_slice())
+                .bind(checkpoint.hash().0.as_slice())
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| store_error(&e))?;
+        if written {
             Ok(())
         } else {
             Err(StoreError::CheckpointConflict {

@@ -77,12 +77,15 @@ fn optional(out: &mut dyn FnMut(&[u8]), bytes: Option<&[u8]>) {
     }
 }
 
-/// Checks a journal read back from storage, book by book: in each book, taken in the
-/// order given, positions run 1, 2, 3..., every entry balances, links to the hash of the
-/// book's entry before it and matches its own hash; ids are unique across the journal.
+/// Checks a journal read back from storage, book by book: each book's entries, taken by
+/// their positions, run 1, 2, 3... without gaps or repeats, every entry balances, links
+/// to the hash of the book's entry before it and matches its own hash; ids are unique
+/// across the journal. The order the entries are given in does not matter (ids need not
+/// follow the order of writing across books, or at all on a distributed database).
 ///
 /// # Errors
-/// The first failure, as a [`ChainError`] naming the entry and its book.
+/// The first failure, in book order then position, as a [`ChainError`] naming the entry
+/// and its book.
 pub fn verify_chain(entries: &[JournalEntry]) -> Result<(), ChainError> {
     verify_books(entries).map(|_| ())
 }
@@ -92,12 +95,21 @@ pub fn verify_chain(entries: &[JournalEntry]) -> Result<(), ChainError> {
 /// # Errors
 /// As [`verify_chain`].
 pub fn verify_books(entries: &[JournalEntry]) -> Result<Vec<BookHead>, ChainError> {
-    let mut heads: BTreeMap<&Book, (u64, EntryHash)> = BTreeMap::new();
     let mut ids: HashSet<EntryId> = HashSet::with_capacity(entries.len());
-    for entry in entries {
+    if let Some(repeated) = entries.iter().find(|e| !ids.insert(e.id)) {
+        return Err(ChainError::OutOfSequence {
+            book: repeated.book.clone(),
+            expected: repeated.seq + 1,
+            found: repeated.seq,
+        });
+    }
+    let mut placed: Vec<&JournalEntry> = entries.iter().collect();
+    placed.sort_by(|a, b| (&a.book, a.seq).cmp(&(&b.book, b.seq)));
+    let mut heads: BTreeMap<&Book, (u64, EntryHash)> = BTreeMap::new();
+    for entry in placed {
         let (seq, prev) = heads.get(&entry.book).copied().unwrap_or_default();
         let expected = seq + 1;
-        if entry.seq != expected || !ids.insert(entry.id) {
+        if entry.seq != expected {
             return Err(ChainError::OutOfSequence {
                 book: entry.book.clone(),
                 expected,

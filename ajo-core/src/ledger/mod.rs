@@ -91,6 +91,10 @@ pub struct Ledger {
     reversed_by: HashMap<EntryId, EntryId>,
     balances: HashMap<Account, i128>,
     heads: BTreeMap<Book, (u64, EntryHash)>,
+    /// Where each entry is in `entries`: ids read back from a store may skip numbers.
+    by_id: HashMap<EntryId, usize>,
+    /// The highest id recorded.
+    last_id: u64,
 }
 
 impl Ledger {
@@ -119,6 +123,8 @@ impl Ledger {
             ledger
                 .heads
                 .insert(entry.book.clone(), (entry.seq, entry.hash));
+            ledger.by_id.insert(entry.id, ledger.entries.len());
+            ledger.last_id = ledger.last_id.max(entry.id.0);
             ledger.entries.push(entry);
         }
         Ok(ledger)
@@ -170,12 +176,15 @@ impl Ledger {
             self.check_reversible(book, original)?;
         }
         self.apply_balances(&entry)?;
-        let id = EntryId(self.entries.len() as u64 + 1);
+        // One past the highest id: a journal read back may have skipped numbers.
+        let id = EntryId(self.last_id + 1);
         let (seq, prev_hash) = self.heads.get(book).copied().unwrap_or_default();
         let recorded = JournalEntry::seal_in(book.clone(), seq + 1, id, prev_hash, at, entry);
         self.heads
             .insert(book.clone(), (recorded.seq, recorded.hash));
         self.index(&recorded);
+        self.by_id.insert(id, self.entries.len());
+        self.last_id = self.last_id.max(id.0);
         self.entries.push(recorded);
         Ok(Posted {
             id,
@@ -284,8 +293,7 @@ impl Ledger {
 
     /// The entry with this id.
     pub fn entry(&self, id: EntryId) -> Option<&JournalEntry> {
-        let index = usize::try_from(id.0.checked_sub(1)?).ok()?;
-        self.entries.get(index)
+        self.by_id.get(&id).and_then(|i| self.entries.get(*i))
     }
 
     /// The entry of the journal before books ([`Book::journal`]) that holds an
@@ -362,9 +370,12 @@ impl Ledger {
         book: &Book,
         entry: &BalancedEntry,
     ) -> Result<Option<EntryId>, LedgerError> {
+        // In its book, or in the journal from before books: an entry posted before a
+        // store moved to books and sent again after is a replay.
         let Some(existing) = self
             .by_key
             .get(&(book.clone(), entry.key().to_owned()))
+            .or_else(|| self.by_key.get(&(Book::journal(), entry.key().to_owned())))
             .copied()
         else {
             return Ok(None);
@@ -379,7 +390,10 @@ impl Ledger {
     }
 
     fn check_reversible(&self, book: &Book, original: EntryId) -> Result<(), LedgerError> {
-        if self.entry(original).is_none_or(|e| &e.book != book) {
+        if self
+            .entry(original)
+            .is_none_or(|e| &e.book != book && e.book != Book::journal())
+        {
             return Err(LedgerError::UnknownEntry(original));
         }
         match self.reversed_by(original) {

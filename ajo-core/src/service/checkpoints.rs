@@ -6,13 +6,18 @@
 use tracing::instrument;
 
 use super::{AjoService, ServiceError};
+use crate::ledger::Account;
 use crate::ledger::{
     AuditSummary, Checkpoint, CheckpointSummary, JournalEntry, audit, verify_checkpoints,
 };
+use crate::money::Money;
 use crate::ports::{EntryQuery, StoreError};
 
 /// Entries read per page when verifying the whole journal.
 const PAGE: usize = 10_000;
+
+/// How many times the books are read while they keep moving.
+const VERIFY_ATTEMPTS: u32 = 5;
 
 /// What [`AjoService::verify_books`] checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,9 +85,34 @@ impl AjoService {
     ///
     /// # Errors
     /// [`ServiceError::Books`] with the first fault; [`ServiceError::Store`] if the store
-    /// fails.
+    /// fails; [`ServiceError::TooMuchContention`] if the books moved during every one of
+    /// five readings.
     #[instrument(skip_all)]
     pub async fn verify_books(&self) -> Result<BooksVerified, ServiceError> {
+        // Reads are separate, so books still being written could give balances or
+        // checkpoints newer than the entries read: every book's head is read before and
+        // after, and everything again if any moved (a book's entries commit in the order
+        // of their positions, under its head's lock).
+        for _ in 0..VERIFY_ATTEMPTS {
+            let heads = self.store.heads().await?;
+            let (entries, checkpoints, balances) = self.read_books().await?;
+            if self.store.heads().await? != heads {
+                continue;
+            }
+            let audit = audit(&entries, &balances).map_err(ServiceError::Books)?;
+            let checkpoints =
+                verify_checkpoints(&checkpoints, &entries).map_err(ServiceError::Books)?;
+            return Ok(BooksVerified { audit, checkpoints });
+        }
+        Err(ServiceError::TooMuchContention {
+            stream: crate::ports::StreamId::new(crate::ports::StreamKind::Payment, "journal"),
+            attempts: VERIFY_ATTEMPTS,
+        })
+    }
+
+    async fn read_books(
+        &self,
+    ) -> Result<(Vec<JournalEntry>, Vec<Checkpoint>, Vec<(Account, Money)>), ServiceError> {
         let mut entries: Vec<JournalEntry> = Vec::new();
         loop {
             let page = self
@@ -110,9 +140,6 @@ impl AjoService {
             }
         }
         let balances = self.store.balances().await?;
-        let audit = audit(&entries, &balances).map_err(ServiceError::Books)?;
-        let checkpoints =
-            verify_checkpoints(&checkpoints, &entries).map_err(ServiceError::Books)?;
-        Ok(BooksVerified { audit, checkpoints })
+        Ok((entries, checkpoints, balances))
     }
 }

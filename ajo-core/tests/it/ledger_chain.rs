@@ -254,3 +254,47 @@ fn ids_and_hashes_print_for_people_and_logs() {
     assert_eq!(EntryHash::default().to_string(), "0".repeat(64));
     assert_eq!(serde_json::to_value(hash).unwrap(), json!(hex));
 }
+
+/// A journal read back with ids that skip numbers (a database's sequence after a rolled
+/// back append) rebuilds: entries are found by id, and the next id is past the highest.
+#[test]
+fn a_journal_whose_ids_skip_numbers_rebuilds_and_goes_on() {
+    let at = chrono::Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
+    let amount = ajo_core::money::Money::from_minor(100, ajo_core::money::Currency::NGN).unwrap();
+    let entry = |key: &str| {
+        EntryDraft::new(key, "pay")
+            .debit(
+                Account::new(
+                    "gw",
+                    AccountKind::GatewayClearing,
+                    ajo_core::money::Currency::NGN,
+                ),
+                amount,
+            )
+            .credit(
+                Account::new("g", AccountKind::GroupPot, ajo_core::money::Currency::NGN),
+                amount,
+            )
+            .balance()
+            .unwrap()
+    };
+    let book = Book::new("g:g");
+    let first = JournalEntry::seal_in(
+        book.clone(),
+        1,
+        EntryId(1),
+        EntryHash::default(),
+        at,
+        entry("a"),
+    );
+    let second = JournalEntry::seal_in(book.clone(), 2, EntryId(7), first.hash(), at, entry("b"));
+    let mut ledger = Ledger::from_entries(vec![first, second.clone()]).unwrap();
+    assert_eq!(ledger.entry(EntryId(7)), Some(&second));
+    assert!(ledger.entry(EntryId(2)).is_none());
+    let posted = ledger.post_in(&book, entry("c"), at).unwrap();
+    assert_eq!(posted.id, EntryId(8));
+    assert_eq!(ledger.entry(EntryId(8)).unwrap().seq(), 3);
+    verify_chain(ledger.entries()).unwrap();
+    // A replay of b is found, not posted again.
+    assert!(ledger.post_in(&book, entry("b"), at).unwrap().replayed);
+}

@@ -103,12 +103,12 @@ impl EntryQuery {
 ///
 /// # Contract for implementers
 ///
-/// - One journal of books: each entry's id is unique in the journal and later entries
-///   of a book have higher ids; in each book, positions run from 1 without gaps and
-///   each entry is chained to the book's one before with the hash of
-///   [`ledger`](crate::ledger), so [`entries`](Self::entries) passes
-///   [`verify_chain`](crate::ledger::verify_chain). Ids of different books are not in
-///   commit order, and may skip numbers.
+/// - One journal of books: each entry's id is unique in the journal; in each book,
+///   positions run from 1 without gaps and each entry is chained to the book's one
+///   before with the hash of [`ledger`](crate::ledger), so
+///   [`entries`](Self::entries) passes [`verify_chain`](crate::ledger::verify_chain).
+///   Entries are read in id order; ids may skip numbers and need not follow the order
+///   of writing across books (a distributed database hands them out per node).
 /// - An account's balance is one number, however many books post to it (a store may
 ///   keep it in parts, one per book, and add them up when asked).
 /// - Nothing here is "not found": an account never posted to has a zero balance, and a

@@ -123,6 +123,29 @@ pub async fn entries_chain_in_their_books(store: Arc<dyn Store>) {
     );
     assert!(entries.iter().any(|e| e.book().as_str() == "g:g3"));
     verify_chain(&entries).unwrap();
+
+    // An outbox message id is written once, whatever book the append is in.
+    for (group, version) in [("g1", 4), ("g2", 2)] {
+        store
+            .append(request(
+                vec![append(group, version, vec![super::event(1)])],
+                vec![],
+                vec![super::email("once")],
+                None,
+            ))
+            .await
+            .unwrap();
+    }
+    let claimed = store
+        .claim_outbox(
+            "w",
+            super::at() + Duration::days(1),
+            std::time::Duration::from_secs(60),
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1, "one message for one id");
 }
 
 /// An entry can reverse only an entry of its own book.
