@@ -101,7 +101,7 @@ CREATE TRIGGER checkpoints_append_only
 
 -- Who may call the functions replaced below keeps that right: the roles granted EXECUTE
 -- on them (docs/postgres.md) are remembered here and granted it again at the end.
-CREATE TEMPORARY TABLE ajo_append_grantees ON COMMIT DROP AS
+CREATE TEMPORARY TABLE ajo_append_grantees AS
 SELECT DISTINCT grantee::regrole::text AS grantee
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
@@ -396,3 +396,4 @@ BEGIN
     END LOOP;
 END;
 $$;
+DROP TABLE ajo_append_grantees;

@@ -69,7 +69,7 @@ CREATE INDEX outbox_due ON outbox (book, next_attempt_at, seq) WHERE status = 'p
 
 -- Who may call the functions replaced below keeps that right: the roles granted EXECUTE
 -- on them (docs/postgres.md) are remembered here and granted it again at the end.
-CREATE TEMPORARY TABLE ajo_append_grantees ON COMMIT DROP AS
+CREATE TEMPORARY TABLE ajo_append_grantees AS
 SELECT DISTINCT grantee::regrole::text AS grantee
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
@@ -211,10 +211,10 @@ BEGIN
     -- lost race). Entry keys are read after, so a key committed by the last holder is
     -- seen.
     SELECT array_agg(b ORDER BY b) INTO books FROM (SELECT DISTINCT unnest(en_book) AS b) d;
+    -- (No NOT EXISTS here: Citus cannot plan a correlated subquery beside unnest.)
     INSERT INTO journal_heads (book, last_seq, last_hash)
     SELECT b, 0, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea
     FROM unnest(books) AS b
-    WHERE NOT EXISTS (SELECT 1 FROM journal_heads h WHERE h.book = b)
     ON CONFLICT (book) DO NOTHING;
     SELECT array_agg(h.last_seq ORDER BY h.book), array_agg(h.last_hash ORDER BY h.book)
     INTO head_seq, head_hash
@@ -490,3 +490,4 @@ BEGIN
     END LOOP;
 END;
 $$;
+DROP TABLE ajo_append_grantees;
