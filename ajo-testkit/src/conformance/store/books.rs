@@ -4,13 +4,28 @@
 use std::sync::Arc;
 
 use ajo_core::ledger::{
-    Account, AccountKind, Book, Checkpoint, verify_books, verify_chain, verify_checkpoints,
+    Account, AccountKind, BalancedEntry, Book, Checkpoint, verify_books, verify_chain,
+    verify_checkpoints,
 };
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{EntryQuery, Store, StoreError};
 use chrono::Duration;
 
 use super::{append, at, entry, request};
+
+/// Appends one event to `group`'s stream at `version`, posting `posted`, in the group's
+/// book.
+async fn post(store: &Arc<dyn Store>, group: &str, version: u64, posted: BalancedEntry) {
+    store
+        .append(request(
+            vec![append(group, version, vec![super::event(1)])],
+            vec![posted],
+            vec![],
+            None,
+        ))
+        .await
+        .unwrap();
+}
 
 fn clearing() -> Account {
     Account::new("gateway", AccountKind::GatewayClearing, Currency::NGN)
@@ -31,15 +46,7 @@ pub async fn entries_chain_in_their_books(store: Arc<dyn Store>) {
             .await
             .unwrap()
             .len() as u64;
-        store
-            .append(request(
-                vec![append(group, version, vec![super::event(1)])],
-                vec![entry(key, naira)],
-                vec![],
-                None,
-            ))
-            .await
-            .unwrap();
+        post(&store, group, version, entry(key, naira)).await;
     }
     let entries = store.entries(&EntryQuery::default()).await.unwrap();
     // In id order, which is each book's order; across books ids need not follow the
@@ -87,28 +94,12 @@ pub async fn entries_chain_in_their_books(store: Arc<dyn Store>) {
 
     // A key is unique within its book: the same key and content in g1's book is a
     // replay, and in another book it is that book's own entry.
-    store
-        .append(request(
-            vec![append("g1", 3, vec![super::event(1)])],
-            vec![entry("a", 10)],
-            vec![],
-            None,
-        ))
-        .await
-        .unwrap();
+    post(&store, "g1", 3, entry("a", 10)).await;
     assert_eq!(
         store.entries(&EntryQuery::default()).await.unwrap().len(),
         5
     );
-    store
-        .append(request(
-            vec![append("g3", 0, vec![super::event(1)])],
-            vec![entry("a", 10)],
-            vec![],
-            None,
-        ))
-        .await
-        .unwrap();
+    post(&store, "g3", 0, entry("a", 10)).await;
     let entries = store.entries(&EntryQuery::default()).await.unwrap();
     assert_eq!(entries.len(), 6);
     assert_eq!(
@@ -150,15 +141,7 @@ pub async fn entries_chain_in_their_books(store: Arc<dyn Store>) {
 
 /// An entry can reverse only an entry of its own book.
 pub async fn a_reversal_stays_in_its_book(store: Arc<dyn Store>) {
-    store
-        .append(request(
-            vec![append("g1", 0, vec![super::event(1)])],
-            vec![entry("a", 10)],
-            vec![],
-            None,
-        ))
-        .await
-        .unwrap();
+    post(&store, "g1", 0, entry("a", 10)).await;
     let original = store.entries(&EntryQuery::default()).await.unwrap()[0].clone();
     let reversal = |key: &str| original.reversal(key, "reversal");
     let elsewhere = store
@@ -231,15 +214,7 @@ pub async fn concurrent_books_keep_their_chains(store: Arc<dyn Store>) {
 /// Checkpoints are recorded only in order, chained, and read back as recorded.
 pub async fn checkpoints_are_recorded_in_order(store: Arc<dyn Store>) {
     assert_eq!(store.last_checkpoint().await.unwrap(), None);
-    store
-        .append(request(
-            vec![append("g1", 0, vec![super::event(1)])],
-            vec![entry("a", 10)],
-            vec![],
-            None,
-        ))
-        .await
-        .unwrap();
+    post(&store, "g1", 0, entry("a", 10)).await;
     let first = Checkpoint::next(None, at(), store.heads().await.unwrap()).unwrap();
     store.record_checkpoint(&first).await.unwrap();
     assert_eq!(
