@@ -4,6 +4,8 @@
 //! the same server and prints the ratio; `benches/pg_scaling.sh` runs it at 1, 4, 16 and
 //! 64 tasks when asked.
 //!
+//! Prints the service's own CPU per contribution beside its rate.
+//!
 //! Uses `DATABASE_URL`, else `postgres://postgres@127.0.0.1:5432/test`, in a schema
 //! `ajo_bench` dropped and made again on every run.
 
@@ -30,11 +32,20 @@ const MEMBERS: usize = 12;
 const SCHEMA: &str = "ajo_bench";
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    // AJO_BENCH_RUNTIME=current_thread runs every task on one thread, as a host might on
+    // a small machine it shares with its database; the default is two worker threads.
+    let rt = if std::env::var("AJO_BENCH_RUNTIME").as_deref() == Ok("current_thread") {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    };
     rt.block_on(run());
 }
 
@@ -115,6 +126,7 @@ async fn run() {
 
     // Timed: every hand of round 1 of every group contributes: the collection request,
     // then the gateway's verified webhook (group, ledger entry, messages, one append each).
+    let cpu_before = process_cpu_ms();
     let began = Instant::now();
     let mut tasks = Vec::new();
     for task in 0..tasks_wanted {
@@ -149,7 +161,24 @@ async fn run() {
         elapsed.as_millis()
     );
     println!("contributions_per_second {per_second}");
+    // The service's own CPU (this process: user and system), which shares the machine
+    // with the server: what a contribution costs on the client side of its round trips.
+    if let (Some(before), Some(after)) = (cpu_before, process_cpu_ms()) {
+        let per = after.saturating_sub(before) * 1_000 / recorded.max(1);
+        println!("service_cpu_us_per_contribution {per}");
+    }
     for statement in [format!("DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")] {
         sqlx::query(&statement).execute(admin.pool()).await.unwrap();
     }
+}
+
+/// CPU time of this process so far, in milliseconds (Linux's /proc; `None` elsewhere).
+fn process_cpu_ms() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.get(stat.rfind(')')? + 2..)?.split(' ').collect();
+    let user: u64 = fields.get(11)?.parse().ok()?;
+    let system: u64 = fields.get(12)?.parse().ok()?;
+    // /proc counts in USER_HZ, 100 a second on Linux whatever the kernel's own tick.
+    Some((user + system) * 10)
 }

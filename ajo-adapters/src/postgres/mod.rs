@@ -53,6 +53,7 @@ use ajo_core::ledger::Checkpoint;
 use ajo_core::money::MAX_MINOR;
 use ajo_core::ports::{AppendOutcome, AppendRequest, OutboxStatus, Store, StoreError};
 use async_trait::async_trait;
+use sqlx::Connection;
 use sqlx::postgres::PgPoolOptions;
 
 use error::{append_error, corrupt, is_race, store_error};
@@ -60,6 +61,9 @@ use rows::{append_args, json_of};
 
 /// The embedded, versioned schema migrations.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A pooled connection idle this long is pinged before it is handed out again.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(30);
 
 /// How many times an append that lost a race is tried again before giving up.
 const RACE_ATTEMPTS: u32 = 8;
@@ -105,6 +109,20 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(pool_size.max(1))
             .acquire_timeout(Duration::from_secs(10))
+            // sqlx pings every connection it hands out by default: one more round trip
+            // before each of a contribution's five statements, which doubled its time
+            // with few tasks (docs/performance.md). A connection in steady use shows a
+            // fault on the statement itself, as a retryable `Unavailable`; only one
+            // that sat idle long enough for a server or proxy to drop it is pinged.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= PING_AFTER_IDLE {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(options)
             .await
             .map_err(|e| store_error(&e))?;
