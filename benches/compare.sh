@@ -2,6 +2,7 @@
 # ajo beside the limits it is measured against, in one go on one machine:
 #   - webhook verification beside the raw HMAC of the same body (the bench's own case),
 #   - the 360-row loan schedule with its APR beside the Python reference generator,
+#   - the APR of 360 dated payments beside numpy-financial's irr on the same flows,
 #   - contributions through the service on PostgreSQL beside pgbench's TPC-B-like load.
 # Prints each as a ratio, with the date and the machine, for docs/performance.md.
 # Needs python3 and ../shared/reference (the generator) beside the checkout, and a
@@ -37,6 +38,24 @@ if [ -d ../shared/reference ]; then
   echo "loan 360-row schedule + APR: ajo $(us "$rust"), Python reference ${py_ms} ms: ajo $(ratio "$py_ns" "$rust")x faster"
 else
   echo "loan 360-row schedule + APR: ajo $(us "$rust"); Python reference not beside the checkout: skipped"
+fi
+
+# The APR of the same 360 dated payments beside numpy-financial's irr (in a virtualenv
+# under target/ when the system Python lacks it).
+cargo bench -q -p ajo-benches --bench loan -- --noplot "apr_dated_360" >/dev/null 2>&1
+dated=$(median_ns "loan_apr_dated_360")
+python=python3
+if ! python3 -c "import numpy_financial" 2>/dev/null; then
+  python3 -m venv target/npf-venv >/dev/null 2>&1 && target/npf-venv/bin/pip install -q numpy-financial >/dev/null 2>&1 \
+    && python=target/npf-venv/bin/python || python=""
+fi
+if [ -n "$python" ]; then
+  npf=$("$python" benches/py/time_numpy_financial_irr.py)
+  npf_ms=$(echo "$npf" | sed -E 's/.*irr, 360 monthly payments: ([0-9.]+) ms.*/\1/')
+  echo "APR of 360 dated payments: ajo $(us "$dated"), $npf"
+  echo "  ajo $(ratio "$(python3 -c "print(float('$npf_ms') * 1e6)")" "$dated")x faster than numpy-financial's irr"
+else
+  echo "APR of 360 dated payments: ajo $(us "$dated"); numpy-financial not installable: skipped"
 fi
 
 if command -v pgbench >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 2>/dev/null; then

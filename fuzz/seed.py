@@ -26,13 +26,15 @@ for path in sorted((data / "webhooks").rglob("*")):
             put("sendgrid_events", body)
             put("webhook_verify", body)
 
-# calc_input takes one command byte (0 loan, 1 loan --table, 2 rotation, 3 penalty)
-# followed by the JSON text.
+# calc_input takes one command byte (0 loan, 1 loan --table, 2 rotation, 3 penalty,
+# 4 apr) followed by the JSON text.
 for area, commands in (("loans", (0, 1)), ("rotation", (2,)), ("penalties", (3,))):
     for case in json.loads((data / f"{area}.json").read_text())["cases"]:
         text = json.dumps(case.get("inputs", case)).encode()
         for command in commands:
             put("calc_input", bytes([command]) + text)
+for case in json.loads((data / "apr.json").read_text())["cases"]:
+    put("calc_input", bytes([4]) + json.dumps(case["request"]).encode())
 
 # money_roundtrip takes (currency pick, minor units, text).
 for amount in ("0", "1", "-1", "0.01", "1234.56", "99999999999999.99", "1e3", " 1", "1_000"):

@@ -1,7 +1,8 @@
 //! `calc`: ajo's arithmetic from the command line.
 //!
 //! Each subcommand reads one JSON object on stdin (the `inputs` shape of the matching
-//! reference case file) and prints the result as JSON on stdout. Amounts are strings,
+//! reference case file; for `apr`, an `AprRequest` as in `ajo-core/tests/data/apr.json`)
+//! and prints the result as JSON on stdout. Amounts are strings,
 //! always. Bad input prints `error: ...` on stderr and exits with status 2.
 //!
 //! ```text
@@ -10,6 +11,7 @@
 //! {"parts":["33.34","33.33","33.33"]}
 //! ```
 
+mod apr;
 mod eligibility;
 mod input;
 mod loan;
@@ -20,7 +22,8 @@ mod split;
 use std::io::Read;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: calc <split|penalty|rotation|loan [--table]|eligibility> < inputs.json";
+const USAGE: &str =
+    "usage: calc <split|penalty|rotation|loan [--table]|eligibility|apr> < inputs.json";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         "rotation" => rotation::run(&stdin),
         "loan" => loan::run(&stdin, &flags),
         "eligibility" => eligibility::run(&stdin),
+        "apr" => apr::run(&stdin),
         other => Err(format!("unknown subcommand {other:?}; {USAGE}")),
     };
     match result {

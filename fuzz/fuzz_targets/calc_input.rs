@@ -1,8 +1,10 @@
-//! The calculator's JSON input for loans, groups (rotation) and penalties: any text is an
+//! The calculator's JSON input for loans, groups (rotation), penalties and APRs: any text is an
 //! answer or an `error: ...`, never a panic. The calculator's own modules are compiled in
 //! as they are, so this is the code the `calc` example runs.
 #![no_main]
 
+#[path = "../../examples/calc/apr.rs"]
+mod apr;
 #[path = "../../examples/calc/input.rs"]
 mod input;
 #[path = "../../examples/calc/loan.rs"]
@@ -16,10 +18,11 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: (u8, &str)| {
     let (command, text) = input;
-    let _ = match command % 4 {
+    let _ = match command % 5 {
         0 => loan::run(text, &[]),
         1 => loan::run(text, &["--table".to_owned()]),
         2 => rotation::run(text),
-        _ => penalty::run(text),
+        3 => penalty::run(text),
+        _ => apr::run(text),
     };
 });

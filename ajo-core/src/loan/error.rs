@@ -3,6 +3,7 @@ use rust_decimal::Decimal;
 use thiserror::Error;
 
 use super::LoanStatus;
+use super::apr::AprError;
 use crate::calendar::{CalendarError, Frequency};
 use crate::eligibility::{EligibilityError, Refusal};
 use crate::ids::IdError;
@@ -214,6 +215,9 @@ pub enum LoanError {
     /// From building a ledger entry.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    /// From computing an APR of dated cash flows.
+    #[error(transparent)]
+    Apr(#[from] AprError),
 }
 
 impl LoanError {
@@ -225,7 +229,7 @@ impl LoanError {
             LoanError::RateDidNotConverge { .. }
                 | LoanError::EventDoesNotApply { .. }
                 | LoanError::Money(MoneyError::Overflow { .. })
-        )
+        ) && !matches!(self, LoanError::Apr(e) if !e.is_invalid_input())
     }
 }
 

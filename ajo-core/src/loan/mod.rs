@@ -161,6 +161,7 @@
 //! reference is remembered), and an entry posted twice is posted once.
 
 mod accounts;
+pub mod apr;
 mod command;
 mod decide;
 mod error;

@@ -230,6 +230,8 @@ fn loan_kind(error: &LoanError) -> ErrorKind {
         | LoanError::EventDoesNotApply { .. }
         | LoanError::Ledger(_) => ErrorKind::Internal,
         LoanError::Money(e) => money_kind(e),
+        LoanError::Apr(e) if e.is_invalid_input() => ErrorKind::Invalid,
+        LoanError::Apr(_) => ErrorKind::Internal,
     }
 }
 

@@ -9,6 +9,8 @@
     clippy::indexing_slicing
 )]
 
+mod apr_props;
+mod apr_reference;
 mod eligibility;
 mod group_life;
 mod group_props;

@@ -1,6 +1,7 @@
 //! Loans through [`AjoService`] over a store, on the path a host takes: eligibility from
 //! a member's history, pot-funded loans that never short a payout, pay-off, default and
-//! write-off, the overpayment policy per repayment, and the borrower's notices.
+//! write-off, the overpayment policy per repayment, the borrower's notices, and the cost
+//! of credit disclosed before and after disbursement.
 //!
 //! Every check runs on a clock read between two microseconds, as a real one is, and ends
 //! with the books balanced and the chain verified.
@@ -35,6 +36,7 @@ where
     overpayment_policy_is_chosen_per_repayment(factory().await).await;
     pot_loans_never_leave_a_payout_short(factory().await).await;
     what_a_loan_cannot_take_is_refused(factory().await).await;
+    a_loan_discloses_its_cost_of_credit(factory().await).await;
 }
 
 /// A service, its fakes and a clock at 09:00:00.123456789 UTC on 11 January 2026, twenty
@@ -660,6 +662,85 @@ pub async fn what_a_loan_cannot_take_is_refused(store: Arc<dyn Store>) {
     assert!(matches!(
         loan_error(w.service.request_loan_repayment(&loan, None).await),
         LoanError::IllegalTransition { .. }
+    ));
+    books_balance_and_verify(w.store.as_ref()).await;
+}
+
+/// The cost of credit a host shows the borrower: before approval from the terms applied
+/// for, after disbursement from the schedule as booked (dated from the day the money
+/// left, 11 January, not the 31st asked for); amount financed net of the fee withheld,
+/// the finance charge as the difference, and the APR of the dated flows by either
+/// convention, the same as the schedule's own.
+pub async fn a_loan_discloses_its_cost_of_credit(store: Arc<dyn Store>) {
+    use ajo_core::loan::apr::{Convention, UnitPeriod};
+    use ajo_core::loan::{FeeCollection, Schedule, UpfrontFee};
+
+    let w = world(store);
+    let id = group(&w, "disclose", false, 4).await;
+    let loan = LoanId::new("disclose-ada").unwrap();
+    let terms = naira_loan(30_000, "0.24", 6, start())
+        .fee(UpfrontFee::percentage(
+            "0.02".parse().unwrap(),
+            FeeCollection::Deducted,
+        ))
+        .build()
+        .unwrap();
+    w.service
+        .apply_for_loan(LoanRequest {
+            terms: terms.clone(),
+            ..request(&loan, &id, "ada", 30_000)
+        })
+        .await
+        .unwrap();
+    let us = Convention::UsRegZ(UnitPeriod::MONTH);
+    let shown = w.service.loan_cost_of_credit(&loan, us).await.unwrap();
+    assert_eq!(shown.amount_financed, ngn("29400"));
+    assert_eq!(shown.fees.len(), 1);
+    assert_eq!(shown.fees[0].amount, ngn("600"));
+    assert_eq!(
+        shown.finance_charge,
+        shown
+            .total_of_payments
+            .checked_sub(shown.amount_financed)
+            .unwrap()
+    );
+    let applied = Schedule::new(&terms).unwrap();
+    assert_eq!(shown.total_of_payments, applied.total_payable().unwrap());
+    let rates = applied.rates().unwrap();
+    assert!((shown.apr.annual_rate - rates.apr).abs() < "1e-15".parse().unwrap());
+    // The 2 % withheld costs more than the 24 % nominal rate.
+    assert!(
+        shown.apr.annual_rate > "0.24".parse().unwrap(),
+        "{:?}",
+        shown.apr
+    );
+
+    approve_and_disburse(&w, &loan).await;
+    let booked = w.service.loan(&loan).await.unwrap();
+    let schedule = booked.loan().unwrap().schedule().unwrap().clone();
+    assert_eq!(
+        schedule.rows()[0].due_date,
+        NaiveDate::from_ymd_opt(2026, 2, 11).unwrap(),
+        "dated from the disbursement"
+    );
+    let shown = w.service.loan_cost_of_credit(&loan, us).await.unwrap();
+    assert_eq!(shown, schedule.cost_of_credit(us).unwrap());
+    let eu = w
+        .service
+        .loan_cost_of_credit(&loan, Convention::EuCcd)
+        .await
+        .unwrap();
+    assert_eq!(eu.amount_financed, shown.amount_financed);
+    assert!(
+        eu.apr.annual_rate > shown.apr.annual_rate,
+        "compounded: {:?}",
+        eu.apr
+    );
+
+    let unknown = LoanId::new("disclose-nobody").unwrap();
+    assert!(matches!(
+        w.service.loan_cost_of_credit(&unknown, us).await,
+        Err(ServiceError::NotFound(_))
     ));
     books_balance_and_verify(w.store.as_ref()).await;
 }

@@ -1,5 +1,6 @@
 //! Settling a loan through the service: repayments asked for with an overpayment policy,
-//! the early pay-off (its quote, then the money), default and write-off.
+//! the early pay-off (its quote, then the money), default and write-off; and the cost of
+//! credit the borrower is shown.
 //!
 //! Each is one command through the command loop (`run_aggregate::<LoanState>`): the
 //! loan's events, their balanced ledger entries and the borrower's notices in one atomic
@@ -11,7 +12,10 @@ use tracing::instrument;
 
 use super::{loan_stream, next_due};
 use crate::ids::LoanId;
-use crate::loan::{LoanCommand, LoanError, LoanState, LoanStatus, PayoffQuote, Reamortize};
+use crate::loan::apr::{Convention, CostOfCredit};
+use crate::loan::{
+    LoanCommand, LoanError, LoanState, LoanStatus, PayoffQuote, Reamortize, Schedule,
+};
 use crate::money::Money;
 use crate::payment::PaymentPurpose;
 use crate::ports::{Collection, DomainEvent, KeyRecord};
@@ -99,6 +103,36 @@ impl AjoService {
             .loan()
             .ok_or_else(|| ServiceError::NotFound(loan_stream(id)))?;
         Ok(loan.payoff_quote_at(self.now())?)
+    }
+
+    /// The loan's cost-of-credit disclosure by `convention`: amount financed, finance
+    /// charge, total of payments, each fee, and the APR of its dated flows. Before
+    /// disbursement it is the schedule applied for (what the borrower is shown before
+    /// signing); from disbursement, the schedule as booked, its dates counted from the
+    /// day the money left.
+    ///
+    /// # Errors
+    /// [`ServiceError::NotFound`] for an unknown loan; [`ServiceError::Loan`] with
+    /// [`LoanError::Apr`](crate::loan::LoanError::Apr) when the APR cannot be computed,
+    /// or a store error.
+    pub async fn loan_cost_of_credit(
+        &self,
+        id: &LoanId,
+        convention: Convention,
+    ) -> Result<CostOfCredit, ServiceError> {
+        let state = self.state_of::<LoanState>(id).await?;
+        let loan = state
+            .loan()
+            .ok_or_else(|| ServiceError::NotFound(loan_stream(id)))?;
+        let applied;
+        let schedule = match loan.schedule() {
+            Some(booked) => booked,
+            None => {
+                applied = Schedule::new(loan.terms())?;
+                &applied
+            }
+        };
+        Ok(schedule.cost_of_credit(convention)?)
     }
 
     /// Asks the gateway to collect today's pay-off quote. When the money arrives it
