@@ -254,3 +254,44 @@ fn a_series_on_the_last_day_of_each_month_is_a_whole_month_apart() {
         "{a} vs {b}"
     );
 }
+
+#[test]
+fn rates_far_above_100_percent_converge() {
+    // A payday loan: 100 lent, 115 repaid 14 days later. Regulation Z, the term as the
+    // unit period: 15 % times 365/14, 391.07 %. The EU: 1.15^(365/14) - 1, 3,723.66 %.
+    let mut flows = CashFlows::new();
+    flows.advance(Decimal::from(100), When::Days(0));
+    flows.payment(Decimal::from(115), When::Days(14));
+    let eu = flows.apr(Convention::EuCcd).unwrap();
+    assert_eq!(eu.percent(0).unwrap().to_string(), "3724");
+    let mut flows = CashFlows::new();
+    flows.advance(Decimal::from(100), units(0, "0"));
+    flows.payment(Decimal::from(115), units(1, "0"));
+    let us = flows.apr(Convention::UsRegZ(UnitPeriod::Days(14))).unwrap();
+    assert_eq!(us.percent(2).unwrap().to_string(), "391.07");
+    // Doubling the money every day for a year: 100 % a day, 36,500 % a year.
+    let mut flows = CashFlows::new();
+    flows.advance(Decimal::from(1), units(0, "0"));
+    flows.payment(Decimal::from(2), units(1, "0"));
+    let daily = flows.apr(Convention::UsRegZ(UnitPeriod::DAY)).unwrap();
+    assert_eq!(daily.percent(2).unwrap().to_string(), "36500.00");
+}
+
+#[test]
+fn several_advances_are_discounted_like_payments() {
+    // 500 now and 500 a month later, repaid 1,100 two months in: 500 + 500 v = 1,100 v^2,
+    // so v = (500 + sqrt(500^2 + 4 * 1,100 * 500)) / 2,200 and i = 1 / v - 1: 6.52 % a month.
+    let mut flows = CashFlows::new();
+    flows.advance(Decimal::from(500), units(0, "0"));
+    flows.advance(Decimal::from(500), units(1, "0"));
+    flows.payment(Decimal::from(1100), units(2, "0"));
+    let i = flows
+        .apr(Convention::UsRegZ(UnitPeriod::MONTH))
+        .unwrap()
+        .unit_period_rate;
+    let want: Decimal = "0.0652475842498528".parse().unwrap();
+    assert!(
+        (i - want).abs() < "1e-15".parse::<Decimal>().unwrap(),
+        "{i}"
+    );
+}
