@@ -54,6 +54,10 @@ floor_locked=$(locked_share)
 entries=$(psql "$url" -Atc "SELECT count(*) FROM ajo_floor.journal_entries")
 psql "$url" -q -c "DROP SCHEMA ajo_floor CASCADE"
 echo "ajo's SQL alone, ${clients} clients, ${seconds}s: ${floor} contributions/s (${entries} entries posted; ${floor_locked} of backend samples waiting on locks)"
+# PG_FLOOR_ONLY=1: ajo's SQL alone, without the plain ledger and TPC-B runs after it.
+if [ -n "${PG_FLOOR_ONLY:-}" ]; then
+  exit 0
+fi
 
 # A plain ledger's transfer between two random accounts of 10,000, locked in sorted
 # order (benches/floor/transfer.pgb): the same run's ceiling for moving money alone.
