@@ -89,6 +89,7 @@ pub mod money;
 pub mod notify;
 pub mod payment;
 pub mod penalty;
+pub mod phone;
 pub mod ports;
 pub mod reference;
 pub mod service;

@@ -24,6 +24,7 @@ mod loan_props;
 mod loan_reference;
 mod money_props;
 mod notify_snapshots;
+mod phone_props;
 mod reference;
 mod reference_props;
 mod service_config;
