@@ -113,7 +113,7 @@ impl AjoService {
     ///
     /// # Errors
     /// [`ServiceError::NotFound`] for an unknown loan; [`ServiceError::Loan`] with
-    /// [`LoanError::Apr`](crate::loan::LoanError::Apr) when the APR cannot be computed,
+    /// [`LoanError::Apr`] when the APR cannot be computed,
     /// or a store error.
     pub async fn loan_cost_of_credit(
         &self,
