@@ -171,36 +171,6 @@ impl CashFlows {
     ///   period equates the two sides; [`AprError::DidNotConverge`] or
     ///   [`AprError::Overflow`] at the arithmetic's limits.
     pub fn apr(&self, convention: Convention) -> Result<Apr, AprError> {
-        let advances = self.placed(&self.advances, "advance", convention)?;
-        let payments = self.placed(&self.payments, "payment", convention)?;
-        if advances.is_empty() {
-            return Err(AprError::NoAdvances);
-        }
-        if payments.is_empty() {
-            return Err(AprError::NoPayments);
-        }
-        let rate = solve::rate(&advances, &payments)?;
-        let per_year = match convention {
-            Convention::UsRegZ(unit) => unit.per_year()?,
-            Convention::EuCcd => Decimal::ONE,
-        };
-        let annual_rate = rate.checked_mul(per_year).ok_or(AprError::Overflow)?;
-        Ok(Apr {
-            convention,
-            annual_rate,
-            unit_period_rate: rate,
-            unit_periods_per_year: per_year,
-        })
-    }
-
-    /// The flows of one side, each placed in time for the solver; flows of zero are left
-    /// out (a skipped payment).
-    fn placed(
-        &self,
-        flows: &[Flow],
-        side: &'static str,
-        convention: Convention,
-    ) -> Result<Vec<solve::Placed>, AprError> {
         let dated = self
             .advances
             .iter()
@@ -221,7 +191,38 @@ impl CashFlows {
             });
         }
         let start = self.start_date();
-        let due_day = (side == "payment").then(|| self.due_day()).flatten();
+        let advances = self.placed(&self.advances, "advance", convention, start, None)?;
+        let payments = self.placed(&self.payments, "payment", convention, start, self.due_day())?;
+        if advances.is_empty() {
+            return Err(AprError::NoAdvances);
+        }
+        if payments.is_empty() {
+            return Err(AprError::NoPayments);
+        }
+        let rate = solve::rate(&advances, &payments)?;
+        let per_year = match convention {
+            Convention::UsRegZ(unit) => unit.per_year()?,
+            Convention::EuCcd => Decimal::ONE,
+        };
+        let annual_rate = rate.checked_mul(per_year).ok_or(AprError::Overflow)?;
+        Ok(Apr {
+            convention,
+            annual_rate,
+            unit_period_rate: rate,
+            unit_periods_per_year: per_year,
+        })
+    }
+
+    /// The flows of one side, each placed in time for the solver from `start`, payments
+    /// by their series' `due_day`; flows of zero are left out (a skipped payment).
+    fn placed(
+        &self,
+        flows: &[Flow],
+        side: &'static str,
+        convention: Convention,
+        start: Option<NaiveDate>,
+        due_day: Option<u32>,
+    ) -> Result<Vec<solve::Placed>, AprError> {
         let mut placed = Vec::with_capacity(flows.len());
         for flow in flows {
             if flow.amount.is_sign_negative() && !flow.amount.is_zero() {
