@@ -53,6 +53,7 @@ fn collection(reference: &str, amount: Money) -> CollectionRequest {
         email: "member@example.com".into(),
         description: "Ajo contribution".into(),
         callback_url: Some("https://example.com/return".into()),
+        payer_phone: None,
     }
 }
 

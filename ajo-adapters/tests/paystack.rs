@@ -47,6 +47,7 @@ fn collection(reference: &str, amount: Money) -> CollectionRequest {
         email: "ada@example.com".into(),
         description: "round 1 contribution".into(),
         callback_url: Some("https://ajo.example/return".into()),
+        payer_phone: None,
     }
 }
 

@@ -50,6 +50,7 @@ fn collection(reference: &str, amount: Money) -> CollectionRequest {
         email: "ada@example.com".into(),
         description: "round 1 contribution".into(),
         callback_url: None,
+        payer_phone: None,
     }
 }
 

@@ -100,6 +100,7 @@ async fn fake_gateway_passes_the_gateway_contract() {
         email: "ada@example.com".into(),
         description: "contribution".into(),
         callback_url: None,
+        payer_phone: None,
     };
     gateway.start_collection(&paid).await.unwrap();
     gateway.pay("paid-1").unwrap();

@@ -126,6 +126,11 @@ const BUILTINS: &[Builtin] = &[
         minor_units: 6,
         symbol: Symbol::Suffix,
     },
+    Builtin {
+        code: "ZMW",
+        minor_units: 2,
+        symbol: Symbol::Tight("K"),
+    },
 ];
 
 /// A currency: a code of 2 to 10 upper-case ASCII letters or digits and its minor units.
@@ -166,7 +171,7 @@ builtin_consts! {
     NGN = "NGN", 2; GHS = "GHS", 2; KES = "KES", 2; UGX = "UGX", 0; TZS = "TZS", 2;
     RWF = "RWF", 0; XOF = "XOF", 0; XAF = "XAF", 0; ZAR = "ZAR", 2; EGP = "EGP", 2;
     USD = "USD", 2; EUR = "EUR", 2; GBP = "GBP", 2; JPY = "JPY", 0; BTC = "BTC", 8;
-    ETH = "ETH", 18; USDC = "USDC", 6; EURC = "EURC", 6;
+    ETH = "ETH", 18; USDC = "USDC", 6; EURC = "EURC", 6; ZMW = "ZMW", 2;
 }
 
 impl Currency {
@@ -371,6 +376,7 @@ mod tests {
             ("ETH", 18),
             ("USDC", 6),
             ("EURC", 6),
+            ("ZMW", 2),
         ];
         for (code, units) in want {
             let c = Currency::from_code(code).unwrap();

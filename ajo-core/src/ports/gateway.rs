@@ -63,6 +63,26 @@ pub trait PaymentGateway: Send + Sync + fmt::Debug + 'static {
         self.verify_payment(reference).await
     }
 
+    /// What the provider says about a collection the service opened: how `tick`'s
+    /// re-verification and the confirmation of a reported charge ask.
+    ///
+    /// The default asks by the transaction id a report named
+    /// ([`verify_transaction`](Self::verify_transaction)), else by reference
+    /// ([`verify_payment`](Self::verify_payment)). A provider that finds collections only
+    /// by its own checkout id and reports no amount (M-Pesa's STK Push Query) overrides
+    /// it: [`CollectionQuery::checkout`] is the id the gateway gave when the collection
+    /// was opened, as the service recorded it, never one a report claims, and
+    /// [`CollectionQuery::requested`] the amount the payer was asked for.
+    async fn verify_collection(
+        &self,
+        query: &CollectionQuery<'_>,
+    ) -> Result<PaymentStatus, GatewayError> {
+        match query.transaction_id {
+            Some(id) => self.verify_transaction(id, query.reference).await,
+            None => self.verify_payment(query.reference).await,
+        }
+    }
+
     /// What the provider says about a payout it reported, found by the provider's own id
     /// for the transfer (as its webhook names it), with the reference the provider
     /// recorded in [`PayoutStatus::reference`]: how the service confirms a payout report
@@ -103,6 +123,53 @@ pub trait PaymentGateway: Send + Sync + fmt::Debug + 'static {
     ) -> Result<Vec<StatementLine>, GatewayError>;
 }
 
+/// What the service knows of a collection it asks the gateway about
+/// ([`PaymentGateway::verify_collection`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CollectionQuery<'a> {
+    /// Our reference.
+    pub reference: &'a str,
+    /// The provider's id for the charge, as a report named it (not yet confirmed).
+    pub transaction_id: Option<&'a str>,
+    /// The provider's id for the collection, as the gateway gave it when the collection
+    /// was opened ([`Collection::provider_reference`]) and the service recorded it.
+    pub checkout: Option<&'a str>,
+    /// What the payer was asked for.
+    pub requested: Option<Money>,
+}
+
+impl<'a> CollectionQuery<'a> {
+    /// A query by reference alone.
+    pub fn new(reference: &'a str) -> CollectionQuery<'a> {
+        CollectionQuery {
+            reference,
+            transaction_id: None,
+            checkout: None,
+            requested: None,
+        }
+    }
+
+    /// The same, with the transaction id a report named.
+    #[must_use]
+    pub fn with_transaction_id(mut self, id: Option<&'a str>) -> CollectionQuery<'a> {
+        self.transaction_id = id;
+        self
+    }
+
+    /// The same, with the checkout the service recorded and the amount it asked for.
+    #[must_use]
+    pub fn with_checkout(
+        mut self,
+        checkout: Option<&'a str>,
+        requested: Option<Money>,
+    ) -> CollectionQuery<'a> {
+        self.checkout = checkout;
+        self.requested = requested;
+        self
+    }
+}
+
 /// A request to collect money.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CollectionRequest {
@@ -116,6 +183,12 @@ pub struct CollectionRequest {
     pub description: String,
     /// Where the provider sends the payer afterwards.
     pub callback_url: Option<String>,
+    /// The payer's phone number as the member gave it (any common form), for rails that
+    /// charge a mobile wallet (M-Pesa STK Push, MTN MoMo request to pay); each adapter
+    /// reads it in its own country's format and refuses it, before any request, when it
+    /// is not a valid number there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer_phone: Option<String>,
 }
 
 /// Where to send the payer.

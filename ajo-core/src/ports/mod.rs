@@ -23,9 +23,9 @@ mod store;
 pub use alerts::{Alert, AlertKind, Alerts, LogAlerts};
 pub use clock::{Clock, SystemClock};
 pub use gateway::{
-    Collection, CollectionRequest, GatewayError, PaymentGateway, PaymentState, PaymentStatus,
-    PayoutReceipt, PayoutRequest, PayoutState, PayoutStatus, RecipientDetails, RecipientId,
-    RefundReceipt, RefundRequest,
+    Collection, CollectionQuery, CollectionRequest, GatewayError, PaymentGateway, PaymentState,
+    PaymentStatus, PayoutReceipt, PayoutRequest, PayoutState, PayoutStatus, RecipientDetails,
+    RecipientId, RefundReceipt, RefundRequest,
 };
 pub use notify::{
     EmailMessage, EmailSender, NotifyError, ProviderMessageId, SmsMessage, SmsSender, is_e164,

@@ -145,6 +145,9 @@ impl Default for ServiceConfig {
 /// answer is booked; a gateway that cannot look transfers up leaves the report to `tick`,
 /// whose next look (which asks the gateway) is brought forward to now.
 ///
+/// M-Pesa's and MTN MoMo's callbacks are signed by nothing at all: every outcome they
+/// report is confirmed with the provider's status query, whatever this policy says.
+///
 /// A webhook authenticated by a static token proves only that its sender has seen the
 /// token (any earlier delivery shows it), not that the body is the gateway's, so such
 /// charges are confirmed unless the host says otherwise; a provider whose signatures the
@@ -201,8 +204,14 @@ impl ConfirmationPolicy {
     }
 
     /// Whether `event` is confirmed before it is credited.
+    ///
+    /// An unsigned callback (M-Pesa, MTN MoMo:
+    /// [`Authentication::is_unsigned_callback`](crate::webhook::Authentication::is_unsigned_callback))
+    /// is always confirmed: no setting turns that off.
     pub fn requires(&self, event: &crate::webhook::GatewayEvent) -> bool {
-        (self.static_tokens && event.authentication().is_static_token())
+        let authentication = event.authentication();
+        authentication.is_unsigned_callback()
+            || (self.static_tokens && authentication.is_static_token())
             || self.always.contains(&event.provider())
     }
 }

@@ -13,10 +13,10 @@ use crate::ledger::{Account, AccountKind, EntryDraft};
 use crate::money::Money;
 use crate::payment::{PaymentEvent, PaymentPurpose, PayoutOutcome};
 use crate::ports::{
-    AlertKind, AppendRequest, DomainEvent, GatewayError, PaymentState, PayoutState, ReadFrom,
-    StreamAppend, StreamId, StreamKind,
+    AlertKind, AppendRequest, CollectionQuery, DomainEvent, GatewayError, PaymentState,
+    PayoutState, ReadFrom, StreamAppend, StreamId, StreamKind,
 };
-use crate::webhook::{GatewayEvent, PaymentEventKind};
+use crate::webhook::{Authentication, GatewayEvent, PaymentEventKind};
 
 /// The owner of the suspense account where money waiting for review is held.
 pub const REVIEW_OWNER: &str = "review";
@@ -483,6 +483,11 @@ impl AjoService {
                 tracing::warn!(%reason, "payout report not taken");
                 return Ok(Handled::Unconfirmed { reason });
             }
+            Some(Err(GatewayError::InvalidRequest { .. })) | None
+                if event.authentication() == Authentication::CallbackTag =>
+            {
+                return self.tagged_payout_report(event, key).await;
+            }
             Some(Err(_)) | None => return self.payout_hint(claimed).await,
         };
         let outcome = match status.state {
@@ -514,6 +519,35 @@ impl AjoService {
             amount,
             basis: crate::webhook::AmountBasis::Event,
             key,
+            hold: false,
+        })
+        .await
+    }
+
+    /// A payout report the gateway cannot confirm (Daraja has no synchronous B2C status)
+    /// but which names the tag ajo sent with this very payout
+    /// ([`Authentication::CallbackTag`]): a success is booked as reported (checked against
+    /// the attempt like any report); a failure or reversal is held for review, because
+    /// acting on it means sending the money again, and the report alone must never cause
+    /// that.
+    async fn tagged_payout_report(
+        &self,
+        event: &GatewayEvent,
+        key: &str,
+    ) -> Result<Handled, ServiceError> {
+        let outcome = match event.kind() {
+            PaymentEventKind::PayoutSucceeded => PayoutOutcome::Succeeded,
+            PaymentEventKind::PayoutFailed => PayoutOutcome::Failed,
+            PaymentEventKind::PayoutReversed => PayoutOutcome::Reversed,
+            _ => return Ok(Handled::Ignored),
+        };
+        self.payout_outcome(&super::payouts::PayoutReport {
+            reference: event.reference(),
+            outcome,
+            amount: event.amount(),
+            basis: event.amount_basis(),
+            key,
+            hold: outcome != PayoutOutcome::Succeeded,
         })
         .await
     }
@@ -547,10 +581,14 @@ impl AjoService {
     /// The gateway's error when it cannot answer (unavailable, timeout): the webhook
     /// should be retried, not dropped.
     async fn unconfirmed(&self, event: &GatewayEvent) -> Result<Option<String>, ServiceError> {
-        let answer = match event.transaction_id() {
-            Some(id) => self.gateway.verify_transaction(id, event.reference()).await,
-            None => self.gateway.verify_payment(event.reference()).await,
-        };
+        // The gateway is told what the service recorded of the collection (its checkout id,
+        // the amount asked), never what the report claims of it.
+        let payment = self.load_payment(event.reference()).await?;
+        let (checkout, requested) = recorded_checkout(&payment.events);
+        let query = CollectionQuery::new(event.reference())
+            .with_transaction_id(event.transaction_id())
+            .with_checkout(checkout, requested);
+        let answer = self.gateway.verify_collection(&query).await;
         let status = match answer {
             Ok(status) => status,
             Err(GatewayError::NotFound { .. }) => {
@@ -571,6 +609,22 @@ impl AjoService {
             None
         })
     }
+}
+
+/// The provider's id for a collection's checkout and the amount asked, as its stream
+/// recorded them.
+pub(super) fn recorded_checkout(events: &[PaymentEvent]) -> (Option<&str>, Option<Money>) {
+    let checkout = events.iter().find_map(|e| match e {
+        PaymentEvent::CheckoutOpened {
+            provider_reference, ..
+        } => provider_reference.as_deref(),
+        _ => None,
+    });
+    let requested = events.iter().find_map(|e| match e {
+        PaymentEvent::Requested { amount, .. } => Some(*amount),
+        _ => None,
+    });
+    (checkout, requested)
 }
 
 /// Whether a recorded charge (settled or held) is the one now reported: the same

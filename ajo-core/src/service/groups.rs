@@ -340,7 +340,10 @@ impl AjoService {
                     group: group.clone(),
                 },
                 amount,
-                email: contact.email.clone(),
+                payer: super::collections::Payer {
+                    email: contact.email.clone(),
+                    phone: contact.phone.clone(),
+                },
                 description: "security deposit".to_owned(),
             });
             let now = self.now();
@@ -546,14 +549,13 @@ impl AjoService {
                 }
                 _ => self.profile(&member).await?,
             };
-            let email = profile.and_then(|p| p.email);
             self.contribution_checkout(
                 group,
                 &member,
                 round,
                 hand,
                 breakdown,
-                email,
+                super::collections::Payer::of(profile),
                 Some(base_payment),
             )
             .await

@@ -401,6 +401,7 @@ impl AjoService {
             amount,
             basis: AmountBasis::Event,
             key: &key,
+            hold: false,
         })
         .await?;
         Ok(())

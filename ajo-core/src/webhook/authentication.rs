@@ -21,6 +21,19 @@ pub enum Authentication {
     /// Confirm such an event with the gateway (re-query the charge or transfer) before
     /// giving value.
     StaticToken,
+    /// An unsigned callback (M-Pesa, MTN MoMo) received at a URL that carries this
+    /// deployment's token ([`CallbackSecret`](super::CallbackSecret)). Like a static token
+    /// it covers nothing, and unlike one it cannot be trusted by configuration: the service
+    /// always confirms the outcome with the provider's status query before crediting or
+    /// booking anything.
+    CallbackToken,
+    /// An unsigned callback at the token URL that also names, as its request id, the tag
+    /// ajo made for this very request under the deployment's secret (M-Pesa B2C's
+    /// `OriginatorConversationID`): only the provider, which was sent the tag, could have
+    /// it. For a provider with no synchronous status query (Daraja B2C) the service takes
+    /// a success so tagged as reported, and holds a failure for review rather than send
+    /// the money again.
+    CallbackTag,
 }
 
 impl Authentication {
@@ -35,11 +48,23 @@ impl Authentication {
         matches!(self, Authentication::StaticToken)
     }
 
+    /// Whether this is an unsigned callback ([`CallbackToken`](Self::CallbackToken) or
+    /// [`CallbackTag`](Self::CallbackTag)): the service confirms it with the provider
+    /// whatever the configuration says.
+    pub fn is_unsigned_callback(&self) -> bool {
+        matches!(
+            self,
+            Authentication::CallbackToken | Authentication::CallbackTag
+        )
+    }
+
     /// A stable snake_case name (`signature`, `static_token`), for logs.
     pub fn as_str(&self) -> &'static str {
         match self {
             Authentication::Signature => "signature",
             Authentication::StaticToken => "static_token",
+            Authentication::CallbackToken => "callback_token",
+            Authentication::CallbackTag => "callback_tag",
         }
     }
 }

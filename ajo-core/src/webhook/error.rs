@@ -125,6 +125,13 @@ pub enum WebhookError {
         /// The tolerance either side of `now`, in seconds.
         tolerance_s: u32,
     },
+    /// An unsigned callback (M-Pesa, MTN MoMo) came to a URL without this deployment's
+    /// token: nothing in it is read.
+    #[error("{provider}: the callback URL does not carry this deployment's token")]
+    BadToken {
+        /// The provider.
+        provider: Provider,
+    },
     /// The body is larger than the verifier accepts; nothing was hashed.
     #[error("{provider}: body of {len} bytes is larger than the {max} accepted")]
     BodyTooLarge {
@@ -187,6 +194,7 @@ impl WebhookError {
             | WebhookError::SchemeNotEnabled { provider, .. }
             | WebhookError::BadSignature { provider }
             | WebhookError::BodyHashMismatch { provider }
+            | WebhookError::BadToken { provider }
             | WebhookError::OutsideReplayWindow { provider, .. }
             | WebhookError::BodyTooLarge { provider, .. }
             | WebhookError::InvalidUrl { provider, .. }
@@ -217,6 +225,7 @@ impl WebhookError {
                 | WebhookError::SchemeNotEnabled { .. }
                 | WebhookError::BadSignature { .. }
                 | WebhookError::BodyHashMismatch { .. }
+                | WebhookError::BadToken { .. }
                 | WebhookError::OutsideReplayWindow { .. }
                 | WebhookError::BodyTooLarge { .. }
                 | WebhookError::InvalidUrl { .. }
@@ -291,6 +300,7 @@ mod tests {
             },
             WebhookError::BadSignature { provider: p },
             WebhookError::BodyHashMismatch { provider: p },
+            WebhookError::BadToken { provider: p },
             WebhookError::OutsideReplayWindow {
                 provider: p,
                 timestamp: 1,

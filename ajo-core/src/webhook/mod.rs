@@ -15,6 +15,8 @@
 //! | Stripe | [`StripeVerifier`] | HMAC-SHA256 of `"{t}.{body}"`, `Stripe-Signature: t=…,v1=…` | signed timestamp within ±300 s of `now` |
 //! | Twilio (SMS) | [`TwilioVerifier`] | HMAC-SHA1 of URL + sorted form fields, base64, `X-Twilio-Signature`; `bodySHA256` for JSON | none: de-duplicate |
 //! | SendGrid (email) | [`SendGridVerifier`] | ECDSA P-256 over timestamp + body | optional window on the signed timestamp |
+//! | M-Pesa (Daraja) | [`MpesaVerifier`] | none: the callback URL ends with a token from the deployment's [`CallbackSecret`]; B2C results also carry a tag of the payout's reference | none: de-duplicate; the service confirms every outcome ([`Authentication::CallbackToken`]) |
+//! | MTN MoMo | [`MomoVerifier`] | none: the callback URL ends with the token | none: de-duplicate; the service confirms with `GET` status |
 //!
 //! - Build each verifier once, at start-up, from configuration ([`secrecy::SecretString`]s,
 //!   several during a key rotation); it is cheap to call and can be shared between threads.
@@ -75,11 +77,14 @@
 //! ```
 
 mod authentication;
+mod callback;
 mod delivery;
 mod error;
 mod event;
 mod flutterwave;
 mod headers;
+mod momo;
+mod mpesa;
 mod payload;
 mod paystack;
 mod rail;
@@ -95,6 +100,7 @@ use std::fmt;
 use serde::Serialize;
 
 pub use authentication::Authentication;
+pub use callback::{CallbackSecret, REFERENCE_PARAM};
 pub use delivery::{Channel, DeliveryEvent, DeliveryStatus};
 pub use error::WebhookError;
 pub use event::{
@@ -103,6 +109,8 @@ pub use event::{
 };
 pub use flutterwave::FlutterwaveVerifier;
 pub use headers::Headers;
+pub use momo::{MomoVerifier, momo_reference_id};
+pub use mpesa::{B2C_TAG as MPESA_B2C_TAG, MpesaVerifier};
 pub use paystack::PaystackVerifier;
 pub use rail::Rail;
 pub use registry::WebhookRegistry;
@@ -110,19 +118,29 @@ pub use secret::MAX_SECRETS;
 pub use sendgrid::SendGridVerifier;
 pub use stripe::StripeVerifier;
 pub use twilio::TwilioVerifier;
-pub use verifier::{WebhookRequest, WebhookVerifier};
+pub use verifier::{Acknowledgement, WebhookRequest, WebhookVerifier};
 
 /// Each provider's [`Rail`], declared once in the provider's own module and read by both
 /// its webhook parser and its API client in ajo-adapters.
 pub mod rails {
     pub use super::flutterwave::RAIL as FLUTTERWAVE;
+    pub use super::momo::RAIL as MTN_MOMO;
+    pub use super::mpesa::RAIL as MPESA;
     pub use super::paystack::RAIL as PAYSTACK;
     pub use super::sendgrid::RAIL as SENDGRID;
     pub use super::stripe::RAIL as STRIPE;
     pub use super::twilio::RAIL as TWILIO;
 
     /// Every rail ajo-core declares, for checks that must cover them all.
-    pub const ALL: [super::Rail; 5] = [PAYSTACK, FLUTTERWAVE, STRIPE, TWILIO, SENDGRID];
+    pub const ALL: [super::Rail; 7] = [
+        PAYSTACK,
+        FLUTTERWAVE,
+        STRIPE,
+        TWILIO,
+        SENDGRID,
+        MPESA,
+        MTN_MOMO,
+    ];
 }
 
 /// The largest body a verifier accepts unless told otherwise: 1 MiB. Larger bodies are
@@ -144,6 +162,11 @@ pub enum Provider {
     Twilio,
     /// Twilio SendGrid (email).
     SendGrid,
+    /// Safaricom M-Pesa, through Daraja (payments; callbacks unsigned).
+    Mpesa,
+    /// MTN Mobile Money, through the MoMo Open API (payments; callbacks unsigned).
+    #[serde(rename = "mtn-momo")]
+    MtnMomo,
 }
 
 impl Provider {
@@ -155,6 +178,8 @@ impl Provider {
             Provider::Stripe => "stripe",
             Provider::Twilio => "twilio",
             Provider::SendGrid => "sendgrid",
+            Provider::Mpesa => "mpesa",
+            Provider::MtnMomo => "mtn-momo",
         }
     }
 }

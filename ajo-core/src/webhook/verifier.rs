@@ -79,6 +79,15 @@ impl fmt::Debug for WebhookRequest<'_> {
     }
 }
 
+/// What a provider expects in the body of a `200` to a request that was handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Acknowledgement {
+    /// The `Content-Type` of the body.
+    pub content_type: &'static str,
+    /// The body.
+    pub body: &'static str,
+}
+
 /// A provider's webhook verifier behind one shape, so a server can hold every provider in
 /// one [`WebhookRegistry`](super::WebhookRegistry) and serve them with one handler.
 ///
@@ -109,6 +118,21 @@ pub trait WebhookVerifier: Send + Sync + fmt::Debug + 'static {
 
     /// The largest body it accepts, in bytes.
     fn max_body_len(&self) -> usize;
+
+    /// Whether the provider's route ends with a token
+    /// (`/webhooks/{provider}/{token}`): providers that sign nothing (M-Pesa, MTN MoMo)
+    /// are called back only at such URLs, and a server routes both shapes to the same
+    /// handler. The default, `false`, is for providers that sign their requests.
+    fn token_in_path(&self) -> bool {
+        false
+    }
+
+    /// The body the provider expects when a request was handled, if it expects one
+    /// (Daraja's `{"ResultCode":0,"ResultDesc":"Accepted"}`); `None` leaves the answer to
+    /// the server.
+    fn acknowledgement(&self) -> Option<Acknowledgement> {
+        None
+    }
 
     /// Verifies `request` and reads what it reports: one outcome for most providers, one
     /// per event where a provider batches them (SendGrid).

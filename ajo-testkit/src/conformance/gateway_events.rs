@@ -27,6 +27,7 @@ where
     a_static_token_charge_the_gateway_does_not_confirm_is_never_credited(factory().await).await;
     a_static_token_charge_of_another_amount_than_the_gateway_has_is_refused(factory().await).await;
     signed_charges_are_confirmed_only_for_providers_the_host_names(factory().await).await;
+    an_unsigned_callback_is_confirmed_whatever_the_policy_trusts(factory().await).await;
     a_second_charge_on_a_settled_reference_is_held_not_dropped(factory().await).await;
     without_transaction_ids_the_amount_tells_a_second_charge(factory().await).await;
     refunds_at_the_gateway_are_booked_once_whatever_shape_reports_them(factory().await).await;
@@ -250,6 +251,55 @@ pub async fn signed_charges_are_confirmed_only_for_providers_the_host_names(stor
         "{outcome:?}"
     );
     assert_eq!(verifications(&ajo), 1);
+}
+
+/// A charge reported by an unsigned callback (M-Pesa, MTN MoMo) is confirmed with the gateway even by a host that trusts static tokens: a forged one credits nothing, and the real one, once the gateway has it, credits once.
+pub async fn an_unsigned_callback_is_confirmed_whatever_the_policy_trusts(store: Arc<dyn Store>) {
+    let (ajo, id, reference) = asked(store, "ikeja").await;
+    let trusting = ajo
+        .service
+        .clone()
+        .with_config(ServiceConfig {
+            confirmation: ConfirmationPolicy::default().trust_static_tokens(),
+            ..ServiceConfig::default()
+        })
+        .unwrap();
+    for authentication in [Authentication::CallbackToken, Authentication::CallbackTag] {
+        let forged = GatewayEvent::new(
+            Provider::Mpesa,
+            PaymentEventKind::ChargeSucceeded,
+            reference.as_str(),
+            ngn("10000"),
+        )
+        .with_authentication(authentication);
+        let outcome = trusting.handle_gateway_event(&forged).await.unwrap();
+        assert!(
+            matches!(outcome, Handled::Unconfirmed { .. }),
+            "{authentication:?}: {outcome:?}"
+        );
+    }
+    assert_eq!(verifications(&ajo), 2, "the gateway was asked each time");
+    assert!(paid_in(&ajo, &id).await.is_zero(), "nothing credited");
+    assert_eq!(entries(&ajo, &reference).await, 0, "nothing booked");
+
+    ajo.gateway.pay(&reference).unwrap();
+    let real = GatewayEvent::new(
+        Provider::Mpesa,
+        PaymentEventKind::ChargeSucceeded,
+        reference.as_str(),
+        ngn("10000"),
+    )
+    .with_authentication(Authentication::CallbackToken);
+    assert_eq!(
+        trusting.handle_gateway_event(&real).await.unwrap(),
+        Handled::Recorded
+    );
+    assert_eq!(
+        trusting.handle_gateway_event(&real).await.unwrap(),
+        Handled::Duplicate
+    );
+    assert_eq!(paid_in(&ajo, &id).await, ngn("10000"));
+    assert_books_balance(ajo.store.as_ref()).await;
 }
 
 /// After a collection settles, the same charge told again is a duplicate, while another charge on the reference (another transaction id, whatever the amount) is held in review, once.

@@ -55,8 +55,26 @@ pub(super) struct Ask<'a> {
     pub(super) member: &'a MemberId,
     pub(super) purpose: PaymentPurpose,
     pub(super) amount: Money,
-    pub(super) email: Option<EmailAddress>,
+    pub(super) payer: Payer,
     pub(super) description: String,
+}
+
+/// How the gateway reaches the payer: email (card gateways) and phone (mobile wallets),
+/// as the member's profile has them.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Payer {
+    pub(super) email: Option<EmailAddress>,
+    pub(super) phone: Option<String>,
+}
+
+impl Payer {
+    /// The payer's contact details from their profile, if they have one.
+    pub(super) fn of(profile: Option<crate::member::MemberProfile>) -> Payer {
+        profile.map_or_else(Payer::default, |p| Payer {
+            email: p.email,
+            phone: p.phone,
+        })
+    }
 }
 
 /// How one reference stands for a new ask.
@@ -293,9 +311,15 @@ impl AjoService {
             amount: ask.amount,
             // The port takes text, empty when the member gave no address: a gateway that
             // needs one refuses the request rather than ajo inventing an address.
-            email: ask.email.clone().map(String::from).unwrap_or_default(),
+            email: ask
+                .payer
+                .email
+                .clone()
+                .map(String::from)
+                .unwrap_or_default(),
             description: ask.description.clone(),
             callback_url: self.config.callback_url.clone(),
+            payer_phone: ask.payer.phone.clone(),
         }
     }
 
@@ -381,7 +405,7 @@ impl AjoService {
                 breakdown.arrears = breakdown.arrears.checked_add(due.outstanding())?;
             }
             let amount = breakdown.total()?;
-            let email = self.profile(member).await?.and_then(|p| p.email);
+            let payer = Payer::of(self.profile(member).await?);
             let base = PaymentReference::deposit(group, member);
             let ask = Ask {
                 base: &base,
@@ -390,7 +414,7 @@ impl AjoService {
                     group: group.clone(),
                 },
                 amount,
-                email,
+                payer,
                 description: "security deposit".to_owned(),
             };
             let opened = self.open_collection(&ask, None).await?;
@@ -445,8 +469,8 @@ impl AjoService {
             if !amount.is_positive() {
                 return Err(nothing());
             }
-            let email = self.profile(member).await?.and_then(|p| p.email);
-            self.contribution_checkout(group, member, round, hand, breakdown, email, None)
+            let payer = Payer::of(self.profile(member).await?);
+            self.contribution_checkout(group, member, round, hand, breakdown, payer, None)
                 .await
         })
         .await
@@ -462,7 +486,7 @@ impl AjoService {
         round: u32,
         hand: HandId,
         breakdown: Breakdown,
-        email: Option<EmailAddress>,
+        payer: Payer,
         loaded_base: Option<Loaded<PaymentEvent>>,
     ) -> Result<Checkout, ServiceError> {
         let amount = breakdown.total()?;
@@ -476,7 +500,7 @@ impl AjoService {
                 hand,
             },
             amount,
-            email,
+            payer,
             description: format!("round {round} contribution"),
         };
         let opened = self.open_collection(&ask, loaded_base).await?;

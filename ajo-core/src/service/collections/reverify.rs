@@ -6,7 +6,8 @@ use super::single;
 use crate::money::Money;
 use crate::payment::PaymentEvent;
 use crate::ports::{
-    AlertKind, DomainEvent, GatewayError, PaymentState, StreamAppend, StreamId, StreamKind,
+    AlertKind, CollectionQuery, DomainEvent, GatewayError, PaymentState, StreamAppend, StreamId,
+    StreamKind,
 };
 use crate::service::tick::TickReport;
 use crate::service::{AjoService, ServiceError};
@@ -37,7 +38,10 @@ impl AjoService {
         }
         report.reverified += 1;
         let expired = expires_at.is_some_and(|at| now >= at);
-        match self.gateway.verify_payment(reference).await {
+        let (checkout, requested) =
+            super::super::gateway_events::recorded_checkout(&payment.events);
+        let query = CollectionQuery::new(reference).with_checkout(checkout, requested);
+        match self.gateway.verify_collection(&query).await {
             Ok(status) => match (status.state, status.amount) {
                 (PaymentState::Succeeded, Some(amount)) => {
                     self.settle_payment(

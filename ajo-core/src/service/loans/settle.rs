@@ -175,7 +175,7 @@ impl AjoService {
             .ok_or_else(|| ServiceError::NotFound(loan_stream(id)))?;
         let member = loan.borrower().clone();
         let base = PaymentReference::loan_repayment(id, number);
-        let email = self.profile(&member).await?.and_then(|p| p.email);
+        let payer = crate::service::collections::Payer::of(self.profile(&member).await?);
         let what = if payoff { "pay-off" } else { "repayment" };
         let ask = crate::service::collections::Ask {
             base: &base,
@@ -186,7 +186,7 @@ impl AjoService {
                 payoff,
             },
             amount,
-            email,
+            payer,
             description: format!("loan {id} {what}"),
         };
         Ok(self.open_collection(&ask, None).await?.collection)

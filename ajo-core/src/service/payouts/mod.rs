@@ -51,6 +51,9 @@ pub(super) struct PayoutReport<'a> {
     pub(super) basis: AmountBasis,
     /// The idempotency key the report is recorded under.
     pub(super) key: &'a str,
+    /// Held for review whatever it says (a failure nobody could confirm): nothing is
+    /// booked and the payout is not sent again until a person resolves it.
+    pub(super) hold: bool,
 }
 
 /// The payout stream a reference belongs to and which attempt it names. An attempt's
@@ -249,6 +252,9 @@ enum Step {
 }
 
 fn decide(attempt: &Attempt, report: &PayoutReport<'_>) -> Result<Step, MoneyError> {
+    if report.hold {
+        return Ok(Step::Hold);
+    }
     let expected = attempt.amount;
     let same_currency = report.amount.currency() == expected.currency();
     if report.outcome == PayoutOutcome::Succeeded {
@@ -304,6 +310,7 @@ impl AjoService {
             amount: event.amount(),
             basis: event.amount_basis(),
             key,
+            hold: false,
         })
         .await
     }

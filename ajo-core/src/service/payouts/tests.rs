@@ -15,6 +15,7 @@ fn report(outcome: PayoutOutcome, amount: Money, basis: AmountBasis) -> PayoutRe
         amount,
         basis,
         key: "k",
+        hold: false,
     }
 }
 
@@ -185,4 +186,23 @@ fn what_is_owed_follows_every_attempt() {
         Err(ServiceError::Store(StoreError::Corrupt { .. }))
     ));
     assert!(Payout::from_events("ajo=out=g=r1", &[]).unwrap().is_none());
+}
+
+#[test]
+fn a_report_that_must_be_held_books_nothing_whatever_it_says() {
+    let sent = Attempt::new(1, "ajo=out=g=r1".into(), ngn("50000"));
+    for outcome in [
+        PayoutOutcome::Failed,
+        PayoutOutcome::Reversed,
+        PayoutOutcome::Succeeded,
+    ] {
+        let mut held = report(outcome, ngn("0"), AmountBasis::Event);
+        held.hold = true;
+        assert_eq!(decide(&sent, &held).unwrap(), Step::Hold, "{outcome:?}");
+        assert_eq!(
+            decide(&delivered("0"), &held).unwrap(),
+            Step::Hold,
+            "{outcome:?}"
+        );
+    }
 }
