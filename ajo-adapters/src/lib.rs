@@ -38,6 +38,12 @@
 //! - `stripe`: [`stripe::StripeGateway`], the `PaymentGateway` port on Stripe
 //!   (PaymentIntents found by our reference, Connect transfers, refunds, balance
 //!   transactions; form-encoded, with `Idempotency-Key`).
+//! - `mpesa`: [`mpesa::MpesaGateway`], the `PaymentGateway` port on Safaricom M-Pesa
+//!   Daraja (OAuth token cached, STK Push and STK Push Query, B2C; unsigned callbacks
+//!   confirmed, KES in whole shillings).
+//! - `mtn-momo`: [`momo::MomoGateway`], the `PaymentGateway` port on MTN MoMo
+//!   (Collections `requesttopay`, Disbursements `transfer`, `X-Reference-Id` as the
+//!   idempotency key, `GET` status as the truth).
 //! - `sendgrid`: [`sendgrid::SendGrid`], the `EmailSender` port over SendGrid's Mail Send
 //!   API (text and HTML parts, configurable from-address and name; returns the
 //!   `X-Message-Id`).
@@ -55,6 +61,10 @@ pub use ajo_core;
 pub mod flutterwave;
 #[cfg(feature = "_http")]
 pub mod http;
+#[cfg(feature = "mtn-momo")]
+pub mod momo;
+#[cfg(feature = "mpesa")]
+pub mod mpesa;
 #[cfg(feature = "paystack")]
 pub mod paystack;
 #[cfg(feature = "postgres")]

@@ -591,6 +591,7 @@ async fn passes_the_gateway_contract() {
             amount: ngn("1000"),
             reason: "test".into(),
         },
+        statement: true,
     };
     run_all(&gateway(&server) as &dyn PaymentGateway, &fixtures).await;
 }

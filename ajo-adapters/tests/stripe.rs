@@ -606,6 +606,7 @@ async fn passes_the_gateway_contract() {
             amount: usd("10"),
             reason: "test".into(),
         },
+        statement: true,
     };
     run_all(&gateway(&server) as &dyn PaymentGateway, &fixtures).await;
 }

@@ -119,6 +119,7 @@ async fn fake_gateway_passes_the_gateway_contract() {
             amount: naira("100"),
             reason: "test".into(),
         },
+        statement: true,
     };
     conformance::gateway::run_all(&gateway as &dyn PaymentGateway, &fixtures).await;
 }

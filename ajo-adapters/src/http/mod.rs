@@ -26,8 +26,10 @@ mod client;
 mod config;
 mod errors;
 mod retry_after;
+mod token;
 
 pub use breaker::{BreakerPolicy, CircuitBreaker, Permit};
 pub use client::{ApiClient, ApiRequest, ApiResponse, RequestBody, TransportError, path_segment};
 pub use config::{HttpConfig, RetryPolicy};
 pub use errors::{gateway_status_error, notify_status_error};
+pub use token::TokenCache;

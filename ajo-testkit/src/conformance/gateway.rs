@@ -27,6 +27,11 @@ pub struct GatewayFixtures {
     pub recipient: RecipientDetails,
     /// A payout to send (to the recipient registered), accepted by the provider.
     pub payout: PayoutRequest,
+    /// Whether the provider lists what moved (`list_transactions`). A provider without a
+    /// statement API (M-Pesa, MTN MoMo) must refuse with
+    /// [`GatewayError::InvalidRequest`], never answer an empty list that would reconcile as
+    /// "nothing moved".
+    pub statement: bool,
 }
 
 /// Runs every check.
@@ -104,6 +109,12 @@ pub async fn run_all(gateway: &dyn PaymentGateway, fixtures: &GatewayFixtures) {
         .with_ymd_and_hms(2100, 1, 1, 0, 0, 0)
         .single()
         .expect("a valid date");
+    if !fixtures.statement {
+        match gateway.list_transactions(from, to).await {
+            Err(GatewayError::InvalidRequest { .. }) => return,
+            other => panic!("a provider without a statement must refuse to list, got {other:?}"),
+        }
+    }
     let lines = gateway
         .list_transactions(from, to)
         .await
