@@ -253,6 +253,12 @@ impl PaymentGateway for MomoGateway {
         })
     }
 
+    /// MTN refuses an `X-Reference-Id` it has seen: a failed transfer is sent again under
+    /// a fresh reference.
+    fn resends_failed_payouts(&self) -> bool {
+        false
+    }
+
     #[instrument(skip_all, fields(provider = PROVIDER, currency = %recipient.currency), err)]
     async fn create_recipient(
         &self,

@@ -287,6 +287,12 @@ impl PaymentGateway for MpesaGateway {
         })
     }
 
+    /// Daraja refuses an `OriginatorConversationID` it has seen: a failed payout goes in a
+    /// new attempt (after a person has resolved the failure: see the module docs).
+    fn resends_failed_payouts(&self) -> bool {
+        false
+    }
+
     #[instrument(skip_all, fields(provider = PROVIDER, currency = %recipient.currency), err)]
     async fn create_recipient(
         &self,

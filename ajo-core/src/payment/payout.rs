@@ -60,11 +60,17 @@ pub enum PayoutEvent {
         attempt: u32,
     },
     /// The gateway could not deliver an attempt (nothing had been posted); it is sent
-    /// again under the same reference.
+    /// again under the same reference, or, when the gateway refuses a reference it has
+    /// seen, in a new attempt.
     Failed {
         /// Which attempt.
         #[serde(default = "first_attempt")]
         attempt: u32,
+        /// The gateway will not take the attempt's reference again
+        /// ([`PaymentGateway::resends_failed_payouts`](crate::ports::PaymentGateway::resends_failed_payouts)
+        /// is `false`): what is owed goes in a new attempt under a fresh reference.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        closed: bool,
     },
     /// A delivered attempt came back, in whole or in part: what came back is owed to the
     /// member again, and is sent in a new attempt.
@@ -171,7 +177,10 @@ mod tests {
         let old = [
             (
                 serde_json::json!({"event": "failed"}),
-                PayoutEvent::Failed { attempt: 1 },
+                PayoutEvent::Failed {
+                    attempt: 1,
+                    closed: false,
+                },
             ),
             (
                 serde_json::json!({"event": "sent", "provider_reference": "TRF_1"}),

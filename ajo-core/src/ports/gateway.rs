@@ -102,6 +102,16 @@ pub trait PaymentGateway: Send + Sync + fmt::Debug + 'static {
         })
     }
 
+    /// Whether a payout that failed can be sent again under the same reference. The
+    /// default, `true`, suits a provider that takes a failed transfer's reference again
+    /// (Paystack). A provider that refuses any reference it has seen (MTN MoMo's
+    /// `X-Reference-Id`, M-Pesa's `OriginatorConversationID`) answers `false`: the service
+    /// then sends what is owed in a new attempt under a fresh reference, once the gateway
+    /// has confirmed the failure.
+    fn resends_failed_payouts(&self) -> bool {
+        true
+    }
+
     /// Registers a payout recipient (a bank account or mobile wallet).
     async fn create_recipient(
         &self,

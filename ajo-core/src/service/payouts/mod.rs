@@ -166,6 +166,10 @@ impl Payout {
                     let a = payout.attempt_mut(*attempt)?;
                     a.returned = a.returned.checked_add(booked(entry, currency)?)?;
                 }
+                PayoutEvent::Failed {
+                    attempt,
+                    closed: true,
+                } => payout.attempt_mut(*attempt)?.abandoned = true,
                 PayoutEvent::HeldForReview { attempt, .. } => payout.held = Some(*attempt),
                 PayoutEvent::ReviewResolved {
                     attempt,
@@ -354,6 +358,7 @@ impl AjoService {
                     Step::Fail => (
                         vec![PayoutEvent::Failed {
                             attempt: attempt.number,
+                            closed: !self.gateway.resends_failed_payouts(),
                         }],
                         Some(owed),
                     ),
