@@ -480,7 +480,7 @@ impl Config {
             .iter()
             .map(|w| Route {
                 provider: w.provider(),
-                path: WebhookRegistry::path(w.provider().as_str()),
+                path: w.path(),
                 var: w.var(),
                 enabled: w.enabled(),
             })

@@ -15,6 +15,8 @@
 //! POST /webhooks/stripe        Stripe-Signature (±300 s)            → handle_gateway_event
 //! POST /webhooks/sendgrid      ECDSA P-256 event webhook (±300 s)   → handle_delivery_event
 //! POST /webhooks/twilio        X-Twilio-Signature (public URL)      → handle_delivery_event
+//! POST /webhooks/mpesa/{token}     token from MPESA_CALLBACK_SECRET   → handle_gateway_event (confirmed with Daraja)
+//! POST /webhooks/mtn-momo/{token}  token from MOMO_CALLBACK_SECRET    → handle_gateway_event (confirmed with MTN's GET)
 //!
 //! * only with FLUTTERWAVE_ACCEPT_VERIF_HASH=true
 //! ```
@@ -23,9 +25,9 @@
 //!
 //! | status | when | the provider |
 //! | --- | --- | --- |
-//! | `200` | handled, a duplicate, an event ajo ignores, or money that does not fit (held in suspense and logged as flagged for review, never credited) | stops |
-//! | `401` | missing or bad signature, outside Stripe's or SendGrid's replay window, Flutterwave's `verif-hash` alone when not enabled: nothing is done | retries, then gives up |
-//! | `404` | no provider has that name, or its secret is not configured | |
+//! | `200` | handled, a duplicate, an event ajo ignores, or money that does not fit (held in suspense and logged as flagged for review, never credited); M-Pesa's in the body Daraja expects (`{"ResultCode":0,"ResultDesc":"Accepted"}`) | stops |
+//! | `401` | missing or bad signature, a callback URL without the deployment's token, outside Stripe's or SendGrid's replay window, Flutterwave's `verif-hash` alone when not enabled: nothing is done | retries, then gives up |
+//! | `404` | no provider has that name, or its secret is not configured; a token route for a signing provider, or a bare route for M-Pesa or MoMo | |
 //! | `408` | the body did not arrive within the body timeout (30 s by default): the connection is closed | retries |
 //! | `413` | the body is over the limit (1 MiB by default): refused unread | |
 //! | `422` | authentic but unreadable (a payload ajo cannot parse) | keeps it as failed, for a person |

@@ -1,4 +1,5 @@
-//! The router: one `POST /webhooks/{provider}` route and one handler for every provider.
+//! The router: `POST /webhooks/{provider}` (and `/webhooks/{provider}/{token}` for
+//! providers that sign nothing) and one handler for every provider.
 //! The handler finds the provider's verifier in the [`WebhookRegistry`], verifies the raw
 //! body, then hands each event to the service before answering.
 
@@ -8,8 +9,8 @@ use std::time::Duration;
 use ajo_core::ports::{Clock, StoreError};
 use ajo_core::service::{AjoService, Handled, ServiceError};
 use ajo_core::webhook::{
-    DeliveryEvent, GatewayEvent, Provider, WebhookError, WebhookOutcome, WebhookRegistry,
-    WebhookRequest,
+    Acknowledgement, DeliveryEvent, GatewayEvent, Provider, WebhookError, WebhookOutcome,
+    WebhookRegistry, WebhookRequest, WebhookVerifier,
 };
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -65,12 +66,14 @@ pub fn router(
         public_url: config.public_url().unwrap_or_default().to_owned(),
     };
     let route = format!("{}{{provider}}", WebhookRegistry::PATH_PREFIX);
+    let token_route = format!("{}{{provider}}/{{token}}", WebhookRegistry::PATH_PREFIX);
     let body = BodyLimits {
         max_len: max,
         timeout: config.body_timeout(),
     };
     Ok(Router::new()
         .route(&route, post(webhook))
+        .route(&token_route, post(token_webhook))
         .layer(DefaultBodyLimit::max(max))
         .layer(middleware::from_fn_with_state(body, read_body))
         .with_state(Arc::new(app)))
@@ -129,8 +132,8 @@ fn pairs(headers: &HeaderMap) -> Vec<(&str, &[u8])> {
         .collect()
 }
 
-/// Every provider's webhook: the verifier registered under the path's last segment
-/// checks the request, whatever the provider.
+/// Every signing provider's webhook: the verifier registered under the path's last
+/// segment checks the request, whatever the provider.
 async fn webhook(
     State(app): State<Arc<App>>,
     Path(name): Path<String>,
@@ -138,18 +141,51 @@ async fn webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(verifier) = app.registry.get(&name) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
+    match app.registry.get(&name) {
+        Some(verifier) if !verifier.token_in_path() => {
+            handle(&app, verifier.as_ref(), &uri, &headers, &body).await
+        }
+        // A provider that signs nothing is only heard at its token URL.
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// The callbacks of providers that sign nothing (M-Pesa, MTN MoMo), at
+/// `/webhooks/{provider}/{token}`: the provider's verifier checks the token (in constant
+/// time) before it reads anything. A signing provider has no such route.
+async fn token_webhook(
+    State(app): State<Arc<App>>,
+    Path((name, _token)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match app.registry.get(&name) {
+        Some(verifier) if verifier.token_in_path() => {
+            handle(&app, verifier.as_ref(), &uri, &headers, &body).await
+        }
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// Verifies the request with `verifier`, acts on what it carries and answers.
+async fn handle(
+    app: &App,
+    verifier: &dyn WebhookVerifier,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Response {
     // Schemes that sign the URL (Twilio) need the one the provider called: the public
     // base (the server may sit behind a proxy that changes scheme, host and port)
     // followed by the path and query as received. The others ignore it.
     let path = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
     let url = format!("{}{path}", app.public_url);
-    let pairs = pairs(&headers);
-    let request = WebhookRequest::new(&pairs, &body, app.clock.now()).with_url(&url);
+    let pairs = pairs(headers);
+    let request = WebhookRequest::new(&pairs, body, app.clock.now()).with_url(&url);
     let verified = verifier.verify_request(&request);
-    app.receive(verifier.provider(), verified).await
+    app.receive(verifier.provider(), verified, verifier.acknowledgement())
+        .await
 }
 
 impl App {
@@ -158,6 +194,7 @@ impl App {
         &self,
         provider: Provider,
         verified: Result<Vec<WebhookOutcome>, WebhookError>,
+        acknowledgement: Option<Acknowledgement>,
     ) -> Response {
         let span = info_span!("webhook", provider = provider.as_str());
         async {
@@ -165,7 +202,8 @@ impl App {
                 Ok(outcomes) => outcomes,
                 Err(error) => return refused(&error),
             };
-            match tokio::time::timeout(self.handle_timeout, self.act_on_all(outcomes)).await {
+            let acting = self.act_on_all(outcomes, acknowledgement);
+            match tokio::time::timeout(self.handle_timeout, acting).await {
                 Ok(response) => response,
                 Err(_) => {
                     // Whatever was written stands; the provider's retry is then a duplicate.
@@ -182,9 +220,14 @@ impl App {
     }
 
     /// Acts on every event (SendGrid batches them), then answers: `200` when all were
-    /// handled, else the first failure's status. Every event is idempotent, so the
-    /// provider resending the whole batch is safe.
-    async fn act_on_all(&self, outcomes: Vec<WebhookOutcome>) -> Response {
+    /// handled (in the body the provider expects, if it expects one), else the first
+    /// failure's status. Every event is idempotent, so the provider resending the whole
+    /// batch is safe.
+    async fn act_on_all(
+        &self,
+        outcomes: Vec<WebhookOutcome>,
+        acknowledgement: Option<Acknowledgement>,
+    ) -> Response {
         let mut words = Vec::with_capacity(outcomes.len());
         let mut failure = None;
         for outcome in &outcomes {
@@ -195,9 +238,15 @@ impl App {
                 }
             }
         }
-        match failure {
-            Some(status) => (status, "try again").into_response(),
-            None => (StatusCode::OK, words.join(", ")).into_response(),
+        match (failure, acknowledgement) {
+            (Some(status), _) => (status, "try again").into_response(),
+            (None, Some(ack)) => (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, ack.content_type)],
+                ack.body,
+            )
+                .into_response(),
+            (None, None) => (StatusCode::OK, words.join(", ")).into_response(),
         }
     }
 

@@ -6,6 +6,8 @@ pub use super::providers::flutterwave::{
     FLUTTERWAVE, FLUTTERWAVE_ACCEPT_VERIF_HASH, FLUTTERWAVE_API_KEY, FLUTTERWAVE_BASE_URL,
     FLUTTERWAVE_PREVIOUS,
 };
+pub use super::providers::momo::{MOMO_CALLBACK, MOMO_CALLBACK_PREVIOUS};
+pub use super::providers::mpesa::{MPESA_CALLBACK, MPESA_CALLBACK_PREVIOUS};
 pub use super::providers::paystack::{PAYSTACK, PAYSTACK_BASE_URL, PAYSTACK_PREVIOUS};
 pub use super::providers::sendgrid::{SENDGRID, SENDGRID_PREVIOUS, SENDGRID_TOLERANCE};
 pub use super::providers::stripe::{STRIPE, STRIPE_API_KEY, STRIPE_BASE_URL, STRIPE_PREVIOUS};

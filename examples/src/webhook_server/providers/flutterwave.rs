@@ -27,6 +27,7 @@ pub(crate) const WEBHOOK: WebhookProvider = WebhookProvider {
     provider: Provider::Flutterwave,
     var: FLUTTERWAVE,
     previous_var: FLUTTERWAVE_PREVIOUS,
+    token_in_path: false,
     read,
 };
 

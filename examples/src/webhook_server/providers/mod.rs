@@ -10,6 +10,8 @@
 //! Twilio's need of the public URL) is each module's [`WebhookOptions`].
 
 pub(crate) mod flutterwave;
+pub(crate) mod momo;
+pub(crate) mod mpesa;
 pub(crate) mod paystack;
 pub(crate) mod sendgrid;
 pub(crate) mod stripe;
@@ -28,10 +30,12 @@ use super::env::{Env, need};
 
 /// Every provider the server can take webhooks from, in the order routes are listed.
 /// Adding a provider is a module beside this one and a line here.
-pub(crate) static WEBHOOK_PROVIDERS: [WebhookProvider; 5] = [
+pub(crate) static WEBHOOK_PROVIDERS: [WebhookProvider; 7] = [
     paystack::WEBHOOK,
     flutterwave::WEBHOOK,
     stripe::WEBHOOK,
+    mpesa::WEBHOOK,
+    momo::WEBHOOK,
     sendgrid::WEBHOOK,
     twilio::WEBHOOK,
 ];
@@ -82,6 +86,9 @@ pub(crate) struct WebhookProvider {
     pub(crate) var: &'static str,
     /// The variable for the secret being retired while a key is rolled.
     pub(crate) previous_var: &'static str,
+    /// Whether its route ends with a token (`/webhooks/{provider}/{token}`): providers
+    /// that sign nothing (M-Pesa, MTN MoMo).
+    pub(crate) token_in_path: bool,
     /// Reads and checks the provider's other settings; `enabled` says whether
     /// [`var`](Self::var) is set, so a setting given without it can be refused.
     pub(crate) read: ReadOptions,
@@ -157,6 +164,17 @@ impl Webhook {
     /// The variable that enables the route.
     pub(crate) fn var(&self) -> &'static str {
         self.spec.var
+    }
+
+    /// The route, with `{token}` standing for the token where the path has one (the
+    /// token itself is never logged).
+    pub(crate) fn path(&self) -> String {
+        let path = ajo_core::webhook::WebhookRegistry::path(self.spec.provider.as_str());
+        if self.spec.token_in_path {
+            format!("{path}/{{token}}")
+        } else {
+            path
+        }
     }
 
     /// Whether the route is served.

@@ -23,6 +23,7 @@ pub(crate) const WEBHOOK: WebhookProvider = WebhookProvider {
     provider: Provider::Paystack,
     var: PAYSTACK,
     previous_var: PAYSTACK_PREVIOUS,
+    token_in_path: false,
     read: |_, _| {
         Ok(Arc::new(SecretsOnly(|secrets, max| {
             Ok(Arc::new(

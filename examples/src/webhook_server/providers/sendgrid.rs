@@ -30,6 +30,7 @@ pub(crate) const WEBHOOK: WebhookProvider = WebhookProvider {
     provider: Provider::SendGrid,
     var: SENDGRID,
     previous_var: SENDGRID_PREVIOUS,
+    token_in_path: false,
     read,
 };
 

@@ -21,6 +21,7 @@ pub(crate) const WEBHOOK: WebhookProvider = WebhookProvider {
     provider: Provider::Stripe,
     var: STRIPE,
     previous_var: STRIPE_PREVIOUS,
+    token_in_path: false,
     read: |_, _| {
         Ok(Arc::new(SecretsOnly(|secrets, max| {
             Ok(Arc::new(

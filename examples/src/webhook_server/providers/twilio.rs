@@ -21,6 +21,7 @@ pub(crate) const WEBHOOK: WebhookProvider = WebhookProvider {
     provider: Provider::Twilio,
     var: TWILIO,
     previous_var: TWILIO_PREVIOUS,
+    token_in_path: false,
     read,
 };
 
