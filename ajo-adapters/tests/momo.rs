@@ -14,6 +14,7 @@
 )] // test helpers outside #[test] fns
 
 mod common;
+mod pgdb;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,8 +27,8 @@ use ajo_core::ids::{GroupId, HandId, RecipientId};
 use ajo_core::money::{Currency, Money};
 use ajo_core::phone::Country;
 use ajo_core::ports::{
-    Clock, CollectionRequest, EmailSender, EntryQuery, GatewayError, Journal, PaymentGateway,
-    PaymentState, PayoutRequest, PayoutState, RecipientDetails, SmsSender, Store,
+    Clock, CollectionRequest, EmailSender, EntryQuery, GatewayError, PaymentGateway, PaymentState,
+    PayoutRequest, PayoutState, RecipientDetails, SmsSender, Store,
 };
 use ajo_core::service::{AjoService, Contact, Handled};
 use ajo_core::webhook::{
@@ -515,7 +516,7 @@ async fn passes_the_gateway_contract() {
 /// the real MoMo gateway against the mock and a clock read between microseconds.
 struct Susu {
     service: AjoService,
-    store: Arc<InMemoryStore>,
+    store: Arc<dyn Store>,
     clock: Arc<FakeClock>,
     group: GroupId,
     verifier: MomoVerifier,
@@ -540,12 +541,11 @@ fn contact(name: &str, phone: &str) -> Contact {
 }
 
 impl Susu {
-    async fn new(server: &MockServer) -> Susu {
-        let store = Arc::new(InMemoryStore::new());
+    async fn new(server: &MockServer, store: Arc<dyn Store>) -> Susu {
         let clock = Arc::new(FakeClock::new(now()));
         let gateway = MomoGateway::new(config(server, clock.clone())).unwrap();
         let service = AjoService::new(
-            store.clone() as Arc<dyn Store>,
+            store.clone(),
             Arc::new(gateway),
             Arc::new(FakeEmail::new()) as Arc<dyn EmailSender>,
             Arc::new(FakeSms::new()) as Arc<dyn SmsSender>,
@@ -612,8 +612,17 @@ impl Susu {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_forged_callback_credits_nothing_and_the_real_one_credits_once_after_the_status_get() {
+    on_every_store(
+        a_forged_callback_credits_nothing_and_the_real_one_credits_once_after_the_status_get_on,
+    )
+    .await;
+}
+
+async fn a_forged_callback_credits_nothing_and_the_real_one_credits_once_after_the_status_get_on(
+    store: Arc<dyn Store>,
+) {
     let server = MockServer::start().await;
     mount_tokens(&server).await;
     Mock::given(method("POST"))
@@ -621,7 +630,7 @@ async fn a_forged_callback_credits_nothing_and_the_real_one_credits_once_after_t
         .respond_with(ResponseTemplate::new(202))
         .mount(&server)
         .await;
-    let susu = Susu::new(&server).await;
+    let susu = Susu::new(&server, store.clone()).await;
     let checkout = susu
         .service
         .request_contribution(&susu.group, 1, HandId::new(1).unwrap())
@@ -681,8 +690,15 @@ async fn a_forged_callback_credits_nothing_and_the_real_one_credits_once_after_t
     common::trial_balance_is_zero(susu.store.as_ref()).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_failed_transfer_is_sent_again_under_a_fresh_reference_and_booked_once() {
+    on_every_store(a_failed_transfer_is_sent_again_under_a_fresh_reference_and_booked_once_on)
+        .await;
+}
+
+async fn a_failed_transfer_is_sent_again_under_a_fresh_reference_and_booked_once_on(
+    store: Arc<dyn Store>,
+) {
     let server = MockServer::start().await;
     mount_tokens(&server).await;
     Mock::given(method("POST"))
@@ -695,7 +711,7 @@ async fn a_failed_transfer_is_sent_again_under_a_fresh_reference_and_booked_once
         .respond_with(ResponseTemplate::new(202))
         .mount(&server)
         .await;
-    let susu = Susu::new(&server).await;
+    let susu = Susu::new(&server, store.clone()).await;
     for hand in [1, 2] {
         let asked = susu
             .service
@@ -770,4 +786,18 @@ async fn a_failed_transfer_is_sent_again_under_a_fresh_reference_and_booked_once
     susu.clock.advance(chrono::Duration::hours(3));
     assert_eq!(susu.service.tick().await.unwrap().payouts_sent, 0);
     common::trial_balance_is_zero(susu.store.as_ref()).await;
+}
+
+/// Runs `test` on the in-memory store, then on PostgreSQL (skipped, with a note, when no
+/// server answers and `CI` is not set).
+async fn on_every_store<F, Fut>(test: F)
+where
+    F: Fn(Arc<dyn Store>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    test(Arc::new(InMemoryStore::new())).await;
+    if let Some(db) = pgdb::TestDb::connect().await {
+        test(Arc::new(db.store(4).await)).await;
+        db.cleanup().await;
+    }
 }

@@ -6,9 +6,15 @@
 //! nothing, the real one credits once after Daraja confirms it, and a B2C payout is paid
 //! once across a timeout and a duplicate result.
 //! Shapes: tests/data/mobile-money/wire-formats.md.
-#![allow(missing_docs, clippy::unwrap_used, clippy::panic)] // test helpers outside #[test] fns
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test helpers outside #[test] fns
 
 mod common;
+mod pgdb;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,7 +27,7 @@ use ajo_core::group::deposit::DepositRule;
 use ajo_core::ids::{GroupId, HandId, RecipientId};
 use ajo_core::money::{Currency, Money};
 use ajo_core::ports::{
-    Clock, CollectionQuery, CollectionRequest, EmailSender, EntryQuery, GatewayError, Journal,
+    Clock, CollectionQuery, CollectionRequest, EmailSender, EntryQuery, GatewayError,
     PaymentGateway, PaymentState, PayoutRequest, PayoutState, RecipientDetails, SmsSender, Store,
 };
 use ajo_core::service::{AjoService, Contact, Handled};
@@ -588,7 +594,7 @@ async fn passes_the_gateway_contract() {
 /// the real M-Pesa gateway against the mock and a clock read between microseconds.
 struct Chama {
     service: AjoService,
-    store: Arc<InMemoryStore>,
+    store: Arc<dyn Store>,
     clock: Arc<FakeClock>,
     group: GroupId,
     verifier: MpesaVerifier,
@@ -613,12 +619,11 @@ fn member_contact(name: &str, phone: &str) -> Contact {
 }
 
 impl Chama {
-    async fn new(server: &MockServer) -> Chama {
-        let store = Arc::new(InMemoryStore::new());
+    async fn new(server: &MockServer, store: Arc<dyn Store>) -> Chama {
         let clock = Arc::new(FakeClock::new(now()));
         let gateway = MpesaGateway::new(config(server, clock.clone())).unwrap();
         let service = AjoService::new(
-            store.clone() as Arc<dyn Store>,
+            store.clone(),
             Arc::new(gateway),
             Arc::new(FakeEmail::new()) as Arc<dyn EmailSender>,
             Arc::new(FakeSms::new()) as Arc<dyn SmsSender>,
@@ -696,12 +701,21 @@ fn stk_paid(checkout: &str, amount: &str) -> String {
     )
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_forged_stk_callback_credits_nothing_and_the_real_one_credits_once_after_the_query() {
+    on_every_store(
+        a_forged_stk_callback_credits_nothing_and_the_real_one_credits_once_after_the_query_on,
+    )
+    .await;
+}
+
+async fn a_forged_stk_callback_credits_nothing_and_the_real_one_credits_once_after_the_query_on(
+    store: Arc<dyn Store>,
+) {
     let server = MockServer::start().await;
     mount_token(&server, j!(3599)).await;
     mount_push(&server, CHECKOUT).await;
-    let chama = Chama::new(&server).await;
+    let chama = Chama::new(&server, store.clone()).await;
     let checkout = chama
         .service
         .request_contribution(&chama.group, 1, HandId::new(1).unwrap())
@@ -820,13 +834,17 @@ async fn a_forged_stk_callback_credits_nothing_and_the_real_one_credits_once_aft
     common::trial_balance_is_zero(chama.store.as_ref()).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_lost_stk_callback_is_recovered_by_ticks_query() {
+    on_every_store(a_lost_stk_callback_is_recovered_by_ticks_query_on).await;
+}
+
+async fn a_lost_stk_callback_is_recovered_by_ticks_query_on(store: Arc<dyn Store>) {
     let server = MockServer::start().await;
     mount_token(&server, j!(3599)).await;
     mount_push(&server, CHECKOUT).await;
     mount_query(&server, CHECKOUT, json(200, &queried(CHECKOUT, "0", "ok"))).await;
-    let chama = Chama::new(&server).await;
+    let chama = Chama::new(&server, store.clone()).await;
     chama
         .service
         .request_contribution(&chama.group, 1, HandId::new(1).unwrap())
@@ -884,11 +902,17 @@ async fn collect_round_and_tick(chama: &Chama, server: &MockServer) {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_b2c_payout_is_paid_once_across_a_timeout_and_a_duplicate_result() {
+    on_every_store(a_b2c_payout_is_paid_once_across_a_timeout_and_a_duplicate_result_on).await;
+}
+
+async fn a_b2c_payout_is_paid_once_across_a_timeout_and_a_duplicate_result_on(
+    store: Arc<dyn Store>,
+) {
     let server = MockServer::start().await;
     mount_token(&server, j!(3599)).await;
-    let chama = Chama::new(&server).await;
+    let chama = Chama::new(&server, store.clone()).await;
     collect_round_and_tick(&chama, &server).await;
     let reference = "ajo=out=g1=r1";
     let tag = callback().tag(MPESA_B2C_TAG, reference);
@@ -967,11 +991,15 @@ async fn a_b2c_payout_is_paid_once_across_a_timeout_and_a_duplicate_result() {
     common::trial_balance_is_zero(chama.store.as_ref()).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_failed_b2c_result_is_held_for_review_not_sent_again() {
+    on_every_store(a_failed_b2c_result_is_held_for_review_not_sent_again_on).await;
+}
+
+async fn a_failed_b2c_result_is_held_for_review_not_sent_again_on(store: Arc<dyn Store>) {
     let server = MockServer::start().await;
     mount_token(&server, j!(3599)).await;
-    let chama = Chama::new(&server).await;
+    let chama = Chama::new(&server, store.clone()).await;
     collect_round_and_tick(&chama, &server).await;
     let reference = "ajo=out=g1=r1";
     let tag = callback().tag(MPESA_B2C_TAG, reference);
@@ -1000,4 +1028,18 @@ async fn a_failed_b2c_result_is_held_for_review_not_sent_again() {
         1
     );
     common::trial_balance_is_zero(chama.store.as_ref()).await;
+}
+
+/// Runs `test` on the in-memory store, then on PostgreSQL (skipped, with a note, when no
+/// server answers and `CI` is not set).
+async fn on_every_store<F, Fut>(test: F)
+where
+    F: Fn(Arc<dyn Store>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    test(Arc::new(InMemoryStore::new())).await;
+    if let Some(db) = pgdb::TestDb::connect().await {
+        test(Arc::new(db.store(4).await)).await;
+        db.cleanup().await;
+    }
 }
