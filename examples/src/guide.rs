@@ -26,6 +26,10 @@ struct MoneyInDoubt;
 #[allow(dead_code)]
 struct Webhooks;
 
+#[doc = include_str!("../../docs/mobile-money.md")]
+#[allow(dead_code)]
+struct MobileMoney;
+
 #[doc = include_str!("../../docs/testing.md")]
 #[allow(dead_code)]
 struct Testing;
