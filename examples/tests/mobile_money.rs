@@ -361,3 +361,95 @@ async fn momo_callbacks_are_routed_by_token_and_confirmed_with_the_status_get() 
 fn mpesa_like_token() -> String {
     secret(Provider::MtnMomo, MPESA_SECRET).path_token()
 }
+
+fn config_from(pairs: &[(&str, String)]) -> Result<Config, webhook_server::ConfigError> {
+    let map: HashMap<&str, OsString> = pairs.iter().map(|(k, v)| (*k, OsString::from(v))).collect();
+    Config::from_lookup(|var| map.get(var).cloned())
+}
+
+/// The server's own wiring, from the environment alone: M-Pesa's variables make it the
+/// gateway, its pushes name this server's token route at the public URL, and that URL is
+/// what the server's registry accepts.
+#[tokio::test]
+async fn the_environment_makes_mpesa_the_gateway_calling_back_to_the_token_route() {
+    use ajo_core::ports::CollectionRequest;
+    use ajo_core::webhook::WebhookRequest;
+    let daraja = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/oauth/v1/generate"))
+        .respond_with(json_answer(
+            200,
+            r#"{"access_token":"tok","expires_in":3599}"#,
+        ))
+        .mount(&daraja)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/mpesa/stkpush/v1/processrequest"))
+        .respond_with(json_answer(
+            200,
+            r#"{"CheckoutRequestID":"ws_CO_1","ResponseCode":"0"}"#,
+        ))
+        .mount(&daraja)
+        .await;
+    let full = vec![
+        (vars::MPESA_API_KEY, "consumer-secret".to_owned()),
+        (vars::MPESA_CONSUMER_KEY, "consumer-key".to_owned()),
+        (vars::MPESA_SHORTCODE, "174379".to_owned()),
+        (vars::MPESA_PASSKEY, "passkey".to_owned()),
+        (vars::MPESA_CALLBACK, MPESA_SECRET.to_owned()),
+        (vars::MPESA_BASE_URL, daraja.uri()),
+        (vars::PUBLIC_URL, PUBLIC_URL.to_owned()),
+    ];
+    // Each of these missing stops the start, naming what is missing.
+    for missing in [
+        vars::MPESA_SHORTCODE,
+        vars::MPESA_CALLBACK,
+        vars::PUBLIC_URL,
+    ] {
+        let partial: Vec<_> = full
+            .iter()
+            .filter(|(k, _)| *k != missing)
+            .cloned()
+            .collect();
+        let error = config_from(&partial).unwrap_err();
+        assert!(error.to_string().contains(missing), "{missing}: {error}");
+    }
+    let mut b2c_half = full.clone();
+    b2c_half.push((vars::MPESA_B2C_INITIATOR, "ajo".to_owned()));
+    let half = config_from(&b2c_half).unwrap();
+    let error = webhook_server::wiring::payment_gateway(&half).unwrap_err();
+    assert!(error.to_string().contains("mpesa"), "{error}");
+
+    let config = config_from(&full).unwrap();
+    assert_eq!(config.payment_provider(), Some(Provider::Mpesa));
+    let gateway = webhook_server::wiring::payment_gateway(&config).unwrap();
+    assert_eq!(gateway.provider(), "mpesa");
+    gateway
+        .start_collection(&CollectionRequest {
+            reference: REF.into(),
+            amount: Money::parse("1000", Currency::KES).unwrap(),
+            email: String::new(),
+            description: "round 1".into(),
+            callback_url: None,
+            payer_phone: Some("0712345678".into()),
+        })
+        .await
+        .unwrap();
+    let pushed = daraja
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.url.path() == "/mpesa/stkpush/v1/processrequest")
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&pushed.body).unwrap();
+    let callback_url = body["CallBackURL"].as_str().unwrap().to_owned();
+    assert!(
+        callback_url.starts_with(&format!("{PUBLIC_URL}/webhooks/mpesa/")),
+        "{callback_url}"
+    );
+    let registry = config.webhook_registry().unwrap();
+    let stk = stk_paid("ws_CO_1");
+    let request = WebhookRequest::new(&[], stk.as_bytes(), Utc::now()).with_url(&callback_url);
+    assert!(registry.verify("mpesa", &request).unwrap().is_ok());
+}

@@ -25,7 +25,20 @@ pub(super) fn payment_gateway(
         return Ok(None);
     };
     let http = config.base_url(provider).map(HttpConfig::new);
-    let adapter = (gateway.build)(key, http).map_err(|source| WiringError::Adapter {
+    let empty = std::collections::BTreeMap::new();
+    let settings = config.gateway_settings(provider).unwrap_or(&empty);
+    let callback = gateway.callback_var.and_then(|var| {
+        let secret = settings.get(var)?.clone();
+        let route = ajo_core::webhook::WebhookRegistry::path(provider.as_str());
+        Some((secret, format!("{}{route}", config.public_url()?)))
+    });
+    let inputs = providers::GatewayInputs {
+        key,
+        http,
+        settings,
+        callback,
+    };
+    let adapter = (gateway.build)(inputs).map_err(|source| WiringError::Adapter {
         provider: provider.as_str(),
         source,
     })?;

@@ -1,5 +1,6 @@
 //! The server's settings, read from the environment once at start.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -119,8 +120,11 @@ pub struct Route {
 ///
 /// The payment gateway is the first provider whose API key is set: Paystack
 /// ([`vars::PAYSTACK`], the same key that signs its webhooks), else Flutterwave
-/// ([`vars::FLUTTERWAVE_API_KEY`]), else Stripe ([`vars::STRIPE_API_KEY`]); with none, ajo-testkit's
-/// fake, which only simulates collections and payouts. Email goes through SendGrid when
+/// ([`vars::FLUTTERWAVE_API_KEY`]), else Stripe ([`vars::STRIPE_API_KEY`]), else M-Pesa
+/// ([`vars::MPESA_API_KEY`] with its consumer key, shortcode, passkey and callback secret,
+/// and [`vars::PUBLIC_URL`]), else MTN MoMo ([`vars::MOMO_API_KEY`] with its API user,
+/// target environment, country and callback secret, and the public URL); with none,
+/// ajo-testkit's fake, which only simulates collections and payouts. Email goes through SendGrid when
 /// [`vars::SENDGRID_API_KEY`] and [`vars::EMAIL_FROM`] are set; SMS through Twilio when
 /// [`vars::TWILIO_ACCOUNT_SID`], [`vars::TWILIO`] and [`vars::TWILIO_FROM`] are. A provider
 /// whose settings are only partly given is a [`ConfigError::Incomplete`], so a typo never
@@ -134,6 +138,9 @@ pub struct Config {
     webhooks: Vec<Webhook>,
     /// Each payment provider's API key, in [`GATEWAY_PROVIDERS`]' order of preference.
     gateway_api_keys: Vec<(Provider, Option<SecretString>)>,
+    /// Each payment provider's other variables that are set (M-Pesa's shortcode, MoMo's
+    /// API user...), and its callback secret, by variable.
+    gateway_settings: Vec<(Provider, BTreeMap<&'static str, SecretString>)>,
     /// Twilio's auth token, which also signs its webhooks.
     twilio_auth_token: Option<SecretString>,
     database_url: Option<SecretString>,
@@ -194,11 +201,38 @@ impl Config {
         let mut gateway_api_keys = Vec::with_capacity(GATEWAY_PROVIDERS.len());
         let mut base_urls = Vec::new();
         let base_url = |var| get(var)?.map(|url| api_base(var, &url)).transpose();
+        let mut gateway_settings = Vec::with_capacity(GATEWAY_PROVIDERS.len());
         for gateway in &GATEWAY_PROVIDERS {
             let key = secret(gateway.api_key_var)?;
             if let Some(key) = &key {
                 (gateway.check_key)(key)?;
             }
+            let mut settings = BTreeMap::new();
+            for &var in gateway.settings.iter().chain(gateway.optional) {
+                let value = secret(var)?;
+                need(var, value.is_some(), gateway.api_key_var, key.is_some())?;
+                if gateway.settings.contains(&var) {
+                    need(gateway.api_key_var, key.is_some(), var, value.is_some())?;
+                }
+                if let Some(value) = value {
+                    settings.insert(var, value);
+                }
+            }
+            if let (Some(var), Some(_)) = (gateway.callback_var, &key) {
+                // Its adapter builds callback URLs with the secret its route checks.
+                let callback = secret(var)?;
+                need(gateway.api_key_var, true, var, callback.is_some())?;
+                need(
+                    gateway.api_key_var,
+                    true,
+                    vars::PUBLIC_URL,
+                    public_url.is_some(),
+                )?;
+                if let Some(callback) = callback {
+                    settings.insert(var, callback);
+                }
+            }
+            gateway_settings.push((gateway.provider, settings));
             gateway_api_keys.push((gateway.provider, key));
             if let Some(url) = base_url(gateway.base_url_var)? {
                 base_urls.push((gateway.provider, url));
@@ -279,6 +313,7 @@ impl Config {
             public_url,
             webhooks,
             gateway_api_keys,
+            gateway_settings,
             twilio_auth_token: twilio,
             database_url,
             pg_schema,
@@ -441,6 +476,19 @@ impl Config {
             .find(|(p, _)| *p == provider)?
             .1
             .as_ref()
+    }
+
+    /// A payment `provider`'s other variables that are set, by name.
+    // Read only by the real adapters, which `--no-default-features` leaves out.
+    #[cfg_attr(not(feature = "providers"), allow(dead_code))]
+    pub(super) fn gateway_settings(
+        &self,
+        provider: Provider,
+    ) -> Option<&BTreeMap<&'static str, SecretString>> {
+        self.gateway_settings
+            .iter()
+            .find(|(p, _)| *p == provider)
+            .map(|(_, settings)| settings)
     }
 
     /// SendGrid's API key, the from address and its optional display name.

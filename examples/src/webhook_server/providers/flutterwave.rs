@@ -43,9 +43,13 @@ pub(crate) const GATEWAY: GatewayProvider = GatewayProvider {
     api_key_var: FLUTTERWAVE_API_KEY,
     base_url_var: FLUTTERWAVE_BASE_URL,
     check_key: any_key,
+    settings: &[],
+    optional: &[],
+    callback_var: None,
     #[cfg(feature = "providers")]
-    build: |key, http| {
+    build: |inputs| {
         use ajo_adapters::flutterwave::{FlutterwaveConfig, FlutterwaveGateway};
+        let (key, http) = (inputs.key, inputs.http);
         let mut settings = FlutterwaveConfig::new(key);
         if let Some(http) = http {
             settings = settings.with_http(http);

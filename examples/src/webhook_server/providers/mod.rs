@@ -42,8 +42,13 @@ pub(crate) static WEBHOOK_PROVIDERS: [WebhookProvider; 7] = [
 
 /// The payment providers the service can call, in order of preference: the gateway is
 /// the first whose API key is set. Adding a payment provider is a line here too.
-pub(crate) static GATEWAY_PROVIDERS: [GatewayProvider; 3] =
-    [paystack::GATEWAY, flutterwave::GATEWAY, stripe::GATEWAY];
+pub(crate) static GATEWAY_PROVIDERS: [GatewayProvider; 5] = [
+    paystack::GATEWAY,
+    flutterwave::GATEWAY,
+    stripe::GATEWAY,
+    mpesa::GATEWAY,
+    momo::GATEWAY,
+];
 
 /// A payment provider's API, as the server's configuration knows it.
 pub(crate) struct GatewayProvider {
@@ -55,17 +60,69 @@ pub(crate) struct GatewayProvider {
     pub(crate) base_url_var: &'static str,
     /// Refuses a key of the wrong kind before it is used (Stripe's `whsec_…`).
     pub(crate) check_key: fn(&SecretString) -> Result<(), ConfigError>,
+    /// Other variables its adapter needs: set with the API key, or none of them.
+    pub(crate) settings: &'static [&'static str],
+    /// Variables its adapter reads when set (each only with the API key).
+    pub(crate) optional: &'static [&'static str],
+    /// For a rail that signs nothing: the variable of the callback secret its adapter
+    /// builds callback URLs with (the one its webhook route is verified by), which with
+    /// the API key needs `AJO_PUBLIC_URL` too.
+    pub(crate) callback_var: Option<&'static str>,
     /// Builds the adapter from the API key and the HTTP settings.
     #[cfg(feature = "providers")]
     pub(crate) build: BuildGateway,
+}
+
+/// What a payment adapter is built from.
+#[cfg(feature = "providers")]
+pub(crate) struct GatewayInputs<'a> {
+    /// The API key.
+    pub(crate) key: SecretString,
+    /// Another base URL, when one is set.
+    pub(crate) http: Option<HttpConfig>,
+    /// Its other variables that are set, by name (all kept as secrets: some are).
+    pub(crate) settings: &'a std::collections::BTreeMap<&'static str, SecretString>,
+    /// For a rail that signs nothing: the callback secret and the public URL of its route
+    /// (`{AJO_PUBLIC_URL}/webhooks/{provider}`).
+    pub(crate) callback: Option<(SecretString, String)>,
+}
+
+#[cfg(feature = "providers")]
+impl GatewayInputs<'_> {
+    /// A setting the configuration made sure is set.
+    pub(crate) fn setting(&self, var: &'static str) -> Result<SecretString, GatewayBuildError> {
+        self.settings
+            .get(var)
+            .cloned()
+            .ok_or(GatewayBuildError::Missing(var))
+    }
+}
+
+/// Why an adapter could not be built from its variables; names variables, never values.
+#[cfg(feature = "providers")]
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum GatewayBuildError {
+    /// A variable the adapter needs is unset.
+    #[error("{0} is not set")]
+    Missing(&'static str),
+    /// Variables that go together are only partly set.
+    #[error("{0} are set together or not at all")]
+    Together(&'static str),
+    /// A variable's value is not one the adapter takes.
+    #[error("{var} must be {expected}")]
+    Invalid {
+        /// The variable.
+        var: &'static str,
+        /// What it must be.
+        expected: &'static str,
+    },
 }
 
 /// Builds a payment adapter; its errors name settings, never keys.
 #[cfg(feature = "providers")]
 pub(crate) type BuildGateway =
     fn(
-        SecretString,
-        Option<HttpConfig>,
+        GatewayInputs<'_>,
     ) -> Result<Arc<dyn PaymentGateway>, Box<dyn std::error::Error + Send + Sync>>;
 
 /// The gateway entry for `provider`, if it is a payment provider.

@@ -42,9 +42,13 @@ pub(crate) const GATEWAY: GatewayProvider = GatewayProvider {
     api_key_var: PAYSTACK,
     base_url_var: PAYSTACK_BASE_URL,
     check_key: any_key,
+    settings: &[],
+    optional: &[],
+    callback_var: None,
     #[cfg(feature = "providers")]
-    build: |key, http| {
+    build: |inputs| {
         use ajo_adapters::paystack::{PaystackConfig, PaystackGateway};
+        let (key, http) = (inputs.key, inputs.http);
         let mut settings = PaystackConfig::new(key);
         if let Some(http) = http {
             settings = settings.with_http(http);

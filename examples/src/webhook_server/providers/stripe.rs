@@ -43,9 +43,13 @@ pub(crate) const GATEWAY: GatewayProvider = GatewayProvider {
     api_key_var: STRIPE_API_KEY,
     base_url_var: STRIPE_BASE_URL,
     check_key: api_key,
+    settings: &[],
+    optional: &[],
+    callback_var: None,
     #[cfg(feature = "providers")]
-    build: |key, http| {
+    build: |inputs| {
         use ajo_adapters::stripe::{StripeConfig, StripeGateway};
+        let (key, http) = (inputs.key, inputs.http);
         let mut settings = StripeConfig::new(key);
         if let Some(http) = http {
             settings = settings.with_http(http);
