@@ -21,14 +21,17 @@ fn sendgrid() -> &'static (SigningKey, SendGridVerifier) {
         let mut der = hex::decode("3059301306072a8648ce3d020106082a8648ce3d030107034200")
             .unwrap_or_else(|e| panic!("{e}"));
         der.extend_from_slice(key.verifying_key().to_encoded_point(false).as_bytes());
-        let verifier = SendGridVerifier::new([STANDARD.encode(&der)])
-            .unwrap_or_else(|e| panic!("{e}"));
+        let verifier =
+            SendGridVerifier::new([STANDARD.encode(&der)]).unwrap_or_else(|e| panic!("{e}"));
         (key, verifier)
     })
 }
 
 fuzz_target!(|body: &[u8]| {
-    let now = Utc.timestamp_opt(1_795_348_800, 0).single().unwrap_or_default();
+    let now = Utc
+        .timestamp_opt(1_795_348_800, 0)
+        .single()
+        .unwrap_or_default();
     let t = now.timestamp().to_string();
     let (key, verifier) = sendgrid();
     let mut payload = t.as_bytes().to_vec();
@@ -40,5 +43,8 @@ fuzz_target!(|body: &[u8]| {
         ("X-Twilio-Email-Event-Webhook-Timestamp", t.as_str()),
     ];
     let result = verifier.verify_and_parse(&headers, body, now);
-    assert!(!matches!(result, Err(ref e) if e.is_rejected_request()), "{result:?}");
+    assert!(
+        !matches!(result, Err(ref e) if e.is_rejected_request()),
+        "{result:?}"
+    );
 });

@@ -4,7 +4,8 @@
 #![no_main]
 
 use ajo_core::webhook::{
-    FlutterwaveVerifier, PaystackVerifier, StripeVerifier, TwilioVerifier,
+    CallbackSecret, FlutterwaveVerifier, MomoVerifier, MpesaVerifier, PaystackVerifier, Provider,
+    StripeVerifier, TwilioVerifier,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -27,21 +28,29 @@ fn mac<M: Mac + hmac::digest::KeyInit>(parts: &[&[u8]]) -> Vec<u8> {
     mac.finalize().into_bytes().to_vec()
 }
 
-
 fuzz_target!(|body: &[u8]| {
     let secrets = || vec![SecretString::from(SECRET)];
-    let now = Utc.timestamp_opt(1_795_348_800, 0).single().unwrap_or_default();
+    let now = Utc
+        .timestamp_opt(1_795_348_800, 0)
+        .single()
+        .unwrap_or_default();
 
     let paystack = hex::encode(mac::<Hmac<Sha512>>(&[body]));
     if let Ok(v) = PaystackVerifier::new(secrets()) {
         let result = v.verify_and_parse(&[("x-paystack-signature", paystack.as_str())], body);
-        assert!(!matches!(result, Err(ref e) if e.is_rejected_request()), "{result:?}");
+        assert!(
+            !matches!(result, Err(ref e) if e.is_rejected_request()),
+            "{result:?}"
+        );
     }
 
     let flutterwave = STANDARD.encode(mac::<Hmac<Sha256>>(&[body]));
     if let Ok(v) = FlutterwaveVerifier::new(secrets()) {
         let result = v.verify_and_parse(&[("flutterwave-signature", flutterwave.as_str())], body);
-        assert!(!matches!(result, Err(ref e) if e.is_rejected_request()), "{result:?}");
+        assert!(
+            !matches!(result, Err(ref e) if e.is_rejected_request()),
+            "{result:?}"
+        );
     }
 
     let t = now.timestamp().to_string();
@@ -51,7 +60,10 @@ fuzz_target!(|body: &[u8]| {
     );
     if let Ok(v) = StripeVerifier::new(secrets()) {
         let result = v.verify_and_parse(&[("Stripe-Signature", stripe.as_str())], body, now);
-        assert!(!matches!(result, Err(ref e) if e.is_rejected_request()), "{result:?}");
+        assert!(
+            !matches!(result, Err(ref e) if e.is_rejected_request()),
+            "{result:?}"
+        );
     }
 
     // Twilio signs the URL and the form fields sorted by name, then value.
@@ -67,4 +79,26 @@ fuzz_target!(|body: &[u8]| {
         let _ = v.verify_and_parse(URL, &[("X-Twilio-Signature", twilio.as_str())], body);
     }
 
+    // M-Pesa and MoMo sign nothing: at the token URL every body is read.
+    let callback = SecretString::from("fuzz-callback-secret-0123456789abcdef");
+    if let Ok(secret) = CallbackSecret::new(Provider::Mpesa, callback.clone())
+        && let Ok(v) = MpesaVerifier::new(vec![secret.clone()])
+    {
+        let url = secret.callback_url("https://ajo.example/webhooks/mpesa", "ajo=ctb=g1=r1=h1");
+        let result = v.verify_and_parse(&url, body);
+        assert!(
+            !matches!(result, Err(ref e) if e.is_rejected_request()),
+            "{result:?}"
+        );
+    }
+    if let Ok(secret) = CallbackSecret::new(Provider::MtnMomo, callback)
+        && let Ok(v) = MomoVerifier::new(vec![secret.clone()])
+    {
+        let url = secret.callback_url("https://ajo.example/webhooks/mtn-momo", "ajo=ctb=g1=r1=h1");
+        let result = v.verify_and_parse(&url, body);
+        assert!(
+            !matches!(result, Err(ref e) if e.is_rejected_request()),
+            "{result:?}"
+        );
+    }
 });

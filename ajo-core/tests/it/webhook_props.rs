@@ -374,3 +374,52 @@ proptest! {
         not_rejected(twilio.verify_and_parse(&url, &[("x-twilio-signature", sig)], body.as_bytes()))?;
     }
 }
+
+fn callback_secret(provider: ajo_core::webhook::Provider) -> ajo_core::webhook::CallbackSecret {
+    ajo_core::webhook::CallbackSecret::new(
+        provider,
+        secrecy::SecretString::from("props-callback-secret-0123456789abcdef"),
+    )
+    .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// M-Pesa and MTN MoMo sign nothing: the URL's token is all that lets a callback in.
+    /// Any URL without it is refused whatever the body; at the token URL no body panics
+    /// or is refused as unauthenticated, and every event it yields must be confirmed.
+    #[test]
+    fn unsigned_callbacks_get_in_by_the_token_alone_and_never_panic(
+        value in payload_json(),
+        raw in prop::collection::vec(any::<u8>(), 0..300),
+        use_raw in any::<bool>(),
+        path in "[ -~]{0,60}",
+        reference in "[ -~]{1,40}",
+    ) {
+        use ajo_core::webhook::{MomoVerifier, MpesaVerifier, Provider, WebhookOutcome};
+        let body = if use_raw { raw } else { serde_json::to_vec(&value).unwrap() };
+        let mpesa_secret = callback_secret(Provider::Mpesa);
+        let momo_secret = callback_secret(Provider::MtnMomo);
+        let mpesa = MpesaVerifier::new(vec![mpesa_secret.clone()]).unwrap();
+        let momo = MomoVerifier::new(vec![momo_secret.clone()]).unwrap();
+        let guessed = format!("https://h/webhooks/{path}");
+        prop_assume!(!guessed.contains(&mpesa_secret.path_token()));
+        prop_assume!(!guessed.contains(&momo_secret.path_token()));
+        prop_assert!(mpesa.verify_and_parse(&guessed, &body).unwrap_err().is_rejected_request());
+        prop_assert!(momo.verify_and_parse(&guessed, &body).unwrap_err().is_rejected_request());
+        let at = |secret: &ajo_core::webhook::CallbackSecret| secret.callback_url("https://h/x", &reference);
+        for outcome in [
+            mpesa.verify_and_parse(&at(&mpesa_secret), &body),
+            momo.verify_and_parse(&at(&momo_secret), &body),
+        ] {
+            match outcome {
+                Ok(WebhookOutcome::Payment(event)) => {
+                    prop_assert!(event.authentication().is_unsigned_callback());
+                }
+                Ok(_) => {}
+                Err(e) => prop_assert!(!e.is_rejected_request() && !e.is_configuration(), "{e}"),
+            }
+        }
+    }
+}
