@@ -520,6 +520,29 @@ async fn b2c_sends_the_documented_request_tagged_and_a_duplicate_is_the_same_pay
         sent.iter()
             .all(|b| b["OriginatorConversationID"] == tag.as_str())
     );
+    // The duplicate means no result was booked: Daraja is asked what became of it.
+    let asked = requests_to(&server, "/mpesa/transactionstatus/v1/query").await;
+    assert_eq!(asked.len(), 1);
+    let status_url = format!(
+        "{}&kind=status",
+        callback().callback_url(BASE, "ajo=out=g1=r1")
+    );
+    assert_eq!(
+        asked[0],
+        j!({
+            "Initiator": "testapi",
+            "SecurityCredential": CREDENTIAL,
+            "CommandID": "TransactionStatusQuery",
+            "TransactionID": "",
+            "OriginalConversationID": tag,
+            "PartyA": "600992",
+            "IdentifierType": "4",
+            "ResultURL": status_url,
+            "QueueTimeOutURL": status_url,
+            "Remarks": "ajo payout status",
+            "Occasion": "ajo=out=g1=r1",
+        })
+    );
     match gateway.send_payout(&payout("2000.50")).await {
         Err(GatewayError::InvalidRequest { .. }) => {}
         other => panic!("{other:?}"),
@@ -988,6 +1011,90 @@ async fn a_b2c_payout_is_paid_once_across_a_timeout_and_a_duplicate_result_on(
             .len(),
         sent.len()
     );
+    common::trial_balance_is_zero(chama.store.as_ref()).await;
+}
+
+fn status_result(originator: &str, amount: u32) -> String {
+    format!(
+        r#"{{"Result":{{"ConversationID":"AG_20260203_0000493344ae97d86f75","OriginatorConversationID":"3213-416199-2","ResultCode":0,"ResultDesc":"The service request is processed successfully.","ResultParameters":{{"ResultParameter":[{{"Key":"OriginatorConversationID","Value":"{originator}"}},{{"Key":"TransactionStatus","Value":"Completed"}},{{"Key":"Amount","Value":"{amount}"}},{{"Key":"ReceiptNo","Value":"SG632NMUAB"}},{{"Key":"TransactionReason"}}]}},"ResultType":0,"TransactionID":"SG632NMUAB"}}}}"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_lost_b2c_result_is_recovered_by_the_transaction_status_query() {
+    on_every_store(a_lost_b2c_result_is_recovered_by_the_transaction_status_query_on).await;
+}
+
+async fn a_lost_b2c_result_is_recovered_by_the_transaction_status_query_on(store: Arc<dyn Store>) {
+    let server = MockServer::start().await;
+    mount_token(&server, j!(3599)).await;
+    let chama = Chama::new(&server, store.clone()).await;
+    collect_round_and_tick(&chama, &server).await;
+    let reference = "ajo=out=g1=r1";
+    let tag = callback().tag(MPESA_B2C_TAG, reference);
+    Mock::given(method("POST"))
+        .and(path("/mpesa/b2c/v3/paymentrequest"))
+        .respond_with(json(200, &b2c_accepted(&tag)))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/mpesa/b2c/v3/paymentrequest"))
+        .respond_with(json(500, DUPLICATE))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/mpesa/transactionstatus/v1/query"))
+        .respond_with(json(200, r#"{"OriginatorConversationID":"1236-7134259-1","ConversationID":"AG_20210709_1234409f86436c583e3f","ResponseCode":"0","ResponseDescription":"Accept the service request successfully."}"#))
+        .mount(&server)
+        .await;
+    assert_eq!(chama.service.tick().await.unwrap().payouts_sent, 1);
+    // Daraja's result never comes. The next look sends the payout again (refused as a
+    // duplicate, so not paid twice) and asks for its status.
+    chama.clock.advance(chrono::Duration::hours(3));
+    let report = chama.service.tick().await.unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(
+        requests_to(&server, "/mpesa/transactionstatus/v1/query")
+            .await
+            .len(),
+        1
+    );
+    let state = chama.service.group(&chama.group).await.unwrap();
+    let wallet = state
+        .accounts()
+        .unwrap()
+        .wallet(&ajo_testkit::builders::member("wanjiku"));
+    assert_eq!(
+        chama.store.balance(&wallet).await.unwrap(),
+        kes("-2000"),
+        "still owed"
+    );
+
+    // The status result, tagged by the payout's original id: delivered, booked once; the
+    // B2C result turning up late is the same fact.
+    let url = format!("{}&kind=status", callback().callback_url(BASE, reference));
+    let status = chama.callback(&url, &status_result(&tag, 2000)).unwrap();
+    assert_eq!(status.authentication(), Authentication::CallbackTag);
+    assert_eq!(
+        chama.service.handle_gateway_event(&status).await.unwrap(),
+        Handled::Recorded
+    );
+    let late = chama
+        .callback(
+            &callback().callback_url(BASE, reference),
+            &b2c_result(&tag, 0, 2000),
+        )
+        .unwrap();
+    assert_eq!(
+        chama.service.handle_gateway_event(&late).await.unwrap(),
+        Handled::Duplicate
+    );
+    assert!(
+        chama.store.balance(&wallet).await.unwrap().is_zero(),
+        "paid out once"
+    );
+    assert_eq!(chama.entries(reference).await, 1);
     common::trial_balance_is_zero(chama.store.as_ref()).await;
 }
 

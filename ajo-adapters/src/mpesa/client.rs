@@ -7,7 +7,7 @@ use ajo_core::ports::{
     PaymentStatus, PayoutReceipt, PayoutRequest, PayoutState, RecipientDetails, RefundReceipt,
     RefundRequest,
 };
-use ajo_core::webhook::MPESA_B2C_TAG;
+use ajo_core::webhook::{MPESA_B2C_TAG, MPESA_STATUS_PARAM};
 use async_trait::async_trait;
 use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
@@ -99,6 +99,54 @@ impl MpesaGateway {
             .lock()
             .ok()
             .and_then(|mut pushed| pushed.get(reference).cloned())
+    }
+
+    /// Sends a Transaction Status query about the payout sent as `tag`, its result to the
+    /// payout's callback URL marked `kind=status`. Best effort: a refusal is logged, and
+    /// the payout stays pending for the next look (and, past the service's setting, an
+    /// alert).
+    async fn ask_status(&self, b2c: &super::B2cConfig, reference: &str, tag: &str) {
+        let url = format!(
+            "{}&{}={}",
+            self.config
+                .callback
+                .callback_url(&self.config.callback_base, reference),
+            MPESA_STATUS_PARAM.0,
+            MPESA_STATUS_PARAM.1
+        );
+        let occasion = wire::cut(reference, 100);
+        let body = wire::TransactionStatus {
+            initiator: &b2c.initiator,
+            security_credential: b2c.security_credential.expose_secret(),
+            command_id: "TransactionStatusQuery",
+            // Not known when the result was lost: the original id names it.
+            transaction_id: "",
+            original_conversation_id: tag,
+            party_a: &b2c.shortcode,
+            identifier_type: "4",
+            result_url: &url,
+            queue_timeout_url: &url,
+            remarks: "ajo payout status",
+            occasion: &occasion,
+        };
+        let Ok(call) = ApiRequest::post("/mpesa/transactionstatus/v1/query")
+            .idempotent(true)
+            .json_from(&body)
+        else {
+            return;
+        };
+        match self.send(&call).await {
+            Ok(response) if response.is_success() => {
+                tracing::info!("asked Daraja for the payout's transaction status");
+            }
+            Ok(response) => {
+                let error = map_error(&response);
+                tracing::warn!(%error, "Daraja refused the transaction status query");
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the transaction status query was not answered");
+            }
+        }
     }
 
     /// The STK Push Query for `checkout`: where the payment stands.
@@ -353,7 +401,10 @@ impl PaymentGateway for MpesaGateway {
         if !response.is_success() {
             let error = ErrorBody::read(&response);
             if error.code() == "500.002.1001" || error.says("duplicate originatorconversationid") {
-                // This payout was accepted before; its result comes by callback.
+                // This payout was accepted before and its result has not been booked (or
+                // it would not be sent again): ask Daraja what became of it. The answer
+                // comes by callback, like the result itself.
+                self.ask_status(b2c, &request.reference, &tag).await;
                 return Ok(PayoutReceipt {
                     reference: request.reference.clone(),
                     provider_reference: None,

@@ -8,6 +8,7 @@
 //! | `verify_collection` | `POST /mpesa/stkpushquery/v1/query` by the `CheckoutRequestID` recorded when the push was sent | yes (a query) |
 //! | `create_recipient` | none: a B2C recipient is a Kenyan phone number, checked here | |
 //! | `send_payout` | `POST /mpesa/b2c/v3/paymentrequest` (B2C) | yes: `OriginatorConversationID` is the payout's tag, and Daraja refuses a duplicate |
+//! | `send_payout` again, refused as a duplicate | `POST /mpesa/transactionstatus/v1/query` for the payout, its result by callback (`kind=status`) | yes (a query) |
 //! | `refund`, `list_transactions` | none: Daraja's reversals and statements are asynchronous, for an operator | |
 //!
 //! # Money
@@ -27,7 +28,11 @@
 //! amount, so a push that succeeded paid what was asked); Daraja has no synchronous status
 //! for B2C, so a payout's `OriginatorConversationID` is a tag of its reference under the
 //! secret, which the result must echo ([`Authentication::CallbackTag`]): a success so
-//! tagged is booked, a failure is held for a person rather than sent again.
+//! tagged is booked, a failure is held for a person rather than sent again. When `tick`
+//! sends a payout again because no result came, Daraja refuses the duplicate and the
+//! gateway asks the Transaction Status query about it; its result, tagged by the original
+//! `OriginatorConversationID` among its parameters, books a completed payout the same
+//! way (and counts once with the B2C result, by the receipt).
 //!
 //! # What Daraja does not offer
 //!

@@ -104,6 +104,34 @@ pub(super) struct B2cPayment<'a> {
     pub(super) occasion: &'a str,
 }
 
+/// A Transaction Status query (v1 field names; `OriginalConversationID` names the payout by
+/// the id ajo sent it with).
+#[derive(Serialize)]
+pub(super) struct TransactionStatus<'a> {
+    #[serde(rename = "Initiator")]
+    pub(super) initiator: &'a str,
+    #[serde(rename = "SecurityCredential")]
+    pub(super) security_credential: &'a str,
+    #[serde(rename = "CommandID")]
+    pub(super) command_id: &'static str,
+    #[serde(rename = "TransactionID")]
+    pub(super) transaction_id: &'a str,
+    #[serde(rename = "OriginalConversationID")]
+    pub(super) original_conversation_id: &'a str,
+    #[serde(rename = "PartyA")]
+    pub(super) party_a: &'a str,
+    #[serde(rename = "IdentifierType")]
+    pub(super) identifier_type: &'static str,
+    #[serde(rename = "ResultURL")]
+    pub(super) result_url: &'a str,
+    #[serde(rename = "QueueTimeOutURL")]
+    pub(super) queue_timeout_url: &'a str,
+    #[serde(rename = "Remarks")]
+    pub(super) remarks: &'static str,
+    #[serde(rename = "Occasion")]
+    pub(super) occasion: &'a str,
+}
+
 #[derive(Deserialize)]
 pub(super) struct B2cAccepted {
     #[serde(rename = "ConversationID", default)]

@@ -110,7 +110,7 @@ pub use event::{
 pub use flutterwave::FlutterwaveVerifier;
 pub use headers::Headers;
 pub use momo::{MomoVerifier, momo_reference_id};
-pub use mpesa::{B2C_TAG as MPESA_B2C_TAG, MpesaVerifier};
+pub use mpesa::{B2C_TAG as MPESA_B2C_TAG, MpesaVerifier, STATUS_PARAM as MPESA_STATUS_PARAM};
 pub use paystack::PaystackVerifier;
 pub use rail::Rail;
 pub use registry::WebhookRegistry;

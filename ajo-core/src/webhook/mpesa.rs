@@ -34,6 +34,10 @@ pub const RAIL: Rail = Rail::new(P, &[Currency::KES]);
 /// The purpose under which a B2C payout's `OriginatorConversationID` is tagged.
 pub const B2C_TAG: &str = "b2c";
 
+/// The query parameter the adapter adds to a Transaction Status query's result URL, so
+/// its result (the same envelope as a B2C result) is read as one.
+pub const STATUS_PARAM: (&str, &str) = ("kind", "status");
+
 /// What Daraja is answered when a callback was handled. Daraja documents no body for STK
 /// and B2C results; this is the one it documents for C2B and the one integrators send.
 const ACK: Acknowledgement = Acknowledgement {
@@ -128,6 +132,8 @@ impl MpesaVerifier {
     /// | `Body.stkCallback` | any other (1 insufficient funds, 1032 cancelled, 1037 unreachable...) | [`PaymentEventKind::ChargeFailed`] (zero amount), `ResultDesc` as the reason |
     /// | `Result` (B2C) | `0` | [`PaymentEventKind::PayoutSucceeded`], `TransactionAmount` |
     /// | `Result` (B2C, or its queue timeout) | any other | [`PaymentEventKind::PayoutFailed`] (zero amount) |
+    /// | `Result` of a Transaction Status query (URL `kind=status`) | `0`, `TransactionStatus` `Completed` | [`PaymentEventKind::PayoutSucceeded`], `Amount` |
+    /// | `Result` of a Transaction Status query | anything else | [`WebhookOutcome::Ignored`]: a failure is left to the B2C result and review |
     /// | anything else | | [`WebhookOutcome::Ignored`] |
     ///
     /// The reference is the URL's `ref` parameter, which the adapter put there: Daraja
@@ -153,6 +159,9 @@ impl MpesaVerifier {
             return stk_outcome(&reference, &stk);
         }
         if let Some(result) = envelope.result {
+            if url.param(P, STATUS_PARAM.0)?.as_deref() == Some(STATUS_PARAM.1) {
+                return status_outcome(secret, &reference, &result);
+            }
             return b2c_outcome(secret, &reference, &result);
         }
         Ok(WebhookOutcome::Ignored(Ignored::new(P, "unknown")))
@@ -364,6 +373,51 @@ fn b2c_outcome(
     if !succeeded(&code) {
         event.failure_reason = Some(reason(result.result_desc.as_ref(), &code));
     }
+    Ok(WebhookOutcome::Payment(event))
+}
+
+/// The result of a Transaction Status query the adapter sent about a B2C payout whose
+/// result never came: a `Completed` transaction is the payout delivered, tagged when the
+/// original `OriginatorConversationID` among its parameters is this payout's tag. Its key
+/// is the one the B2C result would have had (the receipt), so both together count once.
+fn status_outcome(
+    secret: &CallbackSecret,
+    reference: &str,
+    result: &B2cResult<'_>,
+) -> Result<WebhookOutcome, WebhookError> {
+    let code = result_code(result.result_code)?;
+    let items = result
+        .parameters
+        .as_ref()
+        .map_or(&[][..], |p| p.items.as_slice());
+    let param = |key: &str| items.iter().find(|i| i.key == key).and_then(|i| i.value);
+    let text = |key: &str| -> Result<Option<String>, WebhookError> {
+        param(key).map(|raw| payload::id(P, raw, key)).transpose()
+    };
+    let completed = text("TransactionStatus")?.is_some_and(|s| s == "Completed");
+    if !succeeded(&code) || !completed {
+        return Ok(WebhookOutcome::Ignored(Ignored::new(
+            P,
+            "transaction_status",
+        )));
+    }
+    let amount = param("Amount")
+        .ok_or_else(|| WebhookError::payload(P, "a completed status names no Amount"))?;
+    let amount = payload::major_units(P, amount, "Amount", Currency::KES)?;
+    let receipt = text("ReceiptNo")?
+        .or_else(|| result.transaction_id.clone())
+        .ok_or_else(|| WebhookError::payload(P, "a completed status names no ReceiptNo"))?;
+    let receipt = payload::text_id(P, &receipt, "ReceiptNo")?;
+    let tagged =
+        text("OriginatorConversationID")?.is_some_and(|id| secret.is_tag(B2C_TAG, reference, &id));
+    let authentication = if tagged {
+        Authentication::CallbackTag
+    } else {
+        Authentication::CallbackToken
+    };
+    let event = GatewayEvent::new(P, PaymentEventKind::PayoutSucceeded, reference, amount)
+        .with_transaction_id(receipt)
+        .with_authentication(authentication);
     Ok(WebhookOutcome::Payment(event))
 }
 

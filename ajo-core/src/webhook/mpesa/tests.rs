@@ -202,3 +202,58 @@ fn the_verifier_asks_for_token_routes_and_acknowledges_as_daraja_expects() {
     );
     assert!(!format!("{verifier:?}").contains("aaaa"));
 }
+
+fn status_result(originator: &str, status: &str) -> String {
+    format!(
+        r#"{{"Result":{{"ConversationID":"AG_20180223_0000493344ae97d86f75","OriginatorConversationID":"3213-416199-2","ReferenceData":{{"ReferenceItem":{{"Key":"Occasion"}}}},"ResultCode":0,"ResultDesc":"The service request is processed successfully.","ResultParameters":{{"ResultParameter":[{{"Key":"DebitPartyName","Value":"600310 - Safaricom333"}},{{"Key":"DebitPartyName","Value":"254708374149 - John Doe"}},{{"Key":"OriginatorConversationID","Value":"{originator}"}},{{"Key":"InitiatedTime","Value":"20180223054112"}},{{"Key":"DebitAccountType","Value":"Utility Account"}},{{"Key":"DebitPartyCharges","Value":"Fee For B2C Payment|KES|22.40"}},{{"Key":"TransactionReason"}},{{"Key":"ReasonType","Value":"Business Payment to Customer via API"}},{{"Key":"TransactionStatus","Value":"{status}"}},{{"Key":"FinalisedTime","Value":"20180223054112"}},{{"Key":"Amount","Value":"300"}},{{"Key":"ConversationID","Value":"AG_20180223_000041b09c22e613d6c9"}},{{"Key":"ReceiptNo","Value":"MBN31H462N"}}]}},"ResultType":0,"TransactionID":"MBN0000000"}}}}"#
+    )
+}
+
+#[test]
+fn a_transaction_status_result_is_the_payout_delivered_when_completed() {
+    let s = secret('a');
+    let verifier = MpesaVerifier::new(vec![s.clone()]).unwrap();
+    let url = format!("{}&kind=status", s.callback_url(BASE, REF));
+    let event = read(
+        &verifier,
+        &url,
+        &status_result(&s.tag(B2C_TAG, REF), "Completed"),
+    )
+    .unwrap();
+    assert_eq!(event.kind(), PaymentEventKind::PayoutSucceeded);
+    assert_eq!(
+        event.amount(),
+        Money::from_minor(30000, Currency::KES).unwrap()
+    );
+    assert_eq!(event.transaction_id(), Some("MBN31H462N"));
+    assert_eq!(event.authentication(), Authentication::CallbackTag);
+    // The same receipt's B2C result and status result are one fact: one key.
+    assert_eq!(
+        event.idempotency_key().as_str(),
+        "mpesa:ajo=ctb=g1=r1=h1:payout_succeeded:MBN31H462N"
+    );
+    let untagged = read(
+        &verifier,
+        &url,
+        &status_result("3211-416020-3", "Completed"),
+    )
+    .unwrap();
+    assert_eq!(untagged.authentication(), Authentication::CallbackToken);
+    for status in ["Failed", "Pending"] {
+        assert!(matches!(
+            verifier
+                .verify_and_parse(&url, status_result(&s.tag(B2C_TAG, REF), status).as_bytes())
+                .unwrap(),
+            WebhookOutcome::Ignored(_)
+        ));
+    }
+    // Without `kind=status` the same body is read as a B2C result, which it is not.
+    assert!(
+        verifier
+            .verify_and_parse(
+                &s.callback_url(BASE, REF),
+                status_result("x", "Completed").as_bytes()
+            )
+            .is_err()
+    );
+}
