@@ -801,3 +801,52 @@ where
         db.cleanup().await;
     }
 }
+
+/// A status MTN documents nowhere (`ONGOING`) is not taken for anything; the collection
+/// is still closed at its expiry, so `tick` does not ask about it for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_collection_whose_status_cannot_be_read_still_expires() {
+    on_every_store(a_collection_whose_status_cannot_be_read_still_expires_on).await;
+}
+
+async fn a_collection_whose_status_cannot_be_read_still_expires_on(store: Arc<dyn Store>) {
+    let server = MockServer::start().await;
+    mount_tokens(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/collection/v1_0/requesttopay"))
+        .respond_with(ResponseTemplate::new(202))
+        .mount(&server)
+        .await;
+    mount_status(
+        &server,
+        "requesttopay",
+        REF,
+        json(200, &status_body(REF, "payer", "ONGOING", "50000", None)),
+    )
+    .await;
+    let susu = Susu::new(&server, store.clone()).await;
+    susu.service
+        .request_contribution(&susu.group, 1, HandId::new(1).unwrap())
+        .await
+        .unwrap();
+    let status_path = format!("/collection/v1_0/requesttopay/{}", momo_reference_id(REF));
+    susu.clock.advance(chrono::Duration::hours(2));
+    let report = susu.service.tick().await.unwrap();
+    assert_eq!(
+        report.errors.len(),
+        1,
+        "an answer not understood is an error, not a state"
+    );
+    susu.clock.advance(chrono::Duration::hours(25));
+    let report = susu.service.tick().await.unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let asked = requests_to(&server, &status_path).await.len();
+    susu.clock.advance(chrono::Duration::hours(25));
+    susu.service.tick().await.unwrap();
+    assert_eq!(
+        requests_to(&server, &status_path).await.len(),
+        asked,
+        "expired: not asked again"
+    );
+    assert!(susu.paid(1).await.is_zero());
+}

@@ -63,6 +63,16 @@ fn callback() -> CallbackSecret {
     .unwrap()
 }
 
+/// The deployment's payout key: B2C ids are tagged with it, never with the (rolled)
+/// callback secret.
+fn payout_key() -> CallbackSecret {
+    CallbackSecret::new(
+        Provider::Mpesa,
+        SecretString::from("mpesa-payout-key-fedcba9876543210fedcba"),
+    )
+    .unwrap()
+}
+
 /// 06:00:00.987654321 UTC: 09:00:00 in Nairobi, and a clock read between microseconds.
 fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 10, 6, 0, 0).unwrap() + chrono::Duration::nanoseconds(987_654_321)
@@ -87,6 +97,7 @@ fn config(server: &MockServer, clock: Arc<dyn Clock>) -> MpesaConfig {
         "600992",
         "testapi",
         SecretString::from(CREDENTIAL),
+        payout_key(),
     ))
     .with_clock(clock)
     .with_http(common::http(&server.uri()))
@@ -291,6 +302,18 @@ async fn the_stk_query_reads_paid_insufficient_cancelled_and_processing() {
             PaymentState::Failed,
         ),
         ("ws_CO_wait", json(500, PROCESSING), PaymentState::Pending),
+        (
+            "ws_CO_late",
+            json(
+                200,
+                &queried(
+                    "ws_CO_late",
+                    "4999",
+                    "The transaction is still under processing",
+                ),
+            ),
+            PaymentState::Pending,
+        ),
     ];
     for (checkout, answer, _) in &cases {
         mount_query(&server, checkout, answer.clone()).await;
@@ -477,7 +500,7 @@ const DUPLICATE: &str = r#"{"requestId":"1","errorCode":"500.002.1001","errorMes
 async fn b2c_sends_the_documented_request_tagged_and_a_duplicate_is_the_same_payout() {
     let server = MockServer::start().await;
     mount_token(&server, j!(3599)).await;
-    let tag = callback().tag(MPESA_B2C_TAG, "ajo=out=g1=r1");
+    let tag = payout_key().tag(MPESA_B2C_TAG, "ajo=out=g1=r1");
     Mock::given(method("POST"))
         .and(path("/mpesa/b2c/v3/paymentrequest"))
         .and(body_partial_json(j!({
@@ -582,7 +605,7 @@ async fn passes_the_gateway_contract() {
     mount_token(&server, j!(3599)).await;
     mount_push(&server, CHECKOUT).await;
     mount_query(&server, CHECKOUT, json(200, &queried(CHECKOUT, "0", "ok"))).await;
-    let tag = callback().tag(MPESA_B2C_TAG, "ajo=out=g1=r1");
+    let tag = payout_key().tag(MPESA_B2C_TAG, "ajo=out=g1=r1");
     Mock::given(method("POST"))
         .and(path("/mpesa/b2c/v3/paymentrequest"))
         .respond_with(json(200, &b2c_accepted(&tag)))
@@ -683,7 +706,9 @@ impl Chama {
             store,
             clock,
             group,
-            verifier: MpesaVerifier::new(vec![callback()]).unwrap(),
+            verifier: MpesaVerifier::new(vec![callback()])
+                .unwrap()
+                .with_payout_key(payout_key()),
         }
     }
 
@@ -938,7 +963,7 @@ async fn a_b2c_payout_is_paid_once_across_a_timeout_and_a_duplicate_result_on(
     let chama = Chama::new(&server, store.clone()).await;
     collect_round_and_tick(&chama, &server).await;
     let reference = "ajo=out=g1=r1";
-    let tag = callback().tag(MPESA_B2C_TAG, reference);
+    let tag = payout_key().tag(MPESA_B2C_TAG, reference);
     // Daraja takes the payout but its answer is too slow; the safe retry (same
     // OriginatorConversationID) is refused as a duplicate: accepted before.
     Mock::given(method("POST"))
@@ -984,6 +1009,17 @@ async fn a_b2c_payout_is_paid_once_across_a_timeout_and_a_duplicate_result_on(
         "{outcome:?}"
     );
     assert_eq!(chama.store.balance(&wallet).await.unwrap(), kes("-2000"));
+    // Nor does it bring the next send forward: anyone with the URL could send it.
+    let before = requests_to(&server, "/mpesa/b2c/v3/paymentrequest")
+        .await
+        .len();
+    assert_eq!(chama.service.tick().await.unwrap().payouts_sent, 0);
+    assert_eq!(
+        requests_to(&server, "/mpesa/b2c/v3/paymentrequest")
+            .await
+            .len(),
+        before
+    );
 
     // Daraja's result, tagged, booked once however often it comes.
     let result = chama.callback(&url, &b2c_result(&tag, 0, 2000)).unwrap();
@@ -1031,7 +1067,7 @@ async fn a_lost_b2c_result_is_recovered_by_the_transaction_status_query_on(store
     let chama = Chama::new(&server, store.clone()).await;
     collect_round_and_tick(&chama, &server).await;
     let reference = "ajo=out=g1=r1";
-    let tag = callback().tag(MPESA_B2C_TAG, reference);
+    let tag = payout_key().tag(MPESA_B2C_TAG, reference);
     Mock::given(method("POST"))
         .and(path("/mpesa/b2c/v3/paymentrequest"))
         .respond_with(json(200, &b2c_accepted(&tag)))
@@ -1109,7 +1145,7 @@ async fn a_failed_b2c_result_is_held_for_review_not_sent_again_on(store: Arc<dyn
     let chama = Chama::new(&server, store.clone()).await;
     collect_round_and_tick(&chama, &server).await;
     let reference = "ajo=out=g1=r1";
-    let tag = callback().tag(MPESA_B2C_TAG, reference);
+    let tag = payout_key().tag(MPESA_B2C_TAG, reference);
     Mock::given(method("POST"))
         .and(path("/mpesa/b2c/v3/paymentrequest"))
         .respond_with(json(200, &b2c_accepted(&tag)))
@@ -1149,4 +1185,57 @@ where
         test(Arc::new(db.store(4).await)).await;
         db.cleanup().await;
     }
+}
+
+/// Rolling the callback secret changes the callback URLs, never a payout's id: a payout
+/// sent again after a roll is the same request to Daraja, refused as a duplicate.
+#[tokio::test]
+async fn a_payout_keeps_its_id_when_the_callback_secret_is_rolled() {
+    let server = MockServer::start().await;
+    mount_token(&server, j!(3599)).await;
+    Mock::given(method("POST"))
+        .and(path("/mpesa/b2c/v3/paymentrequest"))
+        .respond_with(json(500, DUPLICATE))
+        .mount(&server)
+        .await;
+    let before = gateway(&server);
+    let rolled = CallbackSecret::new(
+        Provider::Mpesa,
+        SecretString::from("mpesa-callback-secret-rolled-0000000000"),
+    )
+    .unwrap();
+    let after = MpesaGateway::new(
+        MpesaConfig::new(
+            KEY,
+            SecretString::from(SECRET),
+            SHORTCODE,
+            SecretString::from(PASSKEY),
+            rolled,
+            BASE,
+        )
+        .with_b2c(B2cConfig::new(
+            "600992",
+            "testapi",
+            SecretString::from(CREDENTIAL),
+            payout_key(),
+        ))
+        .with_clock(Arc::new(FakeClock::new(now())))
+        .with_http(common::http(&server.uri())),
+    )
+    .unwrap();
+    before.send_payout(&payout("2000")).await.unwrap();
+    after.send_payout(&payout("2000")).await.unwrap();
+    let sent = requests_to(&server, "/mpesa/b2c/v3/paymentrequest").await;
+    let ids: Vec<_> = sent
+        .iter()
+        .map(|b| b["OriginatorConversationID"].clone())
+        .collect();
+    assert!(ids.len() >= 2);
+    assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+    let urls: Vec<_> = sent.iter().map(|b| b["ResultURL"].clone()).collect();
+    assert_ne!(
+        urls.first(),
+        urls.last(),
+        "the callback URL follows the roll"
+    );
 }

@@ -73,14 +73,13 @@ impl MomoGateway {
                 }
                 let token: wire::Token =
                     response.json().map_err(|_| unexpected(response.status))?;
+                // A day at most: a lifetime past chrono's range must not panic.
                 let lifetime = token
                     .lifetime_s()
                     .filter(|s| *s > 0)
+                    .and_then(|s| Duration::try_seconds(s.min(86_400)))
                     .ok_or_else(|| unexpected(response.status))?;
-                Ok((
-                    SecretString::from(token.access_token),
-                    Duration::seconds(lifetime),
-                ))
+                Ok((SecretString::from(token.access_token), lifetime))
             })
             .await
     }

@@ -47,14 +47,13 @@ impl MpesaGateway {
                 }
                 let token: wire::OAuthToken =
                     response.json().map_err(|_| unexpected(response.status))?;
+                // A day at most: a lifetime past chrono's range must not panic.
                 let lifetime = token
                     .lifetime_s()
                     .filter(|s| *s > 0)
+                    .and_then(|s| Duration::try_seconds(s.min(86_400)))
                     .ok_or_else(|| unexpected(response.status))?;
-                Ok((
-                    SecretString::from(token.access_token),
-                    Duration::seconds(lifetime),
-                ))
+                Ok((SecretString::from(token.access_token), lifetime))
             })
             .await
     }
@@ -184,11 +183,20 @@ impl MpesaGateway {
         {
             return Err(unexpected(response.status));
         }
-        Ok(match wire::code_text(&queried.result_code).as_str() {
+        let code = wire::code_text(&queried.result_code);
+        Ok(match code.as_str() {
             "0" => PaymentState::Succeeded,
-            // Any other code ends the push unpaid: 1 insufficient funds, 1032 cancelled,
-            // 1037 unreachable, 2001 wrong PIN, 1019 expired...
-            _ => PaymentState::Failed,
+            // Daraja's documented endings of a push nobody paid: insufficient funds, limit
+            // rules, expired, push not sent, cancelled, unreachable, wrong PIN, not
+            // permitted, credential locked, unable to lock the subscriber, no such operator.
+            "1" | "2" | "3" | "4" | "8" | "17" | "1001" | "1019" | "1025" | "1032" | "1037"
+            | "2001" | "2028" | "8006" | "SFC_IC0003" => PaymentState::Failed,
+            // Anything else ("4999": still under processing, a code added later) is not an
+            // end: asked again later, and the collection expires if nothing comes.
+            _ => {
+                tracing::warn!(code = %code, "an STK Push Query result code ajo does not know: still pending");
+                PaymentState::Pending
+            }
         })
     }
 }
@@ -366,7 +374,8 @@ impl PaymentGateway for MpesaGateway {
             .ok_or_else(|| invalid("mpesa: B2C payouts are not configured"))?;
         let amount = wire::whole_shillings(&request.amount)?;
         let phone = kenyan(request.recipient.as_str())?;
-        let tag = self.config.callback.tag(MPESA_B2C_TAG, &request.reference);
+        // The payout key, not the callback secret: a roll must not change the id.
+        let tag = b2c.payout_key.tag(MPESA_B2C_TAG, &request.reference);
         let callback_url = self
             .config
             .callback
@@ -400,7 +409,7 @@ impl PaymentGateway for MpesaGateway {
         let response = self.send(&call).await?;
         if !response.is_success() {
             let error = ErrorBody::read(&response);
-            if error.code() == "500.002.1001" || error.says("duplicate originatorconversationid") {
+            if error.says("duplicate originatorconversationid") {
                 // This payout was accepted before and its result has not been booked (or
                 // it would not be sent again): ask Daraja what became of it. The answer
                 // comes by callback, like the result itself.

@@ -27,8 +27,9 @@
 //! `CheckoutRequestID` it recorded when the push was sent (an STK Push is for a fixed
 //! amount, so a push that succeeded paid what was asked); Daraja has no synchronous status
 //! for B2C, so a payout's `OriginatorConversationID` is a tag of its reference under the
-//! secret, which the result must echo ([`Authentication::CallbackTag`]): a success so
-//! tagged is booked, a failure is held for a person rather than sent again. When `tick`
+//! deployment's payout key ([`B2cConfig::new`]; not the callback secret, which is rolled),
+//! which the result must echo ([`Authentication::CallbackTag`]): a success so tagged is
+//! booked, a failure is held for a person rather than sent again. When `tick`
 //! sends a payout again because no result came, Daraja refuses the duplicate and the
 //! gateway asks the Transaction Status query about it; its result, tagged by the original
 //! `OriginatorConversationID` among its parameters, books a completed payout the same
@@ -90,6 +91,7 @@ pub struct B2cConfig {
     shortcode: String,
     initiator: String,
     security_credential: SecretString,
+    payout_key: CallbackSecret,
     command_id: String,
 }
 
@@ -99,6 +101,7 @@ impl fmt::Debug for B2cConfig {
             .field("shortcode", &self.shortcode)
             .field("initiator", &self.initiator)
             .field("security_credential", &"[REDACTED]")
+            .field("payout_key", &self.payout_key)
             .field("command_id", &self.command_id)
             .finish()
     }
@@ -107,16 +110,25 @@ impl fmt::Debug for B2cConfig {
 impl B2cConfig {
     /// Payouts from `shortcode` by `initiator`, whose password the host has encrypted with
     /// Safaricom's certificate (`security_credential`, base64, as Daraja's portal makes
-    /// it), as `BusinessPayment`s.
+    /// it), as `BusinessPayment`s, each sent with an `OriginatorConversationID` that is
+    /// its reference's tag under `payout_key`.
+    ///
+    /// The payout key is the deployment's, given to the verifier too
+    /// ([`MpesaVerifier::with_payout_key`](ajo_core::webhook::MpesaVerifier::with_payout_key)),
+    /// and never changed while a payout is unsettled: a payout sent again must carry the
+    /// id it was first sent with, or Daraja takes it for a new payment. (That is why it is
+    /// not the callback secret, which is rolled.)
     pub fn new(
         shortcode: impl Into<String>,
         initiator: impl Into<String>,
         security_credential: SecretString,
+        payout_key: CallbackSecret,
     ) -> B2cConfig {
         B2cConfig {
             shortcode: shortcode.into(),
             initiator: initiator.into(),
             security_credential,
+            payout_key,
             command_id: "BusinessPayment".to_owned(),
         }
     }
@@ -147,7 +159,12 @@ impl B2cConfig {
 ///     callback,
 ///     "https://pay.example.com/webhooks/mpesa",
 /// )
-/// .with_b2c(B2cConfig::new("600992", "testapi", SecretString::from("encrypted")));
+/// .with_b2c(B2cConfig::new(
+///     "600992",
+///     "testapi",
+///     SecretString::from("encrypted"),
+///     CallbackSecret::new(Provider::Mpesa, SecretString::from("p".repeat(40)))?,
+/// ));
 /// let shown = format!("{config:?}");
 /// assert!(!shown.contains("consumer-secret") && !shown.contains("bfb279") && !shown.contains("encrypted"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -488,6 +488,13 @@ impl AjoService {
             {
                 return self.tagged_payout_report(event, key).await;
             }
+            // Anyone who knows an unsigned callback's URL could send this as often as they
+            // like: it must not even bring the next send forward.
+            Some(Err(_)) | None if event.authentication().is_unsigned_callback() => {
+                let reason = "an unsigned payout report the gateway cannot confirm".to_owned();
+                tracing::warn!(%reason, "payout report not taken");
+                return Ok(Handled::Unconfirmed { reason });
+            }
             Some(Err(_)) | None => return self.payout_hint(claimed).await,
         };
         let outcome = match status.state {

@@ -6,9 +6,12 @@
 //! [`Authentication::CallbackToken`], and the service asks Daraja (STK Push Query) before
 //! crediting a collection. Daraja has no synchronous status for a B2C payment, so a B2C
 //! result is bound to its payout another way: ajo sends the payout with an
-//! `OriginatorConversationID` that is a tag of its reference under the secret
-//! ([`CallbackSecret::tag`] with [`B2C_TAG`]), and a result that echoes the right tag
-//! carries [`Authentication::CallbackTag`].
+//! `OriginatorConversationID` that is a tag of its reference under the deployment's
+//! *payout key* ([`CallbackSecret::tag`] with [`B2C_TAG`], given to the verifier with
+//! [`MpesaVerifier::with_payout_key`]), and a result that echoes the right tag carries
+//! [`Authentication::CallbackTag`]. The payout key is not the callback secret: that one is
+//! rolled, and a payout sent again after a roll must carry the very id it was first sent
+//! with, or Daraja would take it as a new payment.
 
 use std::fmt;
 
@@ -86,6 +89,7 @@ const ACK: Acknowledgement = Acknowledgement {
 #[derive(Clone)]
 pub struct MpesaVerifier {
     secrets: Vec<CallbackSecret>,
+    payout_key: Option<CallbackSecret>,
     max_body_len: usize,
 }
 
@@ -96,6 +100,7 @@ impl fmt::Debug for MpesaVerifier {
                 "secrets",
                 &format_args!("[{} redacted]", self.secrets.len()),
             )
+            .field("payout_key", &self.payout_key.is_some())
             .field("max_body_len", &self.max_body_len)
             .finish()
     }
@@ -111,8 +116,22 @@ impl MpesaVerifier {
     pub fn new(secrets: Vec<CallbackSecret>) -> Result<MpesaVerifier, WebhookError> {
         Ok(MpesaVerifier {
             secrets: callback::checked(P, secrets)?,
+            payout_key: None,
             max_body_len: DEFAULT_MAX_BODY_LEN,
         })
+    }
+
+    /// Checks B2C results for the tag the adapter sent each payout with, under `key`
+    /// (the same key as the M-Pesa adapter's `B2cConfig`): a result that carries its
+    /// payout's tag is [`Authentication::CallbackTag`]. Without a payout key every B2C
+    /// result is a bare [`Authentication::CallbackToken`], which books nothing.
+    ///
+    /// The key stays the same for the life of the deployment (it has no "previous"
+    /// twin): ids made with it are sent again as long as a payout is unsettled.
+    #[must_use]
+    pub fn with_payout_key(mut self, key: CallbackSecret) -> MpesaVerifier {
+        self.payout_key = Some(key);
+        self
     }
 
     /// The largest body accepted (default [`DEFAULT_MAX_BODY_LEN`]).
@@ -148,7 +167,8 @@ impl MpesaVerifier {
     pub fn verify_and_parse(&self, url: &str, body: &[u8]) -> Result<WebhookOutcome, WebhookError> {
         check_body_len(P, body, self.max_body_len)?;
         let url = CallbackUrl::parse(P, url)?;
-        let secret = url.secret(P, &self.secrets)?;
+        url.secret(P, &self.secrets)?;
+        let payout_key = self.payout_key.as_ref();
         let reference = url
             .param(P, REFERENCE_PARAM)?
             .ok_or_else(|| WebhookError::payload(P, "the callback URL names no reference (ref)"))?;
@@ -160,9 +180,9 @@ impl MpesaVerifier {
         }
         if let Some(result) = envelope.result {
             if url.param(P, STATUS_PARAM.0)?.as_deref() == Some(STATUS_PARAM.1) {
-                return status_outcome(secret, &reference, &result);
+                return status_outcome(payout_key, &reference, &result);
             }
-            return b2c_outcome(secret, &reference, &result);
+            return b2c_outcome(payout_key, &reference, &result);
         }
         Ok(WebhookOutcome::Ignored(Ignored::new(P, "unknown")))
     }
@@ -327,16 +347,25 @@ fn stk_outcome(reference: &str, stk: &StkCallback<'_>) -> Result<WebhookOutcome,
     Ok(WebhookOutcome::Payment(event))
 }
 
+/// Whether `id` is the tag the payout `reference` was sent with.
+fn is_payout_tag(key: Option<&CallbackSecret>, reference: &str, id: Option<&str>) -> bool {
+    match (key, id) {
+        (Some(key), Some(id)) => key.is_tag(B2C_TAG, reference, id),
+        _ => false,
+    }
+}
+
 fn b2c_outcome(
-    secret: &CallbackSecret,
+    payout_key: Option<&CallbackSecret>,
     reference: &str,
     result: &B2cResult<'_>,
 ) -> Result<WebhookOutcome, WebhookError> {
     let code = result_code(result.result_code)?;
-    let tagged = result
-        .originator_conversation_id
-        .as_deref()
-        .is_some_and(|id| secret.is_tag(B2C_TAG, reference, id));
+    let tagged = is_payout_tag(
+        payout_key,
+        reference,
+        result.originator_conversation_id.as_deref(),
+    );
     let authentication = if tagged {
         Authentication::CallbackTag
     } else {
@@ -381,7 +410,7 @@ fn b2c_outcome(
 /// original `OriginatorConversationID` among its parameters is this payout's tag. Its key
 /// is the one the B2C result would have had (the receipt), so both together count once.
 fn status_outcome(
-    secret: &CallbackSecret,
+    payout_key: Option<&CallbackSecret>,
     reference: &str,
     result: &B2cResult<'_>,
 ) -> Result<WebhookOutcome, WebhookError> {
@@ -390,7 +419,15 @@ fn status_outcome(
         .parameters
         .as_ref()
         .map_or(&[][..], |p| p.items.as_slice());
-    let param = |key: &str| items.iter().find(|i| i.key == key).and_then(|i| i.value);
+    // Daraja's samples write these keys both ways: `OriginatorConversationID` and
+    // `Originator Conversation ID`.
+    let same = |a: &str, b: &str| a.chars().filter(|c| *c != ' ').eq(b.chars());
+    let param = |key: &str| {
+        items
+            .iter()
+            .find(|i| same(&i.key, key))
+            .and_then(|i| i.value)
+    };
     let text = |key: &str| -> Result<Option<String>, WebhookError> {
         param(key).map(|raw| payload::id(P, raw, key)).transpose()
     };
@@ -408,8 +445,11 @@ fn status_outcome(
         .or_else(|| result.transaction_id.clone())
         .ok_or_else(|| WebhookError::payload(P, "a completed status names no ReceiptNo"))?;
     let receipt = payload::text_id(P, &receipt, "ReceiptNo")?;
-    let tagged =
-        text("OriginatorConversationID")?.is_some_and(|id| secret.is_tag(B2C_TAG, reference, &id));
+    let tagged = is_payout_tag(
+        payout_key,
+        reference,
+        text("OriginatorConversationID")?.as_deref(),
+    );
     let authentication = if tagged {
         Authentication::CallbackTag
     } else {

@@ -67,7 +67,14 @@ impl AjoService {
                     .await?;
                 return Ok(());
             }
-            Err(other) => return Err(other.into()),
+            // Past its expiry the collection is closed even when the gateway's answer
+            // cannot be read (a payment reported later is still booked), so such an answer
+            // cannot keep `tick` at it for ever; one a retry may cure (a timeout, an
+            // outage) is asked again, since the payer may well have paid.
+            Err(other) if !expired || other.is_retryable() => return Err(other.into()),
+            Err(other) => {
+                tracing::warn!(error = %other, reference, "the gateway could not say; the collection expires");
+            }
         }
         if expired {
             let asked = payment.events.iter().find_map(|e| match e {

@@ -12,6 +12,11 @@ fn secret(fill: char) -> CallbackSecret {
     CallbackSecret::new(P, SecretString::from(fill.to_string().repeat(32))).unwrap()
 }
 
+/// The deployment's payout key: not the callback secret, which is rolled.
+fn payout() -> CallbackSecret {
+    CallbackSecret::new(P, SecretString::from("p".repeat(40))).unwrap()
+}
+
 fn read(verifier: &MpesaVerifier, url: &str, body: &str) -> Result<GatewayEvent, WebhookError> {
     match verifier.verify_and_parse(url, body.as_bytes())? {
         WebhookOutcome::Payment(event) => Ok(event),
@@ -120,9 +125,11 @@ fn the_reference_comes_from_the_url_and_must_be_there() {
 #[test]
 fn a_b2c_result_with_the_payouts_tag_is_tagged_and_one_without_is_not() {
     let s = secret('a');
-    let verifier = MpesaVerifier::new(vec![s.clone()]).unwrap();
+    let verifier = MpesaVerifier::new(vec![s.clone()])
+        .unwrap()
+        .with_payout_key(payout());
     let url = s.callback_url(BASE, REF);
-    let tagged = read(&verifier, &url, &b2c_paid(&s.tag(B2C_TAG, REF))).unwrap();
+    let tagged = read(&verifier, &url, &b2c_paid(&payout().tag(B2C_TAG, REF))).unwrap();
     assert_eq!(tagged.kind(), PaymentEventKind::PayoutSucceeded);
     assert_eq!(
         tagged.amount(),
@@ -134,9 +141,11 @@ fn a_b2c_result_with_the_payouts_tag_is_tagged_and_one_without_is_not() {
         Some("AG_20240706_2010364430d9bbdaf872")
     );
     assert_eq!(tagged.authentication(), Authentication::CallbackTag);
-    // Another payout's tag, or a made-up id, proves nothing about this one.
+    // Another payout's tag, a tag under the (rolled) callback secret, or a made-up id,
+    // proves nothing about this one.
     for originator in [
-        s.tag(B2C_TAG, "ajo=pay=other"),
+        payout().tag(B2C_TAG, "ajo=pay=other"),
+        s.tag(B2C_TAG, REF),
         "600997_Test_32et3241ed8yu".into(),
     ] {
         let event = read(&verifier, &url, &b2c_paid(&originator)).unwrap();
@@ -147,10 +156,12 @@ fn a_b2c_result_with_the_payouts_tag_is_tagged_and_one_without_is_not() {
 #[test]
 fn a_failed_b2c_result_is_a_failed_payout_with_its_reason() {
     let s = secret('a');
-    let verifier = MpesaVerifier::new(vec![s.clone()]).unwrap();
+    let verifier = MpesaVerifier::new(vec![s.clone()])
+        .unwrap()
+        .with_payout_key(payout());
     let body = format!(
         r#"{{"Result":{{"ResultType":0,"ResultCode":2001,"ResultDesc":"The initiator information is invalid.","OriginatorConversationID":"{}","ConversationID":"AG_20240707_201062f6f6f5804f7a33","TransactionID":"SG722NMVXQ"}}}}"#,
-        s.tag(B2C_TAG, REF)
+        payout().tag(B2C_TAG, REF)
     );
     let event = read(&verifier, &s.callback_url(BASE, REF), &body).unwrap();
     assert_eq!(event.kind(), PaymentEventKind::PayoutFailed);
@@ -212,12 +223,14 @@ fn status_result(originator: &str, status: &str) -> String {
 #[test]
 fn a_transaction_status_result_is_the_payout_delivered_when_completed() {
     let s = secret('a');
-    let verifier = MpesaVerifier::new(vec![s.clone()]).unwrap();
+    let verifier = MpesaVerifier::new(vec![s.clone()])
+        .unwrap()
+        .with_payout_key(payout());
     let url = format!("{}&kind=status", s.callback_url(BASE, REF));
     let event = read(
         &verifier,
         &url,
-        &status_result(&s.tag(B2C_TAG, REF), "Completed"),
+        &status_result(&payout().tag(B2C_TAG, REF), "Completed"),
     )
     .unwrap();
     assert_eq!(event.kind(), PaymentEventKind::PayoutSucceeded);
@@ -242,7 +255,10 @@ fn a_transaction_status_result_is_the_payout_delivered_when_completed() {
     for status in ["Failed", "Pending"] {
         assert!(matches!(
             verifier
-                .verify_and_parse(&url, status_result(&s.tag(B2C_TAG, REF), status).as_bytes())
+                .verify_and_parse(
+                    &url,
+                    status_result(&payout().tag(B2C_TAG, REF), status).as_bytes()
+                )
                 .unwrap(),
             WebhookOutcome::Ignored(_)
         ));
@@ -256,4 +272,37 @@ fn a_transaction_status_result_is_the_payout_delivered_when_completed() {
             )
             .is_err()
     );
+}
+
+#[test]
+fn without_a_payout_key_no_b2c_result_is_tagged() {
+    let s = secret('a');
+    let verifier = MpesaVerifier::new(vec![s.clone()]).unwrap();
+    let event = read(
+        &verifier,
+        &s.callback_url(BASE, REF),
+        &b2c_paid(&payout().tag(B2C_TAG, REF)),
+    )
+    .unwrap();
+    assert_eq!(event.authentication(), Authentication::CallbackToken);
+}
+
+#[test]
+fn status_parameters_are_read_whichever_way_daraja_spaces_their_keys() {
+    let s = secret('a');
+    let verifier = MpesaVerifier::new(vec![s.clone()])
+        .unwrap()
+        .with_payout_key(payout());
+    let url = format!("{}&kind=status", s.callback_url(BASE, REF));
+    let spaced = status_result(&payout().tag(B2C_TAG, REF), "Completed")
+        .replace(
+            r#""Key":"OriginatorConversationID""#,
+            r#""Key":"Originator Conversation ID""#,
+        )
+        .replace(
+            r#""Key":"TransactionStatus""#,
+            r#""Key":"Transaction Status""#,
+        );
+    let event = read(&verifier, &url, &spaced).unwrap();
+    assert_eq!(event.authentication(), Authentication::CallbackTag);
 }

@@ -4,9 +4,12 @@
 
 use std::sync::Arc;
 
-use ajo_core::webhook::{CallbackSecret, MpesaVerifier, Provider};
+use ajo_core::webhook::{CallbackSecret, MpesaVerifier, Provider, WebhookError, WebhookVerifier};
+use secrecy::SecretString;
 
-use super::{SecretsOnly, WebhookProvider};
+use super::{WebhookOptions, WebhookProvider};
+use crate::webhook_server::ConfigError;
+use crate::webhook_server::env::{Env, need};
 
 /// The deployment's M-Pesa callback secret (at least 32 random characters): the token
 /// that ends every callback URL, and the tags of B2C payouts, are derived from it. Give
@@ -17,23 +20,61 @@ pub const MPESA_CALLBACK: &str = "MPESA_CALLBACK_SECRET";
 /// with it (pushes and payouts sent before the change) are still accepted.
 pub const MPESA_CALLBACK_PREVIOUS: &str = "MPESA_CALLBACK_SECRET_PREVIOUS";
 
+/// The deployment's M-Pesa payout key (32+ random characters, apart from the callback
+/// secret): B2C payouts are tagged with it and their results checked for the tag. It has
+/// no `_PREVIOUS` twin: never change it while a payout is unsettled, or a payout sent
+/// again carries a new id and Daraja takes it for a new payment.
+pub const MPESA_PAYOUT_KEY: &str = "MPESA_PAYOUT_KEY";
+
 pub(crate) const WEBHOOK: WebhookProvider = WebhookProvider {
     provider: Provider::Mpesa,
     var: MPESA_CALLBACK,
     previous_var: MPESA_CALLBACK_PREVIOUS,
     token_in_path: true,
-    read: |_, _| {
-        Ok(Arc::new(SecretsOnly(|secrets, max| {
-            let secrets = secrets
-                .into_iter()
-                .map(|s| CallbackSecret::new(Provider::Mpesa, s))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(Arc::new(
-                MpesaVerifier::new(secrets)?.with_max_body_len(max)?,
-            ))
-        })))
-    },
+    read,
 };
+
+/// The payout key, when payouts are checked.
+struct Options {
+    payout_key: Option<SecretString>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("payout_key", &self.payout_key.as_ref().map(|_| "set"))
+            .finish()
+    }
+}
+
+fn read(env: &Env<'_>, enabled: bool) -> Result<Arc<dyn WebhookOptions>, ConfigError> {
+    let payout_key = env.secret(MPESA_PAYOUT_KEY)?;
+    need(
+        MPESA_PAYOUT_KEY,
+        payout_key.is_some(),
+        MPESA_CALLBACK,
+        enabled,
+    )?;
+    Ok(Arc::new(Options { payout_key }))
+}
+
+impl WebhookOptions for Options {
+    fn verifier(
+        &self,
+        secrets: Vec<SecretString>,
+        max_body_len: usize,
+    ) -> Result<Arc<dyn WebhookVerifier>, WebhookError> {
+        let secrets = secrets
+            .into_iter()
+            .map(|s| CallbackSecret::new(Provider::Mpesa, s))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut verifier = MpesaVerifier::new(secrets)?.with_max_body_len(max_body_len)?;
+        if let Some(key) = &self.payout_key {
+            verifier = verifier.with_payout_key(CallbackSecret::new(Provider::Mpesa, key.clone())?);
+        }
+        Ok(Arc::new(verifier))
+    }
+}
 
 /// The consumer secret of the Daraja app; with the variables below, M-Pesa is the payment
 /// gateway (after Paystack, Flutterwave and Stripe, whose keys come first).
@@ -66,6 +107,7 @@ pub(crate) const GATEWAY: super::GatewayProvider = super::GatewayProvider {
         MPESA_B2C_SHORTCODE,
         MPESA_B2C_INITIATOR,
         MPESA_B2C_SECURITY_CREDENTIAL,
+        MPESA_PAYOUT_KEY,
     ],
     callback_var: Some(MPESA_CALLBACK),
     #[cfg(feature = "providers")]
@@ -97,6 +139,7 @@ pub(crate) const GATEWAY: super::GatewayProvider = super::GatewayProvider {
             MPESA_B2C_SHORTCODE,
             MPESA_B2C_INITIATOR,
             MPESA_B2C_SECURITY_CREDENTIAL,
+            MPESA_PAYOUT_KEY,
         ];
         match b2c
             .iter()
@@ -104,16 +147,18 @@ pub(crate) const GATEWAY: super::GatewayProvider = super::GatewayProvider {
             .count()
         {
             0 => {}
-            3 => {
+            4 => {
+                let key = CallbackSecret::new(Provider::Mpesa, inputs.setting(MPESA_PAYOUT_KEY)?)?;
                 config = config.with_b2c(B2cConfig::new(
                     text(MPESA_B2C_SHORTCODE)?,
                     text(MPESA_B2C_INITIATOR)?,
                     inputs.setting(MPESA_B2C_SECURITY_CREDENTIAL)?,
+                    key,
                 ));
             }
             _ => {
                 return Err(GatewayBuildError::Together(
-                    "MPESA_B2C_SHORTCODE, MPESA_B2C_INITIATOR and MPESA_B2C_SECURITY_CREDENTIAL",
+                    "MPESA_B2C_SHORTCODE, MPESA_B2C_INITIATOR, MPESA_B2C_SECURITY_CREDENTIAL and MPESA_PAYOUT_KEY",
                 )
                 .into());
             }
