@@ -24,13 +24,15 @@ pub enum Authentication {
     /// An unsigned callback (M-Pesa, MTN MoMo) received at a URL that carries this
     /// deployment's token ([`CallbackSecret`](super::CallbackSecret)). Like a static token
     /// it covers nothing, and unlike one it cannot be trusted by configuration: the service
-    /// always confirms the outcome with the provider's status query before crediting or
-    /// booking anything.
+    /// confirms the outcome with the provider's status query before crediting or booking
+    /// anything, and books nothing where there is no such query (M-Pesa B2C; see
+    /// [`CallbackTag`](Self::CallbackTag)).
     CallbackToken,
     /// An unsigned callback at the token URL that also names, as its request id, the tag
-    /// ajo made for this very request under the deployment's secret (M-Pesa B2C's
-    /// `OriginatorConversationID`): only the provider, which was sent the tag, could have
-    /// it. For a provider with no synchronous status query (Daraja B2C) the service takes
+    /// ajo made for this very request under the deployment's payout key (M-Pesa B2C's
+    /// `OriginatorConversationID`, checked by
+    /// [`MpesaVerifier::with_payout_key`](super::MpesaVerifier::with_payout_key)): only the
+    /// provider, which was sent the tag, could have it. For a provider with no synchronous status query (Daraja B2C) the service takes
     /// a success so tagged as reported, and holds a failure for review rather than send
     /// the money again.
     CallbackTag,
