@@ -303,16 +303,16 @@ impl PaymentGateway for MpesaGateway {
     #[instrument(skip_all, fields(provider = PROVIDER, idempotency_key = %query.reference), err)]
     async fn verify_collection(
         &self,
-        query: &CollectionQuery<'_>,
+        query: &CollectionQuery,
     ) -> Result<PaymentStatus, GatewayError> {
-        let remembered = self.remembered(query.reference);
+        let remembered = self.remembered(&query.reference);
         let checkout = query
             .checkout
-            .map(str::to_owned)
+            .clone()
             .or_else(|| remembered.as_ref().map(|p| p.checkout.clone()));
         let requested = query.requested.or(remembered.map(|p| p.amount));
         let pending = PaymentStatus {
-            reference: query.reference.to_owned(),
+            reference: query.reference.clone(),
             state: PaymentState::Pending,
             amount: None,
             paid_at: None,
@@ -326,16 +326,17 @@ impl PaymentGateway for MpesaGateway {
         };
         if query
             .transaction_id
+            .as_deref()
             .is_some_and(|claimed| claimed != checkout)
         {
             // A report about another push than the one sent for this reference.
             return Err(GatewayError::NotFound {
-                reference: query.reference.to_owned(),
+                reference: query.reference.clone(),
             });
         }
         let state = self.query(&checkout).await?;
         Ok(PaymentStatus {
-            reference: query.reference.to_owned(),
+            reference: query.reference.clone(),
             state,
             // A push is for a fixed amount: one that succeeded paid what was asked.
             amount: requested.filter(|_| state == PaymentState::Succeeded),

@@ -75,6 +75,7 @@ pub struct Alert {
 /// # Contract for implementers
 /// One alert per call. Errors say whether a retry is safe, as for messages
 /// ([`NotifyError::is_retryable`]); no secret appears in an error or a log line.
+#[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait Alerts: Send + Sync + fmt::Debug + 'static {
     /// Raises one alert.

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 
 /// The time, for everything the service does. Tests and replays use a fake clock; a host
 /// uses [`SystemClock`].
+#[cfg_attr(feature = "mock", mockall::automock)]
 pub trait Clock: Send + Sync + Debug + 'static {
     /// The current instant.
     fn now(&self) -> DateTime<Utc>;

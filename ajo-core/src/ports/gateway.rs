@@ -25,6 +25,7 @@ use crate::money::Money;
 /// - Amounts the provider cannot take (too many decimals, an unsupported currency) are
 ///   [`GatewayError::InvalidRequest`] before any request is sent.
 /// - No secret, full account number or card detail appears in an error or a log line.
+#[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait PaymentGateway: Send + Sync + fmt::Debug + 'static {
     /// The provider's name, for references and logs (`"paystack"`).
@@ -75,11 +76,11 @@ pub trait PaymentGateway: Send + Sync + fmt::Debug + 'static {
     /// [`CollectionQuery::requested`] the amount the payer was asked for.
     async fn verify_collection(
         &self,
-        query: &CollectionQuery<'_>,
+        query: &CollectionQuery,
     ) -> Result<PaymentStatus, GatewayError> {
-        match query.transaction_id {
-            Some(id) => self.verify_transaction(id, query.reference).await,
-            None => self.verify_payment(query.reference).await,
+        match query.transaction_id.as_deref() {
+            Some(id) => self.verify_transaction(id, &query.reference).await,
+            None => self.verify_payment(&query.reference).await,
         }
     }
 
@@ -135,25 +136,25 @@ pub trait PaymentGateway: Send + Sync + fmt::Debug + 'static {
 
 /// What the service knows of a collection it asks the gateway about
 /// ([`PaymentGateway::verify_collection`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct CollectionQuery<'a> {
+pub struct CollectionQuery {
     /// Our reference.
-    pub reference: &'a str,
+    pub reference: String,
     /// The provider's id for the charge, as a report named it (not yet confirmed).
-    pub transaction_id: Option<&'a str>,
+    pub transaction_id: Option<String>,
     /// The provider's id for the collection, as the gateway gave it when the collection
     /// was opened ([`Collection::provider_reference`]) and the service recorded it.
-    pub checkout: Option<&'a str>,
+    pub checkout: Option<String>,
     /// What the payer was asked for.
     pub requested: Option<Money>,
 }
 
-impl<'a> CollectionQuery<'a> {
+impl CollectionQuery {
     /// A query by reference alone.
-    pub fn new(reference: &'a str) -> CollectionQuery<'a> {
+    pub fn new(reference: impl Into<String>) -> CollectionQuery {
         CollectionQuery {
-            reference,
+            reference: reference.into(),
             transaction_id: None,
             checkout: None,
             requested: None,
@@ -162,8 +163,8 @@ impl<'a> CollectionQuery<'a> {
 
     /// The same, with the transaction id a report named.
     #[must_use]
-    pub fn with_transaction_id(mut self, id: Option<&'a str>) -> CollectionQuery<'a> {
-        self.transaction_id = id;
+    pub fn with_transaction_id(mut self, id: Option<&str>) -> CollectionQuery {
+        self.transaction_id = id.map(str::to_owned);
         self
     }
 
@@ -171,10 +172,10 @@ impl<'a> CollectionQuery<'a> {
     #[must_use]
     pub fn with_checkout(
         mut self,
-        checkout: Option<&'a str>,
+        checkout: Option<&str>,
         requested: Option<Money>,
-    ) -> CollectionQuery<'a> {
-        self.checkout = checkout;
+    ) -> CollectionQuery {
+        self.checkout = checkout.map(str::to_owned);
         self.requested = requested;
         self
     }

@@ -17,19 +17,31 @@
 mod alerts;
 mod clock;
 mod gateway;
+#[cfg(feature = "mock")]
+mod mock;
 mod notify;
 mod store;
 
+#[cfg(feature = "mock")]
+pub use alerts::MockAlerts;
 pub use alerts::{Alert, AlertKind, Alerts, LogAlerts};
+#[cfg(feature = "mock")]
+pub use clock::MockClock;
 pub use clock::{Clock, SystemClock};
+#[cfg(feature = "mock")]
+pub use gateway::MockPaymentGateway;
 pub use gateway::{
     Collection, CollectionQuery, CollectionRequest, GatewayError, PaymentGateway, PaymentState,
     PaymentStatus, PayoutReceipt, PayoutRequest, PayoutState, PayoutStatus, RecipientDetails,
     RecipientId, RefundReceipt, RefundRequest,
 };
+#[cfg(feature = "mock")]
+pub use mock::{MockStore, MockStoreCalls, StoreCalls};
 pub use notify::{
     EmailMessage, EmailSender, NotifyError, ProviderMessageId, SmsMessage, SmsSender, is_e164,
 };
+#[cfg(feature = "mock")]
+pub use notify::{MockEmailSender, MockSmsSender};
 pub use store::{
     AppendOutcome, AppendRequest, DomainEvent, EntryQuery, EventLog, IdempotencyKeys, Journal,
     KeyRecord, Outbox, OutboxChannel, OutboxMessage, OutboxOutcome, OutboxRecord, OutboxStatus,

@@ -43,6 +43,7 @@ pub struct ProviderMessageId(pub String);
 /// Send exactly one message per call and return the provider's id for it. An address the
 /// provider refuses is [`NotifyError::InvalidRecipient`]; errors say whether a retry is
 /// safe; no API key appears in an error or a log line.
+#[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait EmailSender: Send + Sync + fmt::Debug + 'static {
     /// Sends one email.
@@ -51,6 +52,7 @@ pub trait EmailSender: Send + Sync + fmt::Debug + 'static {
 
 /// Sends SMS (Twilio and the like). The same contract as [`EmailSender`]; a number that is
 /// not E.164 (see [`is_e164`]) is [`NotifyError::InvalidRecipient`] before any request.
+#[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait SmsSender: Send + Sync + fmt::Debug + 'static {
     /// Sends one SMS.
