@@ -197,13 +197,22 @@ fn output(schedule: &Schedule, rates: &LoanRates) -> Result<LoanOutput, String> 
 }
 
 pub(crate) fn run(stdin: &str, flags: &[String]) -> Result<String, String> {
-    let table = match flags {
-        [] => false,
-        [flag] if flag == "--table" => true,
-        _ => return Err(format!("loan: unknown options {flags:?} (only --table)")),
+    let (table, chart) = match flags {
+        [] => (false, None),
+        [flag] if flag == "--table" => (true, None),
+        [flag, path] if flag == "--chart" => (false, Some(path)),
+        _ => {
+            return Err(format!(
+                "loan: unknown options {flags:?} (--table, or --chart FILE.svg)"
+            ));
+        }
     };
     let i: LoanInput = input::parse_json(stdin)?;
     let schedule = Schedule::new(&terms(&i)?).map_err(|e| e.to_string())?;
+    if let Some(path) = chart {
+        let svg = crate::chart::schedule_svg(&schedule)?;
+        std::fs::write(path, svg).map_err(|e| format!("cannot write {path}: {e}"))?;
+    }
     if table {
         return Ok(schedule.table().to_string().trim_end().to_owned());
     }

@@ -12,6 +12,7 @@
 //! ```
 
 mod apr;
+mod chart;
 mod eligibility;
 mod input;
 mod loan;
@@ -22,8 +23,7 @@ mod split;
 use std::io::Read;
 use std::process::ExitCode;
 
-const USAGE: &str =
-    "usage: calc <split|penalty|rotation|loan [--table]|eligibility|apr> < inputs.json";
+const USAGE: &str = "usage: calc <split|penalty|rotation|loan [--table|--chart FILE.svg]|eligibility|apr> < inputs.json";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -31,7 +31,7 @@ fn main() -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
-    // Only `loan` takes options (`--table`).
+    // Only `loan` takes options (`--table`, `--chart FILE`).
     let flags: Vec<String> = args.collect();
     if !flags.is_empty() && command != "loan" {
         eprintln!("{USAGE}");

@@ -5,6 +5,9 @@
 
 #[path = "../../examples/calc/apr.rs"]
 mod apr;
+#[path = "../../examples/calc/chart.rs"]
+#[allow(dead_code)] // `--chart` writes a file: not fuzzed
+mod chart;
 #[path = "../../examples/calc/input.rs"]
 mod input;
 #[path = "../../examples/calc/loan.rs"]
