@@ -13,7 +13,8 @@
 //! and senders come from the API keys (`PAYSTACK_SECRET_KEY`, `FLUTTERWAVE_SECRET_KEY`,
 //! `STRIPE_SECRET_KEY`, `SENDGRID_API_KEY` with `AJO_EMAIL_FROM`, `TWILIO_ACCOUNT_SID` with
 //! `TWILIO_FROM`), else testkit fakes. See `ajo_examples::webhook_server` for what each answer means and
-//! `ajo_examples::webhook_server::vars` for every variable.
+//! `ajo_examples::webhook_server::vars` for every variable. `AJO_METRICS_ADDR` serves
+//! `GET /metrics` (Prometheus text) on a listener of its own.
 
 use std::process::ExitCode;
 
@@ -36,6 +37,17 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     webhook_server::announce(&config);
     let (service, clock) = webhook_server::wiring::service(&config).await?;
     let app = webhook_server::router(&config, service, clock)?;
+    if let Some(addr) = config.metrics_addr()
+        && let Some(handle) = webhook_server::metrics::install()
+    {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        tracing::info!(addr = %listener.local_addr()?, "metrics at /metrics");
+        let metrics = webhook_server::metrics::router(handle);
+        let config = config.clone();
+        tokio::spawn(async move {
+            webhook_server::serve(listener, metrics, &config, std::future::pending::<()>()).await;
+        });
+    }
     let listener = tokio::net::TcpListener::bind(config.addr()).await?;
     tracing::info!(addr = %listener.local_addr()?, "listening");
     // Not `axum::serve`: it has no header timeout and no connection limit.

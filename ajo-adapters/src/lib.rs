@@ -1,6 +1,6 @@
 //! Adapters that connect `ajo-core`'s ports to the outside world: PostgreSQL through
-//! sqlx, payment gateways (Paystack, Flutterwave, Stripe) and messaging (SendGrid, Twilio)
-//! over reqwest with rustls.
+//! sqlx, payment gateways (Paystack, Flutterwave, Stripe, M-Pesa, MTN MoMo) and messaging
+//! (SendGrid, Twilio) over reqwest with rustls.
 //!
 //! Each adapter sits behind a cargo feature of the same name, off by default, so a host
 //! service compiles only the clients it uses.
@@ -55,6 +55,9 @@
 //!   of them, not useful alone.
 //! - `full`: every adapter (what CI builds).
 
+// On docs.rs, each item gated by a feature says which ("Available on crate feature ...").
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub use ajo_core;
 
 #[cfg(feature = "flutterwave")]
@@ -75,3 +78,8 @@ pub mod sendgrid;
 pub mod stripe;
 #[cfg(feature = "twilio")]
 pub mod twilio;
+
+// The crate's README is what crates.io shows: its examples compile and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+struct ReadmeDoctests;

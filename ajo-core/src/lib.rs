@@ -74,6 +74,9 @@
 //! - Bad input is a typed error (`#[non_exhaustive]` enums, one per module, wrapped by
 //!   [`Error`]), never a panic, and a refused operation changes nothing.
 
+// On docs.rs, each item gated by a feature says which ("Available on crate feature ...").
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod aggregate;
 pub mod books;
 pub mod calendar;
@@ -93,8 +96,14 @@ pub mod phone;
 pub mod ports;
 pub mod reference;
 pub mod service;
+pub mod telemetry;
 pub mod time;
 pub mod view;
 pub mod webhook;
 
 pub use error::Error;
+
+// The crate's README is what crates.io shows: its examples compile and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+struct ReadmeDoctests;

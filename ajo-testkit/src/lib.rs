@@ -55,6 +55,9 @@
 //! # }
 //! ```
 
+// On docs.rs, each item gated by a feature says which ("Available on crate feature ...").
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod builders;
 mod checks;
 #[cfg(feature = "conformance")]
@@ -71,3 +74,8 @@ pub mod webhooks;
 pub use checks::assert_books_balance;
 pub use embedded::Embedded;
 pub use memory_store::InMemoryStore;
+
+// The crate's README is what crates.io shows: its examples compile and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+struct ReadmeDoctests;

@@ -9,8 +9,8 @@ use ajo_core::ledger::{Account, BookHead, Checkpoint, JournalEntry, Ledger, Ledg
 use ajo_core::money::{Money, MoneyError};
 use ajo_core::ports::{
     AppendOutcome, AppendRequest, EntryQuery, EventLog, IdempotencyKeys, Journal, KeyRecord,
-    Outbox, OutboxOutcome, OutboxRecord, OutboxStatus, ReadFrom, RecordedEvent, Store, StoreError,
-    StoreRead, StreamId, StreamKind, WakeSchedule,
+    Outbox, OutboxBacklog, OutboxOutcome, OutboxRecord, OutboxStatus, ReadFrom, RecordedEvent,
+    Store, StoreError, StoreRead, StreamId, StreamKind, WakeSchedule,
 };
 use ajo_core::time::Timestamp;
 use async_trait::async_trait;
@@ -427,6 +427,26 @@ impl Outbox for InMemoryStore {
 
     async fn outbox_message(&self, id: &str) -> Result<Option<OutboxRecord>, StoreError> {
         Ok(self.lock().outbox.get(id).map(|s| s.record.clone()))
+    }
+
+    async fn outbox_backlog(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Option<OutboxBacklog>, StoreError> {
+        let inner = self.lock();
+        let mut backlog = OutboxBacklog::default();
+        for slot in inner.outbox.values() {
+            if slot.record.status != OutboxStatus::Pending {
+                continue;
+            }
+            backlog.pending += 1;
+            let at = slot.record.next_attempt_at;
+            if at <= now {
+                backlog.due += 1;
+                backlog.oldest_due_at = Some(backlog.oldest_due_at.map_or(at, |o| o.min(at)));
+            }
+        }
+        Ok(Some(backlog))
     }
 }
 

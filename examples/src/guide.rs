@@ -30,6 +30,10 @@ struct Webhooks;
 #[allow(dead_code)]
 struct MobileMoney;
 
+#[doc = include_str!("../../docs/metrics.md")]
+#[allow(dead_code)]
+struct Metrics;
+
 #[doc = include_str!("../../docs/testing.md")]
 #[allow(dead_code)]
 struct Testing;

@@ -18,6 +18,21 @@ fn balance_of(account: &Account, minor: &str) -> Result<Money, StoreError> {
     Money::from_minor(minor, account.currency()).map_err(|_| corrupt("a balance is out of range"))
 }
 
+/// Rows of `account` and `minor` (a sum as text) as balances, in account order.
+fn balances_of(rows: &[sqlx::postgres::PgRow]) -> Result<Vec<(Account, Money)>, StoreError> {
+    let mut balances = Vec::with_capacity(rows.len());
+    for row in rows {
+        let account: serde_json::Value = row.try_get("account").map_err(|e| store_error(&e))?;
+        let account: Account = serde_json::from_value(account)
+            .map_err(|_| corrupt("a stored account could not be read"))?;
+        let minor: String = row.try_get("minor").map_err(|e| store_error(&e))?;
+        let balance = balance_of(&account, &minor)?;
+        balances.push((account, balance));
+    }
+    balances.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(balances)
+}
+
 #[async_trait]
 impl Journal for PgStore {
     #[tracing::instrument(skip_all, fields(account = %account), err)]
@@ -42,17 +57,21 @@ impl Journal for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(|e| store_error(&e))?;
-        let mut balances = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let account: serde_json::Value = row.try_get("account").map_err(|e| store_error(&e))?;
-            let account: Account = serde_json::from_value(account)
-                .map_err(|_| corrupt("a stored account could not be read"))?;
-            let minor: String = row.try_get("minor").map_err(|e| store_error(&e))?;
-            let balance = balance_of(&account, &minor)?;
-            balances.push((account, balance));
-        }
-        balances.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(balances)
+        balances_of(&rows)
+    }
+
+    #[tracing::instrument(skip_all, fields(owner = owner), err)]
+    async fn balances_owned_by(&self, owner: &str) -> Result<Vec<(Account, Money)>, StoreError> {
+        // By the expression index `account_balances_owner`: one owner's rows, not all.
+        let rows = sqlx::query(
+            "SELECT account, sum(balance_minor)::text AS minor FROM account_balances \
+                 WHERE account->>'owner' = $1 GROUP BY account",
+        )
+        .bind(owner)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| store_error(&e))?;
+        balances_of(&rows)
     }
 
     #[tracing::instrument(skip_all, fields(after = query.after, limit = query.limit, by_reference = query.reference.is_some(), by_account = query.account.is_some()), err)]

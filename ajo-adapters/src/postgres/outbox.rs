@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use ajo_core::ports::{Outbox, OutboxOutcome, OutboxRecord, OutboxStatus, StoreError};
+use ajo_core::ports::{
+    Outbox, OutboxBacklog, OutboxOutcome, OutboxRecord, OutboxStatus, StoreError,
+};
 use ajo_core::time::Timestamp;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -137,5 +139,32 @@ impl Outbox for PgStore {
         .await
         .map_err(|e| store_error(&e))?;
         row.as_ref().map(decode_outbox).transpose()
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn outbox_backlog(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Option<OutboxBacklog>, StoreError> {
+        // Only pending rows, which the partial index `outbox_due` holds.
+        let row = sqlx::query(
+            "SELECT count(*) AS pending, \
+                    count(*) FILTER (WHERE next_attempt_at <= $1) AS due, \
+                    min(next_attempt_at) FILTER (WHERE next_attempt_at <= $1) AS oldest \
+             FROM outbox WHERE status = 'pending'",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| store_error(&e))?;
+        let count = |name: &str| -> Result<u64, StoreError> {
+            let n: i64 = row.try_get(name).map_err(|e| store_error(&e))?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        };
+        Ok(Some(OutboxBacklog {
+            pending: count("pending")?,
+            due: count("due")?,
+            oldest_due_at: row.try_get("oldest").map_err(|e| store_error(&e))?,
+        }))
     }
 }

@@ -85,7 +85,8 @@ impl AccountKind {
         }
     }
 
-    fn as_str(self) -> &'static str {
+    /// The kind's name in snake case, as it prints.
+    pub fn as_str(self) -> &'static str {
         match self {
             AccountKind::MemberWallet => "member_wallet",
             AccountKind::GroupPot => "group_pot",

@@ -44,7 +44,7 @@ pub use notify::{
 pub use notify::{MockEmailSender, MockSmsSender};
 pub use store::{
     AppendOutcome, AppendRequest, DomainEvent, EntryQuery, EventLog, IdempotencyKeys, Journal,
-    KeyRecord, Outbox, OutboxChannel, OutboxMessage, OutboxOutcome, OutboxRecord, OutboxStatus,
-    ReadFrom, RecordedEvent, Store, StoreError, StoreRead, StreamAppend, StreamId, StreamKind,
-    WakeSchedule, WrongEventKind,
+    KeyRecord, Outbox, OutboxBacklog, OutboxChannel, OutboxMessage, OutboxOutcome, OutboxRecord,
+    OutboxStatus, ReadFrom, RecordedEvent, Store, StoreError, StoreRead, StreamAppend, StreamId,
+    StreamKind, WakeSchedule, WrongEventKind,
 };

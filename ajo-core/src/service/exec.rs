@@ -17,6 +17,7 @@ use crate::ports::{
     AppendOutcome, AppendRequest, DomainEvent, EmailMessage, OutboxChannel, OutboxMessage,
     RecordedEvent, SmsMessage, StoreError, StreamId, StreamKind,
 };
+use crate::telemetry;
 
 /// A stream's events and version.
 pub(super) struct Loaded<E> {
@@ -154,7 +155,8 @@ impl AjoService {
     }
 
     /// Appends; `Ok(true)` when written, `Ok(false)` for a duplicate, and a conflict as
-    /// `Err` for the caller's retry loop.
+    /// `Err` for the caller's retry loop, counted in [`telemetry::COMMAND_CONFLICTS`] by
+    /// the kind of the stream that was not at its version.
     pub(super) async fn append(&self, request: AppendRequest) -> Result<bool, ServiceError> {
         match self.store.append(request).await {
             Ok(outcome) => Ok(outcome == AppendOutcome::Appended),
@@ -163,6 +165,9 @@ impl AjoService {
                 expected,
                 actual,
             }) => {
+                // Every conflict passes here, whichever loop retries it.
+                metrics::counter!(telemetry::COMMAND_CONFLICTS, "stream" => stream.kind.as_str())
+                    .increment(1);
                 // Behind the store is normal (another writer got there first): the next
                 // read brings the kept state forward. Ahead of it is not (the database
                 // went back to an earlier point): the kept state is dropped, so the next

@@ -10,6 +10,7 @@ use super::{AjoService, ServiceError};
 use crate::ports::{
     NotifyError, OutboxChannel, OutboxOutcome, OutboxRecord, OutboxStatus, ProviderMessageId,
 };
+use crate::telemetry;
 use crate::webhook::{DeliveryEvent, DeliveryStatus};
 
 /// What one [`AjoService::deliver_outbox`] did.
@@ -70,6 +71,9 @@ impl AjoService {
     /// out of order, changes nothing. A report may arrive before the worker has recorded the
     /// send (a fast handset); recording the send afterwards keeps the report.
     ///
+    /// Each attempt is counted in [`telemetry::OUTBOX_MESSAGES`]; how many wait, and for
+    /// how long, is read by [`tick`](Self::tick) ([`telemetry::OUTBOX_PENDING`]).
+    ///
     /// # Errors
     /// [`ServiceError::Store`] claiming or recording; send failures are counted in the
     /// report, not returned.
@@ -99,14 +103,32 @@ impl AjoService {
                 };
                 let now = self.now();
                 let outcome = self.outcome(&record, result, now);
-                match &outcome {
-                    OutboxOutcome::Sent(_) => report.sent += 1,
-                    OutboxOutcome::Retry { .. } => report.retried += 1,
+                let counted = match &outcome {
+                    OutboxOutcome::Sent(_) => {
+                        report.sent += 1;
+                        "sent"
+                    }
+                    OutboxOutcome::Retry { .. } => {
+                        report.retried += 1;
+                        "retried"
+                    }
                     _ => {
                         report.failed += 1;
                         report.failed_messages.push(record.message.id.clone());
+                        "failed"
                     }
-                }
+                };
+                let channel = match &record.message.channel {
+                    OutboxChannel::Email(_) => "email",
+                    OutboxChannel::Sms(_) => "sms",
+                    _ => "alert",
+                };
+                metrics::counter!(
+                    telemetry::OUTBOX_MESSAGES,
+                    "channel" => channel,
+                    "outcome" => counted
+                )
+                .increment(1);
                 self.store
                     .finish_outbox(&record.message.id, outcome, now)
                     .await?;

@@ -24,6 +24,7 @@ use crate::ports::{
     AppendRequest, DomainEvent, KeyRecord, OutboxMessage, ReadFrom, RecordedEvent, StoreError,
     StoreRead, StreamAppend, StreamId, StreamKind,
 };
+use crate::telemetry;
 
 /// What one attempt of a command decided.
 pub(super) enum Decision<T> {
@@ -120,7 +121,10 @@ impl AjoService {
     /// Runs a command: `attempt(n)` for n = 0, 1, ... reads and decides; each decided
     /// write is appended, and a version conflict (from the append, or from an attempt
     /// that wrote on its own) starts the next attempt from fresh state, up to the
-    /// configured number of retries.
+    /// configured number of retries. Every command is counted in
+    /// [`telemetry::COMMANDS`] by how it ended (an error by its
+    /// [`kind`](ServiceError::kind)); each conflict is counted where it is met, in
+    /// [`append`](Self::append).
     ///
     /// # Errors
     /// An attempt's error, a store error, [`ServiceError::IdempotencyKeyReused`] when the
@@ -135,9 +139,31 @@ impl AjoService {
         F: FnMut(u32) -> Fut,
         Fut: Future<Output = Result<Decision<T>, ServiceError>>,
     {
+        let kind = stream.kind.as_str();
+        let result = self.run_counted(stream, &mut attempt).await;
+        let outcome = match &result {
+            Ok((_, outcome)) => outcome,
+            Err(error) => error.kind().as_str(),
+        };
+        metrics::counter!(telemetry::COMMANDS, "stream" => kind, "outcome" => outcome).increment(1);
+        result.map(|(answer, _)| answer)
+    }
+
+    /// [`run`](Self::run)'s loop, answering how the command ended besides its answer:
+    /// `written`, `duplicate` (its key was recorded before) or `unchanged` (nothing to
+    /// write), for [`telemetry::COMMANDS`].
+    async fn run_counted<T, F, Fut>(
+        &self,
+        stream: &StreamId,
+        attempt: &mut F,
+    ) -> Result<(T, &'static str), ServiceError>
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: Future<Output = Result<Decision<T>, ServiceError>>,
+    {
         for n in 0..=self.config.conflict_retries {
             let write = match attempt(n).await {
-                Ok(Decision::Done(answer)) => return Ok(answer),
+                Ok(Decision::Done(answer)) => return Ok((answer, "unchanged")),
                 Ok(Decision::Write(write)) => write,
                 Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
                 Err(other) => return Err(other),
@@ -155,13 +181,13 @@ impl AjoService {
                     if let Some(keep) = write.keep {
                         keep(self);
                     }
-                    return Ok(write.written);
+                    return Ok((write.written, "written"));
                 }
                 Ok(false) => {
                     if let Some(key) = &key {
                         self.replay_of(key, None).await?;
                     }
-                    return Ok(write.duplicate);
+                    return Ok((write.duplicate, "duplicate"));
                 }
                 Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
                 Err(other) => return Err(other),

@@ -1,14 +1,16 @@
 //! The scheduler's work: everything that becomes due with time.
 
 use chrono::{DateTime, Utc};
+use rust_decimal::prelude::ToPrimitive;
 use tracing::instrument;
 
 use super::exec::{Profiles, group_stream, next_wake};
 use super::payouts::{Payout, PayoutReport};
-use super::{AjoService, ServiceError, later};
+use super::{AjoService, REVIEW_OWNER, ServiceError, later};
 use crate::group::payout::DueAction;
 use crate::group::{GroupCommand, GroupError};
 use crate::ids::GroupId;
+use crate::ledger::{AccountKind, Side};
 use crate::loan::LoanError;
 use crate::notify::Notice;
 use crate::payment::{PayoutEvent, PayoutOutcome};
@@ -17,6 +19,7 @@ use crate::ports::{
     StreamId, StreamKind,
 };
 use crate::reference::PaymentReference;
+use crate::telemetry;
 use crate::webhook::AmountBasis;
 
 /// What one [`AjoService::tick`] did.
@@ -51,10 +54,23 @@ impl AjoService {
     /// once, does each thing once. A stream that fails is reported and retried on a later
     /// tick; the others go on.
     ///
+    /// Each tick's duration goes to [`telemetry::TICK_DURATION`]; at its end it reads the
+    /// outbox's backlog and the money on the review accounts into their gauges
+    /// ([`telemetry`] lists them).
+    ///
     /// # Errors
     /// Only a store error listing what is due; per-stream failures are in the report.
     #[instrument(skip_all)]
     pub async fn tick(&self) -> Result<TickReport, ServiceError> {
+        // A duration for the histogram, not a time anything is decided by: the monotonic
+        // clock, not the Clock port, which a test may hold still.
+        let started = std::time::Instant::now();
+        let result = self.tick_once().await;
+        metrics::histogram!(telemetry::TICK_DURATION).record(started.elapsed());
+        result
+    }
+
+    async fn tick_once(&self) -> Result<TickReport, ServiceError> {
         super::logged(async move {
             let now = self.now();
             let mut report = TickReport::default();
@@ -111,9 +127,47 @@ impl AjoService {
                     ));
                 }
             }
+            if let Err(error) = self.record_gauges(now).await {
+                tracing::warn!(%error, "outbox and held-money gauges not read; the next tick tries again");
+            }
             Ok(report)
         })
         .await
+    }
+
+    /// Sets the gauges only a read of the store can give: the outbox's backlog
+    /// ([`telemetry::OUTBOX_PENDING`], [`telemetry::OUTBOX_DUE`],
+    /// [`telemetry::OUTBOX_OLDEST_DUE`]) and the money on the review accounts
+    /// ([`telemetry::MONEY_HELD`]).
+    async fn record_gauges(&self, now: DateTime<Utc>) -> Result<(), ServiceError> {
+        if let Some(backlog) = self.store.outbox_backlog(now).await? {
+            metrics::gauge!(telemetry::OUTBOX_PENDING).set(u64_reading(backlog.pending));
+            metrics::gauge!(telemetry::OUTBOX_DUE).set(u64_reading(backlog.due));
+            let waited = backlog
+                .oldest_due_at
+                .and_then(|at| (now - at).to_std().ok())
+                .unwrap_or_default();
+            metrics::gauge!(telemetry::OUTBOX_OLDEST_DUE).set(waited.as_secs_f64());
+        }
+        for (account, balance) in self.store.balances_owned_by(REVIEW_OWNER).await? {
+            let kind = account.kind();
+            if !matches!(kind, AccountKind::Suspense | AccountKind::Disputed) {
+                continue;
+            }
+            // What the account holds, on its normal side: a suspense account holds money
+            // as a credit balance, a disputed one as a debit.
+            let held = match kind.normal_side() {
+                Side::Debit => balance.amount(),
+                Side::Credit => -balance.amount(),
+            };
+            metrics::gauge!(
+                telemetry::MONEY_HELD,
+                "currency" => account.currency().code().to_owned(),
+                "account" => kind.as_str()
+            )
+            .set(held.to_f64().unwrap_or(f64::NAN));
+        }
+        Ok(())
     }
 
     async fn tick_group(
@@ -338,6 +392,12 @@ impl AjoService {
         let receipt = match self.gateway.send_payout(&request).await {
             Ok(receipt) => receipt,
             Err(error) => {
+                metrics::counter!(
+                    telemetry::PAYOUT_FAILURES,
+                    "provider" => self.gateway.provider(),
+                    "stage" => "send"
+                )
+                .increment(1);
                 let wait = error
                     .retry_after()
                     .and_then(|d| chrono::Duration::from_std(d).ok())
@@ -442,4 +502,11 @@ fn wake_only(
 
 fn action_cause(id: &GroupId, key: &Option<String>) -> String {
     key.clone().unwrap_or_else(|| id.to_string())
+}
+
+/// A count as a gauge reading. Past 2^53 a reading loses its last units, which no
+/// dashboard shows.
+#[allow(clippy::cast_precision_loss)]
+fn u64_reading(count: u64) -> f64 {
+    count as f64
 }

@@ -181,6 +181,32 @@ pub enum WebhookError {
 }
 
 impl WebhookError {
+    /// A short fixed word for why: the `reason` label of
+    /// [`telemetry::WEBHOOKS_REFUSED`](crate::telemetry::WEBHOOKS_REFUSED), and
+    /// something a dashboard can group by. One word per variant, never a value from the
+    /// request.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            WebhookError::SecretMissing { .. } => "secret_missing",
+            WebhookError::TooManySecrets { .. } => "too_many_secrets",
+            WebhookError::InvalidKey { .. } => "invalid_key",
+            WebhookError::InvalidConfig { .. } => "invalid_config",
+            WebhookError::MissingHeader { .. } => "missing_header",
+            WebhookError::DuplicateHeader { .. } => "duplicate_header",
+            WebhookError::MalformedHeader { .. } => "malformed_header",
+            WebhookError::SchemeNotEnabled { .. } => "scheme_not_enabled",
+            WebhookError::BadSignature { .. } => "bad_signature",
+            WebhookError::BodyHashMismatch { .. } => "body_hash_mismatch",
+            WebhookError::OutsideReplayWindow { .. } => "outside_replay_window",
+            WebhookError::BadToken { .. } => "bad_token",
+            WebhookError::BodyTooLarge { .. } => "body_too_large",
+            WebhookError::InvalidUrl { .. } => "invalid_url",
+            WebhookError::MalformedPayload { .. } => "malformed_payload",
+            WebhookError::InvalidAmount { .. } => "invalid_amount",
+            WebhookError::UnsupportedCurrency { .. } => "unsupported_currency",
+        }
+    }
+
     /// The provider this error is about.
     pub fn provider(&self) -> Provider {
         match self {

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::{Provider, WebhookError, WebhookOutcome, WebhookRequest, WebhookVerifier};
+use crate::telemetry;
 
 /// The verifiers a host serves, keyed by provider name (`paystack`).
 ///
@@ -104,6 +105,11 @@ impl WebhookRegistry {
 
     /// Verifies `request` with the verifier for `name`; `None` if there is none.
     ///
+    /// Counts the request in [`telemetry::WEBHOOKS_VERIFIED`] or, with the error's
+    /// [`reason`](WebhookError::reason), [`telemetry::WEBHOOKS_REFUSED`]; a name no
+    /// verifier has is refused as `unknown_provider` under the provider `unknown`, so
+    /// what a stranger puts in the path never becomes a label.
+    ///
     /// # Errors
     /// Inside the `Some`: as [`WebhookVerifier::verify_request`].
     pub fn verify(
@@ -111,7 +117,13 @@ impl WebhookRegistry {
         name: &str,
         request: &WebhookRequest<'_>,
     ) -> Option<Result<Vec<WebhookOutcome>, WebhookError>> {
-        self.get(name).map(|v| v.verify_request(request))
+        let Some(verifier) = self.get(name) else {
+            telemetry::record_unknown_webhook();
+            return None;
+        };
+        let result = verifier.verify_request(request);
+        telemetry::record_webhook(verifier.provider(), &result);
+        Some(result)
     }
 }
 
@@ -153,6 +165,85 @@ mod tests {
                 provider: Provider::Stripe,
                 reason: "a verifier is already registered for this provider",
             })
+        );
+    }
+
+    #[test]
+    fn every_request_is_counted_verified_or_refused_with_its_reason() {
+        use hmac::{Hmac, Mac};
+        use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+
+        let mut registry = WebhookRegistry::new();
+        registry
+            .register(Arc::new(
+                super::super::PaystackVerifier::new(vec![SecretString::from("sk_test_xyz")])
+                    .unwrap(),
+            ))
+            .unwrap();
+        let body = br#"{"event":"subscription.create","data":{}}"#;
+        let mut mac = Hmac::<sha2::Sha512>::new_from_slice(b"sk_test_xyz").unwrap();
+        mac.update(body);
+        let good = hex::encode(mac.finalize().into_bytes());
+        let bad = "0".repeat(128);
+        let now = chrono::Utc::now();
+        let signed: [(&str, &[u8]); 1] = [("x-paystack-signature", good.as_bytes())];
+        let forged: [(&str, &[u8]); 1] = [("x-paystack-signature", bad.as_bytes())];
+
+        let recorder = DebuggingRecorder::new();
+        let snapshotter = recorder.snapshotter();
+        metrics::with_local_recorder(&recorder, || {
+            let request = |headers: &[(&str, &[u8])]| {
+                let request = WebhookRequest::new(headers, body, now);
+                registry.verify("paystack", &request)
+            };
+            assert!(request(&signed).unwrap().is_ok());
+            assert!(request(&signed).unwrap().is_ok());
+            assert!(request(&forged).unwrap().is_err());
+            assert!(request(&[]).unwrap().is_err());
+            let unknown = WebhookRequest::new(&signed, body, now);
+            assert!(registry.verify("paystack/../x", &unknown).is_none());
+        });
+        let mut counted: Vec<(String, Vec<String>, u64)> = snapshotter
+            .snapshot()
+            .into_vec()
+            .into_iter()
+            .filter_map(|(key, _, _, value)| {
+                let DebugValue::Counter(n) = value else {
+                    return None;
+                };
+                let key = key.key();
+                let labels = key.labels().map(|l| format!("{}={}", l.key(), l.value()));
+                Some((key.name().to_owned(), labels.collect(), n))
+            })
+            .collect();
+        counted.sort();
+        let expect = |name: &str, labels: &[&str], n: u64| {
+            (
+                name.to_owned(),
+                labels.iter().map(|l| (*l).to_owned()).collect::<Vec<_>>(),
+                n,
+            )
+        };
+        assert_eq!(
+            counted,
+            [
+                expect(
+                    telemetry::WEBHOOKS_REFUSED,
+                    &["provider=paystack", "reason=bad_signature"],
+                    1
+                ),
+                expect(
+                    telemetry::WEBHOOKS_REFUSED,
+                    &["provider=paystack", "reason=missing_header"],
+                    1
+                ),
+                expect(
+                    telemetry::WEBHOOKS_REFUSED,
+                    &["provider=unknown", "reason=unknown_provider"],
+                    1
+                ),
+                expect(telemetry::WEBHOOKS_VERIFIED, &["provider=paystack"], 2),
+            ]
         );
     }
 }

@@ -29,3 +29,4 @@ pub mod reports;
 pub mod review;
 pub mod service;
 pub mod store;
+pub mod telemetry;

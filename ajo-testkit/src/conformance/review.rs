@@ -42,19 +42,19 @@ where
     a_fixed_flow_of_money_in_doubt_keeps_the_books(factory().await).await;
 }
 
-fn naira(n: i64) -> Money {
+pub(super) fn naira(n: i64) -> Money {
     Money::from_minor(i128::from(n) * 100, Currency::NGN).unwrap()
 }
 
-struct Host {
-    service: AjoService,
-    gateway: Arc<FakeGateway>,
-    alerts: Arc<FakeAlerts>,
-    clock: Arc<FakeClock>,
-    store: Arc<dyn Store>,
+pub(super) struct Host {
+    pub(super) service: AjoService,
+    pub(super) gateway: Arc<FakeGateway>,
+    pub(super) alerts: Arc<FakeAlerts>,
+    pub(super) clock: Arc<FakeClock>,
+    pub(super) store: Arc<dyn Store>,
 }
 
-fn host(store: Arc<dyn Store>) -> Host {
+pub(super) fn host(store: Arc<dyn Store>) -> Host {
     let gateway = Arc::new(FakeGateway::new());
     let alerts = Arc::new(FakeAlerts::new());
     let clock = Arc::new(FakeClock::new(
@@ -81,7 +81,7 @@ fn host(store: Arc<dyn Store>) -> Host {
 
 /// A started group of ada and bola without deposits, paying out once all have paid;
 /// answers ada's checkout for round 1.
-async fn asked(host: &Host, name: &str) -> (GroupId, String) {
+pub(super) async fn asked(host: &Host, name: &str) -> (GroupId, String) {
     let start = host.clock.now().date_naive();
     let id = GroupId::new(name).unwrap();
     let config = naira_group(name, 10_000, start)
@@ -106,7 +106,7 @@ async fn asked(host: &Host, name: &str) -> (GroupId, String) {
 }
 
 /// The payer of `reference` pays what was asked, reported by the gateway's webhook.
-async fn pay(host: &Host, reference: &str) {
+pub(super) async fn pay(host: &Host, reference: &str) {
     let paid = host.gateway.pay(reference).unwrap();
     host.service.handle_gateway_event(&paid).await.unwrap();
 }

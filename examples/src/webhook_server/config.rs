@@ -55,6 +55,9 @@ pub enum ConfigError {
     /// `AJO_ADDR` is not `host:port`.
     #[error("AJO_ADDR is not an IP address and port (like 127.0.0.1:8080)")]
     InvalidAddr,
+    /// `AJO_METRICS_ADDR` is not `host:port`.
+    #[error("AJO_METRICS_ADDR is not an IP address and port (like 127.0.0.1:9090)")]
+    InvalidMetricsAddr,
     /// `TWILIO_AUTH_TOKEN` is set without `AJO_PUBLIC_URL`.
     #[error("TWILIO_AUTH_TOKEN needs AJO_PUBLIC_URL: Twilio signs the public URL it calls")]
     PublicUrlMissing,
@@ -133,6 +136,7 @@ pub struct Route {
 #[derive(Clone)]
 pub struct Config {
     addr: SocketAddr,
+    metrics_addr: Option<SocketAddr>,
     public_url: Option<String>,
     /// Every provider's webhook settings, read by the provider's own module.
     webhooks: Vec<Webhook>,
@@ -193,6 +197,9 @@ impl Config {
             .unwrap_or(DEFAULT_ADDR)
             .parse()
             .map_err(|_| ConfigError::InvalidAddr)?;
+        let metrics_addr = get(vars::METRICS_ADDR)?
+            .map(|a| a.parse().map_err(|_| ConfigError::InvalidMetricsAddr))
+            .transpose()?;
         let public_url = get(vars::PUBLIC_URL)?
             .map(|url| public_base(&url))
             .transpose()?;
@@ -310,6 +317,7 @@ impl Config {
         };
         Ok(Config {
             addr,
+            metrics_addr,
             public_url,
             webhooks,
             gateway_api_keys,
@@ -354,6 +362,13 @@ impl Config {
     /// Where to listen.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where to serve `GET /metrics` (Prometheus text), apart from the webhooks: what it
+    /// shows (money held, failures) is for the operator, not for whoever can reach the
+    /// webhook port. `None`: no metrics listener.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     /// The public base URL, without a trailing `/`.
@@ -541,6 +556,7 @@ impl fmt::Debug for Config {
         let set = |s: bool| if s { "set" } else { "unset" };
         f.debug_struct("Config")
             .field("addr", &self.addr)
+            .field("metrics_addr", &self.metrics_addr)
             .field("public_url", &self.public_url)
             .field("webhooks", &self.webhooks)
             .field(

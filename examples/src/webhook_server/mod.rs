@@ -86,6 +86,7 @@
 mod adapters;
 mod config;
 mod env;
+pub mod metrics;
 mod providers;
 mod routes;
 mod serve;

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use ajo_core::ports::{Clock, StoreError};
 use ajo_core::service::{AjoService, Handled, ServiceError};
+use ajo_core::telemetry;
 use ajo_core::webhook::{
     Acknowledgement, DeliveryEvent, GatewayEvent, Provider, WebhookError, WebhookOutcome,
     WebhookRegistry, WebhookRequest, WebhookVerifier,
@@ -146,7 +147,7 @@ async fn webhook(
             handle(&app, verifier.as_ref(), &uri, &headers, &body).await
         }
         // A provider that signs nothing is only heard at its token URL.
-        _ => StatusCode::NOT_FOUND.into_response(),
+        _ => not_found(),
     }
 }
 
@@ -164,8 +165,14 @@ async fn token_webhook(
         Some(verifier) if verifier.token_in_path() => {
             handle(&app, verifier.as_ref(), &uri, &headers, &body).await
         }
-        _ => StatusCode::NOT_FOUND.into_response(),
+        _ => not_found(),
     }
+}
+
+/// No provider is configured at this path: counted, and answered `404`.
+fn not_found() -> Response {
+    telemetry::record_unknown_webhook();
+    StatusCode::NOT_FOUND.into_response()
 }
 
 /// Verifies the request with `verifier`, acts on what it carries and answers.
@@ -184,6 +191,7 @@ async fn handle(
     let pairs = pairs(headers);
     let request = WebhookRequest::new(&pairs, body, app.clock.now()).with_url(&url);
     let verified = verifier.verify_request(&request);
+    telemetry::record_webhook(verifier.provider(), &verified);
     app.receive(verifier.provider(), verified, verifier.acknowledgement())
         .await
 }

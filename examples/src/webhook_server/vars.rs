@@ -22,6 +22,9 @@ pub use super::providers::twilio::{TWILIO, TWILIO_PREVIOUS};
 
 /// The address to listen on (`127.0.0.1:8080` when unset).
 pub const ADDR: &str = "AJO_ADDR";
+/// Where to serve `GET /metrics` in Prometheus text (`127.0.0.1:9090`, say); no metrics
+/// listener when unset. Keep it off the public interface.
+pub const METRICS_ADDR: &str = "AJO_METRICS_ADDR";
 /// The public base URL providers call (`https://ajo.example.com`): Twilio signs the full
 /// URL it requested, which the server cannot see behind a proxy.
 pub const PUBLIC_URL: &str = "AJO_PUBLIC_URL";

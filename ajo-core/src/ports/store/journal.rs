@@ -130,6 +130,25 @@ pub trait Journal: Send + Sync + fmt::Debug + 'static {
     /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
     async fn balances(&self) -> Result<Vec<(Account, Money)>, StoreError>;
 
+    /// The balances of `owner`'s accounts, in account order. The default filters
+    /// [`balances`](Self::balances); a store that can find one owner's accounts without
+    /// reading every balance should. [`tick`](crate::service::AjoService::tick) reads the
+    /// review accounts' this way for
+    /// [`telemetry::MONEY_HELD`](crate::telemetry::MONEY_HELD).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
+    async fn balances_owned_by(&self, owner: &str) -> Result<Vec<(Account, Money)>, StoreError> {
+        let mut owned: Vec<_> = self
+            .balances()
+            .await?
+            .into_iter()
+            .filter(|(account, _)| account.owner() == owner)
+            .collect();
+        owned.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(owned)
+    }
+
     /// Journal entries, oldest first.
     ///
     /// # Errors

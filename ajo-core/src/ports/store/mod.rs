@@ -27,7 +27,9 @@ use async_trait::async_trait;
 pub use error::{StoreError, WrongEventKind};
 pub use idempotency::{IdempotencyKeys, KeyRecord};
 pub use journal::{EntryQuery, Journal};
-pub use outbox::{Outbox, OutboxChannel, OutboxMessage, OutboxOutcome, OutboxRecord, OutboxStatus};
+pub use outbox::{
+    Outbox, OutboxBacklog, OutboxChannel, OutboxMessage, OutboxOutcome, OutboxRecord, OutboxStatus,
+};
 pub use schedule::WakeSchedule;
 pub use stream::{
     DomainEvent, EventLog, ReadFrom, RecordedEvent, StoreRead, StreamAppend, StreamId, StreamKind,

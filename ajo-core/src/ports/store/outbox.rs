@@ -72,6 +72,19 @@ pub struct OutboxRecord {
     pub next_attempt_at: DateTime<Utc>,
 }
 
+/// How much waits in the outbox, for the outbox metrics
+/// ([`telemetry::OUTBOX_PENDING`](crate::telemetry::OUTBOX_PENDING)).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxBacklog {
+    /// Messages still [`Pending`](OutboxStatus::Pending), due or waiting for a retry,
+    /// claimed or not.
+    pub pending: u64,
+    /// Of those, the ones due by the time asked about.
+    pub due: u64,
+    /// When the longest-waiting due message fell due (`None` when none is due).
+    pub oldest_due_at: Option<DateTime<Utc>>,
+}
+
 /// The outcome of one send attempt, for [`Outbox::finish_outbox`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -160,4 +173,19 @@ pub trait Outbox: Send + Sync + fmt::Debug + 'static {
     /// # Errors
     /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
     async fn outbox_message(&self, id: &str) -> Result<Option<OutboxRecord>, StoreError>;
+
+    /// How many messages are pending, how many of them are due by `now`, and when the
+    /// longest-waiting due one fell due. `None` (the default) when the store does not
+    /// count its outbox; [`tick`](crate::service::AjoService::tick) then records no
+    /// outbox gauges.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`].
+    async fn outbox_backlog(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Option<OutboxBacklog>, StoreError> {
+        let _ = now;
+        Ok(None)
+    }
 }

@@ -25,6 +25,8 @@
 //! gateway answer "succeeded" about a transfer of the wrong amount, which a receipt (it
 //! carries no amount) cannot tell.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use tracing::instrument;
 
 use super::runner::{Decision, Write};
@@ -38,6 +40,7 @@ use crate::ports::{
     AlertKind, AppendRequest, DomainEvent, StoreError, StreamAppend, StreamId, StreamKind,
 };
 use crate::reference::PaymentReference;
+use crate::telemetry;
 use crate::webhook::{AmountBasis, GatewayEvent, PaymentEventKind};
 
 /// A gateway's report about a payout attempt: from a webhook, or from the gateway's answer
@@ -328,6 +331,8 @@ impl AjoService {
         let stream = StreamId::new(StreamKind::Payout, base.clone());
         let (base, stream) = (&base, &stream);
         let at = stream;
+        // Whether the write the command made (its last attempt's) books a failure.
+        let failed = &AtomicBool::new(false);
         let result = self
             .run(at, move |_| async move {
                 let loaded = self.load_payout(base).await?;
@@ -341,6 +346,10 @@ impl AjoService {
                     return Ok(Decision::Done(Handled::UnknownReference));
                 };
                 let step = decide(attempt, report)?;
+                failed.store(
+                    matches!(step, Step::Fail | Step::Return(_) | Step::DeliverAndReturn),
+                    Ordering::Relaxed,
+                );
                 let now = self.now();
                 let owed = payout.owed()?;
                 let mut entries = Vec::new();
@@ -435,6 +444,14 @@ impl AjoService {
                 }))
             })
             .await?;
+        if result == Handled::Recorded && failed.load(Ordering::Relaxed) {
+            metrics::counter!(
+                telemetry::PAYOUT_FAILURES,
+                "provider" => self.gateway.provider(),
+                "stage" => "report"
+            )
+            .increment(1);
+        }
         if let Handled::Flagged { expected, received } = &result {
             tracing::warn!(
                 reference = report.reference,

@@ -280,3 +280,53 @@ pub async fn entries_are_found_by_account_and_time(store: Arc<dyn Store>) {
         "an account is its owner, kind and currency"
     );
 }
+
+/// One owner's balances are that owner's rows of [`balances`](ajo_core::ports::Journal::balances),
+/// in every currency, in account order; an owner with no accounts has none.
+pub async fn balances_are_found_by_owner(store: Arc<dyn Store>) {
+    let held = |owner: &str, minor: i128, currency: Currency| {
+        let amount = Money::from_minor(minor, currency).unwrap();
+        EntryDraft::new(format!("{owner}-{}", currency.code()), "held")
+            .debit(
+                Account::new("gateway", AccountKind::GatewayClearing, currency),
+                amount,
+            )
+            .credit(Account::new(owner, AccountKind::Suspense, currency), amount)
+            .balance()
+            .unwrap()
+    };
+    store
+        .append(request(
+            vec![append("g1", 0, vec![])],
+            vec![
+                entry("k", 10),
+                held("review", 300, Currency::NGN),
+                held("review", 700, Currency::KES),
+                held("reviewer", 5, Currency::NGN),
+            ],
+            vec![],
+            None,
+        ))
+        .await
+        .unwrap();
+    let owned = store.balances_owned_by("review").await.unwrap();
+    let expected: Vec<_> = store
+        .balances()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(a, _)| a.owner() == "review")
+        .collect();
+    assert_eq!(owned, expected);
+    let minors: Vec<_> = owned
+        .iter()
+        .map(|(a, m)| (a.currency(), m.minor()))
+        .collect();
+    assert_eq!(
+        minors.len(),
+        2,
+        "both of review's accounts, and not reviewer's: {minors:?}"
+    );
+    assert!(minors.contains(&(Currency::NGN, -300)) && minors.contains(&(Currency::KES, -700)));
+    assert!(store.balances_owned_by("nobody").await.unwrap().is_empty());
+}

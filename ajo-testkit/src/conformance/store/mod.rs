@@ -44,15 +44,19 @@ pub use events::{
     reads_from_known_versions_with_the_key, stale_versions_conflict_and_write_nothing,
 };
 pub use journal::{
-    a_bad_entry_fails_the_whole_append, balances_beyond_the_largest_amount_are_refused,
-    entries_are_found_by_account_and_time, ledger_stays_balanced_and_chained,
-    replayed_entries_are_skipped, sub_microsecond_times_keep_the_chain_verifiable,
+    a_bad_entry_fails_the_whole_append, balances_are_found_by_owner,
+    balances_beyond_the_largest_amount_are_refused, entries_are_found_by_account_and_time,
+    ledger_stays_balanced_and_chained, replayed_entries_are_skipped,
+    sub_microsecond_times_keep_the_chain_verifiable,
 };
 pub use keys::{
     a_failed_append_leaves_its_key_free, a_key_keeps_its_first_record,
     keys_keep_their_fingerprint_and_answer, racing_keys_record_one_winner,
 };
-pub use outbox::{final_delivery_reports_are_kept, outbox_is_unique_leased_and_reported};
+pub use outbox::{
+    final_delivery_reports_are_kept, outbox_backlog_counts_what_waits,
+    outbox_is_unique_leased_and_reported,
+};
 pub use schedule::{a_stale_wake_only_append_conflicts, wake_times_list_due_streams};
 pub use streams::streams_are_listed_by_kind_in_pages;
 
@@ -146,6 +150,8 @@ where
     wake_times_list_due_streams(factory().await).await;
     outbox_is_unique_leased_and_reported(factory().await).await;
     final_delivery_reports_are_kept(factory().await).await;
+    outbox_backlog_counts_what_waits(factory().await).await;
+    balances_are_found_by_owner(factory().await).await;
     concurrent_duplicate_deliveries_post_once(factory().await).await;
     keys_keep_their_fingerprint_and_answer(factory().await).await;
     a_key_keeps_its_first_record(factory().await).await;

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ajo_core::ports::{OutboxOutcome, OutboxStatus, ProviderMessageId, Store, StoreError};
+use ajo_core::ports::{
+    OutboxBacklog, OutboxOutcome, OutboxStatus, ProviderMessageId, Store, StoreError,
+};
 
 use super::{at, email, request};
 
@@ -175,5 +177,103 @@ pub async fn final_delivery_reports_are_kept(store: Arc<dyn Store>) {
             .unwrap()
             .is_empty(),
         "a reported message was offered again"
+    );
+}
+
+/// The backlog counts every pending message, claimed or not, tells the due ones apart,
+/// and says when the longest-waiting due one fell due; sent messages leave it. A store
+/// must count (`Some`): the outbox gauges are read from it.
+pub async fn outbox_backlog_counts_what_waits(store: Arc<dyn Store>) {
+    // Sub-microsecond, as a real clock gives.
+    let now = at() + chrono::Duration::nanoseconds(1_500);
+    let empty = store.outbox_backlog(now).await.unwrap();
+    assert_eq!(
+        empty,
+        Some(OutboxBacklog::default()),
+        "an empty outbox has no backlog (or the store does not count its outbox)"
+    );
+    store
+        .append(request(
+            vec![],
+            vec![],
+            vec![email("b1"), email("b2"), email("b3")],
+            None,
+        ))
+        .await
+        .unwrap();
+    let lease = Duration::from_secs(60);
+    assert_eq!(
+        store.claim_outbox("w1", now, lease, 3).await.unwrap().len(),
+        3
+    );
+    let retry_at = now + chrono::Duration::minutes(5);
+    store
+        .finish_outbox(
+            "b2",
+            OutboxOutcome::Retry {
+                at: retry_at,
+                reason: "busy".into(),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    store
+        .finish_outbox(
+            "b3",
+            OutboxOutcome::Sent(ProviderMessageId("p-b3".into())),
+            now,
+        )
+        .await
+        .unwrap();
+    let due_at = store
+        .outbox_message("b1")
+        .await
+        .unwrap()
+        .unwrap()
+        .next_attempt_at;
+    let backlog = store.outbox_backlog(now).await.unwrap().unwrap();
+    assert_eq!(
+        backlog,
+        OutboxBacklog {
+            pending: 2,
+            due: 1,
+            oldest_due_at: Some(due_at),
+        },
+        "b1 (claimed, unsent) is due, b2 waits for its retry, b3 is sent"
+    );
+    let later = retry_at + chrono::Duration::seconds(1);
+    let backlog = store.outbox_backlog(later).await.unwrap().unwrap();
+    assert_eq!((backlog.pending, backlog.due), (2, 2));
+    assert_eq!(
+        backlog.oldest_due_at,
+        Some(due_at),
+        "the oldest due one is b1's"
+    );
+    store
+        .finish_outbox(
+            "b1",
+            OutboxOutcome::Failed {
+                reason: "refused".into(),
+            },
+            later,
+        )
+        .await
+        .unwrap();
+    let backlog = store.outbox_backlog(later).await.unwrap().unwrap();
+    let retried = store
+        .outbox_message("b2")
+        .await
+        .unwrap()
+        .unwrap()
+        .next_attempt_at;
+    assert_eq!(
+        backlog,
+        OutboxBacklog {
+            pending: 1,
+            due: 1,
+            oldest_due_at: Some(retried),
+        },
+        "a message given up on leaves the backlog"
     );
 }
