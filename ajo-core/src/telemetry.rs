@@ -17,15 +17,15 @@
 //! | --- | --- | --- | --- |
 //! | `ajo_webhooks_verified_total` | counter | `provider` | requests proven authentic and read |
 //! | `ajo_webhooks_refused_total` | counter | `provider`, `reason` | requests refused ([`WebhookError::reason`](crate::webhook::WebhookError::reason)) |
-//! | `ajo_commands_total` | counter | `stream`, `outcome` | commands run by the service, by the kind of stream they write and how they ended |
-//! | `ajo_command_conflicts_total` | counter | `stream` | version conflicts, each retried from fresh state |
+//! | `ajo_commands_total` | counter | `stream`, `outcome` | commands run by the service, by the kind of stream they write and how they ended (`written`, `unchanged`, or the error's kind) |
+//! | `ajo_command_conflicts_total` | counter | `stream` | appends that found a stream moved by another writer |
 //! | `ajo_outbox_messages_total` | counter | `channel`, `outcome` | send attempts by `deliver_outbox` (`sent`, `retried`, `failed`) |
 //! | `ajo_outbox_pending` | gauge | | messages waiting to be sent, read by `tick` |
 //! | `ajo_outbox_due` | gauge | | of those, the ones due now |
 //! | `ajo_outbox_oldest_due_seconds` | gauge | | how long the oldest due message has waited |
-//! | `ajo_payout_failures_total` | counter | `provider`, `stage` | payouts the gateway refused on sending (`send`) or reported failed or reversed (`report`) |
+//! | `ajo_payout_failures_total` | counter | `provider`, `stage` | payouts the gateway refused on sending (`send`; not outages) or answered or reported failed or reversed (`report`; once per send) |
 //! | `ajo_tick_duration_seconds` | histogram | | how long one `tick` took |
-//! | `ajo_money_held` | gauge | `currency`, `account` | money on the review accounts (`suspense`, `disputed`), in major units, read by `tick` |
+//! | `ajo_money_held` | gauge | `currency`, `account` | money held for review (`suspense`) or under a chargeback (`disputed`), in major units, read by `tick` |
 //!
 //! Label values are fixed words or configured names (providers, currencies), never
 //! references or member ids, so a metric's series stay few.
@@ -44,7 +44,7 @@ pub const WEBHOOKS_VERIFIED: &str = "ajo_webhooks_verified_total";
 pub const WEBHOOKS_REFUSED: &str = "ajo_webhooks_refused_total";
 /// Commands run, by `stream` kind and `outcome`.
 pub const COMMANDS: &str = "ajo_commands_total";
-/// Version conflicts met by commands (each retried), by `stream` kind.
+/// Appends that found a stream moved by another writer, by that `stream`'s kind.
 pub const COMMAND_CONFLICTS: &str = "ajo_command_conflicts_total";
 /// Outbox send attempts, by `channel` and `outcome`.
 pub const OUTBOX_MESSAGES: &str = "ajo_outbox_messages_total";
@@ -54,11 +54,13 @@ pub const OUTBOX_PENDING: &str = "ajo_outbox_pending";
 pub const OUTBOX_DUE: &str = "ajo_outbox_due";
 /// Seconds the oldest due outbox message has waited past its due time.
 pub const OUTBOX_OLDEST_DUE: &str = "ajo_outbox_oldest_due_seconds";
-/// Payouts refused on sending or reported failed, by `provider` and `stage`.
+/// Payouts refused on sending (not outages) or answered or reported failed or reversed
+/// (once per send), by `provider` and `stage`.
 pub const PAYOUT_FAILURES: &str = "ajo_payout_failures_total";
 /// How long each `tick` took, in seconds.
 pub const TICK_DURATION: &str = "ajo_tick_duration_seconds";
-/// Money on the review accounts, by `currency` and `account`, in major units.
+/// Money held for review or under a chargeback, by `currency` and `account`, in major
+/// units.
 pub const MONEY_HELD: &str = "ajo_money_held";
 
 /// Every metric name ajo records.
@@ -98,7 +100,7 @@ pub fn describe() {
     describe_counter!(
         COMMAND_CONFLICTS,
         Unit::Count,
-        "Version conflicts met by commands, each retried from fresh state, by stream kind."
+        "Appends that found a stream moved by another writer, by stream kind."
     );
     describe_counter!(
         OUTBOX_MESSAGES,
@@ -128,7 +130,7 @@ pub fn describe() {
     );
     describe_gauge!(
         MONEY_HELD,
-        "Money on the review accounts, by currency and account, in major units."
+        "Money held for review or under a chargeback, by currency and account, in major units."
     );
 }
 

@@ -1,5 +1,6 @@
 //! The service on the in-memory store: a scheduler tick over 10,000 groups, and one
-//! contribution end to end (collection request, gateway webhook, group, ledger, outbox).
+//! contribution end to end (collection request, gateway webhook, group, ledger, outbox),
+//! without a metrics recorder and with a Prometheus one.
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -63,13 +64,34 @@ fn tick(c: &mut Criterion) {
 }
 
 fn contribution(c: &mut Criterion) {
+    contribution_as(c, "service_contribution_end_to_end");
+}
+
+/// The same contribution with a Prometheus recorder taking every metric the service
+/// records (on this thread only, so the other benches run without one): what metrics
+/// cost a host that installs an exporter.
+fn contribution_recorded(c: &mut Criterion) {
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    metrics::with_local_recorder(&recorder, || {
+        contribution_as(c, "service_contribution_end_to_end_prometheus");
+    });
+    assert!(
+        recorder
+            .handle()
+            .render()
+            .contains("ajo_commands_total{stream=\"payment\",outcome=\"written\"}"),
+        "the recorder saw the service's commands"
+    );
+}
+
+fn contribution_as(c: &mut Criterion, name: &str) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
     let ajo = Embedded::new(Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap());
     rt.block_on(seed(&ajo, 1));
     let id = GroupId::new("g0").unwrap();
-    c.bench_function("service_contribution_end_to_end", |b| {
+    c.bench_function(name, |b| {
         b.iter_batched(
             || ajo.fork(),
             |fork| {
@@ -89,5 +111,5 @@ fn contribution(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, contribution, tick);
+criterion_group!(benches, contribution, contribution_recorded, tick);
 criterion_main!(benches);

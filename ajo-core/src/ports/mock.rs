@@ -16,8 +16,8 @@ use chrono::{DateTime, Utc};
 
 use super::{
     AppendOutcome, AppendRequest, EntryQuery, EventLog, IdempotencyKeys, Journal, KeyRecord,
-    Outbox, OutboxOutcome, OutboxRecord, OutboxStatus, ReadFrom, Store, StoreError, StoreRead,
-    StreamId, StreamKind, WakeSchedule,
+    Outbox, OutboxBacklog, OutboxOutcome, OutboxRecord, OutboxStatus, ReadFrom, Store, StoreError,
+    StoreRead, StreamId, StreamKind, WakeSchedule,
 };
 use crate::ledger::{Account, BookHead, Checkpoint, JournalEntry};
 use crate::money::Money;
@@ -44,6 +44,8 @@ pub trait StoreCalls: Send + Sync + 'static {
     async fn balance(&self, account: &Account) -> Result<Money, StoreError>;
     /// [`Journal::balances`].
     async fn balances(&self) -> Result<Vec<(Account, Money)>, StoreError>;
+    /// [`Journal::balances_owned_by`].
+    async fn balances_owned_by(&self, owner: &str) -> Result<Vec<(Account, Money)>, StoreError>;
     /// [`Journal::entries`].
     async fn entries(&self, query: &EntryQuery) -> Result<Vec<JournalEntry>, StoreError>;
     /// [`Journal::heads`].
@@ -75,6 +77,9 @@ pub trait StoreCalls: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
     /// [`Outbox::outbox_message`].
     async fn outbox_message(&self, id: &str) -> Result<Option<OutboxRecord>, StoreError>;
+    /// [`Outbox::outbox_backlog`].
+    async fn outbox_backlog(&self, now: DateTime<Utc>)
+    -> Result<Option<OutboxBacklog>, StoreError>;
     /// [`WakeSchedule::due_streams`].
     async fn due_streams(
         &self,
@@ -161,6 +166,10 @@ impl Journal for MockStore {
         self.calls.balances().await
     }
 
+    async fn balances_owned_by(&self, owner: &str) -> Result<Vec<(Account, Money)>, StoreError> {
+        self.calls.balances_owned_by(owner).await
+    }
+
     async fn entries(&self, query: &EntryQuery) -> Result<Vec<JournalEntry>, StoreError> {
         self.calls.entries(query).await
     }
@@ -209,6 +218,13 @@ impl Outbox for MockStore {
 
     async fn outbox_message(&self, id: &str) -> Result<Option<OutboxRecord>, StoreError> {
         self.calls.outbox_message(id).await
+    }
+
+    async fn outbox_backlog(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Option<OutboxBacklog>, StoreError> {
+        self.calls.outbox_backlog(now).await
     }
 }
 

@@ -5,7 +5,7 @@ use tracing::instrument;
 use super::exec::{
     Loaded, Profiles, as_member, as_payment, current_profile, decode_as, member_stream,
 };
-use super::runner::{Decision, Write};
+use super::runner::{Decision, Write, count_command};
 use super::{AjoService, ServiceError};
 use crate::aggregate::Aggregate;
 use crate::group::{GroupAccounts, GroupCommand, GroupState};
@@ -83,6 +83,7 @@ impl AjoService {
                 if self.config.confirmation.requires(event) {
                     // Asking the gateway costs a call: not for what was seen already.
                     if self.store.has_idempotency_key(key).await? {
+                        count_command(StreamKind::Payment, Ok(false));
                         return Ok(Handled::Duplicate);
                     }
                     if let Some(reason) = self.unconfirmed(event).await? {
@@ -101,6 +102,7 @@ impl AjoService {
                     .await;
             }
             if self.store.has_idempotency_key(key).await? {
+                count_command(StreamKind::Payment, Ok(false));
                 return Ok(Handled::Duplicate);
             }
             if let Some(what) = super::returns::gateway_return(event.kind()) {

@@ -121,7 +121,7 @@ impl AjoService {
                 let channel = match &record.message.channel {
                     OutboxChannel::Email(_) => "email",
                     OutboxChannel::Sms(_) => "sms",
-                    _ => "alert",
+                    OutboxChannel::Alert(_) => "alert",
                 };
                 metrics::counter!(
                     telemetry::OUTBOX_MESSAGES,

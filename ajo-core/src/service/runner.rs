@@ -117,6 +117,19 @@ pub(super) struct Decided<A: Aggregate> {
     pub(super) keep: Option<Keep>,
 }
 
+/// Counts a command in [`telemetry::COMMANDS`] by the kind of stream it writes and how
+/// it ended: `written`, `unchanged` (nothing to write: a duplicate, an answer already
+/// given) or its error's [`kind`](ServiceError::kind).
+pub(super) fn count_command(stream: StreamKind, ended: Result<bool, &ServiceError>) {
+    let outcome = match ended {
+        Ok(true) => "written",
+        Ok(false) => "unchanged",
+        Err(error) => error.kind().as_str(),
+    };
+    metrics::counter!(telemetry::COMMANDS, "stream" => stream.as_str(), "outcome" => outcome)
+        .increment(1);
+}
+
 impl AjoService {
     /// Runs a command: `attempt(n)` for n = 0, 1, ... reads and decides; each decided
     /// write is appended, and a version conflict (from the append, or from an attempt
@@ -139,31 +152,25 @@ impl AjoService {
         F: FnMut(u32) -> Fut,
         Fut: Future<Output = Result<Decision<T>, ServiceError>>,
     {
-        let kind = stream.kind.as_str();
         let result = self.run_counted(stream, &mut attempt).await;
-        let outcome = match &result {
-            Ok((_, outcome)) => outcome,
-            Err(error) => error.kind().as_str(),
-        };
-        metrics::counter!(telemetry::COMMANDS, "stream" => kind, "outcome" => outcome).increment(1);
+        count_command(stream.kind, result.as_ref().map(|(_, written)| *written));
         result.map(|(answer, _)| answer)
     }
 
-    /// [`run`](Self::run)'s loop, answering how the command ended besides its answer:
-    /// `written`, `duplicate` (its key was recorded before) or `unchanged` (nothing to
-    /// write), for [`telemetry::COMMANDS`].
+    /// [`run`](Self::run)'s loop, answering besides its answer whether it wrote, for
+    /// [`telemetry::COMMANDS`].
     async fn run_counted<T, F, Fut>(
         &self,
         stream: &StreamId,
         attempt: &mut F,
-    ) -> Result<(T, &'static str), ServiceError>
+    ) -> Result<(T, bool), ServiceError>
     where
         F: FnMut(u32) -> Fut,
         Fut: Future<Output = Result<Decision<T>, ServiceError>>,
     {
         for n in 0..=self.config.conflict_retries {
             let write = match attempt(n).await {
-                Ok(Decision::Done(answer)) => return Ok((answer, "unchanged")),
+                Ok(Decision::Done(answer)) => return Ok((answer, false)),
                 Ok(Decision::Write(write)) => write,
                 Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
                 Err(other) => return Err(other),
@@ -181,13 +188,13 @@ impl AjoService {
                     if let Some(keep) = write.keep {
                         keep(self);
                     }
-                    return Ok((write.written, "written"));
+                    return Ok((write.written, true));
                 }
                 Ok(false) => {
                     if let Some(key) = &key {
                         self.replay_of(key, None).await?;
                     }
-                    return Ok((write.duplicate, "duplicate"));
+                    return Ok((write.duplicate, false));
                 }
                 Err(ServiceError::Store(StoreError::Conflict { .. })) => continue,
                 Err(other) => return Err(other),

@@ -6,7 +6,7 @@ use tracing::instrument;
 
 use super::exec::{Profiles, group_stream, next_wake};
 use super::payouts::{Payout, PayoutReport};
-use super::{AjoService, REVIEW_OWNER, ServiceError, later};
+use super::{AjoService, DISPUTES_OWNER, REVIEW_OWNER, ServiceError, later};
 use crate::group::payout::DueAction;
 use crate::group::{GroupCommand, GroupError};
 use crate::ids::GroupId;
@@ -149,7 +149,11 @@ impl AjoService {
                 .unwrap_or_default();
             metrics::gauge!(telemetry::OUTBOX_OLDEST_DUE).set(waited.as_secs_f64());
         }
-        for (account, balance) in self.store.balances_owned_by(REVIEW_OWNER).await? {
+        // Money that could not be credited is on review's suspense accounts; money under a
+        // chargeback, on the disputes' accounts.
+        let mut held = self.store.balances_owned_by(REVIEW_OWNER).await?;
+        held.extend(self.store.balances_owned_by(DISPUTES_OWNER).await?);
+        for (account, balance) in held {
             let kind = account.kind();
             if !matches!(kind, AccountKind::Suspense | AccountKind::Disputed) {
                 continue;
@@ -392,12 +396,16 @@ impl AjoService {
         let receipt = match self.gateway.send_payout(&request).await {
             Ok(receipt) => receipt,
             Err(error) => {
-                metrics::counter!(
-                    telemetry::PAYOUT_FAILURES,
-                    "provider" => self.gateway.provider(),
-                    "stage" => "send"
-                )
-                .increment(1);
+                // A refusal, not a timeout or an outage: those may have been taken, and are
+                // asked again every `reverify_after` for as long as they last.
+                if !error.is_retryable() {
+                    metrics::counter!(
+                        telemetry::PAYOUT_FAILURES,
+                        "provider" => self.gateway.provider(),
+                        "stage" => "send"
+                    )
+                    .increment(1);
+                }
                 let wait = error
                     .retry_after()
                     .and_then(|d| chrono::Duration::from_std(d).ok())

@@ -22,7 +22,7 @@ use ajo_core::ids::HandId;
 use ajo_core::ports::{Clock, GatewayError, Store};
 use ajo_core::service::Handled;
 use ajo_core::telemetry;
-use ajo_core::webhook::PaymentEventKind;
+use ajo_core::webhook::{GatewayEvent, PaymentEventKind, Provider};
 use chrono::Duration;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 
@@ -65,7 +65,8 @@ impl Recorded {
             .sum()
     }
 
-    /// A gauge's reading with exactly these labels, if it was set.
+    /// A gauge's reading with exactly these labels, if it was ever set (a take resets a
+    /// gauge to 0, so one not set since the last take reads `Some(0.0)`).
     pub fn gauge(&self, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
         self.gauges.get(&key(name, labels)).copied()
     }
@@ -224,8 +225,19 @@ pub async fn held_money_outbox_and_payout_failures_are_measured(
     let (_, short) = asked(&host, "tel-held").await;
     let held = host.gateway.pay_amount(&short, naira(4_000)).unwrap();
     host.service.handle_gateway_event(&held).await.unwrap();
+    // A paid contribution disputed, its ₦10,000 taken back by the card scheme.
+    let (_, disputed) = asked(&host, "tel-dispute").await;
+    pay(&host, &disputed).await;
+    for kind in [
+        PaymentEventKind::DisputeOpened,
+        PaymentEventKind::DisputeFundsWithdrawn,
+    ] {
+        let report = GatewayEvent::new(Provider::Stripe, kind, disputed.as_str(), naira(10_000))
+            .with_provider_reference("dp_tel");
+        host.service.handle_gateway_event(&report).await.unwrap();
+    }
 
-    // A funded round whose payout the gateway refuses once, then accepts as pending.
+    // A funded round whose payout the gateway refuses, is down for, then fails.
     let (id, reference) = asked(&host, "tel-payout").await;
     pay(&host, &reference).await;
     let bola = host
@@ -238,7 +250,9 @@ pub async fn held_money_outbox_and_payout_failures_are_measured(
     // The messages written so far wait a minute and a half (and a few nanoseconds).
     host.clock
         .advance(Duration::seconds(90) + Duration::nanoseconds(1_234));
-    host.gateway.fail_next(GatewayError::Unavailable);
+    host.gateway.fail_next(GatewayError::InvalidRequest {
+        message: "account closed".into(),
+    });
     host.service.tick().await.unwrap();
     let recorded = capture.take();
     let backlog = host
@@ -273,6 +287,14 @@ pub async fn held_money_outbox_and_payout_failures_are_measured(
         Some(4_000.0),
         "the short payment is held: {recorded:?}"
     );
+    assert_eq!(
+        recorded.gauge(
+            telemetry::MONEY_HELD,
+            &[("currency", "NGN"), ("account", "disputed")]
+        ),
+        Some(10_000.0),
+        "the disputed payment is held: {recorded:?}"
+    );
     assert_eq!(recorded.histogram(telemetry::TICK_DURATION).len(), 1);
     assert_eq!(
         recorded.counter(
@@ -281,6 +303,16 @@ pub async fn held_money_outbox_and_payout_failures_are_measured(
         ),
         1,
         "{recorded:?}"
+    );
+
+    // An outage is not a failure: the gateway may have taken the payout.
+    host.clock.advance(Duration::minutes(31));
+    host.gateway.fail_next(GatewayError::Unavailable);
+    host.service.tick().await.unwrap();
+    assert_eq!(
+        capture.take().counter_total(telemetry::PAYOUT_FAILURES),
+        0,
+        "an outage is not counted"
     );
 
     let report = host.service.deliver_outbox(1_000).await.unwrap();
@@ -299,9 +331,11 @@ pub async fn held_money_outbox_and_payout_failures_are_measured(
         "the money-held alert: {recorded:?}"
     );
 
-    // The payout is sent again and accepted; the gateway then reports it failed.
-    host.gateway.set_payout_mode(PayoutMode::Pending);
+    // Sent again, the gateway answers "failed", then says so by webhook as well (another
+    // event, another key), twice: one failure.
+    host.gateway.set_payout_mode(PayoutMode::Fail);
     host.clock.advance(Duration::minutes(31));
+    let _ = capture.take();
     host.service.tick().await.unwrap();
     let sent = host.gateway.payouts();
     let attempt = sent.keys().next().expect("the payout was sent").clone();
@@ -309,7 +343,6 @@ pub async fn held_money_outbox_and_payout_failures_are_measured(
         .gateway
         .payout_event(&attempt, PaymentEventKind::PayoutFailed)
         .unwrap();
-    let _ = capture.take();
     host.service.handle_gateway_event(&failed).await.unwrap();
     host.service.handle_gateway_event(&failed).await.unwrap();
     let recorded = capture.take();
@@ -319,7 +352,7 @@ pub async fn held_money_outbox_and_payout_failures_are_measured(
             &[("provider", "fake"), ("stage", "report")]
         ),
         1,
-        "reported once, however often the report comes: {recorded:?}"
+        "one failure, however often it is told: {recorded:?}"
     );
     host.service.tick().await.unwrap();
     let recorded = capture.take();

@@ -34,6 +34,7 @@ pub(super) use checkout::Opened;
 pub use checkout::{Breakdown, Checkout};
 
 use super::exec::Loaded;
+use super::runner::count_command;
 use super::{AjoService, ServiceError, later};
 use crate::group::GroupState;
 use crate::ids::{EmailAddress, GroupId, HandId, MemberId};
@@ -165,6 +166,17 @@ impl AjoService {
     /// Opens a collection for `ask`, or hands back the one open for it (see the module
     /// docs). `loaded_base` is the stream under the base reference, if the caller read it.
     pub(super) async fn open_collection(
+        &self,
+        ask: &Ask<'_>,
+        loaded_base: Option<Loaded<PaymentEvent>>,
+    ) -> Result<Opened, ServiceError> {
+        // Counted as one command on the payment stream: its own loop, not `run`'s.
+        let opened = self.open_collection_once(ask, loaded_base).await;
+        count_command(StreamKind::Payment, opened.as_ref().map(|o| !o.reused));
+        opened
+    }
+
+    async fn open_collection_once(
         &self,
         ask: &Ask<'_>,
         loaded_base: Option<Loaded<PaymentEvent>>,

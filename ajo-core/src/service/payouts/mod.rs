@@ -346,8 +346,20 @@ impl AjoService {
                     return Ok(Decision::Done(Handled::UnknownReference));
                 };
                 let step = decide(attempt, report)?;
+                // Counted once per send of an attempt: a gateway that answers "failed" and
+                // then reports it by webhook (under another key) has failed once.
+                let number = attempt.number;
+                let told_before = loaded
+                    .events
+                    .iter()
+                    .rev()
+                    .take_while(|e| !matches!(e, PayoutEvent::Sent { attempt, .. } if *attempt == number))
+                    .any(|e| {
+                        matches!(e, PayoutEvent::Failed { attempt, .. } | PayoutEvent::Reversed { attempt, .. } if *attempt == number)
+                    });
                 failed.store(
-                    matches!(step, Step::Fail | Step::Return(_) | Step::DeliverAndReturn),
+                    !told_before
+                        && matches!(step, Step::Fail | Step::Return(_) | Step::DeliverAndReturn),
                     Ordering::Relaxed,
                 );
                 let now = self.now();
