@@ -1,5 +1,6 @@
 //! Webhook verification beside the bare HMAC over the same bytes, so its overhead
-//! (header parsing, hex decoding, constant-time comparison, window check) is a ratio.
+//! (header parsing, hex decoding, constant-time comparison, window check) is a ratio; and
+//! what counting one webhook in the metrics costs, without and with a recorder.
 
 #![allow(missing_docs)]
 
@@ -86,5 +87,31 @@ fn stripe(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, paystack, stripe);
+/// What one metric costs: counting a verified webhook (one labelled counter), with no
+/// recorder (the facade's no-op) and with a Prometheus recorder on this thread.
+fn metrics_cost(c: &mut Criterion) {
+    let verified: Result<(), ajo_core::webhook::WebhookError> = Ok(());
+    let provider = ajo_core::webhook::Provider::Paystack;
+    let mut group = c.benchmark_group("telemetry");
+    group.bench_function("record_webhook_no_recorder", |b| {
+        b.iter(|| ajo_core::telemetry::record_webhook(black_box(provider), black_box(&verified)))
+    });
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    metrics::with_local_recorder(&recorder, || {
+        group.bench_function("record_webhook_prometheus", |b| {
+            b.iter(|| {
+                ajo_core::telemetry::record_webhook(black_box(provider), black_box(&verified))
+            })
+        });
+    });
+    group.finish();
+    assert!(
+        recorder
+            .handle()
+            .render()
+            .contains("ajo_webhooks_verified_total{provider=\"paystack\"}")
+    );
+}
+
+criterion_group!(benches, paystack, stripe, metrics_cost);
 criterion_main!(benches);
