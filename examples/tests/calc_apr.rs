@@ -11,32 +11,11 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use rust_decimal::Decimal;
 use serde_json::Value;
 
 fn calc_apr(input: &str) -> (i32, String, String) {
-    let mut child = Command::new(common::binary::example("calc"))
-        .arg("apr")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+    common::binary::calc(&["apr"], input)
 }
 
 #[test]

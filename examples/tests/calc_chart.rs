@@ -11,33 +11,12 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use serde_json::Value;
 
 const LOAN: &str = r#"{"method":"annuity","currency":"NGN","minor_units":2,"principal":"50000.00","annual_rate":"0.18","term":6,"frequency":"monthly","disbursement_date":"2026-01-15"}"#;
 
 fn calc(args: &[&str], input: &str) -> (i32, String, String) {
-    let mut child = Command::new(common::binary::example("calc"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+    common::binary::calc(args, input)
 }
 
 /// Each `<polyline>`: its stroke colour and its points, in SVG pixels (y grows down).

@@ -2,8 +2,9 @@
 //! would run them.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
 /// The example `name`'s executable (`admin`, `webhook_server`), built once per test run
@@ -84,4 +85,28 @@ pub(crate) fn verify(url: &str, schema: &str) -> (i32, String) {
     assert_eq!(run.stdout.lines().count(), 1, "one line: {:?}", run.stdout);
     assert!(!run.stderr.contains(url), "the URL is never printed");
     (run.code, run.stdout.trim_end().to_owned())
+}
+
+/// Runs `calc` with `args` and `input` on its standard input, as a user pipes a case in:
+/// its exit code, standard output and standard error.
+pub(crate) fn calc(args: &[&str], input: &str) -> (i32, String, String) {
+    let mut child = Command::new(example("calc"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
 }
