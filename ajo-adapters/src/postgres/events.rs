@@ -47,10 +47,17 @@ impl EventLog for PgStore {
         .bind(&ids)
         .bind(&books)
         .bind(&after)
-        .bind(idempotency_key)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|e| store_error(&e))?;
+        .bind(idempotency_key);
+        let mut lease = self
+            .held
+            .lease(&self.pool)
+            .await
+            .map_err(|e| store_error(&e))?;
+        let rows = rows
+            .fetch_all(lease.conn())
+            .await
+            .map_err(|e| store_error(&e))?;
+        lease.done();
         // Every stream asked has its list, empty until its rows come: a stream without
         // events is answered empty, never left out.
         let mut events: Vec<Vec<RecordedEvent>> = distinct.iter().map(|_| Vec::new()).collect();
